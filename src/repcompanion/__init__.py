@@ -1,0 +1,3 @@
+"""RepCompanion: the offline companion for pharmaceutical field reps."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allow `python -m repcompanion`."""
+
+from repcompanion.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Enumerations of the field's vocabulary: channels, consent, events, actions, statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"
+    EMAIL = "email"
+    REMOTE_MEETING = "remote_meeting"
+    SMS = "sms"
+
+
+class ConsentState(StrEnum):
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+class Segment(StrEnum):
+    """Commercial segment: A (highest value) to D."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class EventType(StrEnum):
+    VISIT = "visit"
+    REMOTE_CALL = "remote_call"
+    EMAIL_SENT = "email_sent"
+    EMAIL_OPENED = "email_opened"
+    EMAIL_CLICKED = "email_clicked"
+    EMAIL_BOUNCED = "email_bounced"
+    WEB_VISIT = "web_visit"
+    EVENT_INVITED = "event_invited"
+    EVENT_ATTENDED = "event_attended"
+    SAMPLE_DROP = "sample_drop"
+    MSL_VISIT = "msl_visit"
+
+
+#: Events that count as a contact initiated by the company (for fatigue and caps).
+CONTACT_EVENTS = frozenset(
+    {
+        EventType.VISIT,
+        EventType.REMOTE_CALL,
+        EventType.EMAIL_SENT,
+        EventType.EVENT_INVITED,
+        EventType.MSL_VISIT,
+    }
+)
+#: Events that are a response by the HCP.
+RESPONSE_EVENTS = frozenset(
+    {EventType.EMAIL_OPENED, EventType.EMAIL_CLICKED, EventType.WEB_VISIT, EventType.EVENT_ATTENDED}
+)
+
+
+class ActionType(StrEnum):
+    """What a suggestion proposes."""
+
+    VISIT = "visit"
+    REMOTE_MEETING = "remote_meeting"
+    EMAIL = "email"
+    EVENT_INVITE = "event_invite"
+    MSL_REFERRAL = "msl_referral"
+
+
+#: The consent channel each action needs (MSL referral is an in-person medical contact).
+ACTION_CHANNEL: dict[ActionType, Channel] = {
+    ActionType.VISIT: Channel.IN_PERSON,
+    ActionType.REMOTE_MEETING: Channel.REMOTE_MEETING,
+    ActionType.EMAIL: Channel.EMAIL,
+    ActionType.EVENT_INVITE: Channel.EMAIL,
+    ActionType.MSL_REFERRAL: Channel.IN_PERSON,
+}
+
+
+class CallType(StrEnum):
+    IN_PERSON = "in_person"
+    REMOTE = "remote"
+    PHONE = "phone"
+    GROUP = "group"
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class FeedbackKind(StrEnum):
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+    SNOOZED = "snoozed"
+    COMPLETED = "completed"
+
+
+class DismissReason(StrEnum):
+    NOT_RELEVANT = "not_relevant"
+    ALREADY_DONE = "already_done"
+    HCP_UNAVAILABLE = "hcp_unavailable"
+    WRONG_TIMING = "wrong_timing"
+    WRONG_CONTENT = "wrong_content"
+    OTHER = "other"
+
+
+class MutationKind(StrEnum):
+    """What an outbox row asks the hub to do."""
+
+    CALL_REPORT_UPSERT = "call_report.upsert"
+    CALL_REPORT_SUBMIT = "call_report.submit"
+    SUGGESTION_FEEDBACK = "suggestion.feedback"
+    AE_INTAKE = "ae_intake.submit"
+    SCREENING_DECISION = "screening.decision"
+    DATA_CHANGE_REQUEST = "dcr.submit"
+    CONSENT_CAPTURE = "consent.capture"
+
+
+class MutationStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class Seriousness(StrEnum):
+    NON_SERIOUS = "non_serious"
+    SERIOUS = "serious"
+    UNKNOWN = "unknown"
+
+
+class IntakeStatus(StrEnum):
+    OPEN = "open"  # being written by the rep
+    QUEUED = "queued"  # complete, waiting for sync
+    FORWARDED = "forwarded"  # the hub sent it to pharmacovigilance
+
+
+class ScreeningDecisionKind(StrEnum):
+    REPORT = "report"
+    NOT_AN_AE = "not_an_ae"
+
+
+class GeoPrecision(StrEnum):
+    ROOFTOP = "rooftop"
+    ZIP_CENTROID = "zip_centroid"
+    CITY = "city"
+    NONE = "none"
+
+
+class AccountKind(StrEnum):
+    HOSPITAL = "hospital"
+    CLINIC = "clinic"
+    GROUP_PRACTICE = "group_practice"
+    PHARMACY = "pharmacy"
+    IDN = "idn"
+    OTHER = "other"
+
+
+__all__ = [
+    "ACTION_CHANNEL",
+    "CONTACT_EVENTS",
+    "RESPONSE_EVENTS",
+    "AccountKind",
+    "ActionType",
+    "CallType",
+    "Channel",
+    "ConsentState",
+    "DismissReason",
+    "EventType",
+    "FeedbackKind",
+    "GeoPrecision",
+    "IntakeStatus",
+    "MutationKind",
+    "MutationStatus",
+    "ReportStatus",
+    "ScreeningDecisionKind",
+    "Segment",
+    "Seriousness",
+]
