@@ -178,8 +178,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"AdditiveLogit needs samples of at least 2 classes; the target has one class "
-                f"({self.classes_[0]!r})."
+                f"AdditiveLogit needs samples of at least 2 classes; the target has one class ({self.classes_[0]!r})."
             )
         if y_type != "binary":
             raise ValueError(f"Only binary classification is supported. The type of the target is {y_type}.")
@@ -317,7 +316,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "logistic_")
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+    def __sklearn_tags__(self):  # returns sklearn.utils.Tags
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.classifier_tags.multi_class = False
