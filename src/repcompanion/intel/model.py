@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.interpolate import BSpline
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 MISSING_CATEGORY = "(missing)"
+OTHER_CATEGORY = "(other)"
 
 
 @dataclass(frozen=True)
@@ -185,39 +186,31 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         target = (y == self.classes_[1]).astype(np.int64)
 
         self.blocks_: list[_Block] = []
-        self.splines_: list[SplineTransformer | None] = []
-        self.encoders_: list[OneHotEncoder] = []
+        self.knots_: list[np.ndarray | None] = []
+        self.categories_: list[np.ndarray] = []
         parts = []
         start = 0
         for _, group, idx in self._column_order():
             if group == "num":
-                block, spline, part = self._fit_numeric(nums[idx], start)
-                self.splines_.append(spline)
+                block, knots, part = self._fit_numeric(nums[idx], start)
+                self.knots_.append(knots)
             else:
-                enc = OneHotEncoder(
-                    handle_unknown="infrequent_if_exist" if self.max_categories else "ignore",
-                    max_categories=self.max_categories or None,
-                    sparse_output=False,
-                    dtype=np.float64,
-                )
-                part = enc.fit_transform(cats[idx].reshape(-1, 1))
-                self.encoders_.append(enc)
+                levels, part = self._fit_categorical(cats[idx])
+                self.categories_.append(levels)
                 block = _Block("category", start, start + part.shape[1], 0.0, 0.0, 1.0, False)
             self.blocks_.append(block)
             parts.append(part)
             start = block.stop
-        design = np.hstack(parts) if parts else np.zeros((len(target), 0))
+        design = np.hstack(parts)
         self.logistic_ = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="lbfgs")
-        if design.shape[1] == 0:
-            design = np.zeros((len(target), 1))
         self.logistic_.fit(design, target)
         self.n_iter_ = self.logistic_.n_iter_
-        raw = self._raw_contributions(design)
-        self.offsets_ = raw.mean(axis=0)
+        self.offsets_ = np.zeros(len(self.blocks_))
+        self.offsets_ = self._contributions_of(nums, cats).mean(axis=0)
         self.intercept_ = float(self.logistic_.intercept_[0] + self.offsets_.sum())
         return self
 
-    def _fit_numeric(self, x: np.ndarray, start: int) -> tuple[_Block, SplineTransformer | None, np.ndarray]:
+    def _fit_numeric(self, x: np.ndarray, start: int) -> tuple[_Block, np.ndarray | None, np.ndarray]:
         missing = np.isnan(x)
         has_missing = bool(missing.any())
         observed = x[~missing]
@@ -236,15 +229,67 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         knots = np.unique(np.quantile(observed, grid))
         if knots.size < min(3, self.n_knots):
             knots = np.unique(np.quantile(distinct, grid))
-        spline = SplineTransformer(
-            knots=knots.reshape(-1, 1), degree=self.degree, extrapolation="constant", include_bias=True
-        )
-        part = np.hstack([spline.fit_transform(filled[:, None]), *extra])
-        return _Block("spline", start, start + part.shape[1], fill, 0.0, 1.0, has_missing), spline, part
+        knots = _augmented_knots(knots, self.degree)
+        part = np.hstack([_spline_basis(filled, knots, self.degree), *extra])
+        return _Block("spline", start, start + part.shape[1], fill, 0.0, 1.0, has_missing), knots, part
 
-    # -- transforming and scoring -------------------------------------------------------------
+    def _fit_categorical(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The kept levels (most frequent first; a final OTHER level pools the rest) and the one-hot part."""
+        counts = pd.Series(values).value_counts(sort=False)
+        order = sorted(counts.index, key=lambda level: (-counts[level], level))
+        limit = self.max_categories if self.max_categories and self.max_categories > 0 else len(order)
+        levels = order[:limit]
+        if len(order) > limit:
+            levels.append(OTHER_CATEGORY)
+        levels = np.asarray(levels, dtype=object)
+        codes = self._category_codes(values, levels)
+        part = np.zeros((len(values), len(levels)))
+        known = codes >= 0
+        part[np.flatnonzero(known), codes[known]] = 1.0
+        return levels, part
 
-    def _design(self, X: object) -> np.ndarray:
+    @staticmethod
+    def _category_codes(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """Index of each value in ``levels``; unseen values go to OTHER when it exists, else -1."""
+        codes = pd.Index(levels).get_indexer(values).astype(np.int64)
+        if len(levels) and levels[-1] == OTHER_CATEGORY:
+            codes[codes < 0] = len(levels) - 1
+        return codes
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _contributions_of(self, nums: list[np.ndarray], cats: list[np.ndarray]) -> np.ndarray:
+        """Per-column logit contributions, centred on their training mean."""
+        coef = self.logistic_.coef_[0]
+        n = len(nums[0]) if nums else len(cats[0])
+        out = np.empty((n, len(self.blocks_)))
+        n_num = 0
+        for j, ((_, group, idx), block) in enumerate(zip(self._column_order(), self.blocks_, strict=True)):
+            w = coef[block.start : block.stop]
+            if group == "num":
+                x = nums[idx]
+                missing = np.isnan(x)
+                filled = np.where(missing, block.fill, x)
+                if block.kind == "constant":
+                    value = np.zeros(n)
+                elif block.kind == "linear":
+                    value = (filled - block.scale_mean) / block.scale_sd * w[0]
+                else:
+                    knots = self.knots_[n_num]
+                    inside = np.clip(filled, knots[self.degree], knots[-self.degree - 1])
+                    n_basis = len(knots) - self.degree - 1
+                    value = BSpline(knots, w[:n_basis], self.degree, extrapolate=False)(inside)
+                if block.has_missing:
+                    value = value + missing * w[-1]
+                n_num += 1
+            else:
+                codes = self._category_codes(cats[idx], self.categories_[idx])
+                value = np.where(codes >= 0, w[np.maximum(codes, 0)], 0.0)
+            out[:, j] = value - self.offsets_[j]
+        return out
+
+    def contribution_matrix(self, X: object) -> tuple[float, np.ndarray]:
+        """The intercept and an (n_samples, n_features) array of logit contributions."""
         check_is_fitted(self, "logistic_")
         if not isinstance(X, pd.DataFrame):
             X = validate_data(
@@ -255,40 +300,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
                 ensure_all_finite=False if self._categorical_indices() else "allow-nan",
             )
         nums, cats = self._split_input(X, reset=False)
-        n = len(nums[0]) if nums else len(cats[0])
-        parts = []
-        n_num = 0
-        for (_, group, idx), block in zip(self._column_order(), self.blocks_, strict=True):
-            if group == "num":
-                x = nums[idx]
-                missing = np.isnan(x)
-                filled = np.where(missing, block.fill, x)
-                extra = [missing.astype(np.float64)[:, None]] if block.has_missing else []
-                if block.kind == "constant":
-                    part = np.hstack([np.zeros((n, 1)), *extra])
-                elif block.kind == "linear":
-                    part = np.hstack([((filled - block.scale_mean) / block.scale_sd)[:, None], *extra])
-                else:
-                    part = np.hstack([self.splines_[n_num].transform(filled[:, None]), *extra])
-                n_num += 1
-            else:
-                part = self.encoders_[idx].transform(cats[idx].reshape(-1, 1))
-            parts.append(part)
-        if not parts or sum(p.shape[1] for p in parts) == 0:
-            return np.zeros((n, 1))
-        return np.hstack(parts)
-
-    def _raw_contributions(self, design: np.ndarray) -> np.ndarray:
-        coef = self.logistic_.coef_[0]
-        out = np.empty((design.shape[0], len(self.blocks_)))
-        for j, block in enumerate(self.blocks_):
-            out[:, j] = design[:, block.start : block.stop] @ coef[block.start : block.stop]
-        return out
-
-    def contribution_matrix(self, X: object) -> tuple[float, np.ndarray]:
-        """The intercept and an (n_samples, n_features) array of logit contributions."""
-        design = self._design(X)
-        return self.intercept_, self._raw_contributions(design) - self.offsets_
+        return self.intercept_, self._contributions_of(nums, cats)
 
     def contributions(self, X: object) -> tuple[float, pd.DataFrame]:
         """The intercept and a DataFrame (one column per input feature) of logit contributions.
@@ -321,6 +333,19 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def _augmented_knots(base: np.ndarray, degree: int) -> np.ndarray:
+    """Extend the base knots by ``degree`` equally spaced knots at each end (as SplineTransformer)."""
+    left = base[0] - (base[1] - base[0]) * np.arange(degree, 0, -1)
+    right = base[-1] + (base[-1] - base[-2]) * np.arange(1, degree + 1)
+    return np.concatenate([left, base, right])
+
+
+def _spline_basis(x: np.ndarray, knots: np.ndarray, degree: int) -> np.ndarray:
+    """B-spline basis of ``x``, held constant beyond the outer base knots."""
+    inside = np.clip(x, knots[degree], knots[-degree - 1])
+    return BSpline.design_matrix(inside, knots, degree).toarray()
 
 
 def _as_float(series: pd.Series, name: str) -> np.ndarray:
