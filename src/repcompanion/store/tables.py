@@ -1,0 +1,80 @@
+"""Generic repositories over the synced tables, returning domain records."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+from repcompanion.domain.errors import NotFoundError
+from repcompanion.domain.rows import SYNCED_TABLES, Row, TableCodec
+
+T = TypeVar("T")
+
+
+def upsert_sql(table: str, columns: Sequence[str]) -> str:
+    """An UPSERT that updates in place (REPLACE would cascade-delete children and skip FTS triggers)."""
+    cols = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}"
+
+
+class TableRepository(Generic[T]):
+    """Reads and writes one synced table through its codec."""
+
+    def __init__(self, conn: sqlite3.Connection, codec: TableCodec) -> None:
+        self._conn = conn
+        self.codec = codec
+        self.table = codec.table
+        self._upsert = upsert_sql(codec.table, codec.columns)
+        self._select = f"SELECT {', '.join(codec.columns)} FROM {codec.table}"
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        cur = self._conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        for values in cur:
+            yield dict(zip(names, values, strict=True))
+
+    def upsert_many(self, records: Iterable[T]) -> int:
+        """Insert or update records; the caller's transaction makes a batch atomic."""
+        to_row = self.codec.to_row
+        columns = self.codec.columns
+        cur = self._conn.executemany(self._upsert, (tuple(r[c] for c in columns) for r in map(to_row, records)))
+        return cur.rowcount
+
+    def upsert_rows(self, rows: Iterable[Row]) -> int:
+        columns = self.codec.columns
+        cur = self._conn.executemany(self._upsert, (tuple(r.get(c) for c in columns) for r in rows))
+        return cur.rowcount
+
+    def get(self, record_id: str) -> T:
+        for row in self._rows(f"{self._select} WHERE id = ?", (record_id,)):
+            return self.codec.from_row(row)
+        raise NotFoundError(f"No {self.table[:-1] if self.table.endswith('s') else self.table} with id {record_id}.")
+
+    def find(self, record_id: str) -> T | None:
+        for row in self._rows(f"{self._select} WHERE id = ?", (record_id,)):
+            return self.codec.from_row(row)
+        return None
+
+    def all(self) -> list[T]:
+        return [self.codec.from_row(r) for r in self._rows(f"{self._select} ORDER BY rowid")]
+
+    def where(self, clause: str, params: Sequence[Any] = (), order_by: str = "rowid") -> list[T]:
+        return [
+            self.codec.from_row(r) for r in self._rows(f"{self._select} WHERE {clause} ORDER BY {order_by}", params)
+        ]
+
+    def rows(self, clause: str = "1", params: Sequence[Any] = ()) -> list[Row]:
+        return list(self._rows(f"{self._select} WHERE {clause} ORDER BY rowid", params))
+
+    def count(self, clause: str = "1", params: Sequence[Any] = ()) -> int:
+        return int(self._conn.execute(f"SELECT count(*) FROM {self.table} WHERE {clause}", params).fetchone()[0])
+
+    def delete(self, record_id: str) -> bool:
+        return self._conn.execute(f"DELETE FROM {self.table} WHERE id = ?", (record_id,)).rowcount > 0
+
+
+def repository(conn: sqlite3.Connection, table: str) -> TableRepository[Any]:
+    return TableRepository(conn, SYNCED_TABLES[table])
