@@ -1,0 +1,127 @@
+"""Requests and replies of the sync protocol, version-stamped on every request.
+
+Every request carries the header ``X-RepCompanion-Protocol: <PROTOCOL_VERSION>``; a hub that cannot
+speak it answers 426 with an ``ErrorBody`` whose ``hint`` tells the rep what to install. Bodies may be
+gzip-compressed both ways (``Content-Encoding: gzip``).
+
+    POST /v1/auth/login     LoginRequest   -> TokenReply
+    POST /v1/auth/refresh   RefreshRequest -> TokenReply
+    GET  /v1/pull?cursor=&limit=           -> PullPage
+    POST /v1/push           PushRequest    -> PushReply
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-RepCompanion-Protocol"
+DEFAULT_PAGE_LIMIT = 5000
+MAX_PAGE_LIMIT = 20000
+MAX_PUSH_BATCH = 500
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ErrorBody(_Model):
+    """What every non-2xx reply carries: a code for programs, a message and a hint for people."""
+
+    error: str
+    message: str
+    hint: str = ""
+
+
+class LoginRequest(_Model):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+    device_id: str = Field(min_length=1, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+
+
+class RefreshRequest(_Model):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+    device_id: str = Field(min_length=1, max_length=64)
+
+
+class TokenReply(_Model):
+    access_token: str
+    refresh_token: str
+    expires_in: int = Field(description="seconds until the access token expires")
+    user: str
+    territory_id: str
+    protocol_version: int = PROTOCOL_VERSION
+
+
+class Change(_Model):
+    """One row change after a cursor. ``remove``: the HCP left the caller's territory."""
+
+    seq: int
+    table: str
+    op: Literal["upsert", "delete", "remove"]
+    id: str
+    row: dict[str, Any] | None = None
+
+
+class PullPage(_Model):
+    changes: list[Change]
+    next_cursor: int = Field(description="commit-ordered server sequence; never a timestamp")
+    has_more: bool
+    reset: bool = Field(
+        default=False,
+        description="the cursor is older than the tombstone window: drop the replica (keep the outbox) and pull "
+        "again from 0",
+    )
+    counts: dict[str, int] | None = Field(
+        default=None, description="per-table row counts of the territory, sent on the last page of a pass"
+    )
+    territory_id: str
+    server_time: str
+
+
+class MutationIn(_Model):
+    id: str = Field(min_length=1, max_length=64)
+    device_id: str = Field(min_length=1, max_length=64)
+    device_seq: int = Field(ge=0)
+    kind: str = Field(min_length=1, max_length=64)
+    entity_id: str = Field(min_length=1, max_length=128)
+    payload: dict[str, Any]
+    created_at: str
+    base_version: int | None = None
+
+
+class PushRequest(_Model):
+    device_id: str = Field(min_length=1, max_length=64)
+    mutations: list[MutationIn] = Field(max_length=MAX_PUSH_BATCH)
+
+
+class MutationResult(_Model):
+    id: str
+    status: Literal["applied", "duplicate", "rejected"]
+    reason: str = ""
+
+
+class PushReply(_Model):
+    results: list[MutationResult]
+
+
+__all__ = [
+    "DEFAULT_PAGE_LIMIT",
+    "MAX_PAGE_LIMIT",
+    "MAX_PUSH_BATCH",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
+    "Change",
+    "ErrorBody",
+    "LoginRequest",
+    "MutationIn",
+    "MutationResult",
+    "PullPage",
+    "PushReply",
+    "PushRequest",
+    "RefreshRequest",
+    "TokenReply",
+]
