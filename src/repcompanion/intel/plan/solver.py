@@ -1,0 +1,168 @@
+"""The day planner: a prize-collecting vehicle-routing problem with time windows (OR-Tools routing).
+
+One vehicle leaves the start point at the start of the working hours and must be back at the end point
+by their end. Every candidate is optional (a disjunction whose penalty is its priority, so dropping it
+costs its priority); booked visits are mandatory and pinned to their time. Service times, availability
+windows (gaps removed from the start domain), the lunch break (a vehicle break interval) and preferred
+times (soft bounds) live in one time dimension. Travel is only a tie-breaker: a whole day of driving
+costs less than a thousandth of the top priority.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time as _time
+from collections.abc import Sequence
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from repcompanion.domain import Cancelled, PlanError, Progress, never_cancelled, no_progress
+from repcompanion.intel.plan.greedy import greedy_order
+from repcompanion.intel.plan.problem import Problem, build_problem
+from repcompanion.intel.plan.records import Candidate, DayPlan, LockedVisit, PlanSettings
+from repcompanion.intel.plan.schedule import check_bookings, earliest, schedule, to_day_plan
+from repcompanion.intel.plan.shortlist import shortlist
+
+__all__ = ["PRIZE_SCALE", "plan_day", "solve_order"]
+
+PRIZE_SCALE = 10_000_000
+"""Solver units of the highest priority; one second of driving costs 1."""
+PREFERRED_SHARE_PER_HOUR = 0.02
+"""Starting an hour outside the preferred time costs 2 % of that visit's priority."""
+
+
+def _ranges_to_domain(cumul: pywrapcp.IntVar, ranges: Sequence[tuple[int, int]]) -> None:
+    cumul.SetRange(ranges[0][0], ranges[-1][1])
+    for (_, b), (a, _) in itertools.pairwise(ranges):
+        cumul.RemoveInterval(b + 1, a - 1)
+
+
+def solve_order(
+    problem: Problem,
+    keep: Sequence[int],
+    time_limit_s: float,
+    *,
+    hint: Sequence[int] = (),
+    cancelled: Cancelled = never_cancelled,
+    progress: Progress = no_progress,
+) -> list[int] | None:
+    """Best visit order (stop indices) among ``keep`` found within the time limit, or None."""
+    s = problem.settings
+    nodes = [0, 1, *(k + 2 for k in keep)]
+    n = len(nodes)
+    travel = problem.travel_s[np.ix_(nodes, nodes)]
+    service = np.array([0, 0, *(problem.stops[k].duration_s for k in keep)], dtype=np.int64)
+    manager = pywrapcp.RoutingIndexManager(n, 1, [0], [1])
+    routing = pywrapcp.RoutingModel(manager)
+    cost_cb = routing.RegisterTransitMatrix(travel.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    time_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
+    day = 24 * 3600
+    routing.AddDimension(time_cb, day, day, False, "Time")
+    time_dim = routing.GetDimensionOrDie("Time")
+    h0, h1 = problem.hours
+    time_dim.CumulVar(routing.Start(0)).SetRange(h0, h1)
+    time_dim.CumulVar(routing.End(0)).SetRange(h0, h1)
+    top = max((st.priority for st in problem.stops), default=0.0) or 1.0
+    for pos, k in enumerate(keep, start=2):
+        stop = problem.stops[k]
+        index = manager.NodeToIndex(pos)
+        cumul = time_dim.CumulVar(index)
+        _ranges_to_domain(cumul, stop.allowed)
+        if stop.locked:
+            continue
+        prize = round(stop.priority / top * PRIZE_SCALE)
+        routing.AddDisjunction([index], prize)
+        if stop.preferred is not None:
+            coef = max(1, round(prize * PREFERRED_SHARE_PER_HOUR / 3600))
+            time_dim.SetCumulVarSoftLowerBound(index, stop.preferred[0], coef)
+            time_dim.SetCumulVarSoftUpperBound(index, stop.preferred[1], coef)
+    if problem.breaks:
+        solver = routing.solver()
+        intervals = [
+            solver.FixedDurationIntervalVar(b0, b0, b1 - b0, False, f"break{i}")
+            for i, (b0, b1) in enumerate(problem.breaks)
+        ]
+        visit = [int(service[manager.IndexToNode(i)]) for i in range(routing.Size() + routing.vehicles())]
+        time_dim.SetBreakIntervalsOfVehicle(intervals, 0, visit)
+    if s.max_visits is not None:
+        count_cb = routing.RegisterUnaryTransitVector([0, 0, *([1] * len(keep))])
+        routing.AddDimension(count_cb, 0, s.max_visits, True, "Visits")
+    for node in (routing.Start(0), routing.End(0)):
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(node))
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+
+    started = _time.monotonic()
+    stop_flag = [False]
+
+    def limit() -> bool:
+        if not stop_flag[0] and cancelled():
+            stop_flag[0] = True
+        return stop_flag[0]
+
+    def on_solution() -> None:
+        frac = min(1.0, (_time.monotonic() - started) / max(time_limit_s, 1e-3))
+        progress(0.1 + 0.85 * frac, "Improving the route")
+
+    routing.AddSearchMonitor(routing.solver().CustomLimit(limit))
+    routing.AddAtSolutionCallback(on_solution)
+    position = {k: pos for pos, k in enumerate(keep, start=2)}
+    solution = None
+    if hint and all(k in position for k in hint):
+        routing.CloseModelWithParameters(params)
+        start_assignment = routing.ReadAssignmentFromRoutes([[position[k] for k in hint]], True)
+        if start_assignment is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
+    if solution is None and not stop_flag[0]:
+        solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return None
+    order, index = [], routing.Start(0)
+    while True:
+        index = solution.Value(routing.NextVar(index))
+        if routing.IsEnd(index):
+            return order
+        order.append(keep[manager.IndexToNode(index) - 2])
+
+
+def plan_day(
+    candidates: Sequence[Candidate],
+    settings: PlanSettings,
+    locked: Sequence[LockedVisit] = (),
+    *,
+    progress: Progress = no_progress,
+    cancelled: Cancelled = never_cancelled,
+) -> DayPlan:
+    """Route the most valuable visits into the day; see the module docstring for the model.
+
+    Cancelling stops the search and returns the best plan found so far.
+    """
+    progress(0.0, "Checking the day")
+    problem = build_problem(candidates, settings, locked)
+    check_bookings(problem)
+    baseline = greedy_order(problem)
+    keep = shortlist(problem, extra=baseline.order)
+    progress(0.1, f"Routing the best {len(keep)} of {len(problem.stops)} candidates")
+    order = None
+    if not cancelled():
+        order = solve_order(
+            problem, keep, settings.time_limit_s, hint=baseline.order, cancelled=cancelled, progress=progress
+        )
+    best = baseline
+    if order is not None and earliest(problem, order).ok:
+        routed = schedule(problem, order)
+        if routed.ok and _prize(problem, routed.order) >= _prize(problem, baseline.order):
+            best = routed
+    if not best.ok:
+        raise PlanError(f"No plan fits the day: {best.reason}")
+    progress(1.0, f"Planned {len(best.order)} visits")
+    return to_day_plan(problem, best)
+
+
+def _prize(problem: Problem, order: Sequence[int]) -> float:
+    return float(sum(problem.stops[k].priority for k in order))
