@@ -1,0 +1,1 @@
+"""Offline intelligence: scoring, next-best action, day planning and note safety screening."""
