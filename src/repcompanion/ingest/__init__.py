@@ -1,0 +1,58 @@
+"""Importers and exporters of real provider data: NPPES, NUCC, FHIR R4 directory bundles, CRM CSV.
+
+Importers stream domain records into a RecordSink that the caller wraps in one transaction, and
+return an ImportReport that accounts for every row. See docs/ingest.md.
+"""
+
+from repcompanion.ingest.errors import (
+    DelimiterError,
+    ImportCancelledError,
+    InvalidFhirError,
+    MappingFileError,
+    MissingColumnsError,
+    NotCsvError,
+    TruncatedFileError,
+)
+from repcompanion.ingest.normalize import (
+    account_id_for_npi,
+    hcp_id_for_npi,
+    normalize_credentials,
+    npi_is_valid,
+)
+from repcompanion.ingest.nppes import import_nppes, iter_nppes
+from repcompanion.ingest.nucc import Taxonomy, TaxonomyEntry, load_nucc
+from repcompanion.ingest.report import (
+    ImportReport,
+    InMemorySink,
+    RecordSink,
+    RowNote,
+    SkippedRow,
+    merge_account,
+    merge_hcp,
+)
+
+__all__ = [
+    "DelimiterError",
+    "ImportCancelledError",
+    "ImportReport",
+    "InMemorySink",
+    "InvalidFhirError",
+    "MappingFileError",
+    "MissingColumnsError",
+    "NotCsvError",
+    "RecordSink",
+    "RowNote",
+    "SkippedRow",
+    "Taxonomy",
+    "TaxonomyEntry",
+    "TruncatedFileError",
+    "account_id_for_npi",
+    "hcp_id_for_npi",
+    "import_nppes",
+    "iter_nppes",
+    "load_nucc",
+    "merge_account",
+    "merge_hcp",
+    "normalize_credentials",
+    "npi_is_valid",
+]

@@ -1,0 +1,207 @@
+"""What an import did (ImportReport), where its records go (RecordSink) and a dict-backed sink."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol
+
+from repcompanion.domain import Account, AccountId, Alignment, Hcp, HcpId, Segment
+
+#: How many skipped rows ``summary_text`` lists one by one (the report keeps all of them).
+SUMMARY_ROWS = 10
+
+
+@dataclass(slots=True)
+class SkippedRow:
+    """A row that was not imported: its physical line (1 = header) or resource index, and why."""
+
+    line: int
+    reason: str
+    key: str = ""  # the NPI, or the FHIR resource "Type/id", or the CRM id
+    code: str = ""  # machine-readable kind: bad_npi, deactivated, no_name, bad_row, unsupported, ...
+
+
+@dataclass(slots=True)
+class RowNote:
+    """A row that was imported with a caveat (e.g. no coordinates), and why."""
+
+    line: int
+    reason: str
+    key: str = ""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """Counts and reasons for one import; ``accounted()`` proves no row went missing."""
+
+    source: str
+    fmt: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    filtered: int = 0  # rows left out by the user's filters (state, ZIP prefix, taxonomy)
+    merged: int = 0  # rows folded into another record (a FHIR PractitionerRole into its Practitioner)
+    no_coordinates: list[RowNote] = field(default_factory=list)
+    layout: str = ""
+    encoding: str = "utf-8"
+    territory_id: str | None = None
+    hcps: int = 0
+    accounts: int = 0
+    elapsed_s: float = 0.0
+
+    def accounted(self) -> bool:
+        """True when every row read was created, updated, skipped, filtered out or merged."""
+        total = self.created + self.updated + len(self.skipped) + self.filtered + self.merged
+        return self.rows_read == total
+
+    def skip(self, line: int, reason: str, key: str = "", code: str = "") -> None:
+        self.skipped.append(SkippedRow(line, reason, key, code))
+
+    def skipped_by_code(self) -> dict[str, int]:
+        return dict(Counter(s.code or "other" for s in self.skipped))
+
+    def deactivated_keys(self) -> list[str]:
+        """NPIs the file reports as deactivated: a store should mark matching HCPs inactive."""
+        return [s.key for s in self.skipped if s.code == "deactivated"]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["accounted"] = self.accounted()
+        data["skipped_by_code"] = self.skipped_by_code()
+        return data
+
+    def summary_text(self) -> str:
+        head = f"{self.fmt} import of {self.source}"
+        extras = [x for x in (f"layout {self.layout}" if self.layout else "", self.encoding) if x]
+        lines = [f"{head} ({', '.join(extras)})"]
+        lines.append(
+            f"  rows read {self.rows_read}: created {self.created}, updated {self.updated}, "
+            f"skipped {len(self.skipped)}, filtered out {self.filtered}"
+            + (f", merged {self.merged}" if self.merged else "")
+        )
+        lines.append(f"  records written: {self.hcps} HCPs, {self.accounts} accounts")
+        if self.territory_id:
+            lines.append(f"  HCPs aligned to territory {self.territory_id}")
+        if self.skipped:
+            kinds = ", ".join(f"{n} {code}" for code, n in sorted(self.skipped_by_code().items()))
+            lines.append(f"  skipped by reason: {kinds}")
+            for s in self.skipped[:SUMMARY_ROWS]:
+                key = f" {s.key}" if s.key else ""
+                lines.append(f"    line {s.line}{key}: {s.reason}")
+            if len(self.skipped) > SUMMARY_ROWS:
+                lines.append(f"    ... and {len(self.skipped) - SUMMARY_ROWS} more (see the full report)")
+        if self.no_coordinates:
+            reasons = Counter(n.reason for n in self.no_coordinates)
+            why = "; ".join(f"{n} {r}" for r, n in reasons.most_common())
+            lines.append(f"  imported without coordinates: {len(self.no_coordinates)} ({why})")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        if not self.accounted():
+            lines.append("  ERROR: the counts do not add up to the rows read")
+        return "\n".join(lines)
+
+
+class RecordSink(Protocol):
+    """Where an importer's records go. The caller opens one transaction around the whole import
+    and commits only if the importer returned (an IngestError means: roll back)."""
+
+    def upsert_hcp(self, hcp: Hcp) -> bool:
+        """Insert or update by ``hcp.id``; True if the HCP was created, False if updated."""
+        ...
+
+    def upsert_account(self, account: Account) -> bool:
+        """Insert or update by ``account.id``; True if created, False if updated."""
+        ...
+
+    def align_hcp(self, alignment: Alignment) -> None:
+        """Put an HCP in a territory (called only when the import names a territory)."""
+        ...
+
+
+def _unknown_commercial(hcp: Hcp) -> bool:
+    return hcp.segment is Segment.D and hcp.decile == 0
+
+
+def merge_hcp(existing: Hcp, incoming: Hcp) -> Hcp:
+    """The record a sink should store when ``incoming`` updates ``existing``.
+
+    Master data (names, credentials, specialty, address, NPI, active) comes from the import;
+    what a public registry does not know is kept: segment and decile when the import left them
+    unknown (D / 0), CRM flags, contact details the import left blank, and affiliations (united).
+    """
+    keep_commercial = _unknown_commercial(incoming)
+    affiliations = tuple({a.account_id: a for a in (*existing.affiliations, *incoming.affiliations)}.values())
+    return replace(
+        incoming,
+        segment=existing.segment if keep_commercial else incoming.segment,
+        decile=existing.decile if keep_commercial else incoming.decile,
+        preferred_channel=existing.preferred_channel if keep_commercial else incoming.preferred_channel,
+        do_not_contact=existing.do_not_contact or incoming.do_not_contact,
+        target=existing.target if keep_commercial else incoming.target,
+        planned_visits=existing.planned_visits if keep_commercial else incoming.planned_visits,
+        phone=incoming.phone or existing.phone,
+        email=incoming.email or existing.email,
+        middle_name=incoming.middle_name or existing.middle_name,
+        affiliations=affiliations,
+        address=incoming.address if incoming.address.line1 or incoming.address.zip else existing.address,
+    )
+
+
+def merge_account(existing: Account, incoming: Account) -> Account:
+    """Update an account from an import, keeping its known parent and NPI when the import has none."""
+    return replace(
+        incoming,
+        parent_id=incoming.parent_id or existing.parent_id,
+        npi=incoming.npi or existing.npi,
+        address=incoming.address if incoming.address.line1 or incoming.address.zip else existing.address,
+    )
+
+
+class InMemorySink:
+    """A dict-backed RecordSink for tests and dry runs, with an all-or-nothing ``transaction()``."""
+
+    def __init__(self) -> None:
+        self.hcps: dict[HcpId, Hcp] = {}
+        self.accounts: dict[AccountId, Account] = {}
+        self.alignments: set[Alignment] = set()
+
+    def upsert_hcp(self, hcp: Hcp) -> bool:
+        old = self.hcps.get(hcp.id)
+        self.hcps[hcp.id] = hcp if old is None else merge_hcp(old, hcp)
+        return old is None
+
+    def upsert_account(self, account: Account) -> bool:
+        old = self.accounts.get(account.id)
+        self.accounts[account.id] = account if old is None else merge_account(old, account)
+        return old is None
+
+    def align_hcp(self, alignment: Alignment) -> None:
+        self.alignments.add(alignment)
+
+    @contextmanager
+    def transaction(self) -> Iterator[InMemorySink]:
+        """Apply the writes made inside the block only if it finishes without an exception."""
+        saved = (dict(self.hcps), dict(self.accounts), set(self.alignments))
+        try:
+            yield self
+        except BaseException:
+            self.hcps, self.accounts, self.alignments = saved
+            raise
+
+    def snapshot(self) -> tuple[dict[HcpId, Hcp], dict[AccountId, Account], set[Alignment]]:
+        return dict(self.hcps), dict(self.accounts), set(self.alignments)
+
+
+__all__ = [
+    "ImportReport",
+    "InMemorySink",
+    "RecordSink",
+    "RowNote",
+    "SkippedRow",
+    "merge_account",
+    "merge_hcp",
+]
