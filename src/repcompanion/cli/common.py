@@ -1,0 +1,48 @@
+"""Options and helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from repcompanion.workspace import Workspace, default_folder
+
+
+def add_workspace_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        metavar="DIR",
+        help=f"workspace folder (default: {default_folder()})",
+    )
+
+
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(args.workspace)
+
+
+def print_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=None, default=str)
+    sys.stdout.write("\n")
+
+
+def progress_printer(prefix: str = "") -> Any:
+    """A terminal progress bar on stderr for the library's progress(fraction, message) callbacks."""
+    width = 30
+    interactive = sys.stderr.isatty()
+
+    def report(fraction: float, message: str) -> None:
+        filled = int(max(0.0, min(1.0, fraction)) * width)
+        line = f"{prefix}[{'#' * filled}{'.' * (width - filled)}] {fraction * 100:5.1f}% {message}"
+        if interactive:
+            sys.stderr.write("\r" + line[:120].ljust(120))
+            if fraction >= 1.0:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    return report

@@ -1,0 +1,328 @@
+"""The Workspace facade: what the app and the CLI use to read, change and sync a rep's territory."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from repcompanion.domain import (
+    Account,
+    Affiliation,
+    CallReport,
+    CallReportId,
+    CallType,
+    Channel,
+    Consent,
+    Content,
+    EngagementEvent,
+    EventType,
+    Hcp,
+    HcpId,
+    Mutation,
+    NotFoundError,
+    Product,
+    Progress,
+    effective_consent,
+    no_progress,
+    uuid7,
+)
+from repcompanion.store import Store, open_store
+from repcompanion.workspace.paths import database_path, default_folder
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    online: bool | None
+    server_url: str
+    user: str
+    last_sync_at: datetime | None
+    pending: int
+    rejected: list[Mutation] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Workspace:
+    """One rep's local territory: the store, plus the intelligence and sync that work on it."""
+
+    def __init__(self, store: Store, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self._today_override: date | None = None
+
+    # -- opening ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path | None = None) -> Workspace:
+        """Open (creating if needed) the workspace in ``folder`` (default: the platform data folder)."""
+        folder = Path(folder) if folder else default_folder()
+        store = open_store(database_path(folder))
+        return cls(store, folder)
+
+    @classmethod
+    def exists(cls, folder: Path | None = None) -> bool:
+        return database_path(Path(folder) if folder else None).exists()
+
+    @classmethod
+    def create_demo(
+        cls,
+        folder: Path | None = None,
+        *,
+        hcps: int = 300,
+        seed: int = 7,
+        state: str = "MA",
+        today: date | None = None,
+        progress: Progress = no_progress,
+    ) -> Workspace:
+        """Generate a simulated territory and write it through the store into ``folder``."""
+        from repcompanion.simulate import generate_territory
+
+        progress(0.0, f"Generating a demo territory of {hcps} HCPs")
+        demo = generate_territory(hcps=hcps, seed=seed, state=state, today=today or date.today())
+        progress(0.6, "Writing it to the workspace")
+        ws = cls.open(folder)
+        ws.store.load_territory(
+            territories=[demo.territory],
+            accounts=demo.accounts,
+            products=demo.products,
+            content=demo.content,
+            hcps=demo.hcps,
+            alignments=demo.alignments,
+            consents=demo.consents,
+            call_plans=demo.call_plans,
+            events=demo.events,
+        )
+        with ws.store.atomic():
+            ws.store.sync_state.update(territory_id=demo.territory.id)
+            ws.store.sync_state.set_value("demo", f"simulated: {hcps} HCPs, seed {seed}, state {state}")
+            ws.store.sync_state.set_value("demo_today", demo.today.isoformat())
+        progress(1.0, "Demo workspace ready")
+        return ws
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- time ---------------------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """The working day: today, or a pinned day (tests, demos)."""
+        return self._today_override or date.today()
+
+    def pin_today(self, day: date | None) -> None:
+        self._today_override = day
+
+    def now(self) -> datetime:
+        d = self.today()
+        now = datetime.now(UTC)
+        return now if d == now.date() else datetime(d.year, d.month, d.day, 12, 0, tzinfo=UTC)
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        counts = self.store.table_counts()
+        state = self.store.sync_state
+        span = self.store.query("SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM events")[0]
+        territory = self.store.territories.all()
+        return {
+            "workspace": str(self.folder),
+            "territory": territory[0].name if territory else "",
+            "demo": state.get_value("demo") or "",
+            **counts,
+            "history_from": (span["first"] or "")[:10],
+            "history_to": (span["last"] or "")[:10],
+            "pending_uploads": self.store.outbox.pending_count(),
+        }
+
+    def hcps(self) -> list[Hcp]:
+        return self.store.hcps.all()
+
+    def hcp(self, hcp_id: str) -> Hcp:
+        return self.store.hcps.get(hcp_id)
+
+    def search(self, text: str) -> list[HcpId]:
+        return self.store.search_hcps(text)
+
+    def accounts(self) -> list[Account]:
+        return self.store.accounts.all()
+
+    def affiliations(self, hcp_id: str) -> list[tuple[Account, Affiliation]]:
+        result = []
+        for aff in self.hcp(hcp_id).affiliations:
+            account = self.store.accounts.find(aff.account_id)
+            if account is not None:
+                result.append((account, aff))
+        return result
+
+    def consents(self, hcp_id: str) -> dict[Channel, Consent | None]:
+        records = self.store.consents.where("hcp_id = ?", [hcp_id])
+        at = self.now()
+        result: dict[Channel, Consent | None] = {}
+        for channel in Channel:
+            c = effective_consent(records, channel, at)
+            result[channel] = c
+        return result
+
+    def timeline(self, hcp_id: str, limit: int = 200) -> list[EngagementEvent]:
+        return self.store.events.where("hcp_id = ?", [hcp_id], order_by="occurred_at DESC")[:limit]
+
+    def call_plan_progress(self, hcp_id: str) -> tuple[int, int]:
+        """(visits held in the current call-plan period, visits planned)."""
+        day = self.today().isoformat()
+        plans = self.store.call_plans.where("hcp_id = ? AND period_start <= ? AND period_end >= ?", [hcp_id, day, day])
+        if not plans:
+            return 0, self.hcp(hcp_id).planned_visits
+        plan = plans[0]
+        done = self.store.events.count(
+            "hcp_id = ? AND type = ? AND occurred_at >= ? AND occurred_at <= ?",
+            [hcp_id, EventType.VISIT.value, plan.period_start.isoformat(), plan.period_end.isoformat() + "T23:59:59"],
+        )
+        return done, plan.planned_visits
+
+    def products(self) -> list[Product]:
+        return self.store.products.all()
+
+    def content(self) -> list[Content]:
+        return self.store.content.all()
+
+    def approved_content(self, hcp_id: str) -> list[Content]:
+        """Content that may be used with this HCP today: MLR-approved, in date, for the HCP's specialty."""
+        specialty = self.hcp(hcp_id).specialty_code
+        day = self.today()
+        return [c for c in self.store.content.all() if c.is_valid_on(day) and c.is_for_specialty(specialty)]
+
+    def topics(self) -> list[str]:
+        """Topics of the approved catalogue, most used first."""
+        counts: Counter[str] = Counter()
+        day = self.today()
+        for c in self.store.content.all():
+            if c.is_valid_on(day):
+                counts.update(c.topics)
+        return [t for t, _ in counts.most_common()]
+
+    # -- visits -------------------------------------------------------------------------------------------
+
+    def call_reports(self, hcp_id: str) -> list[CallReport]:
+        return self.store.call_reports_for(hcp_id)
+
+    def call_report(self, report_id: str) -> CallReport:
+        return self.store.call_report(report_id)
+
+    def new_visit(self, hcp_id: str, *, call_type: CallType = CallType.IN_PERSON) -> CallReport:
+        if self.store.hcps.find(hcp_id) is None:
+            raise NotFoundError(f"No HCP with id {hcp_id} in this territory.")
+        return CallReport(CallReportId(uuid7()), HcpId(hcp_id), self.now().replace(microsecond=0), call_type)
+
+    def save_draft(self, report: CallReport) -> CallReport:
+        return self.store.save_draft(report)
+
+    def submit_visit(self, report: CallReport) -> CallReport:
+        """Lock the report, queue it for the hub and record the visit in the HCP's timeline."""
+        from repcompanion.domain import EngagementEvent, EventId
+
+        with self.store.atomic():
+            submitted = self.store.submit_call_report(report)
+            visit = EngagementEvent(
+                EventId(f"V-{submitted.id}"),
+                submitted.hcp_id,
+                EventType.VISIT if submitted.call_type is not CallType.REMOTE else EventType.REMOTE_CALL,
+                submitted.started_at,
+                Channel.IN_PERSON if submitted.call_type is not CallType.REMOTE else Channel.REMOTE_MEETING,
+                submitted.products[0] if submitted.products else None,
+                submitted.content_shown[0] if submitted.content_shown else None,
+                submitted.topics,
+                source="rep",
+            )
+            self.store.events.upsert_many([visit])
+        return submitted
+
+    # -- autosave -----------------------------------------------------------------------------------------
+
+    def autosave(self, key: str, payload: dict[str, Any], hcp_id: str | None = None) -> None:
+        self.store.autosave(key, payload, hcp_id)
+
+    def autosaved(self) -> dict[str, dict[str, Any]]:
+        return self.store.autosaved()
+
+    def discard_autosave(self, key: str) -> None:
+        self.store.discard_autosave(key)
+
+    # -- sync status --------------------------------------------------------------------------------------
+
+    def sync_status(self, online: bool | None = None) -> SyncStatus:
+        state = self.store.sync_state.get()
+        problems = [state.last_error] if state.last_error else []
+        return SyncStatus(
+            online=online,
+            server_url=state.server_url,
+            user=state.user,
+            last_sync_at=state.last_sync_at,
+            pending=self.store.outbox.pending_count(),
+            rejected=self.store.outbox.rejected(),
+            problems=problems,
+        )
+
+    # -- numbers ------------------------------------------------------------------------------------------
+
+    def numbers(self, weeks: int = 12) -> dict[str, Any]:
+        """Call-plan attainment, reach and frequency against targets, suggestion acceptance, engagement trend."""
+        day = self.today()
+        start = day - timedelta(weeks=weeks)
+        hcps = self.store.hcps.all()
+        targets = {h.id for h in hcps if h.target}
+        plans = {p.hcp_id: p for p in self.store.call_plans.all() if p.period_start <= day <= p.period_end}
+        visits = self.store.query(
+            "SELECT hcp_id, occurred_at FROM events WHERE type = 'visit' AND occurred_at >= ?",
+            (min([p.period_start for p in plans.values()], default=start).isoformat(),),
+        )
+        done: Counter[str] = Counter()
+        for v in visits:
+            plan = plans.get(v["hcp_id"])
+            if plan and plan.period_start.isoformat() <= v["occurred_at"][:10] <= plan.period_end.isoformat():
+                done[v["hcp_id"]] += 1
+        planned_total = sum(p.planned_visits for p in plans.values())
+        done_total = sum(min(done[h], p.planned_visits) for h, p in plans.items())
+        reached = {h for h in done if h in targets}
+        feedback = self.store.feedback()
+        kinds = Counter(f.kind.value for f in feedback)
+        decided = kinds["accepted"] + kinds["completed"] + kinds["dismissed"]
+        trend_rows = self.store.query(
+            "SELECT strftime('%Y-%W', occurred_at) AS week, type, count(*) AS n FROM events "
+            "WHERE occurred_at >= ? GROUP BY week, type ORDER BY week",
+            (start.isoformat(),),
+        )
+        trend: dict[str, dict[str, int]] = {}
+        for r in trend_rows:
+            trend.setdefault(r["week"], {})[r["type"]] = r["n"]
+        return {
+            "as_of": day.isoformat(),
+            "call_plan": {
+                "planned": planned_total,
+                "done": done_total,
+                "attainment": done_total / planned_total if planned_total else 0.0,
+            },
+            "reach": {
+                "targets": len(targets),
+                "reached": len(reached),
+                "rate": len(reached) / len(targets) if targets else 0.0,
+            },
+            "frequency": {
+                "visits": sum(done.values()),
+                "per_reached_target": sum(done[h] for h in reached) / len(reached) if reached else 0.0,
+                "target_per_hcp": planned_total / len(plans) if plans else 0.0,
+            },
+            "suggestions": {
+                **{k: kinds[k] for k in ("accepted", "completed", "dismissed", "snoozed")},
+                "acceptance": (kinds["accepted"] + kinds["completed"]) / decided if decided else 0.0,
+            },
+            "engagement_trend": trend,
+        }
