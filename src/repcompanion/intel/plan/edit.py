@@ -80,8 +80,7 @@ def replace_cancelled(
     pinned = {}
     for v in kept:
         s = seconds(v.start.timetz())
-        # Up to 59 s of slack: rounding of travel seconds must not make an unchanged visit infeasible.
-        pinned[index[v.hcp_id]] = ((s, s + 59),)
+        pinned[index[v.hcp_id]] = ((s, s),)
     base_order = [index[v.hcp_id] for v in kept]
     best = None
     best_key: tuple[float, float] | None = None
@@ -101,4 +100,7 @@ def replace_cancelled(
             best, best_key = sched, key
     if best is None:
         best = schedule(problem, base_order, pinned)
+        if not best.ok:
+            # Travel is rounded to whole seconds; a shortcut can come out a second longer.
+            best = schedule(problem, base_order)
     return to_day_plan(problem, best)

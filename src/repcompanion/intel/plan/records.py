@@ -52,7 +52,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class LockedVisit:
-    """A visit the rep already booked: it starts at ``start`` (up to ``lock_tolerance_min`` later)."""
+    """A visit the rep already booked: it starts at ``start`` (see ``PlanSettings.lock_tolerance_min``)."""
 
     hcp_id: str
     start: time
@@ -81,8 +81,9 @@ class PlanSettings:
     time_zone: str = "America/New_York"
     max_visits: int | None = None
     time_limit_s: float = 1.0
-    lock_tolerance_min: int = 5
-    """A locked visit starts at its booked time, or at most this many minutes later (never earlier)."""
+    lock_tolerance_min: int = 0
+    """A booked visit starts at its booked time, never earlier; with a tolerance, the planner may start it
+    up to this many minutes late, but only when that lets it fit more priority."""
 
     @property
     def end_point(self) -> tuple[float, float]:

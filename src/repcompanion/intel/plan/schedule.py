@@ -82,9 +82,14 @@ def _why_not(problem: Problem, k: int, arrive: int, ranges: Ranges, pos: int) ->
             f"{who} is booked at {clock(ranges[0][0])} but, as visit {pos + 1}, the rep cannot arrive "
             f"before {clock(arrive)}."
         )
+    last = ranges[-1][1]
+    if last + stop.duration_s >= problem.hours[1]:
+        limit = f"to end by the end of the working hours ({clock(problem.hours[1])})"
+    else:
+        limit = f"to end by {clock(last + stop.duration_s)} (the HCP's availability)"
     return (
         f"{who} does not fit as visit {pos + 1}: the rep arrives at {clock(arrive)}, and the "
-        f"{stop.duration_s // 60}-minute visit must start by {clock(ranges[-1][1])}."
+        f"{stop.duration_s // 60}-minute visit must start by {clock(last)} {limit}."
     )
 
 

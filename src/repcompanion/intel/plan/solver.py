@@ -28,6 +28,8 @@ __all__ = ["PRIZE_SCALE", "plan_day", "solve_order"]
 
 PRIZE_SCALE = 10_000_000
 """Solver units of the highest priority; one second of driving costs 1."""
+LATE_BOOKING_COST_PER_S = PRIZE_SCALE // 100 // 60
+"""Starting a booked visit a minute late (within the tolerance) costs 1 % of the top priority."""
 PREFERRED_SHARE_PER_HOUR = 0.02
 """Starting an hour outside the preferred time costs 2 % of that visit's priority."""
 
@@ -71,6 +73,7 @@ def solve_order(
         cumul = time_dim.CumulVar(index)
         _ranges_to_domain(cumul, stop.allowed)
         if stop.locked:
+            time_dim.SetCumulVarSoftUpperBound(index, stop.allowed[0][0], LATE_BOOKING_COST_PER_S)
             continue
         prize = round(stop.priority / top * PRIZE_SCALE)
         routing.AddDisjunction([index], prize)
@@ -115,7 +118,7 @@ def solve_order(
     solution = None
     if hint and all(k in position for k in hint):
         routing.CloseModelWithParameters(params)
-        start_assignment = routing.ReadAssignmentFromRoutes([[position[k] for k in hint]], True)
+        start_assignment = routing.ReadAssignmentFromRoutes([[manager.NodeToIndex(position[k]) for k in hint]], True)
         if start_assignment is not None:
             solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
     if solution is None and not stop_flag[0]:
