@@ -52,6 +52,84 @@ V2_MARKERS = ("Provider Sex Code", "Certification Date")
 V1_MARKERS = ("Provider Gender Code",)
 
 
+def nppes_header(version: str = "v2") -> list[str]:
+    """The column names of the NPPES data file in layout ``v1`` (329) or ``v2`` (330), in order."""
+    head = [
+        "NPI",
+        "Entity Type Code",
+        "Replacement NPI",
+        "Employer Identification Number (EIN)",
+        "Provider Organization Name (Legal Business Name)",
+        "Provider Last Name (Legal Name)",
+        "Provider First Name",
+        "Provider Middle Name",
+        "Provider Name Prefix Text",
+        "Provider Name Suffix Text",
+        "Provider Credential Text",
+        "Provider Other Organization Name",
+        "Provider Other Organization Name Type Code",
+        "Provider Other Last Name",
+        "Provider Other First Name",
+        "Provider Other Middle Name",
+        "Provider Other Name Prefix Text",
+        "Provider Other Name Suffix Text",
+        "Provider Other Credential Text",
+        "Provider Other Last Name Type Code",
+    ]
+    for kind in ("Mailing", "Practice Location"):
+        head += [
+            f"Provider First Line Business {kind} Address",
+            f"Provider Second Line Business {kind} Address",
+            f"Provider Business {kind} Address City Name",
+            f"Provider Business {kind} Address State Name",
+            f"Provider Business {kind} Address Postal Code",
+            f"Provider Business {kind} Address Country Code (If outside U.S.)",
+            f"Provider Business {kind} Address Telephone Number",
+            f"Provider Business {kind} Address Fax Number",
+        ]
+    head += [
+        "Provider Enumeration Date",
+        "Last Update Date",
+        "NPI Deactivation Reason Code",
+        "NPI Deactivation Date",
+        "NPI Reactivation Date",
+        "Provider Sex Code" if version == "v2" else "Provider Gender Code",
+        "Authorized Official Last Name",
+        "Authorized Official First Name",
+        "Authorized Official Middle Name",
+        "Authorized Official Title or Position",
+        "Authorized Official Telephone Number",
+    ]
+    for slot in range(1, TAXONOMY_SLOTS + 1):
+        head += [
+            f"Healthcare Provider Taxonomy Code_{slot}",
+            f"Provider License Number_{slot}",
+            f"Provider License Number State Code_{slot}",
+            f"Healthcare Provider Primary Taxonomy Switch_{slot}",
+        ]
+    issuer = "Issue" if version == "v2" else "Issuer"
+    for slot in range(1, 51):
+        head += [
+            f"Other Provider Identifier_{slot}",
+            f"Other Provider Identifier Type Code_{slot}",
+            f"Other Provider Identifier State_{slot}",
+            f"Other Provider Identifier {issuer}_{slot}",
+        ]
+    head += [
+        "Is Sole Proprietor",
+        "Is Organization Subpart",
+        "Parent Organization LBN",
+        "Parent Organization TIN",
+        "Authorized Official Name Prefix Text",
+        "Authorized Official Name Suffix Text",
+        "Authorized Official Credential Text",
+    ]
+    head += [f"Healthcare Provider Taxonomy Group_{slot}" for slot in range(1, TAXONOMY_SLOTS + 1)]
+    if version == "v2":
+        head.append("Certification Date")
+    return head
+
+
 def name_key(name: str) -> str:
     """Header name without case, spaces or punctuation: ``"Provider  Sex Code "`` → ``providersexcode``."""
     return re.sub(r"[^0-9a-z]", "", name.lower())
@@ -103,4 +181,12 @@ def resolve_layout(header: list[str], path: Path) -> NppesLayout:
     return NppesLayout(version, len(header), index, tuple(taxonomy))
 
 
-__all__ = ["FIELDS", "REQUIRED", "TAXONOMY_SLOTS", "NppesLayout", "name_key", "resolve_layout"]
+__all__ = [
+    "FIELDS",
+    "REQUIRED",
+    "TAXONOMY_SLOTS",
+    "NppesLayout",
+    "name_key",
+    "nppes_header",
+    "resolve_layout",
+]
