@@ -78,6 +78,11 @@ class PullPage(_Model):
     counts: dict[str, int] | None = Field(
         default=None, description="per-table row counts of the territory, sent on the last page of a pass"
     )
+    total_estimate: int | None = Field(
+        default=None,
+        description="optional: about how many changes remain after the requested cursor (including this page), "
+        "for the client's progress bar; sent at least on the first page of a pass, never used for correctness",
+    )
     territory_id: str
     server_time: str
 
