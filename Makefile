@@ -27,7 +27,7 @@ lint: install
 
 # Non-UI tests run where PySide6 cannot be imported (proves the core needs no Qt); then the Qt tests.
 test: lint
-	REPCOMPANION_BLOCK_QT=1 $(PY) -m pytest -p no:pytestqt --ignore=tests/ui -q
+	REPCOMPANION_BLOCK_QT=1 $(PY) -m pytest -p no:pytest-qt -W ignore::pytest.PytestConfigWarning --ignore=tests/ui -q
 	@if [ -d tests/ui ]; then QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/ui -q; fi
 
 demo: install

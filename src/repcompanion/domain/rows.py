@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from repcompanion.domain.enums import (
@@ -66,7 +66,10 @@ Row = dict[str, Any]
 
 
 def dt_text(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    """ISO 8601 with an offset; a naive datetime is taken to be UTC."""
+    if value is None:
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
 def dt_parse(value: str | None) -> datetime | None:
@@ -166,8 +169,7 @@ def hcp_from_row(r: Row) -> Hcp:
         email=r["email"] or "",
         active=bool(r["active"]),
         affiliations=tuple(
-            Affiliation(AccountId(a["account_id"]), a.get("role", "staff"), bool(a.get("primary")))
-            for a in affs
+            Affiliation(AccountId(a["account_id"]), a.get("role", "staff"), bool(a.get("primary"))) for a in affs
         ),
     )
 
@@ -291,7 +293,7 @@ def event_to_row(e: EngagementEvent) -> Row:
         "id": e.id,
         "hcp_id": e.hcp_id,
         "type": e.type.value,
-        "occurred_at": e.occurred_at.isoformat(),
+        "occurred_at": dt_text(e.occurred_at),
         "channel": e.channel.value if e.channel else None,
         "product_id": e.product_id,
         "content_id": e.content_id,
@@ -349,9 +351,7 @@ def call_report_to_row(c: CallReport) -> Row:
         "products": json.dumps(list(c.products)),
         "topics": json.dumps(list(c.topics)),
         "content_shown": json.dumps(list(c.content_shown)),
-        "samples": json.dumps(
-            [{"product_id": s.product_id, "lot": s.lot, "quantity": s.quantity} for s in c.samples]
-        ),
+        "samples": json.dumps([{"product_id": s.product_id, "lot": s.lot, "quantity": s.quantity} for s in c.samples]),
         "notes": c.notes,
         "follow_up_requests": json.dumps(list(c.follow_up_requests)),
         "duration_min": c.duration_min,

@@ -1,0 +1,33 @@
+"""Suite-wide setup: with REPCOMPANION_BLOCK_QT=1 PySide6 cannot be imported, proving the core needs no Qt."""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+class _BlockQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+        if name.split(".")[0] in {"PySide6", "shiboken6"}:
+            raise ImportError(f"{name} is blocked: the non-UI tests must not need Qt")
+        return None
+
+
+if os.environ.get("REPCOMPANION_BLOCK_QT") == "1":
+    sys.meta_path.insert(0, _BlockQt())
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real third-party data beside the repository; tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (../shared/data beside the repository)")
+    return SHARED_DATA
