@@ -156,9 +156,9 @@ class _HistoryRun:
         planned = np.array([h.planned_visits for h in hcps], dtype=float)
         pref_remote = np.array([h.preferred_channel is Channel.REMOTE_MEETING for h in hcps])
         self.focus = focus_products(rng, hcps)
-        self.p_visit = np.where(self.target, planned / 63.0 * 0.9, 0.004)
-        self.p_remote = 0.006 + 0.02 * pref_remote
-        self.web_rate = 0.012 * np.exp(0.6 * truth.interest.max(axis=1))
+        self.p_visit = np.where(self.target, planned / 63.0, 0.008)
+        self.p_remote = 0.01 + 0.03 * pref_remote
+        self.web_rate = 0.02 * np.exp(0.6 * truth.interest.max(axis=1))
         self.rec_index = {k: i for i, k in enumerate(RECEPTIVITY_KEYS)}
         self.hour_minutes = truth.hour * 60
         self.contacts = np.zeros((n, days + 1), dtype=np.int16)
@@ -258,20 +258,20 @@ class _HistoryRun:
         rows = np.flatnonzero(allowed_ip & self.target & (rng.random(n) < msl_p))
         self.face_to_face(ActionType.MSL_REFERRAL, EventType.MSL_VISIT, 1, rows, np.array([], dtype=int))
 
-        # emails: marketing campaigns on Tuesdays and Thursdays, plus emails a rep sends
+        # emails: marketing campaigns on Tuesdays, Wednesdays and Thursdays, plus emails a rep sends
         cidx = np.full(n, -1)
-        campaign = weekday in (1, 3) and len(email_pool) > 0
+        campaign = weekday in (1, 2, 3) and len(email_pool) > 0
         if campaign:
             chosen = email_pool[int(rng.integers(len(email_pool)))]
-            cidx = np.where(self.audience[chosen, self.h_spec] & (rng.random(n) < 0.75), chosen, -1)
-        rep_rows = np.flatnonzero(self.target & (rng.random(n) < 0.05) & (cidx < 0))
+            cidx = np.where(self.audience[chosen, self.h_spec] & (rng.random(n) < 0.85), chosen, -1)
+        rep_rows = np.flatnonzero(self.target & (rng.random(n) < 0.06) & (cidx < 0))
         cidx[rep_rows] = self.pick(email_pool, rep_rows)
         rows = np.flatnonzero(allowed_em & (cidx >= 0))
         if len(rows):
             self.emails(rows, cidx[rows], campaign)
 
-        # event invitations every four weeks, attendance a week later
-        if weekday == 2 and (d // 7) % 4 == 1 and len(invite_pool) and d + 7 < self.days:
+        # event invitations every other week, attendance a week later
+        if weekday == 2 and (d // 7) % 2 == 1 and len(invite_pool) and d + 7 < self.days:
             chosen = invite_pool[int(rng.integers(len(invite_pool)))]
             pick = allowed_em & self.target & self.audience[chosen, self.h_spec] & (rng.random(n) < 0.6)
             rows = np.flatnonzero(pick)
@@ -334,4 +334,3 @@ class _HistoryRun:
         self.signals.append((rows[o], mask))
         clin = k[self.c_mask[ci[k], self.clinical]]
         self.last_clinical_click[rows[clin]] = d
-

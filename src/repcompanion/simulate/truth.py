@@ -54,12 +54,12 @@ class ActionSpec:
 
 ACTION_SPECS: Mapping[ActionType, ActionSpec] = MappingProxyType(
     {
-        ActionType.VISIT: ActionSpec(0.9, "in_person", 0.6, 0.9, 0.6),
-        ActionType.REMOTE_MEETING: ActionSpec(0.2, "remote_meeting", 0.6, 0.7, 0.6),
-        ActionType.EMAIL: ActionSpec(-0.4, "email", 1.0, 0.5, 0.0),
-        ActionType.EVENT_INVITE: ActionSpec(-1.6, "events", 0.8, 0.6, 0.0),
+        ActionType.VISIT: ActionSpec(-0.2, "in_person", 0.6, 0.9, 0.6),
+        ActionType.REMOTE_MEETING: ActionSpec(-0.3, "remote_meeting", 0.6, 0.7, 0.6),
+        ActionType.EMAIL: ActionSpec(-1.3, "email", 1.0, 0.5, 0.0),
+        ActionType.EVENT_INVITE: ActionSpec(-2.0, "events", 0.8, 0.6, 0.0),
         ActionType.MSL_REFERRAL: ActionSpec(
-            -0.9, "in_person", 0.8, 1.8, 0.3, default_topics=("clinical_data", "mechanism")
+            -1.5, "in_person", 0.8, 1.8, 0.3, default_topics=("clinical_data", "mechanism")
         ),
     }
 )
