@@ -135,7 +135,7 @@ def normalize_credentials(text: str) -> str:
             else:
                 tokens = [" ".join(part.replace(".", "").upper().split())]
         for token in tokens:
-            if token not in out:
+            if token and token not in out:
                 out.append(token)
     return ", ".join(out)
 
