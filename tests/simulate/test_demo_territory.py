@@ -139,7 +139,7 @@ def test_addresses_are_real_zip_centroids_of_the_state(demo: DemoTerritory) -> N
 def test_any_state_is_accepted_and_an_unknown_one_is_refused() -> None:
     texas = generate_territory(hcps=20, state="tx", years=0.25)
     assert {h.address.state for h in texas.hcps} == {"TX"}
-    with pytest.raises(ValidationError, match="unknown US state|no ZIP codes"):
+    with pytest.raises(ValidationError, match=r"unknown US state|no ZIP codes"):
         generate_territory(hcps=5, state="ZZ")
     with pytest.raises(ValidationError):
         generate_territory(hcps=0)
