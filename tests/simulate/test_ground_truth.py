@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ActionType, EngagementEvent, EventId, EventType, HcpId
-from repcompanion.simulate import DemoTerritory
+from repcompanion.simulate import DemoTerritory, observed_actions
 
 _ACTION_OF = {
     EventType.VISIT: ActionType.VISIT,
@@ -142,3 +142,14 @@ def test_history_reflects_hidden_visit_receptivity(demo: DemoTerritory) -> None:
     rate = np.array([np.mean(held[h]) for h in ids])
     hidden = np.array([demo.truth.params[h].receptivity["in_person"] for h in ids])
     assert np.corrcoef(hidden, rate)[0, 1] > 0.3
+
+
+def test_observed_outcomes_in_history_follow_the_true_probabilities(demo: DemoTerritory) -> None:
+    observed = observed_actions(demo.events)
+    assert len(observed) == len(demo.contact_probabilities)
+    for action in ActionType:
+        rows = [o for o in observed if o.action is action]
+        assert len(rows) > 100, action
+        rate = np.mean([o.responded for o in rows])
+        expected = np.mean([demo.contact_probabilities[o.event_id] for o in rows])
+        assert abs(rate - expected) < 4 * np.sqrt(expected * (1 - expected) / len(rows)) + 0.005, action

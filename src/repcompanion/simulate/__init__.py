@@ -15,10 +15,12 @@ historical rep policy acting on HCPs whose responses are drawn from the ground t
     P(response) = sigmoid(logit), and 0 without consent for the action's channel or for do-not-contact.
 
 See docs/simulator.md for the parameters, what each action's response means and how it appears in the
-history. ``GroundTruth.response_probability`` exposes the truth; ``TerritorySimulator`` steps the world.
+history. ``GroundTruth.response_probability`` exposes the truth; ``TerritorySimulator`` steps the world;
+``observed_actions`` reads past contacts and their outcomes back out of any history (training labels).
 """
 
 from repcompanion.simulate.catalog import is_invitation
+from repcompanion.simulate.labels import CONTACT_OF_ACTION, ObservedAction, observed_actions
 from repcompanion.simulate.people import npi_is_valid
 from repcompanion.simulate.simulator import Outcome, TerritorySimulator
 from repcompanion.simulate.territory import DemoTerritory, generate_territory
@@ -33,15 +35,18 @@ from repcompanion.simulate.vocab import TOPICS
 
 __all__ = [
     "ACTION_SPECS",
+    "CONTACT_OF_ACTION",
     "RECEPTIVITY_KEYS",
     "TOPICS",
     "DemoTerritory",
     "GroundTruth",
     "HcpTruth",
+    "ObservedAction",
     "Outcome",
     "TerritorySimulator",
     "generate_territory",
     "hcp_value",
     "is_invitation",
     "npi_is_valid",
+    "observed_actions",
 ]
