@@ -303,6 +303,23 @@ def event_to_row(e: EngagementEvent) -> Row:
     }
 
 
+def event_to_values(e: EngagementEvent) -> tuple[Any, ...]:
+    """The events row as a tuple in column order: the bulk-load fast path (a million rows per territory)."""
+    at = e.occurred_at
+    return (
+        e.id,
+        e.hcp_id,
+        e.type.value,
+        (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).isoformat(),
+        e.channel.value if e.channel else None,
+        e.product_id,
+        e.content_id,
+        ";".join(e.topics),
+        e.quantity,
+        e.source,
+    )
+
+
 def event_from_row(r: Row) -> EngagementEvent:
     return EngagementEvent(
         id=EventId(r["id"]),
@@ -479,6 +496,14 @@ class TableCodec:
     columns: tuple[str, ...]
     to_row: Callable[[Any], Row]
     from_row: Callable[[Row], Any]
+    to_values: Callable[[Any], tuple[Any, ...]] | None = None
+
+    def values(self, record: Any) -> tuple[Any, ...]:
+        """The record's row as a tuple in column order."""
+        if self.to_values is not None:
+            return self.to_values(record)
+        row = self.to_row(record)
+        return tuple(row[c] for c in self.columns)
 
 
 #: Tables the hub sends down, in dependency order (parents first).
@@ -571,6 +596,7 @@ SYNCED_TABLES: dict[str, TableCodec] = {
             ),
             event_to_row,
             event_from_row,
+            event_to_values,
         ),
         TableCodec(
             "call_reports",
@@ -626,6 +652,7 @@ __all__ = [
     "dt_text",
     "event_from_row",
     "event_to_row",
+    "event_to_values",
     "feedback_from_row",
     "feedback_to_row",
     "hcp_from_row",

@@ -28,6 +28,8 @@ class TableRepository(Generic[T]):
         self.codec = codec
         self.table = codec.table
         self._upsert = upsert_sql(codec.table, codec.columns)
+        marks = ", ".join("?" for _ in codec.columns)
+        self._insert = f"INSERT INTO {codec.table} ({', '.join(codec.columns)}) VALUES ({marks})"
         self._select = f"SELECT {', '.join(codec.columns)} FROM {codec.table}"
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
@@ -38,10 +40,20 @@ class TableRepository(Generic[T]):
 
     def upsert_many(self, records: Iterable[T]) -> int:
         """Insert or update records; the caller's transaction makes a batch atomic."""
-        to_row = self.codec.to_row
-        columns = self.codec.columns
-        cur = self._conn.executemany(self._upsert, (tuple(r[c] for c in columns) for r in map(to_row, records)))
-        return cur.rowcount
+        if self._conn.execute(f"SELECT 1 FROM {self.table} LIMIT 1").fetchone() is None:
+            # Into an empty table a plain INSERT is about twice as fast as an UPSERT; a duplicate id in the
+            # batch rolls the fast attempt back and the UPSERT merges it instead.
+            values = list(map(self.codec.values, records))
+            self._conn.execute("SAVEPOINT bulk_insert")
+            try:
+                cur = self._conn.executemany(self._insert, values)
+            except sqlite3.IntegrityError:
+                self._conn.execute("ROLLBACK TO bulk_insert")
+                self._conn.execute("RELEASE bulk_insert")
+                return self._conn.executemany(self._upsert, values).rowcount
+            self._conn.execute("RELEASE bulk_insert")
+            return cur.rowcount
+        return self._conn.executemany(self._upsert, map(self.codec.values, records)).rowcount
 
     def upsert_rows(self, rows: Iterable[Row]) -> int:
         columns = self.codec.columns
