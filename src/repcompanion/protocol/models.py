@@ -8,6 +8,7 @@ gzip-compressed both ways (``Content-Encoding: gzip``).
     POST /v1/auth/refresh   RefreshRequest -> TokenReply
     GET  /v1/pull?cursor=&limit=           -> PullPage
     POST /v1/push           PushRequest    -> PushReply
+    GET  /v1/health                        -> HealthReply (no token, no protocol header needed)
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ class PushReply(_Model):
     results: list[MutationResult]
 
 
+class HealthReply(_Model):
+    status: Literal["ok"] = "ok"
+    protocol_version: int = PROTOCOL_VERSION
+    version: str = Field(description="the hub's software version")
+
+
 __all__ = [
     "DEFAULT_PAGE_LIMIT",
     "MAX_PAGE_LIMIT",
@@ -121,6 +128,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "Change",
     "ErrorBody",
+    "HealthReply",
     "LoginRequest",
     "MutationIn",
     "MutationResult",

@@ -1,0 +1,140 @@
+"""The hub's HTTP API (FastAPI): auth, pull, push, health; every reply an ErrorBody when it is not 2xx."""
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from repcompanion import __version__
+from repcompanion.domain.errors import HubError
+from repcompanion.hub import auth
+from repcompanion.hub.db import HubDb
+from repcompanion.hub.errors import AuthError, HubDatabaseError
+from repcompanion.hub.middleware import GunzipRequest, ProtocolGate
+from repcompanion.hub.pull import pull_page
+from repcompanion.hub.push import push
+from repcompanion.hub.settings import HubSettings
+from repcompanion.protocol.models import (
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
+    PROTOCOL_HEADER,
+    ErrorBody,
+    HealthReply,
+    LoginRequest,
+    PullPage,
+    PushReply,
+    PushRequest,
+    RefreshRequest,
+    TokenReply,
+)
+
+log = logging.getLogger("repcompanion.hub")
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "token_expired (refresh, then retry) or login_required"},
+    422: {"model": ErrorBody, "description": "the request is malformed"},
+    426: {"model": ErrorBody, "description": f"missing or unsupported {PROTOCOL_HEADER} header"},
+    503: {"model": ErrorBody, "description": "the hub database is unreachable; retry later"},
+}
+
+
+def _error(
+    status: int, error: str, message: str, hint: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(ErrorBody(error=error, message=message, hint=hint).model_dump(), status, headers=headers)
+
+
+def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: bool = True) -> FastAPI:
+    """The hub app on ``db_url`` (the schema is brought up to date unless ``migrate`` is False)."""
+    settings = settings or HubSettings()
+    db = HubDb(db_url)
+    if migrate:
+        db.migrate()
+    signer = auth.signer_for(db)
+    app = FastAPI(
+        title="RepCompanion hub",
+        version=__version__,
+        description="Territory sync for RepCompanion: pull changes after a commit-ordered cursor, push outbox "
+        f"mutations. Every /v1 request except health carries `{PROTOCOL_HEADER}`.",
+    )
+    app.state.db = db
+    app.state.settings = settings
+    bearer = HTTPBearer(auto_error=False)
+
+    def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> auth.Caller:
+        return auth.authenticate(db, signer, credentials.credentials if credentials else None)
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
+        return _error(401, exc.code, exc.message, exc.hint, {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(HubDatabaseError)
+    async def _db_error(_: Request, exc: HubDatabaseError) -> JSONResponse:
+        log.error("database unreachable: %s", exc.message)
+        return _error(503, "hub_unavailable", "The hub cannot reach its database.", "Try again in a few minutes.")
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_: Request, exc: HubError) -> JSONResponse:
+        return _error(400, "bad_request", exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            problems.append(f"{where}: {e.get('msg', 'invalid')}" if where else str(e.get("msg", "invalid")))
+        return _error(
+            422,
+            "invalid_request",
+            "The request could not be read: " + "; ".join(problems),
+            "Send JSON matching the hub's OpenAPI description (/openapi.json).",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected hub error")
+        return _error(500, "internal_error", "The hub failed on this request.", "Retry later; nothing was lost.")
+
+    @app.get("/v1/health", response_model=HealthReply, tags=["meta"])
+    def health() -> HealthReply:
+        return HealthReply(version=__version__)
+
+    @app.post("/v1/auth/login", response_model=TokenReply, responses=_ERRORS, tags=["auth"])
+    def login(body: LoginRequest) -> TokenReply:
+        return auth.login(db, signer, settings, body)
+
+    @app.post("/v1/auth/refresh", response_model=TokenReply, responses=_ERRORS, tags=["auth"])
+    def refresh(body: RefreshRequest) -> TokenReply:
+        return auth.refresh(db, signer, settings, body)
+
+    @app.get("/v1/pull", response_model=PullPage, responses=_ERRORS, tags=["sync"])
+    def pull(
+        who: Annotated[auth.Caller, Depends(caller)],
+        cursor: Annotated[int, Query(ge=0, description="next_cursor of the previous page; 0 for a full pull")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = DEFAULT_PAGE_LIMIT,
+    ) -> Response:
+        return Response(pull_page(db, settings, who.territory_id, cursor, limit), media_type="application/json")
+
+    @app.post("/v1/push", response_model=PushReply, responses=_ERRORS, tags=["sync"])
+    def push_(body: PushRequest, who: Annotated[auth.Caller, Depends(caller)]) -> PushReply:
+        if body.device_id != who.device_id:
+            raise AuthError(
+                f"This push names device {body.device_id} but the token belongs to device {who.device_id}.",
+                hint="Log in again from this device.",
+            )
+        return push(db, who, body)
+
+    app.add_middleware(ProtocolGate, update_url=settings.update_url)
+    app.add_middleware(GunzipRequest, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=settings.gzip_level)
+    return app

@@ -1,0 +1,97 @@
+"""Pull: the changes after a cursor that belong to the caller's territory, as a ready-to-send JSON page.
+
+The page is built as JSON text around the stored row JSON (never parsed and re-encoded), which is what lets
+one hub process serve a first sync of a million rows in seconds. A request scans at most
+``HubSettings.scan_window`` log rows past the cursor, so a small territory on a big hub may get pages with
+few or no changes but ``has_more: true`` and an advanced ``next_cursor``; clients just keep pulling.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, text
+
+from repcompanion.domain.rows import SYNCED_TABLES
+from repcompanion.hub.changelog import COMPANY_WIDE_TABLES, head
+from repcompanion.hub.db import HubDb
+from repcompanion.hub.settings import HubSettings
+
+_PAGE_SQL = text(
+    """
+    SELECT c.seq, c.tbl, c.op, c.row_id, c.row
+    FROM changes c
+    LEFT JOIN alignments a ON a.territory_id = :t AND a.hcp_id = c.hcp_id
+    WHERE c.seq > :cursor AND c.seq <= :upto AND (
+        (c.hcp_id IS NULL AND (c.territory_id IS NULL OR c.territory_id = :t))
+        OR (c.op <> 'upsert' AND c.territory_id = :t)
+        OR (a.hcp_id IS NOT NULL AND (c.territory_id = :t OR (c.territory_id IS NULL AND c.seq > a.since_seq)))
+    )
+    ORDER BY c.seq
+    LIMIT :limit
+    """
+)
+
+_MEMBER = "SELECT hcp_id FROM alignments WHERE territory_id = :t"
+_COUNT_SQL: dict[str, str] = {
+    **{t: f"SELECT count(*) FROM {t}" for t in COMPANY_WIDE_TABLES},
+    "hcps": f"SELECT count(*) FROM hcps WHERE id IN ({_MEMBER})",
+    "alignments": "SELECT count(*) FROM alignments WHERE territory_id = :t",
+    "call_plans": f"SELECT count(*) FROM call_plans WHERE territory_id = :t AND hcp_id IN ({_MEMBER})",
+    **{
+        t: f"SELECT count(*) FROM {t} x JOIN alignments a ON a.hcp_id = x.hcp_id AND a.territory_id = :t"
+        for t in ("consents", "events", "call_reports")
+    },
+}
+assert set(_COUNT_SQL) == set(SYNCED_TABLES)
+
+
+def territory_counts(conn: Connection, territory_id: str) -> dict[str, int]:
+    """Rows per synced table that a replica of ``territory_id`` holds once it has pulled to the head."""
+    return {t: int(conn.execute(text(_COUNT_SQL[t]), {"t": territory_id}).scalar_one()) for t in SYNCED_TABLES}
+
+
+def log_floor(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT value FROM hub_settings WHERE key = 'log_floor'")).scalar() or 0)
+
+
+def pull_page(db: HubDb, settings: HubSettings, territory_id: str, cursor: int, limit: int) -> bytes:
+    """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage)."""
+    server_time = datetime.now(UTC).isoformat()
+    with db.read() as conn:
+        top = head(conn)
+        if cursor < 0 or (cursor > 0 and cursor < log_floor(conn)) or cursor > top:
+            return _page([], 0, True, None, territory_id, server_time, reset=True)
+        upto = min(top, cursor + settings.scan_window)
+        rows = conn.execute(_PAGE_SQL, {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}).all()
+        next_cursor = int(rows[-1][0]) if len(rows) == limit else upto
+        has_more = next_cursor < top
+        counts = None if has_more else territory_counts(conn, territory_id)
+    return _page(rows, next_cursor, has_more, counts, territory_id, server_time)
+
+
+def _page(
+    rows: list,  # type: ignore[type-arg]
+    next_cursor: int,
+    has_more: bool,
+    counts: dict[str, int] | None,
+    territory_id: str,
+    server_time: str,
+    *,
+    reset: bool = False,
+) -> bytes:
+    dumps = json.dumps
+    changes = ",".join(
+        f'{{"seq":{seq},"table":"{tbl}","op":"{op}","id":{dumps(rid)},"row":{row or "null"}}}'
+        for seq, tbl, op, rid, row in rows
+    )
+    tail = {
+        "next_cursor": next_cursor,
+        "has_more": has_more,
+        "reset": reset,
+        "counts": counts,
+        "territory_id": territory_id,
+        "server_time": server_time,
+    }
+    return f'{{"changes":[{changes}],{dumps(tail)[1:]}'.encode()
