@@ -17,8 +17,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_workspace_option(demo)
     demo.add_argument("--hcps", type=int, default=300, help="number of HCPs (default 300)")
     demo.add_argument("--seed", type=int, default=7, help="random seed; the same seed builds the same territory")
-    demo.add_argument("--state", default="MA", help="US state whose ZIP codes the territory uses (default MA)")
+    demo.add_argument(
+        "--state", default=None, help="US state of the territory (default MA; with --from-nppes: keep only this state)"
+    )
     demo.add_argument("--force", action="store_true", help="replace an existing demo workspace")
+    demo.add_argument(
+        "--from-nppes",
+        type=Path,
+        metavar="FILE",
+        help="use the real providers of an NPPES CSV (engagement history is still simulated)",
+    )
+    demo.add_argument("--nucc", type=Path, metavar="FILE", help="NUCC taxonomy CSV for specialty labels")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.add_argument("--screenshot", type=Path, metavar="PATH", help="render a view of the app to a PNG and exit")
     demo.add_argument("--view", choices=VIEWS, default="today", help="the view for --screenshot")
@@ -31,9 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _build(folder: Path, args: argparse.Namespace) -> None:
-    ws = Workspace.create_demo(
-        folder, hcps=args.hcps, seed=args.seed, state=args.state, progress=progress_printer("demo ")
-    )
+    if args.from_nppes:
+        ws = Workspace.open(folder)
+        states = (args.state,) if args.state else ()
+        report = ws.demo_from_nppes(
+            args.from_nppes, states=states, seed=args.seed, nucc_path=args.nucc, progress=progress_printer("demo ")
+        )
+        print(report.summary_text(), file=sys.stderr)
+    else:
+        ws = Workspace.create_demo(
+            folder, hcps=args.hcps, seed=args.seed, state=args.state or "MA", progress=progress_printer("demo ")
+        )
     summary = ws.summary()
     ws.close()
     if args.json:

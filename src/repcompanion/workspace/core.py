@@ -103,6 +103,34 @@ class Workspace:
         progress(1.0, "Demo workspace ready")
         return ws
 
+    def demo_from_nppes(
+        self,
+        nppes_path: Path,
+        *,
+        states: tuple[str, ...] = (),
+        seed: int = 7,
+        nucc_path: Path | None = None,
+        progress: Progress = no_progress,
+    ) -> Any:
+        """Fill this workspace with real NPPES providers and a simulated history (labelled as simulated)."""
+        from repcompanion.workspace.importing import demo_from_nppes
+
+        return demo_from_nppes(
+            self.store, nppes_path, states=states, seed=seed, nucc_path=nucc_path, today=self.today(), progress=progress
+        )
+
+    def export_fhir(self, out: Path, *, nucc_path: Path | None = None) -> int:
+        """Write this territory's HCPs and institutions as a FHIR R4 Bundle; returns the entry count."""
+        from repcompanion.workspace.importing import export_territory_fhir
+
+        return export_territory_fhir(self.store, out, nucc_path=nucc_path)
+
+    def import_file(self, fmt: str, path: Path, **options: Any) -> Any:
+        """Import an NPPES or FHIR file into this workspace in one transaction; returns the import report."""
+        from repcompanion.workspace.importing import import_file
+
+        return import_file(self.store, fmt, path, **options)
+
     def close(self) -> None:
         self.store.close()
 
