@@ -1,0 +1,246 @@
+"""Replica writes for the sync engine: pages applied in batches, and a first sync staged and swapped in when whole.
+
+Staged first sync (and full resync)
+-----------------------------------
+A first download of a large territory goes into a staging database next to the workspace
+(``<workspace>.initial``), page by page, each page and its cursor in one transaction, so it resumes where it
+stopped after a crash, a cancel or a lost network. Meanwhile the workspace keeps whatever it had (nothing,
+or the old replica during a full resync). When the last page has arrived, ``swap_in``:
+
+1. copies the local-only data into the staging database in one staging transaction: the outbox (with its
+   sequence, so device sequence numbers are never reused), autosaved drafts, adverse-event intakes,
+   screening decisions, the sync state (device id, server, user), and the rep's own call reports and
+   suggestion feedback for HCPs that are in the new replica;
+2. commits that copy only if the workspace did not change while it was copied (else it copies again);
+3. replaces the workspace's content with the staging database through SQLite's online backup in one step:
+   one write transaction on the workspace, so a crash leaves either the old or the new workspace, and the
+   workspace's open connection (and any other) stays valid;
+4. deletes the staging files.
+
+``os.replace`` of the file would be cheaper by one copy, but it would invalidate the open ``Store``
+connection and orphan its WAL file; the backup keeps the ``Store`` object usable as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from repcompanion.domain.errors import ValidationError, WorkspaceLockedError
+from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row
+from repcompanion.store.store import Store, open_store
+from repcompanion.store.tables import upsert_sql
+
+STAGING_SUFFIX = ".initial"
+RESYNC_KEY = "resync_requested"
+#: local-only tables copied as they are into a staged replica
+LOCAL_TABLES = ("outbox", "draft_autosave", "ae_intakes", "screening_decisions")
+#: local rows that hang off an HCP: copied when the HCP is in the new replica
+LOCAL_HCP_TABLES = ("call_reports", "suggestion_feedback")
+#: sync-state keys that belong to the replica, not to the device
+_REPLICA_STATE_KEYS = frozenset({"cursor", "initial_complete", RESYNC_KEY, "territory_id"})
+_OPS = frozenset({"upsert", "delete", "remove"})
+
+
+@dataclass
+class PageResult:
+    upserts: int = 0
+    deletes: int = 0
+    removes: int = 0
+    purged: int = 0
+
+
+def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageResult:
+    """Apply one pulled page and advance the cursor in one transaction (same rules as ``Store.apply_changes``).
+
+    Consecutive changes to the same table with the same operation are written with one ``executemany``;
+    the order of the page is kept, so a later change to a row always wins. A malformed change raises
+    ``ValidationError`` and nothing of the page is written.
+    """
+    result = PageResult()
+    conn = store.conn
+    with store.atomic():
+        start = 0
+        n = len(changes)
+        while start < n:
+            first = changes[start]
+            try:
+                table, op = first["table"], first["op"]
+            except (KeyError, TypeError) as exc:
+                raise ValidationError(f"change {start} of the page has no table or operation") from exc
+            end = start + 1
+            while end < n and changes[end].get("table") == table and changes[end].get("op") == op:
+                end += 1
+            run = changes[start:end]
+            start = end
+            if op not in _OPS:
+                raise ValidationError(f"unknown change operation {op!r} for table {table!r}")
+            if op == "remove":
+                for change in run:
+                    result.removes += 1
+                    result.purged += int(store.remove_hcp(change["id"], since_seq=next_cursor))
+                continue
+            codec = SYNCED_TABLES.get(table)
+            if codec is None:
+                continue  # a newer hub's table this client does not know: ignored, not fatal
+            if op == "upsert":
+                columns = codec.columns
+                try:
+                    values = [tuple(c["row"].get(col) for col in columns) for c in run]
+                except (KeyError, AttributeError) as exc:
+                    raise ValidationError(f"an upsert for {table} carries no row") from exc
+                conn.executemany(upsert_sql(table, columns), values)
+                if table == "hcps":
+                    conn.executemany("DELETE FROM pending_removals WHERE hcp_id = ?", [(c["id"],) for c in run])
+                result.upserts += len(run)
+            else:
+                conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(c["id"],) for c in run])
+                result.deletes += len(run)
+        store.sync_state.set_cursor(next_cursor)
+    return result
+
+
+def verification_counts(store: Store) -> dict[str, int]:
+    """Per-table counts of the rows the hub also has, to compare with a pull's ``counts``.
+
+    Left out: HCPs that left the territory but wait for a pending upload (and their rows), drafts, and call
+    reports the hub has not accepted (pending or rejected in the outbox).
+    """
+    held = "(SELECT hcp_id FROM pending_removals)"
+    counts: dict[str, int] = {}
+    for table in SYNCED_TABLES:
+        if table == "hcps":
+            where = f"id NOT IN {held}"
+        elif table in HCP_DEPENDENT_TABLES:
+            where = f"hcp_id NOT IN {held}"
+        else:
+            where = "1"
+        if table == "call_reports":
+            where += (
+                " AND status = 'submitted' AND id NOT IN "
+                "(SELECT entity_id FROM outbox WHERE status IN ('pending', 'rejected'))"
+            )
+        counts[table] = int(store.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0])
+    return counts
+
+
+def count_mismatches(local: dict[str, int], hub: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Tables whose local count differs from the hub's: ``{table: (local, hub)}`` (unknown tables ignored)."""
+    return {t: (local.get(t, 0), n) for t, n in hub.items() if t in SYNCED_TABLES and local.get(t, 0) != n}
+
+
+def staging_path(workspace: Path | str) -> Path:
+    return Path(f"{workspace}{STAGING_SUFFIX}")
+
+
+def discard_staging(path: Path) -> None:
+    """Delete a staging database and its WAL files (missing files are fine)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
+def open_staging(path: Path, *, owner: str, key: bytes | None = None) -> Store:
+    """Open (or start) the staging database for ``owner`` (server and user); another owner's is discarded."""
+    if path.exists():
+        try:
+            staging = open_store(path, key=key)
+        except Exception:  # a damaged staging file is only a download to redo
+            discard_staging(path)
+        else:
+            if staging.sync_state.get_value("staging_owner") == owner:
+                staging.conn.execute("PRAGMA synchronous = NORMAL")
+                return staging
+            staging.close()
+            discard_staging(path)
+    staging = open_store(path, key=key)
+    # WAL + NORMAL keeps every committed page consistent across a crash; the last pages may need fetching again
+    staging.conn.execute("PRAGMA synchronous = NORMAL")
+    staging.sync_state.set_value("staging_owner", owner)
+    return staging
+
+
+def _write_marker(store: Store) -> tuple[int, int]:
+    """Changes so far by this connection and by any other one."""
+    return store.conn.total_changes, int(store.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _copy_rows(src: sqlite3.Connection, dst: sqlite3.Connection, table: str, where: str = "1") -> int:
+    cur = src.execute(f"SELECT * FROM {table} WHERE {where}")
+    names = [d[0] for d in cur.description]
+    sql = f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    return dst.executemany(sql, cur.fetchall()).rowcount
+
+
+def _copy_local(store: Store, staging: Store) -> None:
+    src, dst = store.conn, staging.conn
+    for table in LOCAL_TABLES:
+        dst.execute(f"DELETE FROM {table}")
+        _copy_rows(src, dst, table)
+    top = src.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    if top is not None:
+        dst.execute("DELETE FROM sqlite_sequence WHERE name = 'outbox'")
+        dst.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('outbox', ?)", (int(top[0]),))
+    staged_hcps = {r[0] for r in dst.execute("SELECT id FROM hcps")}
+    for table in LOCAL_HCP_TABLES:
+        cur = src.execute(f"SELECT * FROM {table}")
+        names = [d[0] for d in cur.description]
+        at = names.index("hcp_id")
+        rows = [r for r in cur.fetchall() if r[at] in staged_hcps]
+        sql = f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        dst.executemany(sql, rows)
+    for key, value in src.execute("SELECT key, value FROM sync_state").fetchall():
+        if key not in _REPLICA_STATE_KEYS and key != "staging_owner":
+            staging.sync_state.set_value(key, value)
+    dst.execute("DELETE FROM sync_state WHERE key IN ('staging_owner', ?)", (RESYNC_KEY,))
+    staging.sync_state.update(initial_complete=True)
+
+
+def swap_in(store: Store, staging: Store, *, attempts: int = 5) -> None:
+    """Make the whole staged replica the workspace's, keeping every local-only row (see the module docstring).
+
+    ``staging`` is closed and its files deleted afterwards.
+    """
+    for _ in range(attempts):
+        before = _write_marker(store)
+        try:
+            with staging.atomic():
+                _copy_local(store, staging)
+                if _write_marker(store) != before:
+                    raise _Changed
+        except _Changed:
+            continue
+        break
+    else:
+        raise WorkspaceLockedError(
+            f"The workspace {store.path} kept changing while the downloaded territory was being moved in.",
+            hint="Close other RepCompanion windows and sync again; the download is kept and will not restart.",
+        )
+    staging.conn.backup(store.conn)
+    path = staging.path
+    staging.close()
+    discard_staging(path)
+
+
+class _Changed(Exception):
+    """The workspace changed during the copy: roll the staging copy back and copy again."""
+
+
+__all__ = [
+    "LOCAL_HCP_TABLES",
+    "LOCAL_TABLES",
+    "RESYNC_KEY",
+    "STAGING_SUFFIX",
+    "PageResult",
+    "apply_page",
+    "count_mismatches",
+    "discard_staging",
+    "open_staging",
+    "staging_path",
+    "swap_in",
+    "verification_counts",
+]
