@@ -13,6 +13,8 @@ from repcompanion.ingest.errors import (
     NotCsvError,
     TruncatedFileError,
 )
+from repcompanion.ingest.fhir_export import export_fhir
+from repcompanion.ingest.fhir_import import import_fhir
 from repcompanion.ingest.normalize import (
     account_id_for_npi,
     hcp_id_for_npi,
@@ -47,7 +49,9 @@ __all__ = [
     "TaxonomyEntry",
     "TruncatedFileError",
     "account_id_for_npi",
+    "export_fhir",
     "hcp_id_for_npi",
+    "import_fhir",
     "import_nppes",
     "iter_nppes",
     "load_nucc",

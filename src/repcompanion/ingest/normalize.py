@@ -122,7 +122,7 @@ def normalize_credentials(text: str) -> str:
     """``"M.D."``, ``"md"``, ``"M.D., PH.D."`` → ``"MD"``, ``"MD"``, ``"MD, PhD"`` (unknown ones upper-cased)."""
     out: list[str] = []
     for part in _CRED_SPLIT.split(text):
-        part = part.strip()
+        part = part.strip(" -/.")
         if not part:
             continue
         key = re.sub(r"[.\s]", "", part).upper()
@@ -133,7 +133,7 @@ def normalize_credentials(text: str) -> str:
             if len(pieces) > 1 and all(p in _CREDENTIALS for p in pieces):
                 tokens = [_CREDENTIALS[p] for p in pieces]
             else:
-                tokens = [" ".join(part.replace(".", "").upper().split())]
+                tokens = [" ".join(part.replace(".", "").upper().split()).strip(" -/")]
         for token in tokens:
             if token and token not in out:
                 out.append(token)

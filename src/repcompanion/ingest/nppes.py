@@ -10,7 +10,6 @@ from pathlib import Path
 from repcompanion.domain import (
     Account,
     Address,
-    Alignment,
     Cancelled,
     GeoPrecision,
     Hcp,
@@ -33,7 +32,7 @@ from repcompanion.ingest.normalize import (
 )
 from repcompanion.ingest.nppes_layout import resolve_layout
 from repcompanion.ingest.nucc import Taxonomy
-from repcompanion.ingest.report import ImportReport, RecordSink, RowNote
+from repcompanion.ingest.report import ImportReport, RecordSink, RowNote, drain
 from repcompanion.ingest.textfile import open_table
 
 FORMAT = "NPPES"
@@ -254,36 +253,4 @@ def import_nppes(
     )
 
 
-def drain(
-    records: Iterable[Hcp | Account],
-    sink: RecordSink,
-    report: ImportReport,
-    territory_id: TerritoryId | str | None,
-    progress: Progress = no_progress,
-) -> ImportReport:
-    """Write records to the sink, counting created and updated (the sink decides which)."""
-    created = updated = hcps = accounts = 0
-    upsert_hcp, upsert_account = sink.upsert_hcp, sink.upsert_account
-    territory = TerritoryId(territory_id) if territory_id else None
-    for record in records:
-        if type(record) is Hcp:
-            hcps += 1
-            is_new = upsert_hcp(record)
-            if territory is not None:
-                sink.align_hcp(Alignment(territory, record.id))
-        else:
-            accounts += 1
-            is_new = upsert_account(record)  # type: ignore[arg-type]
-        if is_new:
-            created += 1
-        else:
-            updated += 1
-    report.created += created
-    report.updated += updated
-    report.hcps += hcps
-    report.accounts += accounts
-    progress(1.0, f"{report.fmt} import finished: {created} created, {updated} updated")
-    return report
-
-
-__all__ = ["drain", "import_nppes", "iter_nppes"]
+__all__ = ["import_nppes", "iter_nppes"]

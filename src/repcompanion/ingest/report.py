@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
-from repcompanion.domain import Account, AccountId, Alignment, Hcp, HcpId, Segment
+from repcompanion.domain import (
+    Account,
+    AccountId,
+    Alignment,
+    Hcp,
+    HcpId,
+    Progress,
+    Segment,
+    TerritoryId,
+    no_progress,
+)
 
 #: How many skipped rows ``summary_text`` lists one by one (the report keeps all of them).
 SUMMARY_ROWS = 10
@@ -129,9 +139,9 @@ def _unknown_commercial(hcp: Hcp) -> bool:
 def merge_hcp(existing: Hcp, incoming: Hcp) -> Hcp:
     """The record a sink should store when ``incoming`` updates ``existing``.
 
-    Master data (names, credentials, specialty, address, NPI, active) comes from the import;
-    what a public registry does not know is kept: segment and decile when the import left them
-    unknown (D / 0), CRM flags, contact details the import left blank, and affiliations (united).
+    Master data (names, credentials, specialty, address, NPI, active) comes from the import unless
+    the import left it blank; what a public registry does not know is kept: segment and decile when
+    the import left them unknown (D / 0), CRM flags, blank contact details; affiliations are united.
     """
     keep_commercial = _unknown_commercial(incoming)
     affiliations = tuple({a.account_id: a for a in (*existing.affiliations, *incoming.affiliations)}.values())
@@ -143,6 +153,10 @@ def merge_hcp(existing: Hcp, incoming: Hcp) -> Hcp:
         do_not_contact=existing.do_not_contact or incoming.do_not_contact,
         target=existing.target if keep_commercial else incoming.target,
         planned_visits=existing.planned_visits if keep_commercial else incoming.planned_visits,
+        npi=incoming.npi or existing.npi,
+        credentials=incoming.credentials or existing.credentials,
+        specialty_code=incoming.specialty_code if incoming.specialty_label else existing.specialty_code,
+        specialty_label=incoming.specialty_label or existing.specialty_label,
         phone=incoming.phone or existing.phone,
         email=incoming.email or existing.email,
         middle_name=incoming.middle_name or existing.middle_name,
@@ -196,12 +210,45 @@ class InMemorySink:
         return dict(self.hcps), dict(self.accounts), set(self.alignments)
 
 
+def drain(
+    records: Iterable[Hcp | Account],
+    sink: RecordSink,
+    report: ImportReport,
+    territory_id: TerritoryId | str | None,
+    progress: Progress = no_progress,
+) -> ImportReport:
+    """Write records to the sink, counting created and updated (the sink decides which)."""
+    created = updated = hcps = accounts = 0
+    upsert_hcp, upsert_account = sink.upsert_hcp, sink.upsert_account
+    territory = TerritoryId(territory_id) if territory_id else None
+    for record in records:
+        if type(record) is Hcp:
+            hcps += 1
+            is_new = upsert_hcp(record)
+            if territory is not None:
+                sink.align_hcp(Alignment(territory, record.id))
+        else:
+            accounts += 1
+            is_new = upsert_account(record)  # type: ignore[arg-type]
+        if is_new:
+            created += 1
+        else:
+            updated += 1
+    report.created += created
+    report.updated += updated
+    report.hcps += hcps
+    report.accounts += accounts
+    progress(1.0, f"{report.fmt} import finished: {created} created, {updated} updated")
+    return report
+
+
 __all__ = [
     "ImportReport",
     "InMemorySink",
     "RecordSink",
     "RowNote",
     "SkippedRow",
+    "drain",
     "merge_account",
     "merge_hcp",
 ]
