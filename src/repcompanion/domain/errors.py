@@ -10,7 +10,8 @@ Every error a user can cause says what happened and what to do (``hint``)::
      │    ├── WorkspaceLockedError      another program holds the database
      │    └── WorkspaceKeyError         wrong encryption key or passphrase
      ├── ValidationError                a value breaks a domain rule
-     │    └── ImmutableRecordError      a submitted call report cannot change
+     │    ├── ImmutableRecordError      a submitted call report cannot change
+     │    └── ScreeningRequiredError    a flagged note needs the rep's decision before submit
      ├── NotFoundError                  an id that does not exist here
      ├── RuleBlockedError               a compliance rule forbids the action
      ├── IngestError                    an import file cannot be read (line / resource named)
@@ -79,6 +80,13 @@ class ImmutableRecordError(ValidationError):
     hint = "Submitted call reports are locked. Log a new visit or add a correction note instead."
 
 
+class ScreeningRequiredError(ValidationError):
+    hint = (
+        "Choose 'Report' to open an adverse-event intake (pharmacovigilance needs it within 24 hours), "
+        "or 'Not an adverse event' with a reason. The note is saved as a draft meanwhile."
+    )
+
+
 class NotFoundError(RepCompanionError):
     """An id that does not exist in this workspace or hub."""
 
@@ -125,6 +133,7 @@ __all__ = [
     "RepCompanionError",
     "RuleBlockedError",
     "SafetyError",
+    "ScreeningRequiredError",
     "SyncError",
     "UntrustedModelError",
     "ValidationError",

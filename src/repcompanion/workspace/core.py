@@ -10,6 +10,7 @@ from typing import Any
 
 from repcompanion.domain import (
     Account,
+    AdverseEventIntake,
     Affiliation,
     CallReport,
     CallReportId,
@@ -25,6 +26,8 @@ from repcompanion.domain import (
     NotFoundError,
     Product,
     Progress,
+    ScreeningDecision,
+    ScreeningDecisionKind,
     effective_consent,
     no_progress,
     uuid7,
@@ -53,6 +56,8 @@ class Workspace:
         self.store = store
         self.folder = folder
         self._today_override: date | None = None
+        self._client: Any = None
+        self._credentials: Any = None
 
     # -- opening ------------------------------------------------------------------------------------------
 
@@ -254,9 +259,16 @@ class Workspace:
         return self.store.save_draft(report)
 
     def submit_visit(self, report: CallReport) -> CallReport:
-        """Lock the report, queue it for the hub and record the visit in the HCP's timeline."""
-        from repcompanion.domain import EngagementEvent, EventId
+        """Lock the report, queue it for the hub and record the visit in the HCP's timeline.
 
+        The note is screened first: a possible adverse event needs the rep's recorded decision
+        (``record_screening``) or the submit is refused with ScreeningRequiredError (the draft is kept).
+        """
+        from repcompanion.domain import EngagementEvent, EventId
+        from repcompanion.workspace import safety
+
+        self.save_draft(report)
+        safety.check_before_submit(self.store, report)
         with self.store.atomic():
             submitted = self.store.submit_call_report(report)
             visit = EngagementEvent(
@@ -273,6 +285,58 @@ class Workspace:
             self.store.events.upsert_many([visit])
         return submitted
 
+    # -- note safety --------------------------------------------------------------------------------------
+
+    def screen_note(self, text: str) -> Any:
+        """Screen visit-note text for possible adverse events and complaints (offline)."""
+        from repcompanion.workspace import safety
+
+        return safety.screen(text)
+
+    def check_restricted(self, text: str) -> list[Any]:
+        from repcompanion.workspace import safety
+
+        return safety.restricted(text)
+
+    def draft_intake(self, report: CallReport, result: Any | None = None) -> AdverseEventIntake:
+        """An adverse-event intake prefilled from the note; the 24-hour clock starts now."""
+        from repcompanion.workspace import safety
+
+        result = result if result is not None else self.screen_note(report.notes)
+        reporter = self.store.sync_state.get().user or "field representative"
+        return safety.draft_intake(report, result, reporter=reporter, aware_at=datetime.now(UTC).replace(microsecond=0))
+
+    def record_screening(
+        self,
+        report: CallReport,
+        decision: ScreeningDecisionKind,
+        *,
+        reason: str = "",
+        intake: AdverseEventIntake | None = None,
+    ) -> ScreeningDecision:
+        """Record 'report' (with its intake, queued ahead of everything) or 'not an adverse event' + reason."""
+        from repcompanion.workspace import safety
+
+        if not report.submitted:
+            self.save_draft(report)
+        result = self.screen_note(report.notes)
+        return safety.record_decision(
+            self.store,
+            report,
+            decision,
+            categories=tuple(result.categories),
+            at=datetime.now(UTC),
+            reason=reason,
+            intake=intake,
+        )
+
+    def intakes(self) -> list[AdverseEventIntake]:
+        return self.store.intakes()
+
+    def overdue_intakes(self) -> list[AdverseEventIntake]:
+        now = datetime.now(UTC)
+        return [i for i in self.store.intakes() if i.overdue(now)]
+
     # -- autosave -----------------------------------------------------------------------------------------
 
     def autosave(self, key: str, payload: dict[str, Any], hcp_id: str | None = None) -> None:
@@ -283,6 +347,52 @@ class Workspace:
 
     def discard_autosave(self, key: str) -> None:
         self.store.discard_autosave(key)
+
+    # -- sync ---------------------------------------------------------------------------------------------
+
+    def _sync_client(self) -> Any:
+        from repcompanion.sync import CredentialStore, SyncClient
+        from repcompanion.sync.cli_support import default_http_client
+
+        if self._client is None:
+            self._client = SyncClient(default_http_client(), self.store, self._credentials or CredentialStore())
+            self._credentials = self._client.credentials
+        return self._client
+
+    def use_http(self, http: Any, credentials: Any | None = None) -> None:
+        """Sync through this httpx.Client (tests hand in an ASGI or fault-injecting transport)."""
+        from repcompanion.sync import CredentialStore, SyncClient
+
+        self._credentials = credentials or self._credentials or CredentialStore()
+        self._client = SyncClient(http, self.store, self._credentials)
+
+    def login(self, server_url: str, user: str, password: str) -> Any:
+        """Log in to the hub; tokens go to the OS keyring (or memory for this run when there is none)."""
+        return self._sync_client().login(server_url, user, password)
+
+    def sync(self, progress: Progress = no_progress, cancelled: Any = None) -> Any:
+        """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport."""
+        from repcompanion.sync import never_cancelled
+
+        report = self._sync_client().sync(progress=progress, cancelled=cancelled or never_cancelled)
+        self._after_data_change()
+        return report
+
+    def hub_reachable(self, timeout_s: float = 2.0) -> bool:
+        """A cheap health check of the hub this workspace syncs with (False when offline or not set up)."""
+        import httpx
+
+        url = self.store.sync_state.get().server_url
+        if not url:
+            return False
+        try:
+            http = self._sync_client().http
+            return http.get(f"{url}/v1/health", timeout=timeout_s).status_code == 200
+        except (httpx.HTTPError, OSError):
+            return False
+
+    def _after_data_change(self) -> None:
+        """Hook for caches that depend on the territory (the ranking); extended by the intelligence layer."""
 
     # -- sync status --------------------------------------------------------------------------------------
 

@@ -1,0 +1,91 @@
+"""The note-safety workflow: screen on save, a decision before submit, intakes queued ahead of everything."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from repcompanion.domain import (
+    AdverseEventIntake,
+    CallReport,
+    IntakeId,
+    IntakeStatus,
+    ScreeningDecision,
+    ScreeningDecisionKind,
+    ScreeningRequiredError,
+    Seriousness,
+    ValidationError,
+    uuid7,
+)
+from repcompanion.store import Store
+
+
+def screen(text: str) -> Any:
+    """Screen a note for possible adverse events and product complaints (offline)."""
+    from repcompanion.intel.safety import screen_note
+
+    return screen_note(text)
+
+
+def restricted(text: str) -> list[Any]:
+    """Restricted phrases (off-label claims, superlatives, disparagement) found in ``text``."""
+    from repcompanion.intel.safety import check_restricted
+
+    return list(check_restricted(text))
+
+
+def draft_intake(report: CallReport, result: Any, *, reporter: str, aware_at: datetime) -> AdverseEventIntake:
+    """An intake prefilled from the flagged note: the flagged sentences, the product, the categories."""
+    evidence = [s.text for s in result.spans] if result.spans else [report.notes]
+    sentences = []
+    for piece in evidence:
+        if piece not in sentences:
+            sentences.append(piece)
+    return AdverseEventIntake(
+        id=IntakeId(uuid7()),
+        hcp_id=report.hcp_id,
+        description="; ".join(sentences)[:2000],
+        aware_at=aware_at,
+        created_at=aware_at,
+        call_report_id=report.id,
+        product_id=report.products[0] if report.products else None,
+        reporter=reporter,
+        seriousness=Seriousness.UNKNOWN,
+        categories=tuple(result.categories),
+        status=IntakeStatus.OPEN,
+    )
+
+
+def record_decision(
+    store: Store,
+    report: CallReport,
+    decision: ScreeningDecisionKind,
+    *,
+    categories: tuple[str, ...],
+    at: datetime,
+    reason: str = "",
+    intake: AdverseEventIntake | None = None,
+) -> ScreeningDecision:
+    """Record the rep's decision on a flagged note (kept for audit); a report needs a complete intake."""
+    if decision is ScreeningDecisionKind.NOT_AN_AE and not reason.strip():
+        raise ValidationError("Say why this is not an adverse event; the reason is kept for audit.")
+    if decision is ScreeningDecisionKind.REPORT:
+        if intake is None:
+            raise ValidationError("Reporting needs the adverse-event intake form filled in.")
+        if not intake.description.strip():
+            raise ValidationError("Describe the event in the intake before reporting it.")
+        from dataclasses import replace
+
+        intake = replace(intake, status=IntakeStatus.QUEUED)
+    record = ScreeningDecision(report.id, decision, categories, at, reason.strip(), intake.id if intake else None)
+    store.record_screening(record, intake)
+    return record
+
+
+def check_before_submit(store: Store, report: CallReport) -> Any:
+    """Screen the note; a flagged note without a recorded decision cannot be submitted."""
+    result = screen(report.notes) if report.notes.strip() else None
+    if result is not None and result.flag and store.screening_decision(report.id) is None:
+        cats = ", ".join(c.replace("_", " ") for c in result.categories)
+        raise ScreeningRequiredError(f"This note may describe an adverse event or complaint ({cats}).")
+    return result
