@@ -1,0 +1,110 @@
+"""Entry points: ``run_app`` opens the window; ``render_screenshot`` renders one view offscreen to a PNG."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from repcompanion.ui import theme
+from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
+
+VIEWS = ("today", "hcp", "visit", "numbers")
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication, themed (following the system's light/dark unless the rep chose)."""
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORG)
+        QCoreApplication.setApplicationName(APP)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationDisplayName("RepCompanion")
+        app.setWindowIcon(theme.app_icon())
+    assert isinstance(app, QApplication)
+    theme.apply_theme(app, str(settings().value("appearance/theme", "system")))
+    return app
+
+
+def run_app(workspace_folder: Path | None, *, demo: bool = False) -> int:
+    """Open the main window on ``workspace_folder`` (default: the platform data folder); returns the exit code."""
+    app = application()
+    window = MainWindow()
+    window.show()
+    window.open_workspace(workspace_folder, demo=demo)
+    code = app.exec()
+    window.runner.shutdown()
+    return int(code)
+
+
+def _wait(predicate: object, timeout_ms: int = 60_000) -> bool:
+    """Process events until ``predicate()`` is true (offscreen rendering has no user to wait for)."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(20)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    ok = {"value": False}
+
+    def check() -> None:
+        if predicate():  # type: ignore[operator]
+            ok["value"] = True
+            loop.quit()
+
+    timer.timeout.connect(check)
+    deadline.timeout.connect(loop.quit)
+    timer.start()
+    deadline.start(timeout_ms)
+    loop.exec()
+    timer.stop()
+    return ok["value"]
+
+
+def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "today", *, theme_name: str = "") -> None:
+    """Render ``view`` (today, hcp, visit or numbers) of the workspace to a PNG at ``path``, offscreen."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application()
+    if theme_name:
+        theme.apply_theme(app, theme_name)
+    window = MainWindow(restore_state=False)
+    window.resize(1440, 900)
+    window.show()
+    opened = {"done": False, "error": ""}
+    window.workspace_opened.connect(lambda _f: opened.__setitem__("done", True))
+    window.workspace_failed.connect(lambda e: opened.update(done=True, error=e))
+    window.open_workspace(workspace_folder, demo=True)
+    _wait(lambda: opened["done"])
+    if not opened["error"]:
+        _wait(lambda: window.today.data is not None)
+        target = window
+        if view == "hcp" or view == "visit":
+            hcp_id = window.today.model.record(0).hcp_id if window.today.model.rowCount() else None
+            if hcp_id:
+                op = window.show_hcp(hcp_id)
+                _wait(lambda: op.done)
+                _wait(lambda: window.hcp.dossier is not None)
+            if view == "visit" and hcp_id:
+                dialog = window.log_visit(hcp_id, modal=False)
+                _wait(lambda: dialog is not None and dialog.ready)
+                if dialog is not None:
+                    dialog.fill_example()
+                    _wait(lambda: dialog.screen_done)
+                    target = dialog
+        elif view == "numbers":
+            window.show_numbers()
+            _wait(lambda: window.numbers.data is not None)
+        app.processEvents()
+        image = target.grab()
+    else:
+        image = window.grab()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(path)):
+        raise OSError(f"could not write the screenshot to {path}")
+    window.close()
+    window.runner.shutdown()

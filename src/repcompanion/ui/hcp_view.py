@@ -1,0 +1,435 @@
+"""The HCP pre-call view: who they are, what they allow, what happened, what to do next and why."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QItemSelection, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, Suggestion
+from repcompanion.ui import theme
+from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
+from repcompanion.ui.ops import Op
+from repcompanion.ui.why_panel import WhyPanel
+from repcompanion.ui.widgets import Card, Chip, button, label, segment_chip, setup_table
+from repcompanion.workspace.ui_support import CHANNEL_LABELS, HcpDossier, action_label, hcp_dossier
+
+DISMISS_LABELS = {
+    DismissReason.NOT_RELEVANT: "Not relevant for this HCP",
+    DismissReason.ALREADY_DONE: "Already done",
+    DismissReason.HCP_UNAVAILABLE: "HCP unavailable",
+    DismissReason.WRONG_TIMING: "Wrong timing",
+    DismissReason.WRONG_CONTENT: "Wrong content",
+    DismissReason.OTHER: "Other reason",
+}
+
+
+class DismissDialog(QDialog):
+    """Asks why a suggestion is dismissed (the reason teaches the model)."""
+
+    def __init__(self, action: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Dismiss suggestion")
+        form = QFormLayout(self)
+        form.addRow(label(f"Why is <b>{action_label(action)}</b> not right?", wrap=True))
+        self.reason = QComboBox()
+        self.reason.setAccessibleName("Reason")
+        for r, text in DISMISS_LABELS.items():
+            self.reason.addItem(text, r.value)
+        form.addRow("Reason", self.reason)
+        self.note = QLineEdit()
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("Optional note")
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Dismiss")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class SnoozeDialog(QDialog):
+    """Asks until when a suggestion should be out of the way."""
+
+    def __init__(self, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Snooze suggestion")
+        form = QFormLayout(self)
+        self.until = QDateEdit(today + timedelta(days=7))
+        self.until.setCalendarPopup(True)
+        self.until.setMinimumDate(today + timedelta(days=1))
+        self.until.setAccessibleName("Snooze until")
+        form.addRow("Until", self.until)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Snooze")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class HcpView(QWidget):
+    """Everything to read before walking in, and the buttons to act on the suggestions."""
+
+    back_requested = Signal()
+    log_visit_requested = Signal(str)
+    feedback_given = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("HCP")
+        self.dossier: HcpDossier | None = None
+        self.hcp_id: str | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        page = QWidget()
+        scroll.setWidget(page)
+        root = QVBoxLayout(page)
+        root.setContentsMargins(24, 18, 24, 18)
+        root.setSpacing(14)
+
+        head = QHBoxLayout()
+        self.back = button("Today", "back", tip="Back to Today (Alt+Left)", accessible="Back to Today")
+        self.back.setShortcut("Alt+Left")
+        self.back.clicked.connect(self.back_requested)
+        head.addWidget(self.back, 0, Qt.AlignmentFlag.AlignTop)
+        names = QVBoxLayout()
+        names.setSpacing(4)
+        self.name = label("", "PageTitle", selectable=True)
+        chips = QHBoxLayout()
+        chips.setSpacing(6)
+        self.segment_box = QHBoxLayout()
+        chips.addLayout(self.segment_box)
+        self.dnc = Chip("Do not contact", "danger")
+        self.dnc.hide()
+        chips.addWidget(self.dnc)
+        self.facts = label("", "PageSubtitle", selectable=True)
+        chips.addWidget(self.facts)
+        chips.addStretch(1)
+        names.addWidget(self.name)
+        names.addLayout(chips)
+        head.addLayout(names, 1)
+        self.log_visit = button("Log a visit", "visit", primary=True, tip="Log a visit with this HCP (Ctrl+N)")
+        self.log_visit.clicked.connect(lambda: self.hcp_id and self.log_visit_requested.emit(self.hcp_id))
+        head.addWidget(self.log_visit, 0, Qt.AlignmentFlag.AlignTop)
+        root.addLayout(head)
+
+        cards = QHBoxLayout()
+        cards.setSpacing(14)
+        self.consent_card = Card("Consent")
+        self.consent_grid = QGridLayout()
+        self.consent_grid.setHorizontalSpacing(10)
+        self.consent_grid.setVerticalSpacing(6)
+        self.consent_card.body.addLayout(self.consent_grid)
+        self.consent_card.body.addStretch(1)
+        cards.addWidget(self.consent_card, 3)
+        self.plan_card = Card("Call plan this period")
+        self.plan_text = label("", "Big")
+        self.plan_bar = QProgressBar()
+        self.plan_bar.setAccessibleName("Call plan progress")
+        self.plan_note = label("", "Muted", wrap=True)
+        for w in (self.plan_text, self.plan_bar, self.plan_note):
+            self.plan_card.body.addWidget(w)
+        self.plan_card.body.addStretch(1)
+        cards.addWidget(self.plan_card, 2)
+        self.profile_card = Card("Profile and affiliations")
+        self.profile = label("", wrap=True, selectable=True)
+        self.profile.setTextFormat(Qt.TextFormat.RichText)
+        self.profile_card.body.addWidget(self.profile)
+        self.profile_card.body.addStretch(1)
+        cards.addWidget(self.profile_card, 4)
+        root.addLayout(cards)
+
+        mid = QHBoxLayout()
+        mid.setSpacing(14)
+        self.suggestions_card = Card("Suggestions")
+        self.suggestions = SuggestionsModel(self)
+        self.suggestion_table = QTableView()
+        self.suggestion_table.setAccessibleName("Suggestions for this HCP")
+        self.suggestion_table.setModel(self.suggestions)
+        setup_table(self.suggestion_table, stretch_column=3)
+        self.suggestion_table.setMinimumHeight(180)
+        self.suggestion_table.selectionModel().selectionChanged.connect(self._suggestion_selected)
+        self.suggestions_card.body.addWidget(self.suggestion_table, 1)
+        actions = QHBoxLayout()
+        self.accept_button = button("Accept", "accept", primary=True, tip="I will do this (A)")
+        self.dismiss_button = button("Dismiss…", "dismiss", tip="Not right — say why (D)")
+        self.snooze_button = button("Snooze…", "snooze", tip="Not now — remind me later (S)")
+        self.complete_button = button("Complete", "complete", tip="Already done (C)")
+        for key, b in zip(
+            "ADSC", (self.accept_button, self.dismiss_button, self.snooze_button, self.complete_button), strict=True
+        ):
+            b.setShortcut(f"Alt+{key}")
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.accept_button.clicked.connect(lambda: self._feedback(FeedbackKind.ACCEPTED))
+        self.complete_button.clicked.connect(lambda: self._feedback(FeedbackKind.COMPLETED))
+        self.dismiss_button.clicked.connect(self._dismiss)
+        self.snooze_button.clicked.connect(self._snooze)
+        self.suggestions_card.body.addLayout(actions)
+        self.feedback_note = label("", "Muted", wrap=True)
+        self.suggestions_card.body.addWidget(self.feedback_note)
+        mid.addWidget(self.suggestions_card, 5)
+        self.why = WhyPanel()
+        mid.addWidget(self.why, 6)
+        root.addLayout(mid)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("HCP details")
+        self.timeline = TimelineModel(self)
+        self.content = ContentModel(self)
+        self.reports = ReportsModel(self)
+        self.timeline_table = self._table(self.timeline, 2, "Engagement timeline")
+        self.content_table = self._table(self.content, 0, "Approved content")
+        self.reports_table = self._table(self.reports, 3, "Past notes")
+        self.follow_ups = label("", wrap=True, selectable=True)
+        self.follow_ups.setTextFormat(Qt.TextFormat.RichText)
+        self.follow_ups.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.follow_ups.setContentsMargins(12, 12, 12, 12)
+        self.tabs.addTab(self.timeline_table, theme.icon("today"), "Timeline")
+        self.tabs.addTab(self.content_table, theme.icon("content"), "Approved content")
+        self.tabs.addTab(self.follow_ups, theme.icon("followup"), "Open follow-ups")
+        self.tabs.addTab(self.reports_table, theme.icon("visit"), "Past notes")
+        self.tabs.setMinimumHeight(300)
+        root.addWidget(self.tabs, 1)
+        self._set_actions_enabled(False)
+
+    def _table(self, model: object, stretch: int, name: str) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.setAccessibleName(name)
+        setup_table(view, stretch_column=stretch)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        view.setSortingEnabled(False)
+        return view
+
+    # -- loading --------------------------------------------------------------------------------------------
+    def open_hcp(self, hcp_id: str) -> Op:
+        self.hcp_id = hcp_id
+        return Op(self, lambda ws: hcp_dossier(ws, hcp_id)).success(self.set_dossier).run()
+
+    def reload(self) -> Op | None:
+        return self.open_hcp(self.hcp_id) if self.hcp_id else None
+
+    def set_dossier(self, d: HcpDossier) -> None:
+        if d.hcp.id != self.hcp_id:
+            return
+        selected = self.selected_suggestion()
+        self.dossier = d
+        h = d.hcp
+        self.name.setText(h.display_name)
+        while self.segment_box.count():
+            item = self.segment_box.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.segment_box.addWidget(segment_chip(str(h.segment)))
+        self.dnc.setVisible(h.do_not_contact)
+        self.facts.setText(f"{h.specialty_label} · decile {h.decile} · {h.address.town}")
+        self._fill_consent(d)
+        done, planned = d.plan_done, d.plan_planned
+        self.plan_text.setText(f"{done} of {planned} visits" if planned else f"{done} visits")
+        self.plan_bar.setMaximum(max(planned, done, 1))
+        self.plan_bar.setValue(done)
+        left = max(planned - done, 0)
+        self.plan_note.setText(
+            f"{left} more visit{'s' if left != 1 else ''} planned this period." if left else "Plan met for this period."
+        )
+        self.profile.setText(profile_html(d))
+        self.suggestions.set_records(d.suggestions)
+        self.timeline.content_titles = {c.id: c.title for c in d.content}
+        self.timeline.product_names = {pid: p.name for pid, p in d.products.items()}
+        self.timeline.set_records(d.timeline)
+        self.content.set_records(d.content)
+        self.reports.set_records(d.reports)
+        self.follow_ups.setText(follow_ups_html(d))
+        row = 0
+        if selected is not None:
+            row = next((i for i, s in enumerate(d.suggestions) if s.action == selected.action), 0)
+        if d.suggestions:
+            self.suggestion_table.selectRow(row)
+        else:
+            self.why.show_suggestion(None)
+            self._set_actions_enabled(False)
+        self.loaded.emit()
+
+    def _fill_consent(self, d: HcpDossier) -> None:
+        while self.consent_grid.count():
+            item = self.consent_grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        t = theme.current()
+        for row, channel in enumerate(Channel):
+            c = d.consents.get(channel)
+            now_ok = (
+                c is not None
+                and c.state is ConsentState.OPT_IN
+                and (c.expires_at is None or c.expires_at.date() >= d.day)
+            )
+            mark = QLabel()
+            mark.setPixmap(
+                theme.icon("accept" if now_ok else "dismiss", "success" if now_ok else "danger").pixmap(18, 18)
+                if c is not None
+                else theme.icon("why", "muted").pixmap(18, 18)
+            )
+            name = label(CHANNEL_LABELS.get(channel, str(channel)))
+            if c is None:
+                state, detail = "No consent on file", ""
+            elif c.state is ConsentState.OPT_OUT:
+                state, detail = "Opted out", f"since {c.captured_at:%d %b %Y}"
+            elif not now_ok:
+                state, detail = "Expired", f"on {c.expires_at:%d %b %Y}" if c.expires_at else ""
+            else:
+                state = "Opted in"
+                until = f", until {c.expires_at:%d %b %Y}" if c.expires_at else ""
+                detail = f"since {c.captured_at:%d %b %Y}{until}"
+            color = t["success"] if now_ok else (t["muted"] if c is None else t["danger"])
+            status = label(f"<span style='color:{color}; font-weight:600'>{state}</span>")
+            info = label(detail, "Muted")
+            mark.setAccessibleName(f"{name.text()}: {state} {detail}")
+            self.consent_grid.addWidget(mark, row, 0)
+            self.consent_grid.addWidget(name, row, 1)
+            self.consent_grid.addWidget(status, row, 2)
+            self.consent_grid.addWidget(info, row, 3)
+        self.consent_grid.setColumnStretch(3, 1)
+
+    # -- suggestions and feedback ---------------------------------------------------------------------------
+    def selected_suggestion(self) -> Suggestion | None:
+        rows = self.suggestion_table.selectionModel().selectedRows() if self.suggestion_table.selectionModel() else []
+        if not rows:
+            return None
+        return self.suggestions.record(rows[0].row())
+
+    def _suggestion_selected(self, *_args: QItemSelection) -> None:
+        s = self.selected_suggestion()
+        blocked = dict(self.dossier.suggestions[0].blocked) if self.dossier and self.dossier.suggestions else {}
+        if s is not None:
+            blocked.update(s.blocked)
+        self.why.show_suggestion(s, blocked)
+        self._set_actions_enabled(s is not None and not (s.rule_reasons and s.priority <= 0))
+
+    def _set_actions_enabled(self, on: bool) -> None:
+        for b in (self.accept_button, self.dismiss_button, self.snooze_button, self.complete_button):
+            b.setEnabled(on)
+
+    def _feedback(self, kind: FeedbackKind, **extra: object) -> Op | None:
+        s = self.selected_suggestion()
+        if s is None or self.hcp_id is None:
+            return None
+        hcp_id, action = self.hcp_id, s.action
+        self._set_actions_enabled(False)
+        words = {
+            FeedbackKind.ACCEPTED: "Accepted",
+            FeedbackKind.DISMISSED: "Dismissed",
+            FeedbackKind.SNOOZED: "Snoozed",
+            FeedbackKind.COMPLETED: "Marked done",
+        }[kind]
+
+        def done(_result: object) -> None:
+            self.feedback_note.setText(f"{words}: {action_label(action)}. Your list has been updated.")
+            self.feedback_given.emit(hcp_id)
+            self.reload()
+
+        return (
+            Op(self, lambda ws: ws.give_feedback(hcp_id, action, kind, **extra))
+            .success(done)
+            .failure(lambda e: (self._set_actions_enabled(True), self._show_error(e)))
+            .run()
+        )
+
+    def _show_error(self, error: BaseException) -> None:
+        from repcompanion.ui.ops import show_error
+
+        show_error(self, error)
+
+    def _dismiss(self) -> None:
+        s = self.selected_suggestion()
+        if s is None:
+            return
+        dlg = DismissDialog(s.action, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.dismiss_selected(DismissReason(dlg.reason.currentData()), dlg.note.text())
+
+    def dismiss_selected(self, reason: DismissReason, note: str = "") -> Op | None:
+        return self._feedback(FeedbackKind.DISMISSED, reason=reason, note=note)
+
+    def _snooze(self) -> None:
+        if self.dossier is None:
+            return
+        dlg = SnoozeDialog(self.dossier.day, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.snooze_selected(dlg.until.date().toPython())
+
+    def snooze_selected(self, until: date) -> Op | None:
+        return self._feedback(FeedbackKind.SNOOZED, snooze_until=until)
+
+    def accept_selected(self) -> Op | None:
+        return self._feedback(FeedbackKind.ACCEPTED)
+
+    def complete_selected(self) -> Op | None:
+        return self._feedback(FeedbackKind.COMPLETED)
+
+    def sizeHint(self) -> QSize:
+        return QSize(1300, 900)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def profile_html(d: HcpDossier) -> str:
+    h = d.hcp
+    t = theme.current()
+    lines = []
+    addr = h.address
+    lines.append(_esc(f"{addr.line1}{', ' + addr.line2 if addr.line2 else ''}, {addr.city}, {addr.state} {addr.zip}"))
+    contact = " · ".join(x for x in (h.phone, h.email) if x)
+    if contact:
+        lines.append(_esc(contact))
+    ids = [f"NPI {h.npi}" if h.npi else "", f"prefers {CHANNEL_LABELS.get(h.preferred_channel, h.preferred_channel)}"]
+    lines.append(_esc(" · ".join(x for x in ids if x)))
+    if d.affiliations:
+        affs = []
+        for account, aff in d.affiliations:
+            star = " <b>(primary)</b>" if aff.primary else ""
+            kind = str(account.kind).replace("_", " ")
+            muted = f"<span style='color:{t['muted']}'>· {kind} · {_esc(aff.role)}</span>"
+            affs.append(f"{_esc(account.name)} {muted}{star}")
+        lines.append("<br>".join(affs))
+    else:
+        lines.append(f"<span style='color:{t['muted']}'>No affiliations on file.</span>")
+    return "<br>".join(lines)
+
+
+def follow_ups_html(d: HcpDossier) -> str:
+    t = theme.current()
+    items = d.open_follow_ups
+    if not items:
+        return f"<span style='color:{t['muted']}'>No open follow-ups for this HCP.</span>"
+    rows = "".join(
+        f"<li style='margin-bottom:4px'>{_esc(text)} <span style='color:{t['muted']}'>"
+        f"(visit of {r.started_at:%d %b %Y})</span></li>"
+        for r, text in items
+    )
+    return f"<ul>{rows}</ul>"

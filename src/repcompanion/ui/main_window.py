@@ -1,0 +1,308 @@
+"""The main window: navigation, the views, the message banner, the sync status bar, shortcuts, state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from repcompanion.ui import theme
+from repcompanion.ui.hcp_view import HcpView
+from repcompanion.ui.ops import Op, Runner, error_text
+from repcompanion.ui.today_view import TodayView
+from repcompanion.ui.widgets import Banner, label
+
+ORG, APP = "RepCompanion", "RepCompanion"
+
+
+def settings() -> QSettings:
+    """Window state and preferences (never credentials: tokens live in the system keyring)."""
+    return QSettings(ORG, APP)
+
+
+def open_or_create(folder: Path | None, demo: bool) -> Any:
+    """Runs on the db thread: open the workspace there (it owns the connection), building the demo if asked."""
+    from repcompanion.workspace import Workspace
+
+    if demo and not Workspace.exists(folder):
+        return Workspace.create_demo(folder)
+    return Workspace.open(folder)
+
+
+class MainWindow(QMainWindow):
+    """A rep's whole day in one window."""
+
+    workspace_opened = Signal(object)
+    workspace_failed = Signal(str)
+
+    def __init__(self, runner: Runner | None = None, *, restore_state: bool = True) -> None:
+        super().__init__()
+        self.runner = runner or Runner(self)
+        self.setWindowTitle("RepCompanion")
+        self.setWindowIcon(theme.app_icon())
+        self.setAccessibleName("RepCompanion")
+        self.folder: Path | None = None
+
+        central = QWidget()
+        self.setCentralWidget(central)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self._build_nav())
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        self.banner = Banner()
+        self.banner_action = QPushButton()
+        self.banner_action.hide()
+        self.banner.layout().insertWidget(2, self.banner_action)
+        banner_box = QVBoxLayout()
+        banner_box.setContentsMargins(16, 10, 16, 0)
+        banner_box.addWidget(self.banner)
+        right.addLayout(banner_box)
+        self.stack = QStackedWidget()
+        right.addWidget(self.stack, 1)
+        row.addLayout(right, 1)
+
+        self.today = TodayView()
+        self.hcp = HcpView()
+        self.stack.addWidget(self.today)
+        self.stack.addWidget(self.hcp)
+        self.today.hcp_activated.connect(self.show_hcp)
+        self.hcp.back_requested.connect(self.show_today)
+        self.hcp.feedback_given.connect(lambda _id: self.today.reload())
+        self.hcp.log_visit_requested.connect(self.log_visit)
+
+        self._build_actions()
+        self.extensions_ready()
+        if restore_state:
+            self._restore_state()
+        else:
+            self.resize(1360, 860)
+
+    # -- layout ---------------------------------------------------------------------------------------------
+    def _build_nav(self) -> QFrame:
+        nav = QFrame()
+        nav.setObjectName("NavBar")
+        nav.setFixedWidth(200)
+        lay = QVBoxLayout(nav)
+        lay.setContentsMargins(0, 0, 0, 12)
+        lay.setSpacing(2)
+        lay.addWidget(label("RepCompanion", "AppTitle"))
+        self.nav_subtitle = label("Offline field companion", "AppSubtitle")
+        self.nav_subtitle.setWordWrap(True)
+        lay.addWidget(self.nav_subtitle)
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.nav_buttons: dict[str, QToolButton] = {}
+        for key, text, icon_name in (
+            ("today", "Today", "today"),
+            ("hcp", "HCP", "hcp"),
+            ("numbers", "My numbers", "numbers"),
+        ):
+            b = QToolButton()
+            b.setText(f"  {text}")
+            b.setIcon(theme.icon(icon_name, "muted"))
+            b.setIconSize(QSize(20, 20))
+            b.setCheckable(True)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
+            b.setAccessibleName(text)
+            self.nav_group.addButton(b)
+            self.nav_buttons[key] = b
+            lay.addWidget(b)
+        self.nav_buttons["today"].setChecked(True)
+        self.nav_buttons["today"].clicked.connect(self.show_today)
+        self.nav_buttons["hcp"].clicked.connect(lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id))
+        self.nav_buttons["hcp"].setEnabled(False)
+        self.nav_buttons["numbers"].clicked.connect(self.show_numbers)
+        lay.addStretch(1)
+        self.nav_settings = QToolButton()
+        self.nav_settings.setText("  Settings")
+        self.nav_settings.setIcon(theme.icon("settings", "muted"))
+        self.nav_settings.setIconSize(QSize(20, 20))
+        self.nav_settings.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.nav_settings.setAccessibleName("Settings")
+        self.nav_settings.clicked.connect(self.open_settings)
+        lay.addWidget(self.nav_settings)
+        return nav
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None, icon_name: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(shortcut)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if icon_name:
+            act.setIcon(theme.icon(icon_name))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        file = mb.addMenu("&File")
+        file.addAction(self._action("&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open, "folder"))
+        file.addAction(self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences, "settings"))
+        file.addSeparator()
+        file.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit"))
+        view = mb.addMenu("&View")
+        view.addAction(self._action("&Today", self.show_today, "Ctrl+1", "today"))
+        view.addAction(
+            self._action("&HCP", lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id), "Ctrl+2", "hcp")
+        )
+        view.addAction(self._action("My &numbers", self.show_numbers, "Ctrl+3", "numbers"))
+        view.addSeparator()
+        view.addAction(self._action("&Find HCP", self.find, QKeySequence.StandardKey.Find, "search"))
+        view.addAction(self._action("&Refresh", self.refresh, "Ctrl+R"))
+        visit = mb.addMenu("V&isit")
+        self.log_visit_action = self._action(
+            "&Log a visit…", self.log_visit_current, QKeySequence.StandardKey.New, "visit"
+        )
+        visit.addAction(self.log_visit_action)
+        self.sync_menu = mb.addMenu("&Sync")
+        self.help_menu = mb.addMenu("&Help")
+        self.help_menu.addAction(
+            self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        )
+
+    def extensions_ready(self) -> None:
+        """Hook for the optional parts (sync bar, numbers, visit dialog) wired by ``app.build_window``."""
+
+    # -- navigation -----------------------------------------------------------------------------------------
+    def show_today(self) -> None:
+        self.stack.setCurrentWidget(self.today)
+        self.nav_buttons["today"].setChecked(True)
+        self.today.table.setFocus()
+
+    def show_hcp(self, hcp_id: str) -> Op:
+        self.stack.setCurrentWidget(self.hcp)
+        self.nav_buttons["hcp"].setEnabled(True)
+        self.nav_buttons["hcp"].setChecked(True)
+        return self.hcp.open_hcp(hcp_id)
+
+    def show_numbers(self) -> None:
+        """Replaced when the numbers view is installed."""
+
+    def find(self) -> None:
+        self.show_today()
+        self.today.focus_search()
+
+    def refresh(self) -> None:
+        self.today.reload()
+        if self.stack.currentWidget() is self.hcp:
+            self.hcp.reload()
+
+    def log_visit_current(self) -> None:
+        hcp_id = self.hcp.hcp_id if self.stack.currentWidget() is self.hcp else self.today.current_hcp_id()
+        if hcp_id:
+            self.log_visit(hcp_id)
+        else:
+            self.show_message("Select an HCP in the list first, then press Ctrl+N to log a visit.", "info")
+
+    def log_visit(self, hcp_id: str) -> None:
+        """Replaced when the visit dialog is installed."""
+
+    def open_settings(self) -> None:
+        """Replaced when the settings dialog is installed."""
+
+    def show_shortcuts(self) -> None:
+        lines = [
+            "Ctrl+F  find an HCP",
+            "Ctrl+N  log a visit",
+            "F5  sync now",
+            "Ctrl+1 / 2 / 3  Today, HCP, My numbers",
+            "Alt+Left  back to Today",
+            "Alt+A / D / S / C  accept, dismiss, snooze, complete a suggestion",
+            "Ctrl+R  refresh",
+        ]
+        self.show_message("Keyboard: " + " · ".join(lines), "info")
+
+    # -- workspace ------------------------------------------------------------------------------------------
+    def open_workspace(self, folder: Path | None, *, demo: bool = False) -> Op:
+        self.folder = folder
+        self.today.subtitle.setText("Opening your workspace…")
+
+        def opened(ws: Any) -> None:
+            self.banner.dismiss()
+            self.folder = ws.folder
+            self.nav_subtitle.setText(str(ws.summary().get("territory", "")) if False else "Offline field companion")
+            self.workspace_opened.emit(ws.folder)
+            self.today.reload()
+
+        def failed(error: BaseException) -> None:
+            self.today.subtitle.setText("No workspace open.")
+            self.show_error(error_text(error), action=("Open another workspace…", self.choose_workspace))
+            self.workspace_failed.emit(error_text(error))
+
+        def job(_ws: Any) -> Any:
+            ws = open_or_create(folder, demo)
+            old = self.runner._workspace
+            self.runner.set_workspace(ws)
+            if old is not None and old is not ws:
+                old.close()
+            return ws
+
+        return Op(self, job, needs_workspace=False).success(opened).failure(failed).run()
+
+    def choose_workspace(self) -> None:
+        start = str(self.folder or Path.home())
+        chosen = QFileDialog.getExistingDirectory(self, "Open workspace folder", start)
+        if chosen:
+            self.open_workspace(Path(chosen))
+
+    # -- messages -------------------------------------------------------------------------------------------
+    def show_error(self, text: str, action: tuple[str, Any] | None = None) -> None:
+        self.show_message(text, "error", action)
+
+    def show_message(self, text: str, kind: str = "info", action: tuple[str, Any] | None = None) -> None:
+        try:
+            self.banner_action.clicked.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+        if action is not None:
+            self.banner_action.setText(action[0])
+            self.banner_action.setAccessibleName(action[0].rstrip("…"))
+            self.banner_action.clicked.connect(action[1])
+            self.banner_action.show()
+        else:
+            self.banner_action.hide()
+        self.banner.show_message(text, kind)
+
+    # -- state ----------------------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        header = s.value("today/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.today.table.horizontalHeader().restoreState(header)
+
+    def save_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("today/header", self.today.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)

@@ -1,0 +1,269 @@
+"""Today: the ranked call priorities with search, filters, sorting and the day's progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from repcompanion.ui import theme
+from repcompanion.ui.models import PrioritiesModel, PrioritiesProxy
+from repcompanion.ui.ops import Op
+from repcompanion.ui.widgets import PriorityBarDelegate, SegmentDelegate, label, setup_table
+from repcompanion.workspace.ui_support import TodayData, TodayFilter, action_label, today_data
+
+
+class TodayView(QWidget):
+    """The rep's day: who to see, what to do, why — one row per HCP, best first."""
+
+    hcp_activated = Signal(str)
+    loaded = Signal()
+    filtered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Today")
+        self.daily_target = 8
+        self.data: TodayData | None = None
+        self._search_ids: frozenset[str] | None = None
+        self._search_generation = 0
+
+        self.model = PrioritiesModel(self)
+        self.proxy = PrioritiesProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 20, 24, 16)
+        root.setSpacing(14)
+
+        head = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        self.title = label("Today", "PageTitle")
+        self.subtitle = label("Loading your priorities…", "PageSubtitle")
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        head.addLayout(titles, 1)
+        progress_box = QVBoxLayout()
+        progress_box.setSpacing(4)
+        self.progress_label = label("", "Muted")
+        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.day_progress = QProgressBar()
+        self.day_progress.setFixedWidth(240)
+        self.day_progress.setAccessibleName("Visits logged today")
+        progress_box.addWidget(self.progress_label)
+        progress_box.addWidget(self.day_progress)
+        head.addLayout(progress_box)
+        root.addLayout(head)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, specialty, town, NPI…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setAccessibleName("Search HCPs")
+        self.search.setMinimumWidth(300)
+        self._search_timer = QTimer(self, singleShot=True, interval=200)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        bar.addWidget(self.search, 2)
+        self.segment = self._combo("All segments", "Filter by segment")
+        self.specialty = self._combo("All specialties", "Filter by specialty")
+        self.action = self._combo("All actions", "Filter by best action")
+        self.town = self._combo("All towns", "Filter by town")
+        for combo in (self.segment, self.specialty, self.action, self.town):
+            bar.addWidget(combo, 1)
+            combo.currentIndexChanged.connect(self._apply_filter)
+        self.clear = QPushButton("Clear")
+        self.clear.setAccessibleName("Clear search and filters")
+        self.clear.clicked.connect(self.clear_filters)
+        bar.addWidget(self.clear)
+        root.addLayout(bar)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("Call priorities")
+        self.table.setModel(self.proxy)
+        setup_table(self.table)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(PrioritiesModel.RANK, Qt.SortOrder.AscendingOrder)
+        self.table.setItemDelegateForColumn(PrioritiesModel.SEGMENT, SegmentDelegate(self.table))
+        self.table.setItemDelegateForColumn(
+            PrioritiesModel.PRIORITY, PriorityBarDelegate(lambda: self.model.max_priority, self.table)
+        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(PrioritiesModel.REASON, QHeaderView.ResizeMode.Stretch)
+        for col, width in (
+            (PrioritiesModel.RANK, 48),
+            (PrioritiesModel.HCP, 210),
+            (PrioritiesModel.SPECIALTY, 170),
+            (PrioritiesModel.SEGMENT, 82),
+            (PrioritiesModel.ACTION, 130),
+            (PrioritiesModel.PRIORITY, 140),
+            (PrioritiesModel.LAST_CONTACT, 110),
+            (PrioritiesModel.TOWN, 150),
+        ):
+            self.table.setColumnWidth(col, width)
+        self.table.activated.connect(self._activated)
+        self.table.clicked.connect(self._activated)
+        root.addWidget(self.table, 1)
+
+        foot = QHBoxLayout()
+        self.count = label("", "Muted")
+        foot.addWidget(self.count)
+        foot.addStretch(1)
+        hint = label("Enter or click opens the HCP · Ctrl+N logs a visit · F5 syncs", "Muted")
+        foot.addWidget(hint)
+        root.addLayout(foot)
+
+        find = QAction("Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+
+    def _combo(self, all_text: str, accessible: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(all_text, "")
+        combo.setAccessibleName(accessible)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(10)
+        return combo
+
+    # -- loading --------------------------------------------------------------------------------------------
+    def reload(self) -> Op:
+        return Op(self, lambda ws: today_data(ws)).success(self.set_data).run()
+
+    def set_data(self, data: TodayData) -> None:
+        selected = self.current_hcp_id()
+        self.data = data
+        self.model.set_rows(data.rows, data.day)
+        self._fill_combo(self.segment, sorted({r.segment for r in data.rows}), lambda s: f"Segment {s}")
+        self._fill_combo(self.specialty, sorted({r.specialty for r in data.rows}))
+        self._fill_combo(self.action, sorted({r.action for r in data.rows}), action_label)
+        self._fill_combo(self.town, sorted({r.town for r in data.rows}))
+        where = f" · {data.territory}" if data.territory else ""
+        self.subtitle.setText(f"{data.day.strftime('%A %d %B %Y')}{where} · {len(data.rows)} HCPs ranked")
+        self.set_day_progress(data.visits_logged)
+        if selected:
+            self.select_hcp(selected)
+        self._update_count()
+        self.loaded.emit()
+
+    def set_day_progress(self, logged: int) -> None:
+        self.day_progress.setMaximum(max(self.daily_target, logged, 1))
+        self.day_progress.setValue(logged)
+        self.progress_label.setText(f"<b>{logged}</b> of {self.daily_target} visits logged today")
+
+    def _fill_combo(self, combo: QComboBox, values: list[str], text: Callable[[str], str] = str) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        while combo.count() > 1:
+            combo.removeItem(1)
+        for v in values:
+            combo.addItem(text(v), v)
+        i = combo.findData(current)
+        combo.setCurrentIndex(max(i, 0))
+        combo.blockSignals(False)
+
+    # -- search and filters ---------------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _run_search(self) -> None:
+        text = self.search.text().strip()
+        self._search_generation += 1
+        generation = self._search_generation
+        if not text:
+            self._search_ids = None
+            self._apply_filter()
+            return
+
+        def found(ids: list[str]) -> None:
+            if generation == self._search_generation:
+                self._search_ids = frozenset(ids)
+                self._apply_filter()
+
+        Op(self, lambda ws: ws.search(text)).success(found).run()
+
+    def current_filter(self) -> TodayFilter:
+        return TodayFilter(
+            ids=self._search_ids,
+            segment=self.segment.currentData() or "",
+            specialty=self.specialty.currentData() or "",
+            action=self.action.currentData() or "",
+            town=self.town.currentData() or "",
+        )
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(self.current_filter())
+        self._update_count()
+        self.filtered.emit()
+
+    def clear_filters(self) -> None:
+        for combo in (self.segment, self.specialty, self.action, self.town):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._search_ids = None
+        self._apply_filter()
+
+    def _update_count(self, *_args: object) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(f"Showing {shown} of {total} HCPs" if shown != total else f"{total} HCPs")
+
+    # -- navigation -----------------------------------------------------------------------------------------
+    def current_hcp_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.record(self.proxy.mapToSource(index).row()).hcp_id
+
+    def select_hcp(self, hcp_id: str) -> bool:
+        row = self.model.row_of(hcp_id)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.hcp_activated.emit(self.model.record(self.proxy.mapToSource(index).row()).hcp_id)
+
+    def _open_first(self) -> None:
+        if self.proxy.rowCount():
+            self._activated(self.proxy.index(0, 0))
+
+    def sizeHint(self) -> QSize:
+        return QSize(1200, 800)
+
+    @property
+    def day(self) -> date | None:
+        return self.data.day if self.data else None

@@ -1,0 +1,278 @@
+"""Plain-Python view data for the desktop app: each view's rows gathered in one call on the worker thread.
+
+The app's Qt models adapt these records; nothing here knows about Qt. ``last_contacts`` and
+``visits_logged_on`` read the store directly until the Workspace facade offers them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from repcompanion.domain import (
+    CONTACT_EVENTS,
+    Account,
+    ActionType,
+    Affiliation,
+    CallReport,
+    CallReportId,
+    CallType,
+    Channel,
+    Consent,
+    Content,
+    ContentId,
+    EngagementEvent,
+    Hcp,
+    HcpId,
+    Product,
+    ProductId,
+    ReportStatus,
+    SampleDrop,
+    Suggestion,
+    ValidationError,
+)
+
+ACTION_LABELS: dict[str, str] = {
+    ActionType.VISIT: "Visit",
+    ActionType.REMOTE_MEETING: "Remote meeting",
+    ActionType.EMAIL: "Send email",
+    ActionType.EVENT_INVITE: "Invite to event",
+    ActionType.MSL_REFERRAL: "MSL referral",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.IN_PERSON: "In person",
+    Channel.EMAIL: "Email",
+    Channel.REMOTE_MEETING: "Remote meeting",
+    Channel.SMS: "SMS",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, str(action).replace("_", " ").capitalize())
+
+
+def feature_label(feature: str) -> str:
+    """A model feature name as words: ``days_since_visit`` → ``Days since visit``."""
+    text = feature.replace("__", ": ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else "(baseline)"
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    """One line of the Today list: an HCP and the best action for them today."""
+
+    hcp_id: HcpId
+    rank: int
+    name: str
+    specialty: str
+    segment: str
+    action: str
+    priority: float
+    probability: float
+    top_reason: str
+    last_contact: date | None
+    town: str
+    suggestion: Suggestion
+
+
+@dataclass(frozen=True)
+class TodayData:
+    day: date
+    rows: list[TodayRow]
+    visits_logged: int
+    territory: str = ""
+
+
+@dataclass(frozen=True)
+class TodayFilter:
+    """What the rep narrowed the list to; ``None`` / empty means no restriction."""
+
+    ids: frozenset[str] | None = None
+    segment: str = ""
+    specialty: str = ""
+    action: str = ""
+    town: str = ""
+
+    def accepts(self, row: TodayRow) -> bool:
+        return (
+            (self.ids is None or row.hcp_id in self.ids)
+            and (not self.segment or row.segment == self.segment)
+            and (not self.specialty or row.specialty == self.specialty)
+            and (not self.action or row.action == self.action)
+            and (not self.town or row.town == self.town)
+        )
+
+
+def last_contacts(ws: Any) -> dict[str, date]:
+    """The day of each HCP's most recent company-initiated contact (visit, call, email, invitation)."""
+    marks = ",".join("?" * len(CONTACT_EVENTS))
+    rows = ws.store.query(
+        f"SELECT hcp_id, max(occurred_at) AS last FROM events WHERE type IN ({marks}) GROUP BY hcp_id",
+        [e.value for e in CONTACT_EVENTS],
+    )
+    return {r["hcp_id"]: date.fromisoformat(r["last"][:10]) for r in rows if r["last"]}
+
+
+def visits_logged_on(ws: Any, day: date) -> int:
+    """Call reports the rep submitted for visits held on ``day``."""
+    rows = ws.store.query(
+        "SELECT count(*) AS n FROM call_reports WHERE status = ? AND substr(started_at, 1, 10) = ?",
+        [ReportStatus.SUBMITTED.value, day.isoformat()],
+    )
+    return int(rows[0]["n"]) if rows else 0
+
+
+def top_reason(s: Suggestion) -> str:
+    if s.reasons:
+        return s.reasons[0].text
+    if s.rule_reasons:
+        return s.rule_reasons[0]
+    return ""
+
+
+def today_data(ws: Any, day: date | None = None) -> TodayData:
+    """The ranked priorities with everything the Today table shows."""
+    day = day or ws.today()
+    suggestions = ws.priorities(day)
+    hcps = {h.id: h for h in ws.hcps()}
+    contacts = last_contacts(ws)
+    rows = []
+    for i, s in enumerate(suggestions, start=1):
+        h = hcps.get(s.hcp_id)
+        if h is None:
+            continue
+        rows.append(
+            TodayRow(
+                hcp_id=h.id,
+                rank=s.rank or i,
+                name=f"{h.last_name}, {h.first_name}" + (f", {h.credentials}" if h.credentials else ""),
+                specialty=h.specialty_label,
+                segment=str(h.segment),
+                action=str(s.action),
+                priority=float(s.priority),
+                probability=float(s.probability),
+                top_reason=top_reason(s),
+                last_contact=contacts.get(h.id),
+                town=h.address.town,
+                suggestion=s,
+            )
+        )
+    summary = ws.summary()
+    return TodayData(day, rows, visits_logged_on(ws, day), str(summary.get("territory", "")))
+
+
+@dataclass(frozen=True)
+class HcpDossier:
+    """Everything the pre-call view shows for one HCP, read in one go."""
+
+    hcp: Hcp
+    affiliations: list[tuple[Account, Affiliation]]
+    consents: dict[Channel, Consent | None]
+    plan_done: int
+    plan_planned: int
+    timeline: list[EngagementEvent]
+    suggestions: list[Suggestion]
+    content: list[Content]
+    reports: list[CallReport]
+    day: date
+    products: dict[str, Product] = field(default_factory=dict)
+
+    @property
+    def open_follow_ups(self) -> list[tuple[CallReport, str]]:
+        """Follow-ups requested in this HCP's visits, newest first, and draft visits still to finish."""
+        items: list[tuple[CallReport, str]] = []
+        for r in self.reports:
+            if r.status is ReportStatus.DRAFT:
+                items.append((r, "Draft visit not submitted yet"))
+            items.extend((r, text) for text in r.follow_up_requests)
+        return items
+
+
+def hcp_dossier(ws: Any, hcp_id: str) -> HcpDossier:
+    done, planned = ws.call_plan_progress(hcp_id)
+    reports = sorted(ws.call_reports(hcp_id), key=lambda r: r.started_at, reverse=True)
+    return HcpDossier(
+        hcp=ws.hcp(hcp_id),
+        affiliations=ws.affiliations(hcp_id),
+        consents=ws.consents(hcp_id),
+        plan_done=done,
+        plan_planned=planned,
+        timeline=ws.timeline(hcp_id, limit=200),
+        suggestions=ws.suggestions_for(hcp_id),
+        content=ws.approved_content(hcp_id),
+        reports=reports,
+        day=ws.today(),
+        products={p.id: p for p in ws.products()},
+    )
+
+
+@dataclass(frozen=True)
+class VisitCatalogue:
+    """What the Log a visit form offers: the HCP, products, topics and content approved today."""
+
+    hcp: Hcp
+    products: list[Product]
+    topics: list[str]
+    content: list[Content]
+
+
+def visit_catalogue(ws: Any, hcp_id: str) -> VisitCatalogue:
+    return VisitCatalogue(ws.hcp(hcp_id), ws.products(), ws.topics(), ws.approved_content(hcp_id))
+
+
+def sample_problems(samples: list[SampleDrop], products: dict[str, Product]) -> list[str]:
+    """Each way ``samples`` break the per-visit sample limit of their product, in words."""
+    totals: dict[str, int] = {}
+    for s in samples:
+        totals[s.product_id] = totals.get(s.product_id, 0) + s.quantity
+    problems = []
+    for pid, qty in totals.items():
+        product = products.get(pid)
+        if product is None:
+            problems.append(f"Unknown product {pid}.")
+        elif qty > product.sample_limit_per_visit:
+            limit = product.sample_limit_per_visit
+            allowed = f"at most {limit}" if limit else "none"
+            problems.append(f"{product.name}: {qty} samples, but {allowed} may be left per visit.")
+    return problems
+
+
+def report_to_payload(report: CallReport) -> dict[str, Any]:
+    """A call report as plain JSON values (for autosave)."""
+    return {
+        "id": report.id,
+        "hcp_id": report.hcp_id,
+        "started_at": report.started_at.isoformat(),
+        "call_type": report.call_type.value,
+        "attendees": list(report.attendees),
+        "products": list(report.products),
+        "topics": list(report.topics),
+        "content_shown": list(report.content_shown),
+        "samples": [[s.product_id, s.lot, s.quantity] for s in report.samples],
+        "notes": report.notes,
+        "duration_min": report.duration_min,
+    }
+
+
+def report_from_payload(payload: dict[str, Any]) -> CallReport:
+    """The draft call report an autosave payload describes; samples that no longer validate are dropped."""
+    samples = []
+    for pid, lot, qty in payload.get("samples", []):
+        try:
+            samples.append(SampleDrop(ProductId(pid), lot, int(qty)))
+        except (ValidationError, ValueError, TypeError):
+            continue
+    return CallReport(
+        id=CallReportId(payload["id"]),
+        hcp_id=HcpId(payload["hcp_id"]),
+        started_at=datetime.fromisoformat(payload["started_at"]),
+        call_type=CallType(payload.get("call_type", CallType.IN_PERSON.value)),
+        attendees=tuple(payload.get("attendees", ())),
+        products=tuple(ProductId(p) for p in payload.get("products", ())),
+        topics=tuple(payload.get("topics", ())),
+        content_shown=tuple(ContentId(c) for c in payload.get("content_shown", ())),
+        samples=tuple(samples),
+        notes=payload.get("notes", ""),
+        duration_min=int(payload.get("duration_min", 20)),
+    )
