@@ -4,6 +4,7 @@ Importers stream domain records into a RecordSink that the caller wraps in one t
 return an ImportReport that accounts for every row. See docs/ingest.md.
 """
 
+from repcompanion.ingest.crm_csv import import_csv, load_mapping
 from repcompanion.ingest.errors import (
     DelimiterError,
     ImportCancelledError,
@@ -51,9 +52,11 @@ __all__ = [
     "account_id_for_npi",
     "export_fhir",
     "hcp_id_for_npi",
+    "import_csv",
     "import_fhir",
     "import_nppes",
     "iter_nppes",
+    "load_mapping",
     "load_nucc",
     "merge_account",
     "merge_hcp",
