@@ -1,0 +1,200 @@
+"""SQLCipher encryption at rest: the keyed connection factory and the in-place plain → encrypted migration.
+
+The store never looks a key up itself: callers (``repcompanion.workspace.security``) pass a raw 32-byte key.
+The key is handed to SQLCipher as a raw hex key (``x'…'``), so SQLCipher skips its own KDF and opening is fast;
+the memory-hard derivation from a passphrase happens once, above this layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceKeyError
+from repcompanion.store.db import BUSY_TIMEOUT_MS, SQLITE_HEADER, set_connection_factory
+
+KEY_BYTES = 32
+ENCRYPTED_SUFFIX = ".encrypting"
+BACKUP_SUFFIX = ".plain-backup"
+
+
+def _key_pragma(key: bytes) -> str:
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"an SQLCipher key must be {KEY_BYTES} bytes, got {len(key)}")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _plain_connect(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+
+
+def sqlcipher_connect(path: str, key: bytes | None) -> Any:
+    """Connection factory for ``set_connection_factory``: keyed SQLCipher when ``key`` is given, else plain.
+
+    The key is set before anything else touches the file and then proven with one read; a wrong key raises
+    ``WorkspaceKeyError`` before any write, so the file is left byte-for-byte as it was.
+    """
+    if key is None:
+        return _plain_connect(path)
+    conn = sqlcipher.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(_key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc).lower():
+            raise WorkspaceKeyError(
+                f"The workspace {path} cannot be unlocked: the encryption key or passphrase is wrong "
+                "(or the file is not a RepCompanion workspace)."
+            ) from exc
+        raise WorkspaceCorruptError(f"The encrypted workspace {path} cannot be opened ({exc}).") from exc
+    return conn
+
+
+def enable_encryption() -> None:
+    """Route every store connection through SQLCipher (plain SQLite still serves ``key=None``)."""
+    set_connection_factory(sqlcipher_connect)
+
+
+def is_plain_database(path: Path | str) -> bool:
+    """True when ``path`` starts with the plain SQLite header (an unencrypted workspace)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh:
+        return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def _tables(conn: Any, schema: str = "main") -> list[str]:
+    # FTS shadow tables are ordinary tables too, so they are counted like the rest.
+    rows = conn.execute(
+        f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_counts(conn: Any, schema: str = "main") -> dict[str, int]:
+    """Rows per table (virtual tables excluded; their shadow tables are included)."""
+    return {t: int(conn.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0]) for t in _tables(conn, schema)}
+
+
+def content_digest(conn: Any, schema: str = "main") -> str:
+    """SHA-256 over every row of every table in primary-key/rowid order: equal digests, equal content."""
+    digest = hashlib.sha256()
+    for table in _tables(conn, schema):
+        digest.update(table.encode())
+        cols = [r[1] for r in conn.execute(f'PRAGMA {schema}.table_info("{table}")')]
+        order = ", ".join(str(i + 1) for i in range(len(cols)))
+        for row in conn.execute(f'SELECT * FROM {schema}."{table}" ORDER BY {order}'):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return
+    _fsync(path)
+
+
+def encrypt_in_place(db_path: Path | str, key: bytes) -> dict[str, int]:
+    """Encrypt the plain workspace at ``db_path`` with ``key``, in place; returns the verified row counts.
+
+    Steps: checkpoint the WAL into the plain file; ``sqlcipher_export`` into ``<db>.encrypting`` beside it
+    (same ``user_version``); reopen that file with the key and check every table's row count and a content
+    digest against the original; fsync; move the original to ``<db>.plain-backup``, ``os.replace`` the
+    encrypted file over ``<db>``, fsync the folder, and only then delete the backup and the old WAL/SHM.
+    Any failure before the swap leaves the original untouched and removes the half-written copy.
+    """
+    db_path = Path(db_path)
+    if not is_plain_database(db_path):
+        raise WorkspaceCorruptError(f"{db_path} is not a plain SQLite workspace, so there is nothing to encrypt.")
+    tmp = db_path.with_name(db_path.name + ENCRYPTED_SUFFIX)
+    backup = db_path.with_name(db_path.name + BACKUP_SUFFIX)
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+
+    src = sqlcipher.connect(str(db_path), isolation_level=None)
+    try:
+        src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        expected = table_counts(src)
+        expected_digest = content_digest(src)
+        version = int(src.execute("PRAGMA user_version").fetchone()[0])
+        src.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
+        src.execute("SELECT sqlcipher_export('encrypted')")
+        src.execute(f"PRAGMA encrypted.user_version = {version}")
+        src.execute("DETACH DATABASE encrypted")
+    except BaseException:
+        src.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    src.close()
+
+    try:
+        check = sqlcipher_connect(str(tmp), key)
+        try:
+            got = table_counts(check)
+            got_digest = content_digest(check)
+            got_version = int(check.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            check.close()
+        if got != expected or got_digest != expected_digest or got_version != version:
+            raise WorkspaceCorruptError(
+                f"Encrypting {db_path} did not reproduce every row; the plain workspace was left as it was."
+            )
+        _fsync(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+    os.replace(db_path, backup)
+    os.replace(tmp, db_path)
+    _fsync_dir(db_path.parent)
+    for stale in (backup, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        stale.unlink(missing_ok=True)
+    _fsync_dir(db_path.parent)
+    return got
+
+
+def recover_interrupted_encryption(db_path: Path | str) -> None:
+    """Finish or undo an ``encrypt_in_place`` that a crash interrupted, so no plain copy lingers.
+
+    Backup but no database: the crash hit between the two renames, so the plain file goes back (and will be
+    encrypted again). Backup and an encrypted database: the swap was complete and verified, so the backup goes.
+    """
+    db_path = Path(db_path)
+    backup = db_path.with_name(db_path.name + BACKUP_SUFFIX)
+    db_path.with_name(db_path.name + ENCRYPTED_SUFFIX).unlink(missing_ok=True)
+    if not backup.exists():
+        return
+    if not db_path.exists():
+        os.replace(backup, db_path)
+    elif not is_plain_database(db_path):
+        backup.unlink()
+    _fsync_dir(db_path.parent)
+
+
+__all__ = [
+    "BACKUP_SUFFIX",
+    "KEY_BYTES",
+    "content_digest",
+    "enable_encryption",
+    "encrypt_in_place",
+    "is_plain_database",
+    "recover_interrupted_encryption",
+    "sqlcipher_connect",
+    "table_counts",
+]
