@@ -1,0 +1,220 @@
+"""Candidate (HCP, action, content) pairs for a day and the model's input columns for each pair.
+
+Every HCP gets a visit, a remote meeting and an MSL referral without content, a visit and a remote
+meeting with the in-date approved item its engagement suggests, an approved email and an event
+invitation. Content is chosen among the items the content rule allows, by the HCP's engagement
+with the item's topics; when none is allowed the candidate stays, blocked with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from repcompanion.domain import ActionType, Content, Hcp
+from repcompanion.intel.features import NEVER, HcpFeatureTable
+from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
+
+#: Topics an MSL discusses when no content is attached.
+MSL_TOPICS = ("clinical_data", "mechanism")
+FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)
+
+#: (action, with content?) candidate slots per HCP.
+SLOTS: tuple[tuple[ActionType, bool], ...] = (
+    (ActionType.VISIT, False),
+    (ActionType.VISIT, True),
+    (ActionType.REMOTE_MEETING, False),
+    (ActionType.REMOTE_MEETING, True),
+    (ActionType.EMAIL, True),
+    (ActionType.EVENT_INVITE, True),
+    (ActionType.MSL_REFERRAL, False),
+)
+REQUIRES_CONTENT = frozenset({ActionType.EMAIL, ActionType.EVENT_INVITE})
+
+CATEGORICAL_FEATURES: tuple[str, ...] = ("action", "segment", "specialty")
+NUMERIC_FEATURES: tuple[str, ...] = (
+    "decile",
+    "channel_success_rate",
+    "channel_tries",
+    "weekday_lift",
+    "topic_open_lift",
+    "topic_signal_share",
+    "has_content",
+    "days_since_relevant_signal",
+    "msl_days_since_relevant_signal",
+    "days_since_signal",
+    "contacts_7",
+    "contacts_30",
+    "days_since_visit",
+    "days_since_email",
+    "plan_gap",
+    "quarter_elapsed",
+    "open_follow_ups",
+)
+MODEL_FEATURES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
+
+
+@dataclass
+class ContentCatalog:
+    """Content items as arrays: topic membership (C × T) and, per day, the eligibility per specialty."""
+
+    items: list[Content]
+    topic_mask: np.ndarray  # (C, T) bool over the event index's topic vocabulary
+
+    @classmethod
+    def build(cls, content: Sequence[Content], topics: Sequence[str]) -> ContentCatalog:
+        items = list(content)
+        mask = np.array([[t in c.topics for t in topics] for c in items], dtype=bool).reshape(len(items), len(topics))
+        return cls(items, mask)
+
+    def eligible(self, action: ActionType, hcps: Sequence[Hcp], day: date) -> np.ndarray:
+        """(n_hcps, C) bool: the content rule allows item c for ``action`` with HCP i on ``day``."""
+        base = np.array(
+            [
+                bool(c.mlr_code) and c.valid_from <= day <= c.valid_to and content_fits_action(c, action)
+                for c in self.items
+            ],
+            dtype=bool,
+        )
+        specialties = np.array([h.specialty_code for h in hcps], dtype=object)
+        out = np.zeros((len(hcps), len(self.items)), dtype=bool)
+        for code in pd.unique(specialties):
+            rows = specialties == code
+            fits = np.array([c.is_for_specialty(code) for c in self.items], dtype=bool)
+            out[rows] = base & fits
+        return out
+
+
+def topic_scores(table: HcpFeatureTable) -> tuple[np.ndarray, np.ndarray]:
+    """Per HCP and topic: open-rate lift over the HCP's own rate, and share of signals above even."""
+    rate = table.frame["email_open_rate"].to_numpy()[:, None]
+    open_lift = (table.topic_opened + 2.0 * rate) / (table.topic_sent + 2.0) - rate
+    n_topics = max(table.topic_signals.shape[1], 1)
+    share = (table.topic_signals + 1.0) / (table.topic_signals.sum(axis=1, keepdims=True) + n_topics) - 1.0 / n_topics
+    return open_lift, share
+
+
+def build_candidates(
+    table: HcpFeatureTable, hcps: Sequence[Hcp], catalog: ContentCatalog, topics: Sequence[str], positions: np.ndarray
+) -> pd.DataFrame:
+    """One row per (HCP, slot) with the model's features, ``content_idx`` (-1: none) and
+    ``content_problem`` (why no content could be attached, '' otherwise)."""
+    n = len(table.frame)
+    open_lift, share = topic_scores(table)
+    sel = [hcps[i] for i in positions]
+    n_content = len(catalog.items)
+    counts = np.maximum(catalog.topic_mask.sum(axis=1), 1)
+    affinity = ((open_lift + share) @ catalog.topic_mask.T) / counts if n_content else np.zeros((n, 0))
+    chosen: dict[ActionType, tuple[np.ndarray, np.ndarray]] = {}
+    for action in (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.EMAIL, ActionType.EVENT_INVITE):
+        if n_content == 0:
+            chosen[action] = (np.full(n, -1), np.zeros(n, dtype=bool))
+            continue
+        ok = catalog.eligible(action, sel, table.day)
+        score = np.where(ok, affinity, -np.inf)
+        best = score.argmax(axis=1)
+        chosen[action] = (np.where(ok.any(axis=1), best, -1), ok.any(axis=1))
+
+    parts = []
+    for action, with_content in SLOTS:
+        part = pd.DataFrame({"hcp_pos": positions, "local": np.arange(n)})
+        part["action"] = str(action)
+        part["content_idx"] = -1
+        if with_content:
+            idx, found = chosen[action]
+            if action not in REQUIRES_CONTENT:
+                part, idx = part[found], idx[found]
+            part["content_idx"] = idx
+        parts.append(part)
+    cand = pd.concat(parts, ignore_index=True)
+    pair_features(cand, table, hcps, catalog, topics, open_lift=open_lift, share=share)
+    return cand
+
+
+def pair_features(
+    cand: pd.DataFrame,
+    table: HcpFeatureTable,
+    hcps: Sequence[Hcp],
+    catalog: ContentCatalog,
+    topics: Sequence[str],
+    *,
+    open_lift: np.ndarray | None = None,
+    share: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Add the model's features to ``cand`` (columns hcp_pos, local, action, content_idx) in place."""
+    frame = table.frame
+    if open_lift is None or share is None:
+        open_lift, share = topic_scores(table)
+    n_content = len(catalog.items)
+    msl_mask = np.array([t in MSL_TOPICS for t in topics], dtype=bool)
+    weekday = table.day.weekday()
+    f2f_rate = frame["f2f_success_rate"].to_numpy()
+    wd_lift = (table.weekday_success[:, weekday] + 2.0 * f2f_rate) / (table.weekday_tries[:, weekday] + 2.0) - f2f_rate
+    local = cand["local"].to_numpy()
+    cidx = cand["content_idx"].to_numpy()
+    action = cand["action"].to_numpy()
+    has = cidx >= 0
+    n_topics = len(topics)
+    cmask = catalog.topic_mask[np.maximum(cidx, 0)] if n_content else np.zeros((len(cand), n_topics), dtype=bool)
+    cmask = cmask & has[:, None]
+    is_msl = action == str(ActionType.MSL_REFERRAL)
+    relevant = np.where(is_msl[:, None], msl_mask[None, :], cmask)
+    k = np.maximum(cmask.sum(axis=1), 1)
+    cand["has_content"] = has.astype(np.float64)
+    cand["topic_open_lift"] = np.where(has, (open_lift[local] * cmask).sum(axis=1) / k, 0.0)
+    cand["topic_signal_share"] = np.where(has, (share[local] * cmask).sum(axis=1) / k, 0.0)
+    ages = np.where(relevant, table.topic_signal_age[local], np.inf)
+    ages = np.where(np.isnan(ages), np.inf, ages)
+    rel_age = ages.min(axis=1) if n_topics else np.full(len(cand), np.inf)
+    any_age = frame["days_since_signal"].to_numpy()[local]
+    rel_age = np.where(relevant.any(axis=1), rel_age, any_age)
+    rel_age = np.where(np.isinf(rel_age), NEVER, rel_age)
+    cand["days_since_relevant_signal"] = rel_age
+    cand["msl_days_since_relevant_signal"] = np.where(is_msl, rel_age, NEVER)
+
+    rate_col = {
+        str(ActionType.VISIT): ("visit_success_rate", "visit_tries"),
+        str(ActionType.REMOTE_MEETING): ("remote_success_rate", "remote_tries"),
+        str(ActionType.MSL_REFERRAL): ("visit_success_rate", "visit_tries"),
+        str(ActionType.EMAIL): ("email_open_rate", "emails_sent_365"),
+        str(ActionType.EVENT_INVITE): ("event_attend_rate", "event_invites_730"),
+    }
+    rate = np.zeros(len(cand))
+    tries = np.zeros(len(cand))
+    for a, (rcol, tcol) in rate_col.items():
+        rows = action == a
+        rate[rows] = frame[rcol].to_numpy()[local[rows]]
+        tries[rows] = frame[tcol].to_numpy()[local[rows]]
+    cand["channel_success_rate"] = rate
+    cand["channel_tries"] = tries
+    f2f = np.isin(action, [str(a) for a in FACE_TO_FACE])
+    cand["weekday_lift"] = np.where(f2f, wd_lift[local], 0.0)
+    for col in (
+        "segment",
+        "specialty",
+        "decile",
+        "days_since_signal",
+        "contacts_7",
+        "contacts_30",
+        "days_since_visit",
+        "days_since_email",
+        "plan_gap",
+        "quarter_elapsed",
+        "open_follow_ups",
+    ):
+        cand[col] = frame[col].to_numpy()[local]
+    problem = np.full(len(cand), "", dtype=object)
+    missing = (cidx < 0) & np.isin(action, [str(a) for a in REQUIRES_CONTENT])
+    if missing.any():
+        labels = np.array([ACTION_LABEL[ActionType(a)] for a in action[missing]], dtype=object)
+        specs = np.array(
+            [hcps[p].specialty_label or hcps[p].specialty_code for p in cand["hcp_pos"].to_numpy()[missing]],
+            dtype=object,
+        )
+        problem[missing] = "No approved, in-date content for this " + labels + " to " + specs
+    cand["content_problem"] = problem
+    return cand

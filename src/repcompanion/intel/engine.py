@@ -1,0 +1,430 @@
+"""The next-best-action engine: the one object the Workspace asks for ranked suggestions.
+
+It holds the territory's data (plain records; events indexed once), scores every candidate
+(HCP, action, content) with the additive model, applies the rules, arbitrates one best action per
+HCP and explains it. A day's work is cached; :meth:`Engine.rerank` recomputes only the HCPs a new
+visit, event, consent or feedback touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from repcompanion.domain import (
+    ActionType,
+    Consent,
+    ContentId,
+    EngagementEvent,
+    EventId,
+    EventType,
+    FeedbackKind,
+    HcpId,
+    ModelError,
+    NotFoundError,
+    Suggestion,
+    SuggestionFeedback,
+    SuggestionId,
+)
+from repcompanion.intel.actions import MODEL_FEATURES, ContentCatalog, build_candidates
+from repcompanion.intel.arbitration import best_per_hcp, context, hcp_value, pick_with_capacity, urgency
+from repcompanion.intel.explain import article, top_reasons
+from repcompanion.intel.features import EventIndex, HcpFeatureTable, hcp_features
+from repcompanion.intel.inputs import FollowUp, IntelInputs
+from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model
+from repcompanion.intel.rules import (
+    ACTION_LABEL,
+    RULES_VERSION,
+    RuleConfig,
+    RuleContext,
+    cap_counts,
+    check_candidates,
+    consent_table,
+    feedback_blocks,
+    sample_problem,
+)
+
+_COMPLETED_EVENT = {
+    ActionType.VISIT: EventType.VISIT,
+    ActionType.REMOTE_MEETING: EventType.REMOTE_CALL,
+    ActionType.EMAIL: EventType.EMAIL_SENT,
+    ActionType.EVENT_INVITE: EventType.EVENT_INVITED,
+    ActionType.MSL_REFERRAL: EventType.MSL_VISIT,
+}
+
+
+@dataclass
+class _Day:
+    """Everything computed for one day; rows of ``cand`` align with rows of ``contrib``."""
+
+    day: date
+    table: HcpFeatureTable
+    consent: dict
+    caps: dict
+    cand: pd.DataFrame
+    contrib: np.ndarray
+    suggestions: dict[int, Suggestion]
+
+
+class Engine:
+    """Ranked, explained next-best actions for one territory.
+
+    ``Engine(inputs, bundle=None)`` loads the default model when no bundle is given.
+    """
+
+    def __init__(
+        self, inputs: IntelInputs, bundle: ModelBundle | None = None, *, config: RuleConfig | None = None
+    ) -> None:
+        self.bundle = bundle if bundle is not None else load_model(default_model_path())
+        if self.bundle.kind != "propensity":
+            raise ModelError(
+                f"model {self.bundle.version} is a {self.bundle.kind} model, not a propensity model",
+                hint="Use the propensity model shipped in models/ or one published by your hub.",
+            )
+        self.model = self.bundle.estimator
+        self.config = config or RuleConfig()
+        self.hcps = list(inputs.hcps)
+        self._pos = {str(h.id): i for i, h in enumerate(self.hcps)}
+        topics = sorted({t for c in inputs.content for t in c.topics})
+        self.index = EventIndex([h.id for h in self.hcps], inputs.events, topics=topics)
+        self.catalog = ContentCatalog.build(inputs.content, self.index.topics)
+        self.consents: list[Consent] = list(inputs.consents)
+        self.call_plans = list(inputs.call_plans)
+        self.follow_ups: list[FollowUp] = inputs.follow_up_records()
+        self.feedback: list[SuggestionFeedback] = []
+        self.default_day = inputs.day or date.today()
+        self._value = np.array([hcp_value(h) for h in self.hcps])
+        self._samples = np.array([sample_problem(h) for h in self.hcps], dtype=object)
+        self._state: _Day | None = None
+        self._synthetic = 0
+        self.record_feedback(inputs.feedback)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def rank(self, day: date | None = None, *, top: int | None = None) -> list[Suggestion]:
+        """One explained suggestion per HCP that has an allowed action, best first (rank 1)."""
+        state = self._day(day or self.default_day)
+        order = self._order(state)
+        out = [replace(state.suggestions[p], rank=r) for r, p in enumerate(order[:top] if top else order, start=1)]
+        return out
+
+    def suggestion_for(self, hcp_id: str, day: date | None = None) -> Suggestion | None:
+        """The current suggestion for one HCP (None when every action is blocked)."""
+        p = self._position(hcp_id)
+        state = self._day(day or self.default_day)
+        order = self._order(state)
+        if p not in state.suggestions:
+            return None
+        return replace(state.suggestions[p], rank=int(np.flatnonzero(order == p)[0]) + 1)
+
+    def blocked_for(self, hcp_id: str, day: date | None = None) -> dict[str, str]:
+        """Every blocked candidate of one HCP: 'action' or 'action:content' → the rule's reason."""
+        p = self._position(hcp_id)
+        cand = self._day(day or self.default_day).cand
+        rows = cand[(cand["hcp_pos"] == p) & (cand["blocked_reason"] != "")]
+        return self._blocked_dict(rows)
+
+    def candidates(self, day: date | None = None) -> pd.DataFrame:
+        """All scored candidates: hcp_id, action, content_id, probability, logit, priority, blocked_reason."""
+        state = self._day(day or self.default_day)
+        cand = state.cand
+        content_ids = np.array([str(c.id) for c in self.catalog.items] + [""], dtype=object)
+        return pd.DataFrame(
+            {
+                "hcp_id": [str(self.hcps[p].id) for p in cand["hcp_pos"]],
+                "hcp_pos": cand["hcp_pos"].to_numpy(),
+                "action": cand["action"].to_numpy(),
+                "content_id": content_ids[cand["content_idx"].to_numpy()],
+                "probability": cand["probability"].to_numpy(),
+                "logit": cand["logit"].to_numpy(),
+                "value": cand["value"].to_numpy(),
+                "priority": cand["priority"].to_numpy(),
+                "blocked_reason": cand["blocked_reason"].to_numpy(),
+            }
+        )
+
+    def pick(self, day: date | None = None, capacity: Mapping[str, int] | None = None) -> pd.DataFrame:
+        """The day's actions within capacity ({'field': visits+remote+MSL, 'digital': emails+invites})."""
+        return pick_with_capacity(self.candidates(day), capacity or {"field": 8, "digital": 20})
+
+    def record_feedback(self, feedback: Iterable[SuggestionFeedback]) -> list[str]:
+        """Apply feedback at once (dismissed/snoozed block, completed counts as done); return changed HCP ids."""
+        changed: list[str] = []
+        events = []
+        for fb in feedback:
+            self._position(fb.hcp_id)
+            self.feedback.append(fb)
+            changed.append(str(fb.hcp_id))
+            if fb.kind is FeedbackKind.COMPLETED:
+                self._synthetic += 1
+                events.append(
+                    EngagementEvent(
+                        EventId(f"feedback-{self._synthetic}"), fb.hcp_id, _COMPLETED_EVENT[fb.action], fb.at
+                    )
+                )
+        if events:
+            self.index.add(events)
+        return changed
+
+    def rerank(
+        self,
+        changed_hcp_ids: Iterable[str] = (),
+        day: date | None = None,
+        *,
+        events: Sequence[EngagementEvent] | pd.DataFrame = (),
+        feedback: Sequence[SuggestionFeedback] = (),
+        consents: Sequence[Consent] = (),
+        follow_ups: Sequence[FollowUp] | None = None,
+    ) -> list[Suggestion]:
+        """Take in new events, feedback, consents (appended) or follow-ups (replacing all) and
+        recompute only the HCPs they concern plus ``changed_hcp_ids``; return the new ranking."""
+        changed = {str(h) for h in changed_hcp_ids}
+        if len(events):
+            changed.update(str(self.hcps[p].id) for p in self.index.add(events))
+        changed.update(self.record_feedback(feedback))
+        if consents:
+            self.consents.extend(consents)
+            changed.update(str(c.hcp_id) for c in consents)
+        if follow_ups is not None:
+            changed.update(str(f.hcp_id) for f in self.follow_ups)
+            self.follow_ups = list(follow_ups)
+            changed.update(str(f.hcp_id) for f in self.follow_ups)
+        day = day or self.default_day
+        if self._state is not None and self._state.day == day and changed:
+            self._refresh(np.array(sorted(self._position(h) for h in changed)))
+        return self.rank(day)
+
+    # -- computing a day ----------------------------------------------------------------------
+
+    def _position(self, hcp_id: str) -> int:
+        try:
+            return self._pos[str(hcp_id)]
+        except KeyError:
+            raise NotFoundError(f"HCP {hcp_id} is not in this territory") from None
+
+    def _day(self, day: date) -> _Day:
+        if self._state is None or self._state.day != day:
+            self._state = self._compute(day, np.arange(len(self.hcps)))
+        return self._state
+
+    def _compute(self, day: date, positions: np.ndarray, base: _Day | None = None) -> _Day:
+        subset = base is not None
+        sel_hcps = [self.hcps[i] for i in positions]
+        table = hcp_features(
+            self.index,
+            self.hcps,
+            day,
+            positions=positions if subset else None,
+            call_plans=self.call_plans,
+            follow_ups=self.follow_ups,
+        )
+        sel_consents = self.consents
+        if subset:
+            wanted = {str(h.id) for h in sel_hcps}
+            sel_consents = [c for c in self.consents if str(c.hcp_id) in wanted]
+        consent_sub = consent_table(sel_hcps, sel_consents, day)
+        local = np.full(len(self.hcps), -1, dtype=np.int64)
+        local[positions] = np.arange(len(positions))
+        events = self.index.rows_for(positions if subset else None)
+        caps_sub = cap_counts(events, local, len(positions), day, self.config)
+        if subset:
+            consent = {ch: base.consent[ch].copy() for ch in base.consent}
+            caps = {a: base.caps[a].copy() for a in base.caps}
+            for ch in consent:
+                consent[ch][positions] = consent_sub[ch]
+            for a in caps:
+                caps[a][positions] = caps_sub[a]
+        else:
+            consent, caps = consent_sub, caps_sub
+        cand = build_candidates(table, self.hcps, self.catalog, self.index.topics, positions)
+        intercept, contrib = self.model.contribution_matrix(cand[list(MODEL_FEATURES)])
+        logit = intercept + contrib.sum(axis=1)
+        cand["logit"] = logit
+        cand["probability"] = expit(logit)
+        dismissed, snoozed = feedback_blocks(self.feedback, day, self.config)
+        ctx = RuleContext(day, self.hcps, consent, caps, dismissed, snoozed, self.config)
+        cand["blocked_reason"] = check_candidates(
+            ctx, cand["hcp_pos"].to_numpy(), cand["action"].to_numpy(), cand["content_problem"].to_numpy()
+        )
+        local_rows = cand["local"].to_numpy()
+        cand["value"] = self._value[cand["hcp_pos"].to_numpy()]
+        cand["urgency"] = urgency(table.frame)[local_rows]
+        cand["context"] = context(table.frame)[local_rows]
+        cand["priority"] = cand["probability"] * cand["value"] * cand["urgency"] * cand["context"]
+        if subset:
+            keep = ~np.isin(base.cand["hcp_pos"].to_numpy(), positions)
+            frame = base.table.frame.copy()
+            for col in frame.columns:
+                values = frame[col].to_numpy().copy()
+                values[positions] = table.frame[col].to_numpy()
+                frame[col] = values
+            merged = HcpFeatureTable(
+                day,
+                frame,
+                *(
+                    self._merge_rows(getattr(base.table, f), getattr(table, f), positions)
+                    for f in (
+                        "topic_signal_age",
+                        "topic_signals",
+                        "topic_sent",
+                        "topic_opened",
+                        "weekday_tries",
+                        "weekday_success",
+                    )
+                ),
+            )
+            cand["local"] = cand["hcp_pos"]
+            state = _Day(
+                day,
+                merged,
+                consent,
+                caps,
+                pd.concat([base.cand[keep], cand], ignore_index=True),
+                np.vstack([base.contrib[keep], contrib]),
+                dict(base.suggestions),
+            )
+        else:
+            cand["local"] = cand["hcp_pos"]
+            state = _Day(day, table, consent, caps, cand, contrib, {})
+        self._explain(state, positions)
+        return state
+
+    @staticmethod
+    def _merge_rows(old: np.ndarray, new: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        out = old.copy()
+        out[positions] = new
+        return out
+
+    def _refresh(self, positions: np.ndarray) -> None:
+        self._state = self._compute(self._state.day, positions, base=self._state)
+
+    def _order(self, state: _Day) -> np.ndarray:
+        positions = np.fromiter(state.suggestions.keys(), dtype=np.int64, count=len(state.suggestions))
+        priority = np.array([state.suggestions[p].priority for p in positions])
+        return positions[np.lexsort((positions, -priority))]
+
+    # -- explanations -------------------------------------------------------------------------
+
+    def _blocked_dict(self, rows: pd.DataFrame) -> dict[str, str]:
+        out = {}
+        for action, cidx, reason in zip(rows["action"], rows["content_idx"], rows["blocked_reason"], strict=True):
+            key = action if cidx < 0 else f"{action}:{self.catalog.items[cidx].id}"
+            out.setdefault(key, reason)
+        return out
+
+    def _explain(self, state: _Day, positions: np.ndarray) -> None:
+        """(Re)build the suggestions of the HCPs at ``positions``."""
+        cand = state.cand
+        hcp_pos = cand["hcp_pos"].to_numpy()
+        mine = np.isin(hcp_pos, positions)
+        allowed = (cand["blocked_reason"].to_numpy() == "") & mine
+        best = best_per_hcp(hcp_pos, cand["priority"].to_numpy(), allowed)
+        best_action = dict(zip(hcp_pos[best].tolist(), cand["action"].to_numpy()[best], strict=True))
+        actions = cand["action"].to_numpy()
+        same = np.array([best_action.get(int(p)) == a for p, a in zip(hcp_pos, actions, strict=True)], dtype=bool)
+        second_allowed = allowed & ~same
+        second = {int(hcp_pos[r]): r for r in best_per_hcp(hcp_pos, cand["priority"].to_numpy(), second_allowed)}
+        for p in positions:
+            state.suggestions.pop(int(p), None)
+        if len(best) == 0:
+            return
+        after = self._priority_after_visit(state, best)
+        others = np.sort(
+            np.array([s.priority for p, s in state.suggestions.items()] + list(cand["priority"].to_numpy()[best]))
+        )
+        blocked_rows = cand[mine & (cand["blocked_reason"].to_numpy() != "")]
+        blocked_by_hcp = {int(p): self._blocked_dict(g) for p, g in blocked_rows.groupby("hcp_pos")}
+        features = self.model.feature_names_out_()
+        intercept = float(self.model.intercept_)
+        frame = state.table.frame
+        frame_rows = frame.to_dict("records") if len(positions) == len(self.hcps) else None
+        records = cand.iloc[best].to_dict("records")
+        weekday = state.day.weekday()
+        model_version, day = self.bundle.version, state.day
+        for r, row, new_priority in zip(best, records, after, strict=True):
+            p = int(row["hcp_pos"])
+            hcp = self.hcps[p]
+            hrow = frame_rows[p] if frame_rows is not None else frame.iloc[p].to_dict()
+            hrow["specialty_label"] = hcp.specialty_label
+            content = self.catalog.items[row["content_idx"]] if row["content_idx"] >= 0 else None
+            action = ActionType(row["action"])
+            topics = (
+                content.topics
+                if content is not None
+                else (("clinical_data", "mechanism") if action is ActionType.MSL_REFERRAL else ())
+            )
+            contrib = state.contrib[r]
+            reasons = top_reasons(features, contrib, row, hrow, content, topics, weekday)
+            state.suggestions[p] = Suggestion(
+                id=SuggestionId(f"{hcp.id}:{day.isoformat()}:{action}"),
+                hcp_id=HcpId(hcp.id),
+                day=day,
+                action=action,
+                priority=float(row["priority"]),
+                probability=float(row["probability"]),
+                logit=float(row["logit"]),
+                intercept=intercept,
+                contributions=dict(zip(features, contrib.tolist(), strict=True)),
+                value=float(row["value"]),
+                urgency=float(row["urgency"]),
+                context=float(row["context"]),
+                reasons=reasons,
+                rule_reasons=self._rule_reasons(p, action, hrow, state),
+                blocked=blocked_by_hcp.get(p, {}),
+                content_id=ContentId(content.id) if content is not None else None,
+                what_would_change=self._what_would_change(row, new_priority, others, second.get(p), cand),
+                model_version=model_version,
+                rules_version=RULES_VERSION,
+            )
+
+    def _rule_reasons(self, p: int, action: ActionType, hrow: dict, state: _Day) -> tuple[str, ...]:
+        out = [f"{int(hrow['plan_done'])} of {int(hrow['plan_planned'])} planned visits this quarter"]
+        cap = self.config.caps.get(action)
+        if cap is not None:
+            used = int(state.caps[action][p])
+            out.append(f"{used} of at most {cap.limit} {ACTION_LABEL[action]}(s) in the last {cap.days} days")
+        out.append(f"Consent for {ACTION_LABEL[action]} on file and in date")
+        if action is ActionType.VISIT:
+            out.append(self._samples[p] or "Samples allowed: prescriber with an NPI on file")
+        return tuple(out)
+
+    def _priority_after_visit(self, state: _Day, best: np.ndarray) -> np.ndarray:
+        """Each best candidate's priority if a visit were logged with the HCP today."""
+        rows = state.cand.iloc[best]
+        X = rows[list(MODEL_FEATURES)].copy()
+        X["contacts_7"] += 1
+        X["contacts_30"] += 1
+        X["days_since_visit"] = 1.0
+        X["plan_gap"] = np.maximum(X["plan_gap"] - 1, 0)
+        p_after = self.model.predict_proba(X)[:, 1]
+        frame = state.table.frame.iloc[rows["hcp_pos"].to_numpy()].copy()
+        frame["plan_gap"] = np.maximum(frame["plan_gap"].to_numpy() - 1, 0)
+        frame["days_since_contact"] = 1.0
+        return p_after * rows["value"].to_numpy() * urgency(frame) * rows["context"].to_numpy()
+
+    @staticmethod
+    def _what_would_change(
+        row: dict, after: float, sorted_priorities: np.ndarray, second_row: int | None, cand: pd.DataFrame
+    ) -> tuple[str, ...]:
+        n = len(sorted_priorities)
+        rank_now = int(n - np.searchsorted(sorted_priorities, row["priority"], side="right")) + 1
+        rank_after = int(n - np.searchsorted(sorted_priorities, after, side="right")) + 1
+        gap = "close the call-plan gap by one and " if row["plan_gap"] > 0 else ""
+        out = [f"Logging a visit would {gap}move this HCP from rank {rank_now} to about {rank_after}"]
+        if second_row is not None:
+            alt = ACTION_LABEL[ActionType(cand["action"].iat[second_row])]
+            out.append(
+                f"Dismissing it would bring up {article(alt)} instead "
+                f"(priority {cand['priority'].iat[second_row]:.2f} vs {row['priority']:.2f})"
+            )
+        return tuple(out)
+
+
+def feedback_time(day: date) -> datetime:
+    """Noon of ``day``: the time stamp tests and tools use for feedback given on a day."""
+    return datetime.combine(day, time(12))

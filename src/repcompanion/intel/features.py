@@ -1,0 +1,285 @@
+"""Per-HCP features on a day, computed with numpy from an index of the territory's events.
+
+The :class:`EventIndex` turns the events once into integer arrays sorted by HCP and day (with a
+bit mask of topics per event), so the features of every HCP on any day are a handful of
+``bincount`` calls, and the features of a few HCPs (after a visit is logged) read only their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from repcompanion.domain import CallPlan, EngagementEvent, EventType, Hcp
+from repcompanion.intel.inputs import FollowUp, events_frame
+
+EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
+_T = {t: i for i, t in enumerate(EVENT_TYPES)}
+VISIT, REMOTE, SENT, OPENED, CLICKED = (
+    _T[EventType.VISIT],
+    _T[EventType.REMOTE_CALL],
+    _T[EventType.EMAIL_SENT],
+    _T[EventType.EMAIL_OPENED],
+    _T[EventType.EMAIL_CLICKED],
+)
+WEB, INVITED, ATTENDED, SAMPLE, MSL = (
+    _T[EventType.WEB_VISIT],
+    _T[EventType.EVENT_INVITED],
+    _T[EventType.EVENT_ATTENDED],
+    _T[EventType.SAMPLE_DROP],
+    _T[EventType.MSL_VISIT],
+)
+CONTACT_CODES = np.array([VISIT, REMOTE, SENT, INVITED, MSL])
+SIGNAL_CODES = np.array([OPENED, CLICKED, WEB])
+NEVER = np.nan
+MAX_TOPICS = 63
+EPOCH = date(1970, 1, 1)
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclass
+class EventArrays:
+    """Events as parallel arrays: HCP position, type code, day number, topic bit mask."""
+
+    hcp: np.ndarray
+    type: np.ndarray
+    day: np.ndarray
+    topics: np.ndarray
+
+    def take(self, rows: np.ndarray) -> EventArrays:
+        return EventArrays(self.hcp[rows], self.type[rows], self.day[rows], self.topics[rows])
+
+    @staticmethod
+    def concat(parts: Sequence[EventArrays]) -> EventArrays:
+        return EventArrays(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("hcp", "type", "day", "topics")))
+
+
+class EventIndex:
+    """The territory's events, sorted by HCP then day, plus events appended since (e.g. a logged visit)."""
+
+    def __init__(
+        self, hcp_ids: Sequence[str], events: Sequence[EngagementEvent] | pd.DataFrame, topics: Sequence[str] = ()
+    ) -> None:
+        self.hcp_ids = pd.Index([str(h) for h in hcp_ids])
+        frame = events_frame(events)
+        self.topics: list[str] = list(dict.fromkeys(topics))
+        arrays = self._encode(frame, grow_topics=True)
+        order = np.lexsort((arrays.day, arrays.hcp))
+        self._base = arrays.take(order)
+        self._offsets = np.searchsorted(self._base.hcp, np.arange(len(self.hcp_ids) + 1))
+        self._extra: list[EventArrays] = []
+
+    @property
+    def topic_bits(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.topics)}
+
+    def _encode(self, frame: pd.DataFrame, *, grow_topics: bool) -> EventArrays:
+        hcp = self.hcp_ids.get_indexer(frame["hcp_id"].astype(str))
+        types = pd.Index([str(t) for t in EVENT_TYPES]).get_indexer(frame["type"].astype(str))
+        keep = (hcp >= 0) & (types >= 0)
+        stamps = pd.to_datetime(frame["occurred_at"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+        if "topics" in frame.columns:
+            labels, uniques = pd.factorize(frame["topics"].fillna("").astype(str))
+        else:
+            labels, uniques = np.zeros(len(frame), dtype=np.int64), pd.Index([""])
+        masks = np.array([self._mask(u, grow=grow_topics) for u in uniques] or [0], dtype=np.uint64)
+        topic_mask = masks[np.maximum(labels, 0)] if len(frame) else np.zeros(0, dtype=np.uint64)
+        return EventArrays(
+            hcp[keep].astype(np.int32), types[keep].astype(np.int8), stamps[keep].astype(np.int32), topic_mask[keep]
+        )
+
+    def _mask(self, joined: str, *, grow: bool) -> int:
+        mask = 0
+        for topic in filter(None, (t.strip() for t in joined.split(";"))):
+            if topic not in self.topics and grow and len(self.topics) < MAX_TOPICS:
+                self.topics.append(topic)
+            if topic in self.topics:
+                mask |= 1 << self.topics.index(topic)
+        return mask
+
+    def add(self, events: Sequence[EngagementEvent] | pd.DataFrame) -> np.ndarray:
+        """Append new events; return the positions of the HCPs they concern."""
+        arrays = self._encode(events_frame(events), grow_topics=False)
+        if len(arrays.hcp):
+            self._extra.append(arrays)
+        return np.unique(arrays.hcp)
+
+    def rows_for(self, positions: np.ndarray | None) -> EventArrays:
+        """The events of the HCPs at ``positions`` (all HCPs when None)."""
+        if positions is None:
+            base = self._base
+            extra = self._extra
+        else:
+            positions = np.asarray(positions, dtype=np.int64)
+            starts, stops = self._offsets[positions], self._offsets[positions + 1]
+            lengths = stops - starts
+            rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            base = self._base.take(rows.astype(np.int64))
+            wanted = np.zeros(len(self.hcp_ids), dtype=bool)
+            wanted[positions] = True
+            extra = [e.take(np.flatnonzero(wanted[e.hcp])) for e in self._extra]
+        return EventArrays.concat([base, *extra]) if extra else base
+
+    def __len__(self) -> int:
+        return len(self._base.hcp) + sum(len(e.hcp) for e in self._extra)
+
+
+def _count(hcp: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(hcp[mask], minlength=n).astype(np.float64)
+
+
+def _last_age(hcp: np.ndarray, age: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Days since the most recent masked event per HCP (NaN when none)."""
+    out = np.full(n, np.inf)
+    np.minimum.at(out, hcp[mask], age[mask].astype(np.float64))
+    out[np.isinf(out)] = NEVER
+    return out
+
+
+@dataclass
+class HcpFeatureTable:
+    """HCP-level features for one day: ``frame`` (one row per HCP) and per-topic arrays."""
+
+    day: date
+    frame: pd.DataFrame
+    topic_signal_age: np.ndarray  # (n, T) days since the last open/click/web visit on the topic
+    topic_signals: np.ndarray  # (n, T) opens/clicks/web visits on the topic in 730 days
+    topic_sent: np.ndarray  # (n, T) emails sent on the topic in 730 days
+    topic_opened: np.ndarray  # (n, T) emails opened on the topic in 730 days
+    weekday_tries: np.ndarray  # (n, 7) face-to-face contacts per weekday in 730 days
+    weekday_success: np.ndarray  # (n, 7) of which topics were discussed
+
+
+def hcp_features(
+    index: EventIndex,
+    hcps: Sequence[Hcp],
+    day: date,
+    *,
+    positions: np.ndarray | None = None,
+    call_plans: Sequence[CallPlan] = (),
+    follow_ups: Sequence[FollowUp] = (),
+    consent_allowed: dict[str, np.ndarray] | None = None,
+) -> HcpFeatureTable:
+    """Features of the HCPs at ``positions`` (all when None) on ``day``, from events before ``day``."""
+    chosen = np.arange(len(hcps)) if positions is None else np.asarray(positions, dtype=np.int64)
+    n = len(chosen)
+    local = np.full(len(hcps), -1, dtype=np.int64)
+    local[chosen] = np.arange(n)
+    ev = index.rows_for(None if positions is None else chosen)
+    today = day_number(day)
+    before = ev.day < today
+    h = local[ev.hcp[before]]
+    t = ev.type[before]
+    age = today - ev.day[before]
+    topics = ev.topics[before]
+    evday = ev.day[before]
+
+    f: dict[str, np.ndarray] = {}
+    sel = [hcps[i] for i in chosen]
+    f["segment"] = np.array([str(x.segment) for x in sel], dtype=object)
+    f["specialty"] = np.array([x.specialty_code for x in sel], dtype=object)
+    f["decile"] = np.array([x.decile for x in sel], dtype=np.float64)
+    f["target"] = np.array([1.0 if x.target else 0.0 for x in sel])
+    for name, code in (("visit", VISIT), ("remote", REMOTE), ("email", SENT), ("msl", MSL), ("invite", INVITED)):
+        is_type = t == code
+        f[f"days_since_{name}"] = _last_age(h, age, is_type, n)
+        for window in (30, 90, 365):
+            f[f"{name}s_{window}"] = _count(h, is_type & (age <= window), n)
+    contact = np.isin(t, CONTACT_CODES)
+    signal = np.isin(t, SIGNAL_CODES)
+    f["contacts_7"] = _count(h, contact & (age <= 7), n)
+    f["contacts_30"] = _count(h, contact & (age <= 30), n)
+    f["days_since_contact"] = _last_age(h, age, contact, n)
+    f["days_since_signal"] = _last_age(h, age, signal, n)
+    f["opens_90"] = _count(h, (t == OPENED) & (age <= 90), n)
+    f["clicks_90"] = _count(h, (t == CLICKED) & (age <= 90), n)
+    f["web_visits_90"] = _count(h, (t == WEB) & (age <= 90), n)
+    sent_365 = _count(h, (t == SENT) & (age <= 365), n)
+    opened_365 = _count(h, (t == OPENED) & (age <= 365), n)
+    f["email_open_rate"] = _smoothed_rate(opened_365, sent_365)
+    f["emails_opened_365"] = opened_365
+    f["emails_sent_365"] = sent_365
+    invited = _count(h, (t == INVITED) & (age <= 730), n)
+    attended = _count(h, (t == ATTENDED) & (age <= 730), n)
+    f["event_attend_rate"] = _smoothed_rate(attended, invited)
+    f["samples_90"] = _count(h, (t == SAMPLE) & (age <= 90), n)
+
+    planned, done, elapsed = _call_plan_progress(sel, call_plans, day, h, t, evday)
+    f["plan_planned"], f["plan_done"] = planned, done
+    f["plan_gap"] = np.maximum(planned - done, 0.0)
+    f["quarter_elapsed"] = elapsed
+    due = {}
+    for fu in follow_ups:
+        due.setdefault(str(fu.hcp_id), []).append((fu.due - day).days)
+    f["open_follow_ups"] = np.array([float(len(due.get(str(x.id), ()))) for x in sel])
+    f["follow_up_due_in"] = np.array([float(min(due[str(x.id)])) if str(x.id) in due else NEVER for x in sel])
+    if consent_allowed is not None:
+        for channel, allowed in consent_allowed.items():
+            f[f"consent_{channel}"] = allowed[chosen].astype(np.float64)
+
+    for name, code in (("visit", VISIT), ("remote", REMOTE), ("msl", MSL)):
+        tried = (t == code) & (age <= 730)
+        tries = _count(h, tried, n)
+        f[f"{name}_tries"] = tries
+        f[f"{name}_successes"] = _count(h, tried & (topics != 0), n)
+        # a face-to-face contact in which topics were discussed is a successful call
+        f[f"{name}_success_rate"] = _smoothed_rate(_count(h, tried & (topics != 0), n), tries)
+    f2f = np.isin(t, (VISIT, REMOTE, MSL)) & (age <= 730)
+    f["f2f_success_rate"] = _smoothed_rate(_count(h, f2f & (topics != 0), n), _count(h, f2f, n))
+    f["event_invites_730"] = invited
+    f["events_attended_730"] = attended
+
+    n_topics = len(index.topics)
+    sig_age = np.full((n, n_topics), NEVER)
+    sig_730 = np.zeros((n, n_topics))
+    sent_t = np.zeros((n, n_topics))
+    open_t = np.zeros((n, n_topics))
+    for j in range(n_topics):
+        has = (topics >> np.uint64(j)) & np.uint64(1) == 1
+        sig_age[:, j] = _last_age(h, age, signal & has, n)
+        sig_730[:, j] = _count(h, signal & has & (age <= 730), n)
+        sent_t[:, j] = _count(h, (t == SENT) & has & (age <= 730), n)
+        open_t[:, j] = _count(h, (t == OPENED) & has & (age <= 730), n)
+    weekday = ((evday + 3) % 7).astype(np.int64)  # 1970-01-01 was a Thursday
+    wd_tries = np.zeros((n, 7))
+    wd_success = np.zeros((n, 7))
+    np.add.at(wd_tries, (h[f2f], weekday[f2f]), 1.0)
+    ok = f2f & (topics != 0)
+    np.add.at(wd_success, (h[ok], weekday[ok]), 1.0)
+    frame = pd.DataFrame(f, index=pd.Index([str(x.id) for x in sel], name="hcp_id"))
+    return HcpFeatureTable(day, frame, sig_age, sig_730, sent_t, open_t, wd_tries, wd_success)
+
+
+def _smoothed_rate(hits: np.ndarray, tries: np.ndarray, strength: float = 2.0) -> np.ndarray:
+    """Response rate shrunk towards the territory's pooled rate (few tries say little)."""
+    pooled = (hits.sum() + 1.0) / (tries.sum() + 2.0)
+    return (hits + strength * pooled) / (tries + strength)
+
+
+def _call_plan_progress(
+    sel: Sequence[Hcp], call_plans: Sequence[CallPlan], day: date, h: np.ndarray, t: np.ndarray, evday: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Planned and done visits of the call-plan period around ``day``, and the fraction elapsed."""
+    n = len(sel)
+    pos = {str(x.id): i for i, x in enumerate(sel)}
+    planned = np.zeros(n)
+    start = np.full(n, day_number(day) + 1, dtype=np.int64)
+    elapsed = np.zeros(n)
+    for plan in call_plans:
+        i = pos.get(str(plan.hcp_id))
+        if i is None or not plan.period_start <= day <= plan.period_end:
+            continue
+        planned[i] = plan.planned_visits
+        start[i] = day_number(plan.period_start)
+        span = (plan.period_end - plan.period_start).days + 1
+        elapsed[i] = (day - plan.period_start).days / span
+    visit = (t == VISIT) & (evday >= start[h])
+    done = np.bincount(h[visit], minlength=n).astype(np.float64)
+    return planned, done, elapsed

@@ -1,0 +1,84 @@
+"""The plain data the intelligence layer works on, handed over by the Workspace (never a DB handle)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from repcompanion.domain import (
+    CallPlan,
+    Consent,
+    Content,
+    EngagementEvent,
+    Hcp,
+    HcpId,
+    Product,
+    SuggestionFeedback,
+)
+
+#: Columns of the fast events DataFrame: ``occurred_at`` is datetime64, ``topics`` is ';'-joined.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "hcp_id",
+    "type",
+    "occurred_at",
+    "channel",
+    "product_id",
+    "content_id",
+    "topics",
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An open follow-up the rep promised an HCP."""
+
+    hcp_id: HcpId
+    description: str
+    due: date
+
+
+@dataclass
+class IntelInputs:
+    """Everything the engine needs about one territory.
+
+    ``events`` is either a list of EngagementEvent or (fast path, for a million rows) a DataFrame
+    with :data:`EVENT_COLUMNS`. ``follow_ups`` holds FollowUp records or (hcp_id, description, due)
+    tuples. ``day`` is the default day to rank for.
+    """
+
+    hcps: Sequence[Hcp]
+    consents: Sequence[Consent] = ()
+    events: Sequence[EngagementEvent] | pd.DataFrame = ()
+    content: Sequence[Content] = ()
+    products: Sequence[Product] = ()
+    call_plans: Sequence[CallPlan] = ()
+    feedback: Sequence[SuggestionFeedback] = ()
+    follow_ups: Sequence[FollowUp | tuple[HcpId, str, date]] = field(default_factory=tuple)
+    day: date | None = None
+
+    def follow_up_records(self) -> list[FollowUp]:
+        return [f if isinstance(f, FollowUp) else FollowUp(HcpId(f[0]), str(f[1]), f[2]) for f in self.follow_ups]
+
+
+def events_frame(events: Sequence[EngagementEvent] | pd.DataFrame) -> pd.DataFrame:
+    """The events as a DataFrame with :data:`EVENT_COLUMNS` (a DataFrame is passed through)."""
+    if isinstance(events, pd.DataFrame):
+        missing = [c for c in ("hcp_id", "type", "occurred_at") if c not in events.columns]
+        if missing:
+            raise ValueError(f"the events DataFrame lacks the columns {missing}")
+        return events
+    return pd.DataFrame(
+        {
+            "hcp_id": [e.hcp_id for e in events],
+            "type": [str(e.type) for e in events],
+            "occurred_at": pd.to_datetime([e.occurred_at for e in events]),
+            "channel": [str(e.channel) if e.channel is not None else "" for e in events],
+            "product_id": [e.product_id or "" for e in events],
+            "content_id": [e.content_id or "" for e in events],
+            "topics": [";".join(e.topics) for e in events],
+        },
+        columns=list(EVENT_COLUMNS),
+    )
