@@ -1,0 +1,173 @@
+"""Workspace keys: keyring first, passphrase (Argon2id) without one, wrong secrets refused, plain migrated."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import pytest
+
+from repcompanion.domain import WorkspaceKeyError
+from repcompanion.store import open_store, set_connection_factory
+from repcompanion.store.crypto import content_digest, is_plain_database, table_counts
+from repcompanion.workspace.security import (
+    HEADER_FILE,
+    KEYRING_SERVICE,
+    KdfParams,
+    KeyringKeyMissingError,
+    PassphraseRequiredError,
+    open_encrypted_store,
+    workspace_key,
+)
+from tests import factories as f
+
+CHEAP = KdfParams(time_cost=1, memory_cost=1024, parallelism=1)
+PASSPHRASE = "correct horse battery"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict: the positive path without a desktop session."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def restore_globals(monkeypatch):
+    monkeypatch.delenv("REPCOMPANION_PASSPHRASE", raising=False)
+    previous = keyring.get_keyring()
+    yield
+    keyring.set_keyring(previous)
+    set_connection_factory(None)
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def no_keyring() -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+
+
+def _header(folder) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads((folder / HEADER_FILE).read_text())
+
+
+def test_new_workspace_key_lives_in_the_keyring_not_on_disk(tmp_path, memory_keyring):
+    store = open_encrypted_store(tmp_path)
+    f.small_territory(store)
+    store.close()
+    header = _header(tmp_path)
+    assert header["kdf"] == "keyring"
+    stored = memory_keyring.secrets[(KEYRING_SERVICE, header["workspace_id"])]
+    assert len(bytes.fromhex(stored)) == 32
+    assert stored not in (tmp_path / HEADER_FILE).read_text()
+    assert not is_plain_database(tmp_path / "workspace.db")
+    again = open_encrypted_store(tmp_path)
+    assert again.table_counts()["hcps"] == 3
+    again.close()
+
+
+def test_a_lost_keyring_entry_is_a_clear_error_and_changes_nothing(tmp_path, memory_keyring):
+    open_encrypted_store(tmp_path).close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    memory_keyring.secrets.clear()
+    with pytest.raises(KeyringKeyMissingError, match="no key"):
+        open_encrypted_store(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_without_a_keyring_a_passphrase_is_required_then_used(tmp_path, no_keyring):
+    with pytest.raises(PassphraseRequiredError):
+        open_encrypted_store(tmp_path, params=CHEAP)
+    assert not (tmp_path / "workspace.db").exists()
+    store = open_encrypted_store(tmp_path, passphrase=PASSPHRASE, params=CHEAP)
+    f.small_territory(store)
+    store.close()
+    header = _header(tmp_path)
+    assert header["kdf"] == "argon2id" and header["params"]["memory_cost"] == 1024
+    assert len(bytes.fromhex(header["salt"])) == 16
+    assert PASSPHRASE not in json.dumps(header)
+    reopened = open_encrypted_store(tmp_path, passphrase=PASSPHRASE)
+    assert reopened.table_counts()["hcps"] == 3
+    reopened.close()
+
+
+def test_wrong_passphrase_is_refused_and_the_files_are_untouched(tmp_path, no_keyring):
+    store = open_encrypted_store(tmp_path, passphrase=PASSPHRASE, params=CHEAP)
+    f.small_territory(store)
+    store.close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(WorkspaceKeyError, match="Wrong passphrase") as err:
+        open_encrypted_store(tmp_path, passphrase="not the passphrase")
+    assert "left untouched" in err.value.user_message()
+    with pytest.raises(PassphraseRequiredError):
+        open_encrypted_store(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_wrong_key_past_the_header_check_is_still_refused_by_sqlcipher(tmp_path, no_keyring):
+    store = open_encrypted_store(tmp_path, passphrase=PASSPHRASE, params=CHEAP)
+    store.close()
+    db = tmp_path / "workspace.db"
+    before = db.read_bytes()
+    with pytest.raises(WorkspaceKeyError, match="wrong"):
+        open_store(db, key=b"\x07" * 32)
+    assert db.read_bytes() == before
+
+
+def test_an_existing_plain_workspace_is_encrypted_in_place_with_every_row(tmp_path, memory_keyring):
+    db = tmp_path / "workspace.db"
+    plain = open_store(db)
+    f.small_territory(plain)
+    plain.save_draft(f.report(notes="Left samples; nurse asked about dosing."))
+    counts, digest = table_counts(plain.conn), content_digest(plain.conn)
+    plain.close()
+
+    store = open_encrypted_store(tmp_path)
+    assert table_counts(store.conn) == counts
+    assert content_digest(store.conn) == digest
+    store.close()
+    assert not is_plain_database(db)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([HEADER_FILE, "workspace.db"])
+
+
+def test_passphrase_from_the_environment_serves_the_command_line(tmp_path, no_keyring, monkeypatch):
+    monkeypatch.setenv("REPCOMPANION_PASSPHRASE", PASSPHRASE)
+    key = workspace_key(tmp_path, params=CHEAP)
+    assert workspace_key(tmp_path) == key
+    monkeypatch.setenv("REPCOMPANION_PASSPHRASE", "another passphrase")
+    with pytest.raises(WorkspaceKeyError):
+        workspace_key(tmp_path)
+
+
+def test_encrypted_database_without_its_header_is_not_reinitialised(tmp_path, memory_keyring):
+    open_encrypted_store(tmp_path).close()
+    (tmp_path / HEADER_FILE).unlink()
+    before = (tmp_path / "workspace.db").read_bytes()
+    with pytest.raises(WorkspaceKeyError, match="header"):
+        open_encrypted_store(tmp_path)
+    assert (tmp_path / "workspace.db").read_bytes() == before
+    assert not (tmp_path / HEADER_FILE).exists()
+
+
+def test_production_kdf_is_memory_hard():
+    assert KdfParams().memory_cost >= 64 * 1024
