@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from repcompanion.domain.enums import MutationKind, MutationStatus
-from repcompanion.sync import HubUnreachable
+from repcompanion.sync import HubProtocolError, HubUnreachable
 from tests.sync.conftest import (
     Device,
     Hub,
@@ -40,14 +40,18 @@ def test_push_killed_before_send_keeps_the_change_queued_and_sends_it_once_later
     assert_invariants(hub, rep)
 
 
-@pytest.mark.parametrize("fault", [lose_reply, html_after_commit], ids=["reset", "proxy-504"])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [(lose_reply, HubUnreachable), (html_after_commit, HubProtocolError)],
+    ids=["connection-reset", "proxy-504-page"],
+)
 def test_push_whose_reply_is_lost_after_the_hub_committed_is_answered_duplicate_not_applied_twice(
-    hub: Hub, rep: Device, fault: Callable[..., object]
+    hub: Hub, rep: Device, fault: Callable[..., object], error: type[Exception]
 ) -> None:
     hcp = hub.hcps_of("T-001")[1]
     reports = [rep.submit_report(hcp, notes=f"visit {i}") for i in range(3)]
     rep.transport.plan("/v1/push", fault)
-    with pytest.raises(HubUnreachable if fault is lose_reply else Exception):
+    with pytest.raises(error):
         rep.client.sync()
     assert rep.store.outbox.pending_count() == 3
     assert all(hub.count("call_reports", "id = :i", i=r.id) == 1 for r in reports)  # the hub did commit
