@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -146,3 +148,37 @@ def test_values_with_embedded_commas_and_quotes_use_the_csv_path(write_nppes) ->
     sink = InMemorySink()
     import_nppes(path, sink)
     assert sink.hcps["NPI-1255334207"].address.line1 == 'SUITE "A", 1 MAIN ST'
+
+
+_ROW_KINDS = st.sampled_from(["ok", "bad_npi", "deactivated", "reactivated", "other_state", "org", "no_name"])
+
+
+@given(st.lists(_ROW_KINDS, min_size=1, max_size=25))
+def test_every_row_is_created_updated_skipped_or_filtered(kinds: list[str]) -> None:
+    rows = []
+    for number, kind in enumerate(kinds):
+        npi = npi_with_check_digit(f"1{number:08d}")
+        values = {"NPI": npi}
+        if kind == "bad_npi":
+            values["NPI"] = npi[:-1] + str((int(npi[-1]) + 1) % 10)
+        elif kind == "deactivated":
+            values["NPI Deactivation Date"] = "01/02/2020"
+        elif kind == "reactivated":
+            values |= {"NPI Deactivation Date": "01/02/2020", "NPI Reactivation Date": "02/02/2020"}
+        elif kind == "other_state":
+            values["Provider Business Practice Location Address State Name"] = "NY"
+        elif kind == "org":
+            values |= {"Entity Type Code": "2", "Provider Organization Name (Legal Business Name)": "X CLINIC"}
+        elif kind == "no_name":
+            values["Provider Last Name (Legal Name)"] = ""
+        rows.append(provider_row(**values))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "npidata.csv"
+        path.write_text(nppes_text(rows), encoding="utf-8")
+        sink = InMemorySink()
+        report = import_nppes(path, sink, states=["CT"])
+    assert report.accounted()
+    assert report.rows_read == len(kinds)
+    assert report.filtered == kinds.count("other_state")
+    assert len(sink.hcps) == sum(k in ("ok", "reactivated") for k in kinds)
+    assert len(sink.accounts) == kinds.count("org")
