@@ -1,0 +1,212 @@
+"""The sentence classifier of the screener: fit it, save it as plain arrays with skops, load it safely.
+
+The file holds only numbers and strings (vocabularies, idf weights, coefficients, thresholds), so a
+skops load needs no scikit-learn object types at all; the vectorisers are rebuilt from their
+vocabularies on load, which keeps the file small and the load fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from repcompanion.domain import ModelError, UntrustedModelError
+from repcompanion.intel.safety.categories import ADVERSE_EVENT, LACK_OF_EFFICACY, WITHDRAWAL
+
+FORMAT = "repcompanion.safety_screener/2"
+MODEL_CATEGORIES: tuple[str, ...] = (ADVERSE_EVENT, WITHDRAWAL, LACK_OF_EFFICACY)
+
+# Every type a screener model file may contain. skops refuses anything else before building it.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "numpy.ndarray",
+    "numpy.dtype",
+)
+
+WORD_PARAMS: dict[str, Any] = {"analyzer": "word", "ngram_range": (1, 2), "min_df": 2, "max_features": 30_000}
+CHAR_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2, "max_features": 60_000}
+_COMMON: dict[str, Any] = {"lowercase": True, "sublinear_tf": True, "dtype": np.float32}
+
+
+def _vectorizer(params: dict[str, Any], vocabulary: Sequence[str] | None = None) -> TfidfVectorizer:
+    kwargs = {**_COMMON, **params, "ngram_range": tuple(params["ngram_range"])}
+    if vocabulary is not None:
+        kwargs.pop("min_df", None)
+        kwargs.pop("max_features", None)
+        kwargs["vocabulary"] = list(vocabulary)
+    return TfidfVectorizer(**kwargs)
+
+
+@dataclass(slots=True)
+class SentenceModel:
+    """TF-IDF word and character n-grams into two logistic heads.
+
+    ``flag`` gives P(the sentence reports an adverse event or withdrawal); ``category`` names what a
+    reportable sentence is about (MODEL_CATEGORIES). ``threshold`` is the flag probability at or above
+    which the model alone flags a sentence (tuned for recall); ``strict_threshold`` is what a sentence
+    whose lexicon phrases were all negated or generic must still reach.
+    """
+
+    word: TfidfVectorizer
+    char: TfidfVectorizer
+    flag_coef: np.ndarray
+    flag_intercept: float
+    category_coef: np.ndarray
+    category_intercept: np.ndarray
+    threshold: float = 0.5
+    strict_threshold: float = 0.5
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(P(reportable) per sentence, P(category) per sentence in MODEL_CATEGORIES order)."""
+        if not sentences:
+            return np.zeros(0), np.zeros((0, len(MODEL_CATEGORIES)))
+        texts = list(sentences)
+        split = len(self.word.vocabulary_)
+        words = self.word.transform(texts)
+        chars = self.char.transform(texts)
+        logit = words @ self.flag_coef[:split] + chars @ self.flag_coef[split:]
+        flag = 1.0 / (1.0 + np.exp(-(np.asarray(logit, dtype=np.float64).ravel() + self.flag_intercept)))
+        scores = words @ self.category_coef[:, :split].T + chars @ self.category_coef[:, split:].T
+        scores = np.asarray(scores, dtype=np.float64) + self.category_intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        weights = np.exp(scores)
+        return flag, weights / weights.sum(axis=1, keepdims=True)
+
+
+def fit_model(
+    sentences: Sequence[str], adverse: Sequence[bool], category: Sequence[str], c: float = 4.0
+) -> SentenceModel:
+    """Fit the vectorisers and both heads; `category` is "none" for sentences that report nothing."""
+    union = FeatureUnion([("word", _vectorizer(WORD_PARAMS)), ("char", _vectorizer(CHAR_PARAMS))])
+    x = union.fit_transform(list(sentences)).tocsr()
+    word, char = union.transformer_list[0][1], union.transformer_list[1][1]
+    flag = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, np.asarray(adverse, dtype=bool))
+    labels = np.asarray(category)
+    reportable = labels != "none"
+    heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
+    order = [list(heads.classes_).index(name) for name in MODEL_CATEGORIES]
+    return SentenceModel(
+        word,
+        char,
+        flag.coef_[0].astype(np.float32),
+        float(flag.intercept_[0]),
+        heads.coef_[order].astype(np.float32),
+        heads.intercept_[order].astype(np.float64),
+    )
+
+
+def _vocabulary(vectorizer: TfidfVectorizer) -> np.ndarray:
+    terms = np.empty(len(vectorizer.vocabulary_), dtype=object)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[index] = term
+    return terms.astype(str)
+
+
+def _params(params: dict[str, Any]) -> dict[str, Any]:
+    return {"analyzer": params["analyzer"], "ngram_range": list(params["ngram_range"])}
+
+
+def save_model(model: SentenceModel, path: Path) -> None:
+    """Write the model with skops.io.dump as plain arrays and builtins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bundle = {
+        "format": FORMAT,
+        "categories": list(MODEL_CATEGORIES),
+        "word_params": _params(WORD_PARAMS),
+        "char_params": _params(CHAR_PARAMS),
+        "word_vocabulary": _vocabulary(model.word),
+        "word_idf": model.word.idf_.astype(np.float32),
+        "char_vocabulary": _vocabulary(model.char),
+        "char_idf": model.char.idf_.astype(np.float32),
+        "flag_coef": np.asarray(model.flag_coef, dtype=np.float32),
+        "flag_intercept": float(model.flag_intercept),
+        "category_coef": np.asarray(model.category_coef, dtype=np.float32),
+        "category_intercept": np.asarray(model.category_intercept, dtype=np.float64),
+        "threshold": float(model.threshold),
+        "strict_threshold": float(model.strict_threshold),
+        "metadata": model.metadata,
+    }
+    sio.dump(bundle, path)
+
+
+def _rebuild(params: dict[str, Any], vocabulary: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
+    vectorizer = _vectorizer(params, [str(term) for term in vocabulary])
+    vectorizer._validate_vocabulary()
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+    return vectorizer
+
+
+def load_model(path: Path) -> SentenceModel:
+    """Load a screener model, refusing any type outside TRUSTED_TYPES before anything is built."""
+    if not path.is_file():
+        raise ModelError(
+            f"The safety screener model {path} is missing.",
+            hint="Reinstall RepCompanion, set REPCOMPANION_MODELS, or train one with "
+            "`python -m repcompanion.intel.safety.train`.",
+        )
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelError(
+            f"The safety screener model {path} cannot be read: {exc}.",
+            hint="The file is damaged or is not a skops model; reinstall or retrain it.",
+        ) from exc
+    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if refused:
+        raise UntrustedModelError(
+            f"The safety screener model {path} contains types RepCompanion does not load: "
+            f"{', '.join(refused)}. It was not loaded."
+        )
+    try:
+        bundle = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelError(
+            f"The safety screener model {path} cannot be loaded: {exc}.",
+            hint="Reinstall or retrain it with `python -m repcompanion.intel.safety.train`.",
+        ) from exc
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise ModelError(
+            f"{path} is not a RepCompanion safety screener model (format {FORMAT}).",
+            hint="Point REPCOMPANION_MODELS at the folder with safety_screener.skops, or retrain it.",
+        )
+    try:
+        if list(bundle["categories"]) != list(MODEL_CATEGORIES):
+            raise ValueError(f"categories {bundle['categories']}")
+        word = _rebuild(bundle["word_params"], bundle["word_vocabulary"], bundle["word_idf"])
+        char = _rebuild(bundle["char_params"], bundle["char_vocabulary"], bundle["char_idf"])
+        flag_coef = np.asarray(bundle["flag_coef"], dtype=np.float32)
+        category_coef = np.asarray(bundle["category_coef"], dtype=np.float32)
+        width = len(word.vocabulary_) + len(char.vocabulary_)
+        if flag_coef.shape != (width,) or category_coef.shape != (len(MODEL_CATEGORIES), width):
+            raise ValueError("coefficient shapes do not match the vocabularies")
+        return SentenceModel(
+            word,
+            char,
+            flag_coef,
+            float(bundle["flag_intercept"]),
+            category_coef,
+            np.asarray(bundle["category_intercept"], dtype=np.float64),
+            float(bundle["threshold"]),
+            float(bundle["strict_threshold"]),
+            dict(bundle.get("metadata", {})),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(
+            f"The safety screener model {path} has an unexpected layout: {exc}.",
+            hint="Retrain it with `python -m repcompanion.intel.safety.train`.",
+        ) from exc

@@ -1,0 +1,99 @@
+"""What screening a note returns: flagged spans with their category, source and qualifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LEXICON = "lexicon"
+MODEL = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A highlighted stretch of the note.
+
+    ``source`` says who located it: ``"lexicon"`` (a curated phrase) or ``"model"`` (the sentence
+    classifier; the span is then the whole sentence). ``context`` says what qualified it, e.g.
+    ``"negated"`` for a negated phrase the model still found likely, ``"generic"`` for a label or trial
+    mention, ``"indication"`` for a condition the product treats. ``reporter`` is ``"hcp"`` or
+    ``"patient"`` when someone told the rep (hearsay is still reportable), else ``""``.
+    """
+
+    start: int
+    end: int
+    text: str
+    category: str
+    source: str
+    term: str = ""
+    score: float = 0.0
+    negated: bool = False
+    hearsay: bool = False
+    reporter: str = ""
+    context: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "category": self.category,
+            "source": self.source,
+            "term": self.term,
+            "score": round(self.score, 4),
+            "negated": self.negated,
+            "hearsay": self.hearsay,
+            "reporter": self.reporter,
+            "context": self.context,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenResult:
+    """The verdict on one note. ``flag`` is true exactly when ``score >= 0.5``.
+
+    ``spans`` are what flagged the note; ``considered`` are phrases that were found but did not flag
+    it (negated, generic, an indication), kept so a reviewer can see why; ``evidence`` holds the
+    flagged sentences in note order.
+    """
+
+    flag: bool
+    categories: tuple[str, ...]
+    spans: tuple[Span, ...]
+    evidence: tuple[str, ...]
+    score: float
+    considered: tuple[Span, ...] = ()
+
+    @property
+    def hearsay(self) -> bool:
+        """True when a flagged span was told to the rep by an HCP or a patient."""
+        return any(span.hearsay for span in self.spans)
+
+    @property
+    def reporters(self) -> tuple[str, ...]:
+        """Who told the rep ("hcp", "patient"), in order of first appearance."""
+        seen: list[str] = []
+        for span in self.spans:
+            if span.reporter and span.reporter not in seen:
+                seen.append(span.reporter)
+        return tuple(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's line: ``{flag, categories, spans: [[start, end, text], ...], score}``."""
+        return {
+            "flag": self.flag,
+            "categories": list(self.categories),
+            "spans": [[span.start, span.end, span.text] for span in self.spans],
+            "score": round(self.score, 4),
+        }
+
+    def details(self) -> dict[str, Any]:
+        """Everything, for audit records and the visit dialog."""
+        return {
+            **self.to_json(),
+            "span_details": [span.to_json() for span in self.spans],
+            "considered": [span.to_json() for span in self.considered],
+            "evidence": list(self.evidence),
+            "hearsay": self.hearsay,
+            "reporters": list(self.reporters),
+        }
