@@ -63,6 +63,29 @@ def _wait(predicate: object, timeout_ms: int = 60_000) -> bool:
     return ok["value"]
 
 
+EXAMPLE_NOTE = (
+    "Discussed the 52-week efficacy data and the dosing card. Dr asked about renal dosing. "
+    "She mentioned one of her patients developed a severe rash two weeks after starting treatment "
+    "and stopped taking it. Left samples; follow up with the patient-support leaflet next visit."
+)
+
+
+def _fill_example_visit(dialog: object) -> None:
+    """The example visit the ``visit`` screenshot shows (a note the screener should flag)."""
+    cat = dialog.catalogue  # type: ignore[attr-defined]
+    if cat is None:
+        return
+    if cat.products:
+        dialog.check_items("products", [cat.products[0].id])  # type: ignore[attr-defined]
+        if cat.products[0].sample_limit_per_visit:
+            dialog.add_sample_row(cat.products[0].id, "LOT-24A117", 2)  # type: ignore[attr-defined]
+    dialog.check_items("topics", cat.topics[:2])  # type: ignore[attr-defined]
+    if cat.content:
+        dialog.check_items("content", [cat.content[0].id])  # type: ignore[attr-defined]
+    dialog.attendees.setText("Practice nurse")  # type: ignore[attr-defined]
+    dialog.set_note(EXAMPLE_NOTE)  # type: ignore[attr-defined]
+
+
 def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "today", *, theme_name: str = "") -> None:
     """Render ``view`` (today, hcp, visit or numbers) of the workspace to a PNG at ``path``, offscreen."""
     if view not in VIEWS:
@@ -90,11 +113,12 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
                 _wait(lambda: window.hcp.dossier is not None)
             if view == "visit" and hcp_id:
                 dialog = window.log_visit(hcp_id, modal=False)
-                _wait(lambda: dialog is not None and dialog.ready)
-                if dialog is not None:
-                    dialog.fill_example()
-                    _wait(lambda: dialog.screen_done)
-                    target = dialog
+                dialog.resize(1200, 820)
+                _wait(lambda: dialog.ready)
+                _fill_example_visit(dialog)
+                dialog.save(submit=True)
+                _wait(lambda: dialog.screen_done)
+                target = dialog
         elif view == "numbers":
             window.show_numbers()
             _wait(lambda: window.numbers.data is not None)

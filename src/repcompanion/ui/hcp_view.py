@@ -148,6 +148,7 @@ class HcpView(QWidget):
         self.plan_text = label("", "Big")
         self.plan_bar = QProgressBar()
         self.plan_bar.setAccessibleName("Call plan progress")
+        self.plan_bar.setTextVisible(False)
         self.plan_note = label("", "Muted", wrap=True)
         for w in (self.plan_text, self.plan_bar, self.plan_note):
             self.plan_card.body.addWidget(w)
@@ -169,6 +170,7 @@ class HcpView(QWidget):
         self.suggestion_table.setAccessibleName("Suggestions for this HCP")
         self.suggestion_table.setModel(self.suggestions)
         setup_table(self.suggestion_table, stretch_column=3)
+        self.suggestion_table.setColumnWidth(0, 150)
         self.suggestion_table.setMinimumHeight(180)
         self.suggestion_table.selectionModel().selectionChanged.connect(self._suggestion_selected)
         self.suggestions_card.body.addWidget(self.suggestion_table, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,12 @@ from PySide6.QtWidgets import (
 
 from repcompanion.ui import theme
 from repcompanion.ui.hcp_view import HcpView
+from repcompanion.ui.numbers_view import NumbersView
 from repcompanion.ui.ops import Op, Runner, error_text
+from repcompanion.ui.settings_dialog import SettingsDialog
+from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
+from repcompanion.ui.visit_dialog import VisitDialog
 from repcompanion.ui.widgets import Banner, label
 
 ORG, APP = "RepCompanion", "RepCompanion"
@@ -80,15 +85,23 @@ class MainWindow(QMainWindow):
 
         self.today = TodayView()
         self.hcp = HcpView()
-        self.stack.addWidget(self.today)
-        self.stack.addWidget(self.hcp)
+        self.numbers = NumbersView()
+        for view in (self.today, self.hcp, self.numbers):
+            self.stack.addWidget(view)
+        self.today.daily_target = int(settings().value("day/target", 8))
         self.today.hcp_activated.connect(self.show_hcp)
         self.hcp.back_requested.connect(self.show_today)
         self.hcp.feedback_given.connect(lambda _id: self.today.reload())
         self.hcp.log_visit_requested.connect(self.log_visit)
+        self.visit_dialogs: list[VisitDialog] = []
+
+        self.sync_bar = SyncBar()
+        self.statusBar().addPermanentWidget(self.sync_bar, 1)
+        self.statusBar().setSizeGripEnabled(False)
+        self.sync_bar.synced.connect(self._synced)
+        self.workspace_opened.connect(lambda _f: self.sync_bar.start())
 
         self._build_actions()
-        self.extensions_ready()
         if restore_state:
             self._restore_state()
         else:
@@ -173,14 +186,16 @@ class MainWindow(QMainWindow):
             "&Log a visit…", self.log_visit_current, QKeySequence.StandardKey.New, "visit"
         )
         visit.addAction(self.log_visit_action)
-        self.sync_menu = mb.addMenu("&Sync")
+        sync = mb.addMenu("&Sync")
+        sync.addAction(self._action("&Sync now", lambda: self.sync_bar.sync(interactive=True), "F5", "sync"))
+        sync.addAction(self._action("&Cancel sync", self.sync_bar.cancel_sync, "Shift+F5"))
+        sync.addSeparator()
+        sync.addAction(self._action("&Log in…", self.sync_bar.login, None, "login"))
+        sync.addAction(self._action("&Refused uploads…", self.sync_bar.show_problems, None, "warning"))
         self.help_menu = mb.addMenu("&Help")
         self.help_menu.addAction(
             self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         )
-
-    def extensions_ready(self) -> None:
-        """Hook for the optional parts (sync bar, numbers, visit dialog) wired by ``app.build_window``."""
 
     # -- navigation -----------------------------------------------------------------------------------------
     def show_today(self) -> None:
@@ -194,8 +209,10 @@ class MainWindow(QMainWindow):
         self.nav_buttons["hcp"].setChecked(True)
         return self.hcp.open_hcp(hcp_id)
 
-    def show_numbers(self) -> None:
-        """Replaced when the numbers view is installed."""
+    def show_numbers(self) -> Op:
+        self.stack.setCurrentWidget(self.numbers)
+        self.nav_buttons["numbers"].setChecked(True)
+        return self.numbers.reload()
 
     def find(self) -> None:
         self.show_today()
@@ -213,11 +230,78 @@ class MainWindow(QMainWindow):
         else:
             self.show_message("Select an HCP in the list first, then press Ctrl+N to log a visit.", "info")
 
-    def log_visit(self, hcp_id: str) -> None:
-        """Replaced when the visit dialog is installed."""
+    def log_visit(self, hcp_id: str, *, modal: bool = True, restore: dict[str, Any] | None = None) -> VisitDialog:
+        """Open the Log a visit dialog for ``hcp_id`` (``restore``: an autosaved, half-written note)."""
+        dialog = VisitDialog(hcp_id, self, restore=restore)
+        dialog.submitted.connect(lambda _r: self._visit_changed())
+        dialog.saved.connect(lambda _r: self._visit_changed())
+        dialog.finished.connect(
+            lambda _code, d=dialog: self.visit_dialogs.remove(d) if d in self.visit_dialogs else None
+        )
+        self.visit_dialogs.append(dialog)
+        dialog.setModal(modal)
+        dialog.show()
+        return dialog
+
+    def _visit_changed(self) -> None:
+        self.today.reload()
+        self.sync_bar.refresh_status()
+        if self.stack.currentWidget() is self.hcp:
+            self.hcp.reload()
+
+    def _synced(self, report: Any) -> None:
+        summary = getattr(report, "summary", None)
+        text = summary() if callable(summary) else "Sync finished."
+        self.show_message(text, "info")
+        self.refresh()
+
+    def check_autosaved(self) -> Op:
+        """Offer to restore visit notes that were being written when the app last stopped."""
+
+        def found(saved: dict[str, dict[str, Any]]) -> None:
+            visits = [(k, p) for k, p in saved.items() if k.startswith("visit:") and p.get("hcp_id")]
+            if not visits:
+                return
+            key, payload = visits[0]
+            more = f" (and {len(visits) - 1} more)" if len(visits) > 1 else ""
+            self.show_message(
+                f"A visit note you were writing was not saved when the app closed{more}. Nothing was lost.",
+                "warning",
+                action=("Restore it", lambda: self._restore(key, payload)),
+            )
+
+        return Op(self, lambda ws: ws.autosaved()).success(found).failure(lambda _e: None).run()
+
+    def _restore(self, key: str, payload: dict[str, Any]) -> None:
+        self.banner.dismiss()
+        self.log_visit(str(payload["hcp_id"]), restore=payload)
 
     def open_settings(self) -> None:
-        """Replaced when the settings dialog is installed."""
+        s = settings()
+        dlg = SettingsDialog(
+            status=self.sync_bar.status,
+            folder=self.folder,
+            theme_choice=str(s.value("appearance/theme", "system")),
+            daily_target=self.today.daily_target,
+            parent=self,
+        )
+        if dlg.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        choice = dlg.theme.currentData()
+        if choice != s.value("appearance/theme", "system"):
+            s.setValue("appearance/theme", choice)
+            from PySide6.QtWidgets import QApplication
+
+            theme.apply_theme(QApplication.instance(), choice)  # type: ignore[arg-type]
+            self.refresh()
+        self.today.daily_target = dlg.target.value()
+        s.setValue("day/target", self.today.daily_target)
+        if self.today.data is not None:
+            self.today.set_day_progress(self.today.data.visits_logged)
+        if dlg.login_requested:
+            self.sync_bar.login()
+        if dlg.open_folder_requested:
+            self.choose_workspace()
 
     def show_shortcuts(self) -> None:
         lines = [
@@ -239,9 +323,9 @@ class MainWindow(QMainWindow):
         def opened(ws: Any) -> None:
             self.banner.dismiss()
             self.folder = ws.folder
-            self.nav_subtitle.setText(str(ws.summary().get("territory", "")) if False else "Offline field companion")
             self.workspace_opened.emit(ws.folder)
             self.today.reload()
+            self.check_autosaved()
 
         def failed(error: BaseException) -> None:
             self.today.subtitle.setText("No workspace open.")
@@ -269,10 +353,8 @@ class MainWindow(QMainWindow):
         self.show_message(text, "error", action)
 
     def show_message(self, text: str, kind: str = "info", action: tuple[str, Any] | None = None) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):
             self.banner_action.clicked.disconnect()
-        except (RuntimeError, TypeError):
-            pass
         if action is not None:
             self.banner_action.setText(action[0])
             self.banner_action.setAccessibleName(action[0].rstrip("…"))

@@ -63,6 +63,7 @@ class TodayView(QWidget):
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.day_progress = QProgressBar()
         self.day_progress.setFixedWidth(240)
+        self.day_progress.setTextVisible(False)
         self.day_progress.setAccessibleName("Visits logged today")
         progress_box.addWidget(self.progress_label)
         progress_box.addWidget(self.day_progress)
@@ -111,13 +112,13 @@ class TodayView(QWidget):
         header.setSectionResizeMode(PrioritiesModel.REASON, QHeaderView.ResizeMode.Stretch)
         for col, width in (
             (PrioritiesModel.RANK, 48),
-            (PrioritiesModel.HCP, 210),
-            (PrioritiesModel.SPECIALTY, 170),
+            (PrioritiesModel.HCP, 200),
+            (PrioritiesModel.SPECIALTY, 150),
             (PrioritiesModel.SEGMENT, 82),
             (PrioritiesModel.ACTION, 130),
             (PrioritiesModel.PRIORITY, 140),
             (PrioritiesModel.LAST_CONTACT, 110),
-            (PrioritiesModel.TOWN, 150),
+            (PrioritiesModel.TOWN, 140),
         ):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)

@@ -110,6 +110,7 @@ class WhyPanel(Card):
         cats.append([name for name, _ in bars] or ["(no factors)"])
         style_axis(cats)
         cats.setGridLineVisible(False)
+        cats.setTruncateLabels(False)
         values = QValueAxis()
         extent = max((abs(v) for _, v in bars), default=1.0)
         extent = math.ceil(extent * 4 + 0.5) / 4

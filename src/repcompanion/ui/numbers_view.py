@@ -1,0 +1,224 @@
+"""My numbers: call-plan attainment, reach and frequency against targets, acceptance, engagement trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QPieSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+
+from repcompanion.ui import theme
+from repcompanion.ui.ops import Op
+from repcompanion.ui.why_panel import style_axis, style_chart
+from repcompanion.ui.widgets import Card, label
+
+TREND_SERIES = (
+    ("Visits", ("visit", "remote_call"), "chart_1"),
+    ("Emails opened", ("email_opened", "email_clicked"), "chart_2"),
+    ("Web visits", ("web_visit",), "chart_3"),
+    ("Events attended", ("event_attended",), "chart_4"),
+)
+
+
+def _chart_view(chart: QChart, name: str) -> QChartView:
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(220)
+    view.setAccessibleName(name)
+    view.setStyleSheet("background: transparent;")
+    return view
+
+
+class Donut(Card):
+    """A share against its target: a ring and the percentage in words."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.big = label("—", "Big")
+        self.caption = label("", "Muted", wrap=True)
+        self.chart = QChart()
+        style_chart(self.chart)
+        self.chart.legend().hide()
+        self.view = _chart_view(self.chart, title)
+        self.view.setMinimumHeight(170)
+        self.body.addWidget(self.big)
+        self.body.addWidget(self.caption)
+        self.body.addWidget(self.view, 1)
+
+    def set_share(self, done: float, total: float, caption: str, color: str = "accent") -> None:
+        t = theme.current()
+        share = done / total if total else 0.0
+        self.big.setText(f"{share:.0%}")
+        self.caption.setText(caption)
+        self.chart.removeAllSeries()
+        series = QPieSeries()
+        series.setHoleSize(0.62)
+        a = series.append("done", max(done, 0.0))
+        b = series.append("to go", max(total - done, 0.0) if total else 1.0)
+        a.setColor(t.color(color))
+        b.setColor(t.color("surface_alt") if t.name == "light" else t.color("border"))
+        for s in (a, b):
+            s.setBorderColor(QColor(0, 0, 0, 0))
+        self.chart.addSeries(series)
+
+
+class NumbersView(QWidget):
+    """The rep's own numbers for the current period — charts, not tables."""
+
+    loaded = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("My numbers")
+        self.data: dict[str, Any] | None = None
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 20, 24, 16)
+        root.setSpacing(14)
+        root.addWidget(label("My numbers", "PageTitle"))
+        self.subtitle = label("Loading…", "PageSubtitle")
+        root.addWidget(self.subtitle)
+        grid = QGridLayout()
+        grid.setSpacing(14)
+        self.attainment = Donut("Call-plan attainment")
+        self.reach = Donut("Reach of target HCPs")
+        self.frequency = Card("Frequency against target")
+        self.frequency_chart = QChart()
+        style_chart(self.frequency_chart)
+        self.frequency.body.addWidget(_chart_view(self.frequency_chart, "Frequency against target"), 1)
+        self.acceptance = Card("Suggestions: what you did with them")
+        self.acceptance_caption = label("", "Muted", wrap=True)
+        self.acceptance.body.addWidget(self.acceptance_caption)
+        self.acceptance_chart = QChart()
+        style_chart(self.acceptance_chart)
+        self.acceptance.body.addWidget(_chart_view(self.acceptance_chart, "Suggestion acceptance"), 1)
+        self.trend = Card("Engagement by week")
+        self.trend_chart = QChart()
+        style_chart(self.trend_chart)
+        self.trend.body.addWidget(_chart_view(self.trend_chart, "Engagement trend"), 1)
+        grid.addWidget(self.attainment, 0, 0)
+        grid.addWidget(self.reach, 0, 1)
+        grid.addWidget(self.frequency, 0, 2)
+        grid.addWidget(self.acceptance, 1, 0)
+        grid.addWidget(self.trend, 1, 1, 1, 2)
+        for c in range(3):
+            grid.setColumnStretch(c, 1)
+        root.addLayout(grid, 1)
+
+    def reload(self) -> Op:
+        return Op(self, lambda ws: ws.numbers()).success(self.set_numbers).run()
+
+    def set_numbers(self, n: dict[str, Any]) -> None:
+        self.data = n
+        t = theme.current()
+        plan, reach, freq, sugg = n["call_plan"], n["reach"], n["frequency"], n["suggestions"]
+        self.subtitle.setText(f"As of {n['as_of']} · this call-plan period")
+        self.attainment.set_share(
+            plan["done"], plan["planned"], f"{plan['done']} of {plan['planned']} planned visits held"
+        )
+        self.reach.set_share(
+            reach["reached"], reach["targets"], f"{reach['reached']} of {reach['targets']} targets seen", "chart_2"
+        )
+
+        self.frequency_chart.removeAllSeries()
+        for axis in self.frequency_chart.axes():
+            self.frequency_chart.removeAxis(axis)
+        actual, target = QBarSet("You"), QBarSet("Target")
+        actual.append(round(freq["per_reached_target"], 1))
+        target.append(round(freq["target_per_hcp"], 1))
+        actual.setColor(t.color("accent"))
+        target.setColor(t.color("border"))
+        series = QBarSeries()
+        series.append(actual)
+        series.append(target)
+        series.setLabelsVisible(True)
+        series.setLabelsFormat("@value")
+        self.frequency_chart.addSeries(series)
+        cats = QBarCategoryAxis()
+        cats.append(["Visits per target HCP seen"])
+        cats.setTruncateLabels(False)
+        values = QValueAxis()
+        values.setRange(0, max(freq["per_reached_target"], freq["target_per_hcp"], 1.0) * 1.25)
+        values.setLabelFormat("%.1f")
+        for axis, where in ((cats, Qt.AlignmentFlag.AlignBottom), (values, Qt.AlignmentFlag.AlignLeft)):
+            style_axis(axis)
+            self.frequency_chart.addAxis(axis, where)
+            series.attachAxis(axis)
+        self.frequency_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+
+        self.acceptance_chart.removeAllSeries()
+        for axis in self.acceptance_chart.axes():
+            self.acceptance_chart.removeAxis(axis)
+        kinds = [
+            ("Accepted", "accepted", "accent"),
+            ("Done", "completed", "success"),
+            ("Snoozed", "snoozed", "warning"),
+            ("Dismissed", "dismissed", "negative"),
+        ]
+        bar = QBarSet("Suggestions")
+        for _, key, _ in kinds:
+            bar.append(sugg.get(key, 0))
+        bar.setColor(t.color("accent"))
+        s2 = QBarSeries()
+        s2.append(bar)
+        s2.setLabelsVisible(True)
+        self.acceptance_chart.addSeries(s2)
+        self.acceptance_chart.legend().hide()
+        cats2 = QBarCategoryAxis()
+        cats2.append([k[0] for k in kinds])
+        cats2.setTruncateLabels(False)
+        top = max([sugg.get(k[1], 0) for k in kinds] + [4])
+        values2 = QValueAxis()
+        values2.setRange(0, top * 1.2)
+        values2.setLabelFormat("%d")
+        for axis, where in ((cats2, Qt.AlignmentFlag.AlignBottom), (values2, Qt.AlignmentFlag.AlignLeft)):
+            style_axis(axis)
+            self.acceptance_chart.addAxis(axis, where)
+            s2.attachAxis(axis)
+        decided = sugg.get("accepted", 0) + sugg.get("completed", 0) + sugg.get("dismissed", 0)
+        self.acceptance_caption.setText(
+            f"{sugg['acceptance']:.0%} of the suggestions you decided on were accepted or done."
+            if decided
+            else "Accept, dismiss, snooze or complete suggestions on an HCP's page; they show up here."
+        )
+
+        self.trend_chart.removeAllSeries()
+        for axis in self.trend_chart.axes():
+            self.trend_chart.removeAxis(axis)
+        weeks = sorted(n["engagement_trend"])
+        top_y = 1
+        x_axis = QBarCategoryAxis()
+        x_axis.append([w.split("-")[-1] for w in weeks] or ["—"])
+        x_axis.setTitleText("week of the year")
+        x_axis.setTitleBrush(t.color("muted"))
+        y_axis = QValueAxis()
+        y_axis.setLabelFormat("%d")
+        for axis, where in ((x_axis, Qt.AlignmentFlag.AlignBottom), (y_axis, Qt.AlignmentFlag.AlignLeft)):
+            style_axis(axis)
+            self.trend_chart.addAxis(axis, where)
+        for name, types, color in TREND_SERIES:
+            line = QLineSeries()
+            line.setName(name)
+            pen = QPen(t.color(color))
+            pen.setWidthF(2.4)
+            line.setPen(pen)
+            for i, w in enumerate(weeks):
+                v = sum(n["engagement_trend"][w].get(k, 0) for k in types)
+                top_y = max(top_y, v)
+                line.append(QPointF(i, v))
+            self.trend_chart.addSeries(line)
+            line.attachAxis(x_axis)
+            line.attachAxis(y_axis)
+        y_axis.setRange(0, top_y * 1.15)
+        self.trend_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.loaded.emit()
