@@ -142,7 +142,9 @@ def normalize_credentials(text: str) -> str:
 
 def tidy_name(text: str) -> str:
     """Trim and collapse spaces; ALL-CAPS registry names become title case (``O'BRIEN`` → ``O'Brien``)."""
-    text = " ".join(text.split())
+    text = text.strip()
+    if "  " in text or "\t" in text:
+        text = " ".join(text.split())
     if text.isupper():
         text = text.title()
     return text
@@ -162,6 +164,8 @@ def zip5(postal: str) -> str:
 
 
 def format_phone(text: str) -> str:
+    if len(text) == 10 and text.isdigit():  # the NPPES form
+        return f"{text[:3]}-{text[3:6]}-{text[6:]}"
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]

@@ -186,7 +186,7 @@ def iter_nppes(
                     0,
                     address,
                     phone=format_phone(f[i_phone]) if i_phone >= 0 and f[i_phone] else "",
-                    middle_name=tidy_name(f[i_middle]) if i_middle >= 0 else "",
+                    middle_name=tidy_name(f[i_middle]) if i_middle >= 0 and f[i_middle] else "",
                 )
             elif entity == "2":
                 name = f[i_org]
