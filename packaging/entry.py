@@ -1,0 +1,5 @@
+"""Frozen-app entry point: the `repcompanion` command line (PyInstaller needs a script, not a module)."""
+
+from repcompanion.cli import main
+
+raise SystemExit(main())
