@@ -222,6 +222,7 @@ class Engine:
             positions=positions if subset else None,
             call_plans=self.call_plans,
             follow_ups=self.follow_ups,
+            priors=base.table.priors if subset else None,
         )
         sel_consents = self.consents
         if subset:
@@ -277,6 +278,7 @@ class Engine:
                         "weekday_success",
                     )
                 ),
+                base.table.priors,
             )
             cand["local"] = cand["hcp_pos"]
             state = _Day(

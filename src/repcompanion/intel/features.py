@@ -155,6 +155,7 @@ class HcpFeatureTable:
     topic_opened: np.ndarray  # (n, T) emails opened on the topic in 730 days
     weekday_tries: np.ndarray  # (n, 7) face-to-face contacts per weekday in 730 days
     weekday_success: np.ndarray  # (n, 7) of which topics were discussed
+    priors: dict[str, float]  # territory-wide rates the per-HCP rates are shrunk towards
 
 
 def hcp_features(
@@ -166,6 +167,7 @@ def hcp_features(
     call_plans: Sequence[CallPlan] = (),
     follow_ups: Sequence[FollowUp] = (),
     consent_allowed: dict[str, np.ndarray] | None = None,
+    priors: dict[str, float] | None = None,
 ) -> HcpFeatureTable:
     """Features of the HCPs at ``positions`` (all when None) on ``day``, from events before ``day``."""
     chosen = np.arange(len(hcps)) if positions is None else np.asarray(positions, dtype=np.int64)
@@ -182,6 +184,13 @@ def hcp_features(
     evday = ev.day[before]
 
     f: dict[str, np.ndarray] = {}
+    priors = dict(priors or {})
+
+    def rate(name: str, hits: np.ndarray, tries: np.ndarray) -> np.ndarray:
+        if name not in priors:
+            priors[name] = float((hits.sum() + 1.0) / (tries.sum() + 2.0))
+        return _smoothed_rate(hits, tries, priors[name])
+
     sel = [hcps[i] for i in chosen]
     f["segment"] = np.array([str(x.segment) for x in sel], dtype=object)
     f["specialty"] = np.array([x.specialty_code for x in sel], dtype=object)
@@ -203,12 +212,12 @@ def hcp_features(
     f["web_visits_90"] = _count(h, (t == WEB) & (age <= 90), n)
     sent_365 = _count(h, (t == SENT) & (age <= 365), n)
     opened_365 = _count(h, (t == OPENED) & (age <= 365), n)
-    f["email_open_rate"] = _smoothed_rate(opened_365, sent_365)
+    f["email_open_rate"] = rate("email_open_rate", opened_365, sent_365)
     f["emails_opened_365"] = opened_365
     f["emails_sent_365"] = sent_365
     invited = _count(h, (t == INVITED) & (age <= 730), n)
     attended = _count(h, (t == ATTENDED) & (age <= 730), n)
-    f["event_attend_rate"] = _smoothed_rate(attended, invited)
+    f["event_attend_rate"] = rate("event_attend_rate", attended, invited)
     f["samples_90"] = _count(h, (t == SAMPLE) & (age <= 90), n)
 
     planned, done, elapsed = _call_plan_progress(sel, call_plans, day, h, t, evday)
@@ -230,9 +239,9 @@ def hcp_features(
         f[f"{name}_tries"] = tries
         f[f"{name}_successes"] = _count(h, tried & (topics != 0), n)
         # a face-to-face contact in which topics were discussed is a successful call
-        f[f"{name}_success_rate"] = _smoothed_rate(_count(h, tried & (topics != 0), n), tries)
+        f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries)
     f2f = np.isin(t, (VISIT, REMOTE, MSL)) & (age <= 730)
-    f["f2f_success_rate"] = _smoothed_rate(_count(h, f2f & (topics != 0), n), _count(h, f2f, n))
+    f["f2f_success_rate"] = rate("f2f_success_rate", _count(h, f2f & (topics != 0), n), _count(h, f2f, n))
     f["event_invites_730"] = invited
     f["events_attended_730"] = attended
 
@@ -254,12 +263,11 @@ def hcp_features(
     ok = f2f & (topics != 0)
     np.add.at(wd_success, (h[ok], weekday[ok]), 1.0)
     frame = pd.DataFrame(f, index=pd.Index([str(x.id) for x in sel], name="hcp_id"))
-    return HcpFeatureTable(day, frame, sig_age, sig_730, sent_t, open_t, wd_tries, wd_success)
+    return HcpFeatureTable(day, frame, sig_age, sig_730, sent_t, open_t, wd_tries, wd_success, priors)
 
 
-def _smoothed_rate(hits: np.ndarray, tries: np.ndarray, strength: float = 2.0) -> np.ndarray:
+def _smoothed_rate(hits: np.ndarray, tries: np.ndarray, pooled: float, strength: float = 2.0) -> np.ndarray:
     """Response rate shrunk towards the territory's pooled rate (few tries say little)."""
-    pooled = (hits.sum() + 1.0) / (tries.sum() + 2.0)
     return (hits + strength * pooled) / (tries + strength)
 
 

@@ -85,11 +85,15 @@ def training_examples(
     content_of = {str(c.id): i for i, c in enumerate(catalog.items)}
     contacts = contacts[contacts["hcp_id"].isin(pos_of)]
     follow_ups = inputs.follow_up_records()
+    last_day = (inputs.day or contacts["day"].max().date()) if len(contacts) else date.today()
+    priors = hcp_features(index, hcps, last_day, call_plans=inputs.call_plans).priors
     frames, labels = [], []
     groups = list(contacts.groupby(contacts["day"].dt.date, sort=True))
     for k, (day, rows) in enumerate(groups):
         positions = np.unique(rows["hcp_id"].map(pos_of).to_numpy())
-        table = hcp_features(index, hcps, day, positions=positions, call_plans=inputs.call_plans, follow_ups=follow_ups)
+        table = hcp_features(
+            index, hcps, day, positions=positions, call_plans=inputs.call_plans, follow_ups=follow_ups, priors=priors
+        )
         local = pd.Series(np.arange(len(positions)), index=positions)
         cand = pd.DataFrame(
             {

@@ -1,0 +1,199 @@
+"""The engine: exact explanations, rules never broken, feedback and logged visits change the ranking."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from repcompanion.domain import (
+    ACTION_CHANNEL,
+    ActionType,
+    DismissReason,
+    EngagementEvent,
+    EventId,
+    EventType,
+    FeedbackId,
+    FeedbackKind,
+    SuggestionFeedback,
+)
+from repcompanion.intel.engine import Engine
+from repcompanion.intel.rules import Cap, RuleConfig, consent_problem, content_fits_action
+
+_CAP_TYPE = {
+    ActionType.EMAIL: EventType.EMAIL_SENT,
+    ActionType.VISIT: EventType.VISIT,
+    ActionType.REMOTE_MEETING: EventType.REMOTE_CALL,
+    ActionType.EVENT_INVITE: EventType.EVENT_INVITED,
+    ActionType.MSL_REFERRAL: EventType.MSL_VISIT,
+}
+
+
+def _feedback(hcp_id, action, kind, day, **kw) -> SuggestionFeedback:
+    return SuggestionFeedback(
+        FeedbackId(f"fb-{hcp_id}-{kind}"), hcp_id, action, kind, datetime.combine(day, time(9)), **kw
+    )
+
+
+def test_every_suggestion_is_exactly_explained(small_demo, small_bundle, to_inputs):
+    ranking = Engine(to_inputs(small_demo), small_bundle).rank()
+    assert ranking
+    for s in ranking:
+        assert abs(s.intercept + sum(s.contributions.values()) - s.logit) <= 1e-9
+        assert s.probability == pytest.approx(1 / (1 + np.exp(-s.logit)))
+        assert s.priority == pytest.approx(s.probability * s.value * s.urgency * s.context)
+        assert 1 <= len(s.reasons) <= 3 and all(r.text and r.feature in s.contributions for r in s.reasons)
+        assert s.what_would_change and s.rules_version and s.model_version == "test-model"
+    assert [s.rank for s in ranking] == list(range(1, len(ranking) + 1))
+    assert all(a.priority >= b.priority for a, b in itertools.pairwise(ranking))
+
+
+def _assert_allowed(s, demo, config: RuleConfig, feedback, events_by_hcp) -> None:
+    hcp = next(h for h in demo.hcps if h.id == s.hcp_id)
+    assert not hcp.do_not_contact
+    consents = [c for c in demo.consents if c.hcp_id == s.hcp_id]
+    assert consent_problem(consents, ACTION_CHANNEL[s.action], s.day) == ""
+    cap = config.caps[s.action]
+    recent = [
+        e
+        for e in events_by_hcp.get(s.hcp_id, [])
+        if e.type is _CAP_TYPE[s.action] and 0 <= (s.day - e.occurred_at.date()).days < cap.days
+    ]
+    assert len(recent) < cap.limit
+    if s.action in (ActionType.EMAIL, ActionType.EVENT_INVITE):
+        assert s.content_id is not None
+    if s.content_id is not None:
+        content = next(c for c in demo.content if c.id == s.content_id)
+        assert content.mlr_code and content.valid_from <= s.day <= content.valid_to
+        assert content.is_for_specialty(hcp.specialty_code) and content_fits_action(content, s.action)
+    for fb in feedback:
+        if fb.hcp_id != s.hcp_id:
+            continue
+        if fb.kind is FeedbackKind.SNOOZED:
+            assert s.day >= fb.snooze_until
+        if fb.kind is FeedbackKind.DISMISSED and fb.action is s.action:
+            assert s.day >= fb.at.date() + timedelta(days=config.dismiss_days)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    email_cap=st.integers(1, 3),
+    visit_cap=st.integers(1, 3),
+    offset=st.integers(-60, 0),
+    data=st.data(),
+)
+def test_no_suggestion_ever_breaks_a_rule(small_bundle, to_inputs, seed, email_cap, visit_cap, offset, data):
+    from repcompanion.simulate import generate_territory
+
+    demo = generate_territory(hcps=20, seed=seed, years=0.5)
+    day = demo.today + timedelta(days=offset)
+    dnc = data.draw(st.sets(st.sampled_from([h.id for h in demo.hcps]), max_size=4))
+    demo.hcps = [replace(h, do_not_contact=h.id in dnc) for h in demo.hcps]
+    feedback = []
+    for hid in data.draw(st.lists(st.sampled_from([h.id for h in demo.hcps]), max_size=5, unique=True)):
+        kind = data.draw(st.sampled_from([FeedbackKind.DISMISSED, FeedbackKind.SNOOZED, FeedbackKind.ACCEPTED]))
+        action = data.draw(st.sampled_from(list(ActionType)))
+        feedback.append(
+            _feedback(
+                hid,
+                action,
+                kind,
+                day - timedelta(days=data.draw(st.integers(0, 20))),
+                reason=DismissReason.NOT_RELEVANT if kind is FeedbackKind.DISMISSED else None,
+                snooze_until=day + timedelta(days=3) if kind is FeedbackKind.SNOOZED else None,
+            )
+        )
+    config = RuleConfig(
+        caps={**RuleConfig().caps, ActionType.EMAIL: Cap(email_cap, 7), ActionType.VISIT: Cap(visit_cap, 30)}
+    )
+    inputs = to_inputs(demo)
+    inputs.events = [e for e in demo.events if e.occurred_at.date() <= day]
+    inputs.feedback = feedback
+    engine = Engine(inputs, small_bundle, config=config)
+    events_by_hcp: dict = {}
+    for e in inputs.events:
+        events_by_hcp.setdefault(e.hcp_id, []).append(e)
+    for s in engine.rank(day):
+        _assert_allowed(s, demo, config, feedback, events_by_hcp)
+    blocked = engine.candidates(day)
+    blocked = blocked[blocked["blocked_reason"] != ""]
+    for hid in dnc:
+        rows = blocked[blocked["hcp_id"] == hid]
+        assert len(rows) and rows["blocked_reason"].str.startswith("Do not contact").all()
+
+
+def test_feedback_changes_the_ranking_at_once(small_demo, small_bundle, to_inputs):
+    engine = Engine(to_inputs(small_demo), small_bundle)
+    day = small_demo.today
+    top = engine.rank(day)[0]
+    after = engine.rerank(
+        feedback=[_feedback(top.hcp_id, top.action, FeedbackKind.DISMISSED, day, reason=DismissReason.WRONG_TIMING)]
+    )
+    mine = [s for s in after if s.hcp_id == top.hcp_id]
+    assert not mine or mine[0].action is not top.action
+    assert engine.blocked_for(top.hcp_id)[str(top.action)].startswith("Dismissed on")
+
+    second = after[0]
+    after = engine.rerank(
+        feedback=[
+            _feedback(second.hcp_id, second.action, FeedbackKind.SNOOZED, day, snooze_until=day + timedelta(days=7))
+        ]
+    )
+    assert second.hcp_id not in {s.hcp_id for s in after}
+    assert second.hcp_id in {s.hcp_id for s in engine.rank(day + timedelta(days=7))}
+
+
+def test_a_completed_visit_counts_as_done(small_demo, small_bundle, to_inputs):
+    engine = Engine(to_inputs(small_demo), small_bundle)
+    day = small_demo.today
+    visit = next(s for s in engine.rank(day) if s.action is ActionType.VISIT)
+    done_before = engine._day(day).table.frame.loc[visit.hcp_id, "plan_done"]
+    feedback = _feedback(visit.hcp_id, ActionType.VISIT, FeedbackKind.COMPLETED, day - timedelta(days=1))
+    engine.rerank(feedback=[feedback])
+    assert engine._day(day).table.frame.loc[visit.hcp_id, "plan_done"] == done_before + 1
+
+
+def test_rerank_after_a_logged_visit_equals_a_full_recompute(small_demo, small_bundle, to_inputs):
+    engine = Engine(to_inputs(small_demo), small_bundle)
+    day = small_demo.today
+    top = engine.rank(day)[0]
+    visits_before = engine._day(day).caps[ActionType.VISIT][engine._pos[top.hcp_id]]
+    visit = EngagementEvent(
+        EventId("new-visit"), top.hcp_id, EventType.VISIT, datetime.combine(day, time(10)), topics=("efficacy",)
+    )
+    partial = engine.rerank(events=[visit])
+    fresh_inputs = to_inputs(small_demo)
+    fresh_inputs.events = [*small_demo.events, visit]
+    full = Engine(fresh_inputs, small_bundle).rank(day)
+    assert [(s.hcp_id, s.action, s.content_id) for s in partial] == [(s.hcp_id, s.action, s.content_id) for s in full]
+    assert np.allclose([s.priority for s in partial], [s.priority for s in full])
+    position = engine._pos[top.hcp_id]
+    assert engine._day(day).caps[ActionType.VISIT][position] == visits_before + 1
+
+
+def test_events_as_a_dataframe_give_the_same_ranking(small_demo, small_bundle, to_inputs):
+    from repcompanion.intel.inputs import events_frame
+
+    inputs = to_inputs(small_demo)
+    by_list = Engine(inputs, small_bundle).rank()
+    inputs.events = events_frame(small_demo.events)
+    by_frame = Engine(inputs, small_bundle).rank()
+    assert [(s.hcp_id, s.action, round(s.priority, 12)) for s in by_list] == [
+        (s.hcp_id, s.action, round(s.priority, 12)) for s in by_frame
+    ]
+
+
+def test_an_unknown_hcp_is_reported(small_demo, small_bundle, to_inputs):
+    from repcompanion.domain import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        Engine(to_inputs(small_demo), small_bundle).suggestion_for("nobody")
+    assert date.today()
