@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
@@ -20,9 +22,10 @@ from repcompanion.domain.enums import CallType, MutationKind
 from repcompanion.domain.ids import CallReportId, HcpId, uuid7
 from repcompanion.domain.models import CallReport
 from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, call_report_to_row
-from repcompanion.hub import HubDb, HubSettings, create_app
+from repcompanion.hub import HubDb, HubSettings, auth, create_app
 from repcompanion.hub.seed import seed_hub
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from repcompanion.simulate import DemoTerritory, generate_territory
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse"
@@ -61,13 +64,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if server is None:
         pytest.skip(getattr(pg_server, "reason", "PostgreSQL is not available"))
     base = make_url(server)
-    name = f"hub_{uuid.uuid4().hex[:12]}"
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    schema = f"hub_{uuid.uuid4().hex[:12]}"  # one schema per test: much faster than a database per test
+    plain = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 class Rep:
@@ -161,13 +164,27 @@ class Replica:
         return {t: len(rows) for t, rows in self.tables.items()}
 
 
+@functools.cache
+def _demo() -> DemoTerritory:
+    return generate_territory(hcps=12, seed=11, years=0.25)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with tiny costs in tests (the hub's real profile takes ~0.1 s per hash by design)."""
+    saved = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    yield
+    auth._hasher = saved
+
+
 class Hub:
     def __init__(self, url: str, settings: HubSettings | None = None) -> None:
         self.url = url
         self.db = HubDb(url)
         self.db.migrate()
-        self.reps = seed_hub(self.db, reps=2, hcps_per_rep=6, seed=11, years=0.25, password=PASSWORD)
-        self.app = create_app(url, settings=settings)
+        self.reps = seed_hub(self.db, reps=2, hcps_per_rep=6, password=PASSWORD, demo=_demo())
+        self.app = create_app(url, settings=settings, migrate=False)
         self.client = TestClient(self.app, raise_server_exceptions=False)
 
     def rep(self, user: str = "rep01", device_id: str = "device-a") -> Rep:

@@ -25,7 +25,7 @@ from repcompanion.hub.auth import hash_password
 from repcompanion.hub.changelog import now_text, upsert_rows
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import HubDatabaseError, UserExistsError
-from repcompanion.simulate import generate_territory
+from repcompanion.simulate import DemoTerritory, generate_territory
 
 LOAD_ORDER = tuple(SYNCED_TABLES)  # parents first
 
@@ -43,10 +43,18 @@ def territory_id(k: int) -> str:
 
 
 def seed_hub(
-    db: HubDb, *, reps: int, hcps_per_rep: int, seed: int = 7, years: float = 1.0, password: str | None = None
+    db: HubDb,
+    *,
+    reps: int,
+    hcps_per_rep: int,
+    seed: int = 7,
+    years: float = 1.0,
+    password: str | None = None,
+    demo: DemoTerritory | None = None,
 ) -> list[SeededRep]:
     """Generate ``reps × hcps_per_rep`` HCPs, split them west to east into territories T-001…, and create
-    users rep01… (``password`` for all, or a random one each). The hub must hold no HCPs yet."""
+    users rep01… (``password`` for all, or a random one each). The hub must hold no HCPs yet. ``demo``: an
+    already generated territory of ``reps × hcps_per_rep`` HCPs to use instead of generating one."""
     if reps < 1 or hcps_per_rep < 1:
         raise UserExistsError(
             "Seeding needs at least one rep and one HCP per rep.", hint="e.g. --reps 2 --hcps-per-rep 50"
@@ -57,7 +65,8 @@ def seed_hub(
                 "This hub already holds HCPs; seeding is for an empty hub.",
                 hint="Seed a new database (--db sqlite:///other.db) or move HCPs with `repcompanion-hub realign`.",
             )
-    demo = generate_territory(hcps=reps * hcps_per_rep, seed=seed, years=years, territory_id=territory_id(1))
+    if demo is None:
+        demo = generate_territory(hcps=reps * hcps_per_rep, seed=seed, years=years, territory_id=territory_id(1))
     territories = [
         Territory(
             territory_id(k),
