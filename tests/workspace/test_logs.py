@@ -14,6 +14,7 @@ from repcompanion.workspace.logs import (
     RedactingFilter,
     configure_logging,
     register_hcp_names,
+    register_store_names,
     shutdown_logging,
 )
 
@@ -59,6 +60,19 @@ def test_names_emails_phones_notes_and_tokens_never_reach_the_file(log_dir):
         assert leaked not in text, leaked
     assert "[name]" in text and "[email]" in text and "[phone]" in text and "[note: " in text
     assert "visit saved" in text and "send failed" in text and "ValueError" in text  # still a useful log
+
+
+def test_names_of_a_workspace_store_are_registered(log_dir):
+    from repcompanion.store import open_store
+    from tests import factories as f
+
+    store = open_store(":memory:")
+    f.small_territory(store)
+    configure_logging(folder=log_dir)
+    assert register_store_names(store) == 3
+    logging.getLogger("repcompanion").info("opened Moreau and Ada Lindqvist")
+    store.close()
+    assert _text(log_dir).rstrip().endswith("opened [name] and [name]")
 
 
 def test_public_identifiers_and_plain_numbers_are_kept():

@@ -19,6 +19,7 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -179,6 +180,15 @@ def register_hcp_names(names: Iterable[tuple[str, str]]) -> None:
     active.register_names(variants)
 
 
+def register_store_names(store: Any) -> int:
+    """Register every HCP name held in a workspace store (call after opening it); returns how many."""
+    if redactor() is None:
+        return 0
+    rows = store.conn.execute("SELECT first_name, last_name FROM hcps").fetchall()
+    register_hcp_names((str(first or ""), str(last or "")) for first, last in rows)
+    return len(rows)
+
+
 def shutdown_logging() -> None:
     """Detach and close the file handler (tests, app exit)."""
     global _installed
@@ -195,6 +205,7 @@ __all__ = [
     "configure_logging",
     "redactor",
     "register_hcp_names",
+    "register_store_names",
     "shutdown_logging",
     "user_log_folder",
 ]
