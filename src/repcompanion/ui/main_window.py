@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.banner_action = QPushButton()
         self.banner_action.hide()
+        self._banner_slot: Any = None
         self.banner.layout().insertWidget(2, self.banner_action)
         banner_box = QVBoxLayout()
         banner_box.setContentsMargins(16, 10, 16, 0)
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
         file.addAction(self._action("&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open, "folder"))
         file.addAction(self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences, "settings"))
         file.addSeparator()
-        file.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit"))
+        file.addAction(self._action("&Quit", self.close, "Ctrl+Q", "quit"))
         view = mb.addMenu("&View")
         view.addAction(self._action("&Today", self.show_today, "Ctrl+1", "today"))
         view.addAction(
@@ -353,11 +354,14 @@ class MainWindow(QMainWindow):
         self.show_message(text, "error", action)
 
     def show_message(self, text: str, kind: str = "info", action: tuple[str, Any] | None = None) -> None:
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.banner_action.clicked.disconnect()
+        if self._banner_slot is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.banner_action.clicked.disconnect(self._banner_slot)
+            self._banner_slot = None
         if action is not None:
             self.banner_action.setText(action[0])
             self.banner_action.setAccessibleName(action[0].rstrip("…"))
+            self._banner_slot = action[1]
             self.banner_action.clicked.connect(action[1])
             self.banner_action.show()
         else:

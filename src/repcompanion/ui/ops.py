@@ -160,8 +160,14 @@ class Runner(QObject):
 _current: Runner | None = None
 
 
-def current_runner() -> Runner:
-    """The application's runner (created by the main window)."""
+def current_runner(parent: QObject | None = None) -> Runner:
+    """The runner of ``parent``'s window (any ancestor with a ``runner``), else the newest one created."""
+    obj = parent
+    while obj is not None:
+        runner = getattr(obj, "runner", None)
+        if isinstance(runner, Runner):
+            return runner
+        obj = obj.parent()
     if _current is None:
         raise RuntimeError("no Runner: create the MainWindow (or a Runner) first")
     return _current
@@ -233,7 +239,8 @@ class Op(QObject):
         return self._fn(workspace)
 
     def run(self) -> Op:
-        runner = self._runner or current_runner()
+        parent = self._parent if isinstance(self._parent, QObject) else None
+        runner = self._runner or current_runner(parent)
 
         def call(progress: Progress) -> Any:
             workspace = runner.workspace() if self._needs_workspace else runner._workspace

@@ -1,0 +1,85 @@
+"""The window: opens a workspace off the GUI thread, survives one it cannot open, keyboard and state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+
+from repcompanion.ui.main_window import MainWindow, settings
+
+
+def test_window_opens_the_workspace_and_shows_the_sync_state(window: Any, qtbot: Any) -> None:
+    qtbot.waitUntil(lambda: window.sync_bar.status is not None, timeout=10_000)
+    assert window.sync_bar.status.pending == 0
+    assert "Not set up" in window.sync_bar.detail.text()
+    assert window.sync_bar.state.text() == "Not connected"
+
+
+def test_a_workspace_that_cannot_be_opened_gives_a_clear_message_and_the_app_stays_usable(
+    qtbot: Any, tmp_path: Path, demo_folder: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "workspace.db").write_bytes(b"this is not an SQLite database, it is a shopping list" * 50)
+    win = MainWindow(restore_state=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        with qtbot.waitSignal(win.workspace_failed, timeout=20_000) as failed:
+            win.open_workspace(broken)
+        assert win.banner.isVisible()
+        assert win.banner.text.text() == failed.args[0]
+        assert "untouched" in failed.args[0] or "damaged" in failed.args[0].lower()
+        assert win.banner_action.isVisible()  # "Open another workspace…"
+        with qtbot.waitSignal(win.workspace_opened, timeout=20_000):
+            win.open_workspace(demo_folder)
+        assert not win.banner.isVisible() or "not an SQLite" not in win.banner.text.text()
+    finally:
+        win.close()
+        win.runner.shutdown()
+
+
+def test_standard_shortcuts_reach_the_main_actions(window: Any) -> None:
+    shortcuts = {a.shortcut().toString(QKeySequence.SequenceFormat.PortableText) for a in window.actions()}
+    for keys in ("Ctrl+F", "Ctrl+N", "F5", "Ctrl+1", "Ctrl+3", "Ctrl+Q"):
+        assert keys in shortcuts, keys
+
+
+def test_controls_have_accessible_names(window: Any) -> None:
+    for widget in (window.today.search, window.today.segment, window.today.table, window.sync_bar.sync_button):
+        assert widget.accessibleName()
+
+
+def test_window_state_and_column_widths_are_remembered(qtbot: Any, demo_folder: Path) -> None:
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.today.table.setColumnWidth(1, 333)
+    first.close()
+    first.runner.shutdown()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    try:
+        assert second.today.table.columnWidth(1) == 333
+        assert not settings_value("window/geometry").isEmpty()
+        keys = [k.lower() for k in settings().allKeys()]
+        assert keys and not any("token" in k or "password" in k for k in keys)  # nothing secret is kept there
+    finally:
+        second.close()
+        second.runner.shutdown()
+
+
+def settings_value(key: str) -> Any:
+    return settings().value(key)
+
+
+def test_ctrl_f_focuses_the_search_box(window: Any, qtbot: Any) -> None:
+    window.activateWindow()
+    window.find()
+    qtbot.waitUntil(lambda: window.today.search.hasFocus() or window.focusWidget() is window.today.search)
+    assert window.stack.currentWidget() is window.today
+    assert Qt.FocusReason  # the search box is the focus target after Ctrl+F

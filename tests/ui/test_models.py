@@ -1,0 +1,128 @@
+"""Every item model passes Qt's model tester; the Today filter keeps exactly the rows it accepts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repcompanion.domain import (
+    ActionType,
+    HcpId,
+    Mutation,
+    MutationId,
+    MutationKind,
+    MutationStatus,
+    Reason,
+    Suggestion,
+    SuggestionId,
+)
+from repcompanion.ui.models import (
+    ContentModel,
+    PrioritiesModel,
+    PrioritiesProxy,
+    RecordRole,
+    RejectedModel,
+    ReportsModel,
+    SuggestionsModel,
+    TimelineModel,
+)
+from repcompanion.workspace import Workspace
+from repcompanion.workspace.ui_support import TodayFilter, TodayRow
+
+SEGMENTS = ["A", "B", "C", "D"]
+TOWNS = ["Boston, MA", "Salem, MA", "Lowell, MA"]
+ACTIONS = [a.value for a in ActionType]
+
+
+def suggestion(hcp: str, action: str = "visit", priority: float = 0.5, rank: int = 1) -> Suggestion:
+    return Suggestion(
+        SuggestionId(f"{hcp}-{action}"), HcpId(hcp), date(2026, 11, 24), ActionType(action), priority, 0.4,
+        -0.4, -1.0, {"days_since_visit": 0.5, "fatigue": 0.1}, 1.0, 1.0, 1.0,
+        (Reason("Not visited for 40 days", "days_since_visit", 0.5),), rank=rank,
+    )  # fmt: skip
+
+
+def row(
+    i: int, segment: str = "A", action: str = "visit", town: str = "Boston, MA", spec: str = "Cardiology"
+) -> TodayRow:
+    s = suggestion(f"H{i:05d}", action, 1.0 / (i + 1), i + 1)
+    return TodayRow(
+        HcpId(f"H{i:05d}"), i + 1, f"Doe{i}, Jane", spec, segment, action, s.priority, s.probability,
+        "Not visited for 40 days", date(2026, 10, 1) if i % 2 else None, town, s,
+    )  # fmt: skip
+
+
+def test_priorities_model_and_proxy_pass_the_model_tester(qtmodeltester: Any) -> None:
+    model = PrioritiesModel()
+    model.set_rows([row(i, SEGMENTS[i % 4], ACTIONS[i % 5], TOWNS[i % 3]) for i in range(25)], date(2026, 11, 24))
+    qtmodeltester.check(model)
+    proxy = PrioritiesProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filter(TodayFilter(segment="B"))
+    proxy.sort(PrioritiesModel.PRIORITY)
+    qtmodeltester.check(proxy)
+    assert proxy.rowCount() == sum(1 for i in range(25) if SEGMENTS[i % 4] == "B")
+
+
+def test_priority_column_sorts_by_number_not_text() -> None:
+    model = PrioritiesModel()
+    model.set_rows([row(i) for i in range(12)], date(2026, 11, 24))
+    proxy = PrioritiesProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(PrioritiesModel.PRIORITY)
+    values = [proxy.index(r, 0).data(RecordRole).priority for r in range(proxy.rowCount())]
+    assert values == sorted(values)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    segments=st.lists(st.sampled_from(SEGMENTS), min_size=0, max_size=30),
+    segment=st.sampled_from(["", *SEGMENTS]),
+    action=st.sampled_from(["", *ACTIONS]),
+    town=st.sampled_from(["", *TOWNS]),
+    ids=st.one_of(st.none(), st.frozensets(st.integers(0, 30).map(lambda i: f"H{i:05d}"))),
+)
+def test_proxy_shows_exactly_the_rows_the_filter_accepts(
+    qapp: Any, segments: list[str], segment: str, action: str, town: str, ids: frozenset[str] | None
+) -> None:
+    rows = [row(i, s, ACTIONS[i % 5], TOWNS[i % 3]) for i, s in enumerate(segments)]
+    model = PrioritiesModel()
+    model.set_rows(rows, date(2026, 11, 24))
+    proxy = PrioritiesProxy()
+    proxy.setSourceModel(model)
+    flt = TodayFilter(ids=ids, segment=segment, action=action, town=town)
+    proxy.set_filter(flt)
+    shown = {proxy.index(r, 0).data(RecordRole).hcp_id for r in range(proxy.rowCount())}
+    assert shown == {r.hcp_id for r in rows if flt.accepts(r)}
+
+
+def test_workspace_record_models_pass_the_model_tester(qtmodeltester: Any, demo_folder: Any) -> None:
+    with Workspace.open(demo_folder) as ws:
+        hcp = ws.hcps()[0]
+        timeline = ws.timeline(hcp.id)
+        content = ws.approved_content(hcp.id)
+        report = ws.save_draft(ws.new_visit(hcp.id).edited(notes="Discussed dosing.", topics=("efficacy",)))
+    assert timeline and content
+    for model, records in (
+        (TimelineModel(), timeline),
+        (ContentModel(), content),
+        (ReportsModel(), [report]),
+        (SuggestionsModel(), [suggestion(hcp.id, a.value, 0.5 - i / 10, i + 1) for i, a in enumerate(ActionType)]),
+    ):
+        model.set_records(records)
+        qtmodeltester.check(model)
+        assert model.rowCount() == len(records)
+
+
+def test_rejected_uploads_model_says_what_to_do(qtmodeltester: Any) -> None:
+    m = Mutation(
+        MutationId("m1"), "dev", 1, MutationKind.CALL_REPORT_SUBMIT, "r1", {}, datetime(2026, 11, 24, tzinfo=UTC),
+        MutationStatus.REJECTED, "HCP H00009 is not in your territory",
+    )  # fmt: skip
+    model = RejectedModel()
+    model.set_records([m])
+    qtmodeltester.check(model)
+    assert "territory" in model.index(0, 3).data()
