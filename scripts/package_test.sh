@@ -24,4 +24,11 @@ width, height = struct.unpack(">II", data[16:24])
 assert width > 200 and height > 200, (width, height)
 print(f"screenshot ok: {width}x{height}, {len(data)} bytes")
 PY
+# The workspace the packaged app wrote must be encrypted (SQLCipher bundled and used), not a plain SQLite file.
+if [ "$(head -c 15 "$TMP/ws/workspace.db")" = "SQLite format 3" ]; then
+    echo "encrypted at rest: NO (plain SQLite header in workspace.db)" >&2
+    if [ "${REQUIRE_ENCRYPTED:-1}" = 1 ]; then exit 1; fi
+else
+    echo "encrypted at rest: yes"
+fi
 echo "package test passed"
