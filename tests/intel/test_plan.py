@@ -44,10 +44,21 @@ def at(day: date, t: time, plan: DayPlan) -> datetime:
     return datetime.combine(day, t, tzinfo=plan.visits[0].start.tzinfo if plan.visits else None)
 
 
+def breaks_in_effect(plan: DayPlan) -> list[tuple[datetime, datetime]]:
+    """The settings' breaks, except those a booked visit overlaps (the booking replaces the break)."""
+    day = plan.settings.day
+    out = []
+    for b0, b1 in plan.settings.breaks:
+        lo, hi = at(day, b0, plan), at(day, b1, plan)
+        if not any(v.locked and v.start < hi and lo < v.end for v in plan.visits):
+            out.append((lo, hi))
+    return out
+
+
 def break_overlap(a: datetime, b: datetime, plan: DayPlan) -> timedelta:
     total = timedelta()
-    for b0, b1 in plan.settings.breaks:
-        lo, hi = max(a, at(a.date(), b0, plan)), min(b, at(a.date(), b1, plan))
+    for b0, b1 in breaks_in_effect(plan):
+        lo, hi = max(a, b0), min(b, b1)
         if hi > lo:
             total += hi - lo
     return total

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, vGeo
 
@@ -57,5 +57,7 @@ def to_ics(plan: DayPlan, *, calendar_name: str = "RepCompanion day plan") -> by
         ev.add("categories", ["RepCompanion", v.visit_type])
         ev.add("transp", "OPAQUE")
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    # A compact VTIMEZONE with the transitions of the plan's year (works for any year, Outlook included).
+    year = plan.settings.day.year
+    cal.add_missing_timezones(first_date=date(year, 1, 1), last_date=date(year, 12, 31))
     return cal.to_ical()

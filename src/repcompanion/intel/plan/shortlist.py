@@ -11,7 +11,7 @@ from repcompanion.intel.plan.schedule import earliest
 
 __all__ = ["SHORTLIST_SIZE", "shortlist"]
 
-SHORTLIST_SIZE = 60
+SHORTLIST_SIZE = 90
 NEIGHBOURS = 4
 
 

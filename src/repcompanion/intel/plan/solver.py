@@ -13,9 +13,11 @@ from __future__ import annotations
 import itertools
 import time as _time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util.optional_boolean_pb2 import BOOL_TRUE
 
 from repcompanion.domain import Cancelled, PlanError, Progress, never_cancelled, no_progress
 from repcompanion.intel.plan.greedy import greedy_order
@@ -24,13 +26,43 @@ from repcompanion.intel.plan.records import Candidate, DayPlan, LockedVisit, Pla
 from repcompanion.intel.plan.schedule import check_bookings, earliest, schedule, to_day_plan
 from repcompanion.intel.plan.shortlist import shortlist
 
-__all__ = ["PRIZE_SCALE", "plan_day", "solve_order"]
+__all__ = ["PORTFOLIO", "PRIZE_SCALE", "Strategy", "plan_day", "solve_order"]
 
 PRIZE_SCALE = 10_000_000
 """Solver units of the highest priority; one second of driving costs 1."""
 LATE_BOOKING_COST_PER_S = PRIZE_SCALE // 100 // 60
 """Starting a booked visit a minute late (within the tolerance) costs 1 % of the top priority."""
 PREFERRED_SHARE_PER_HOUR = 0.02
+_LS = routing_enums_pb2.LocalSearchMetaheuristic
+_FS = routing_enums_pb2.FirstSolutionStrategy
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One search of the portfolio: a metaheuristic, extra neighbourhoods, and whether to start from greedy."""
+
+    metaheuristic: int
+    operators: tuple[str, ...] = ()
+    from_greedy: bool = True
+
+
+PORTFOLIO = (
+    # Insertion/removal of optional visits near each other is what prize collecting needs most.
+    Strategy(
+        _LS.GUIDED_LOCAL_SEARCH,
+        (
+            "use_global_cheapest_insertion_close_nodes_lns",
+            "use_local_cheapest_insertion_close_nodes_lns",
+            "use_inactive_lns",
+        ),
+    ),
+    # A differently biased second opinion from a different start; the best of both is kept.
+    Strategy(
+        _LS.TABU_SEARCH,
+        ("use_extended_swap_active", "use_relocate_and_make_active", "use_exchange_and_make_active"),
+        from_greedy=False,
+    ),
+)
 """Starting an hour outside the preferred time costs 2 % of that visit's priority."""
 
 
@@ -46,6 +78,7 @@ def solve_order(
     time_limit_s: float,
     *,
     hint: Sequence[int] = (),
+    strategy: Strategy = PORTFOLIO[0],
     cancelled: Cancelled = never_cancelled,
     progress: Progress = no_progress,
 ) -> list[int] | None:
@@ -97,7 +130,9 @@ def solve_order(
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.local_search_metaheuristic = strategy.metaheuristic
+    for name in strategy.operators:
+        setattr(params.local_search_operators, name, BOOL_TRUE)
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
 
     started = _time.monotonic()
@@ -110,16 +145,19 @@ def solve_order(
 
     def on_solution() -> None:
         frac = min(1.0, (_time.monotonic() - started) / max(time_limit_s, 1e-3))
-        progress(0.1 + 0.85 * frac, "Improving the route")
+        progress(frac, "Improving the route")
 
     routing.AddSearchMonitor(routing.solver().CustomLimit(limit))
     routing.AddAtSolutionCallback(on_solution)
     position = {k: pos for pos, k in enumerate(keep, start=2)}
     solution = None
-    if hint and all(k in position for k in hint):
+    if strategy.from_greedy and hint and all(k in position for k in hint):
         routing.CloseModelWithParameters(params)
-        start_assignment = routing.ReadAssignmentFromRoutes([[manager.NodeToIndex(position[k]) for k in hint]], True)
-        if start_assignment is not None:
+        # RoutesToAssignment only sets the next-variables (ReadAssignmentFromRoutes would spend the
+        # whole time limit assigning slack and break variables first).
+        start_assignment = routing.solver().Assignment()
+        routes = [[manager.NodeToIndex(position[k]) for k in hint]]
+        if routing.RoutesToAssignment(routes, True, True, start_assignment):
             solution = routing.SolveFromAssignmentWithParameters(start_assignment, params)
     if solution is None and not stop_flag[0]:
         solution = routing.SolveWithParameters(params)
@@ -151,15 +189,22 @@ def plan_day(
     baseline = greedy_order(problem)
     keep = shortlist(problem, extra=baseline.order)
     progress(0.1, f"Routing the best {len(keep)} of {len(problem.stops)} candidates")
-    order = None
-    if not cancelled():
-        order = solve_order(
-            problem, keep, settings.time_limit_s, hint=baseline.order, cancelled=cancelled, progress=progress
-        )
     best = baseline
-    if order is not None and earliest(problem, order).ok:
+    share = settings.time_limit_s / len(PORTFOLIO)
+    for i, strategy in enumerate(PORTFOLIO):
+        if cancelled():
+            break
+
+        def report(fraction: float, message: str, i: int = i) -> None:
+            progress(0.1 + 0.85 * (i + fraction) / len(PORTFOLIO), message)
+
+        order = solve_order(
+            problem, keep, share, hint=baseline.order, strategy=strategy, cancelled=cancelled, progress=report
+        )
+        if order is None or not earliest(problem, order).ok:
+            continue
         routed = schedule(problem, order)
-        if routed.ok and _prize(problem, routed.order) >= _prize(problem, baseline.order):
+        if routed.ok and _prize(problem, routed.order) > _prize(problem, best.order) + 1e-9:
             best = routed
     if not best.ok:
         raise PlanError(f"No plan fits the day: {best.reason}")
