@@ -9,6 +9,7 @@ of an HCP that joined it, and the ``remove`` of an HCP that left it).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from repcompanion.domain.errors import ValidationError
 from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row
 from repcompanion.hub import schema
 from repcompanion.hub.errors import UnknownHcpError, UnknownTerritoryError
 
+SAFE_ID = re.compile(r"[A-Za-z0-9._:|@-]{1,128}")
 COMPANY_WIDE_TABLES = ("territories", "accounts", "products", "content")
 TERRITORY_TAGGED_TABLES = ("alignments", "call_plans")
 
@@ -61,8 +64,20 @@ def head(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(schema.changes.c.seq), 0))).scalar_one())
 
 
+def check_id(value: str) -> str:
+    """``value`` if it is a JSON-safe id (pull pages are assembled as text around it), else ValidationError."""
+    if not isinstance(value, str) or not SAFE_ID.fullmatch(value):
+        raise ValidationError(
+            f"{value!r} is not a valid id: use 1-128 letters, digits and . _ : | @ - characters",
+            hint="Ids are made by the app; update it if this persists.",
+        )
+    return value
+
+
 def append_changes(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
     """Append change-log rows (call only inside ``HubDb.write()``)."""
+    for e in entries:
+        check_id(e["row_id"])
     if entries:
         conn.execute(schema.changes.insert(), list(entries))
 

@@ -1,7 +1,8 @@
 """Pull: the changes after a cursor that belong to the caller's territory, as a ready-to-send JSON page.
 
-The page is built as JSON text around the stored row JSON (never parsed and re-encoded), which is what lets
-one hub process serve a first sync of a million rows in seconds. A request scans at most
+The database itself writes each change as JSON text around the stored row JSON (never parsed and re-encoded;
+ids are restricted to JSON-safe characters when written, see changelog.SAFE_ID), which is what lets one hub
+process serve a first sync of a million rows in seconds. A request scans at most
 ``HubSettings.scan_window`` log rows past the cursor, so a small territory on a big hub may get pages with
 few or no changes but ``has_more: true`` and an advanced ``next_cursor``; clients just keep pulling.
 """
@@ -9,6 +10,7 @@ few or no changes but ``has_more: true`` and an advanced ``next_cursor``; client
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
@@ -20,7 +22,8 @@ from repcompanion.hub.settings import HubSettings
 
 _PAGE_SQL = text(
     """
-    SELECT c.seq, c.tbl, c.op, c.row_id, c.row
+    SELECT '{"seq":' || c.seq || ',"table":"' || c.tbl || '","op":"' || c.op || '","id":"' || c.row_id
+        || '","row":' || COALESCE(c.row, 'null') || '}'
     FROM changes c
     LEFT JOIN alignments a ON a.territory_id = :t AND a.hcp_id = c.hcp_id
     WHERE c.seq > :cursor AND c.seq <= :upto AND (
@@ -64,15 +67,21 @@ def pull_page(db: HubDb, settings: HubSettings, territory_id: str, cursor: int, 
         if cursor < 0 or (cursor > 0 and cursor < log_floor(conn)) or cursor > top:
             return _page([], 0, True, None, territory_id, server_time, reset=True)
         upto = min(top, cursor + settings.scan_window)
-        rows = conn.execute(_PAGE_SQL, {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}).all()
-        next_cursor = int(rows[-1][0]) if len(rows) == limit else upto
+        rows = (
+            conn.execute(_PAGE_SQL, {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}).scalars().all()
+        )
+        next_cursor = _seq_of(rows[-1]) if len(rows) == limit else upto
         has_more = next_cursor < top
         counts = None if has_more else territory_counts(conn, territory_id)
     return _page(rows, next_cursor, has_more, counts, territory_id, server_time)
 
 
+def _seq_of(change_json: str) -> int:
+    return int(change_json[7 : change_json.index(",", 7)])
+
+
 def _page(
-    rows: list,  # type: ignore[type-arg]
+    rows: Sequence[str],
     next_cursor: int,
     has_more: bool,
     counts: dict[str, int] | None,
@@ -81,11 +90,7 @@ def _page(
     *,
     reset: bool = False,
 ) -> bytes:
-    dumps = json.dumps
-    changes = ",".join(
-        f'{{"seq":{seq},"table":"{tbl}","op":"{op}","id":{dumps(rid)},"row":{row or "null"}}}'
-        for seq, tbl, op, rid, row in rows
-    )
+    changes = ",".join(rows)
     tail = {
         "next_cursor": next_cursor,
         "has_more": has_more,
@@ -94,4 +99,4 @@ def _page(
         "territory_id": territory_id,
         "server_time": server_time,
     }
-    return f'{{"changes":[{changes}],{dumps(tail)[1:]}'.encode()
+    return f'{{"changes":[{changes}],{json.dumps(tail)[1:]}'.encode()
