@@ -9,8 +9,9 @@ visit, event, consent or feedback touched.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,11 +41,11 @@ from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_m
 from repcompanion.intel.rules import (
     ACTION_LABEL,
     RULES_VERSION,
+    ConsentBook,
     RuleConfig,
     RuleContext,
     cap_counts,
     check_candidates,
-    consent_table,
     feedback_blocks,
     sample_problem,
 )
@@ -69,6 +70,7 @@ class _Day:
     cand: pd.DataFrame
     contrib: np.ndarray
     suggestions: dict[int, Suggestion]
+    ranked: dict[int, Suggestion] = field(default_factory=dict)  # the last ranked copies, reused when unchanged
 
 
 class Engine:
@@ -94,6 +96,7 @@ class Engine:
         self.index = EventIndex([h.id for h in self.hcps], inputs.events, topics=topics)
         self.catalog = ContentCatalog.build(inputs.content, self.index.topics)
         self.consents: list[Consent] = list(inputs.consents)
+        self._consent_book = ConsentBook([h.id for h in self.hcps], self.consents)
         self.call_plans = list(inputs.call_plans)
         self.follow_ups: list[FollowUp] = inputs.follow_up_records()
         self.feedback: list[SuggestionFeedback] = []
@@ -110,7 +113,13 @@ class Engine:
         """One explained suggestion per HCP that has an allowed action, best first (rank 1)."""
         state = self._day(day or self.default_day)
         order = self._order(state)
-        out = [replace(state.suggestions[p], rank=r) for r, p in enumerate(order[:top] if top else order, start=1)]
+        out = []
+        for r, p in enumerate((order[:top] if top else order).tolist(), start=1):
+            s = state.ranked.get(p)
+            if s is None or s.rank != r:
+                s = replace(state.suggestions[p], rank=r)
+                state.ranked[p] = s
+            out.append(s)
         return out
 
     def suggestion_for(self, hcp_id: str, day: date | None = None) -> Suggestion | None:
@@ -189,6 +198,7 @@ class Engine:
         changed.update(self.record_feedback(feedback))
         if consents:
             self.consents.extend(consents)
+            self._consent_book = ConsentBook([h.id for h in self.hcps], self.consents)
             changed.update(str(c.hcp_id) for c in consents)
         if follow_ups is not None:
             changed.update(str(f.hcp_id) for f in self.follow_ups)
@@ -214,7 +224,6 @@ class Engine:
 
     def _compute(self, day: date, positions: np.ndarray, base: _Day | None = None) -> _Day:
         subset = base is not None
-        sel_hcps = [self.hcps[i] for i in positions]
         table = hcp_features(
             self.index,
             self.hcps,
@@ -224,11 +233,7 @@ class Engine:
             follow_ups=self.follow_ups,
             priors=base.table.priors if subset else None,
         )
-        sel_consents = self.consents
-        if subset:
-            wanted = {str(h.id) for h in sel_hcps}
-            sel_consents = [c for c in self.consents if str(c.hcp_id) in wanted]
-        consent_sub = consent_table(sel_hcps, sel_consents, day)
+        consent_sub = self._consent_book.problems(day, positions if subset else None)
         local = np.full(len(self.hcps), -1, dtype=np.int64)
         local[positions] = np.arange(len(positions))
         events = self.index.rows_for(positions if subset else None)
@@ -289,6 +294,7 @@ class Engine:
                 pd.concat([base.cand[keep], cand], ignore_index=True),
                 np.vstack([base.contrib[keep], contrib]),
                 dict(base.suggestions),
+                dict(base.ranked),
             )
         else:
             cand["local"] = cand["hcp_pos"]
@@ -322,69 +328,76 @@ class Engine:
     def _explain(self, state: _Day, positions: np.ndarray) -> None:
         """(Re)build the suggestions of the HCPs at ``positions``."""
         cand = state.cand
-        hcp_pos = cand["hcp_pos"].to_numpy()
-        mine = np.isin(hcp_pos, positions)
-        allowed = (cand["blocked_reason"].to_numpy() == "") & mine
-        best = best_per_hcp(hcp_pos, cand["priority"].to_numpy(), allowed)
-        best_action = dict(zip(hcp_pos[best].tolist(), cand["action"].to_numpy()[best], strict=True))
-        actions = cand["action"].to_numpy()
-        same = np.array([best_action.get(int(p)) == a for p, a in zip(hcp_pos, actions, strict=True)], dtype=bool)
-        second_allowed = allowed & ~same
-        second = {int(hcp_pos[r]): r for r in best_per_hcp(hcp_pos, cand["priority"].to_numpy(), second_allowed)}
-        for p in positions:
-            state.suggestions.pop(int(p), None)
+        cols = {c: cand[c].to_numpy() for c in cand.columns}
+        hcp_pos, actions, priority = cols["hcp_pos"], cols["action"], cols["priority"]
+        mine = np.isin(hcp_pos, positions) if len(positions) < len(self.hcps) else np.ones(len(cand), dtype=bool)
+        blocked = cols["blocked_reason"] != ""
+        allowed = ~blocked & mine
+        best = best_per_hcp(hcp_pos, priority, allowed)
+        best_action = np.full(len(self.hcps), "", dtype=object)
+        best_action[hcp_pos[best]] = actions[best]
+        second_rows = best_per_hcp(hcp_pos, priority, allowed & (best_action[hcp_pos] != actions))
+        second = dict(zip(hcp_pos[second_rows].tolist(), second_rows.tolist(), strict=True))
+        for p in positions.tolist():
+            state.suggestions.pop(p, None)
+            state.ranked.pop(p, None)
         if len(best) == 0:
             return
         after = self._priority_after_visit(state, best)
-        others = np.sort(
-            np.array([s.priority for p, s in state.suggestions.items()] + list(cand["priority"].to_numpy()[best]))
-        )
-        blocked_rows = cand[mine & (cand["blocked_reason"].to_numpy() != "")]
-        blocked_by_hcp = {int(p): self._blocked_dict(g) for p, g in blocked_rows.groupby("hcp_pos")}
+        others = np.sort(np.concatenate([[s.priority for s in state.suggestions.values()], priority[best]]))
+        blocked_by_hcp: dict[int, dict[str, str]] = {}
+        rows = np.flatnonzero(blocked & mine)
+        for p, action, cidx, reason in zip(
+            hcp_pos[rows].tolist(),
+            actions[rows],
+            cols["content_idx"][rows].tolist(),
+            cols["blocked_reason"][rows],
+            strict=True,
+        ):
+            key = action if cidx < 0 else f"{action}:{self.catalog.items[cidx].id}"
+            blocked_by_hcp.setdefault(p, {}).setdefault(key, reason)
         features = self.model.feature_names_out_()
         intercept = float(self.model.intercept_)
-        frame = state.table.frame
-        frame_rows = frame.to_dict("records") if len(positions) == len(self.hcps) else None
-        records = cand.iloc[best].to_dict("records")
+        hcols = {c: state.table.frame[c].to_numpy() for c in state.table.frame.columns}
         weekday = state.day.weekday()
         model_version, day = self.bundle.version, state.day
-        for r, row, new_priority in zip(best, records, after, strict=True):
-            p = int(row["hcp_pos"])
+        for r, new_priority in zip(best.tolist(), after.tolist(), strict=True):
+            row = _RowView(cols, r)
+            p = int(hcp_pos[r])
             hcp = self.hcps[p]
-            hrow = frame_rows[p] if frame_rows is not None else frame.iloc[p].to_dict()
-            hrow["specialty_label"] = hcp.specialty_label
-            content = self.catalog.items[row["content_idx"]] if row["content_idx"] >= 0 else None
-            action = ActionType(row["action"])
+            hrow = _RowView(hcols, p, {"specialty_label": hcp.specialty_label})
+            cidx = int(cols["content_idx"][r])
+            content = self.catalog.items[cidx] if cidx >= 0 else None
+            action = ActionType(actions[r])
             topics = (
                 content.topics
                 if content is not None
                 else (("clinical_data", "mechanism") if action is ActionType.MSL_REFERRAL else ())
             )
             contrib = state.contrib[r]
-            reasons = top_reasons(features, contrib, row, hrow, content, topics, weekday)
             state.suggestions[p] = Suggestion(
                 id=SuggestionId(f"{hcp.id}:{day.isoformat()}:{action}"),
                 hcp_id=HcpId(hcp.id),
                 day=day,
                 action=action,
-                priority=float(row["priority"]),
-                probability=float(row["probability"]),
-                logit=float(row["logit"]),
+                priority=float(priority[r]),
+                probability=float(cols["probability"][r]),
+                logit=float(cols["logit"][r]),
                 intercept=intercept,
                 contributions=dict(zip(features, contrib.tolist(), strict=True)),
-                value=float(row["value"]),
-                urgency=float(row["urgency"]),
-                context=float(row["context"]),
-                reasons=reasons,
+                value=float(cols["value"][r]),
+                urgency=float(cols["urgency"][r]),
+                context=float(cols["context"][r]),
+                reasons=top_reasons(features, contrib, row, hrow, content, topics, weekday),
                 rule_reasons=self._rule_reasons(p, action, hrow, state),
                 blocked=blocked_by_hcp.get(p, {}),
                 content_id=ContentId(content.id) if content is not None else None,
-                what_would_change=self._what_would_change(row, new_priority, others, second.get(p), cand),
+                what_would_change=self._what_would_change(row, new_priority, others, second.get(p), cols),
                 model_version=model_version,
                 rules_version=RULES_VERSION,
             )
 
-    def _rule_reasons(self, p: int, action: ActionType, hrow: dict, state: _Day) -> tuple[str, ...]:
+    def _rule_reasons(self, p: int, action: ActionType, hrow: _RowView, state: _Day) -> tuple[str, ...]:
         out = [f"{int(hrow['plan_done'])} of {int(hrow['plan_planned'])} planned visits this quarter"]
         cap = self.config.caps.get(action)
         if cap is not None:
@@ -411,7 +424,7 @@ class Engine:
 
     @staticmethod
     def _what_would_change(
-        row: dict, after: float, sorted_priorities: np.ndarray, second_row: int | None, cand: pd.DataFrame
+        row: _RowView, after: float, sorted_priorities: np.ndarray, second_row: int | None, cand: dict
     ) -> tuple[str, ...]:
         n = len(sorted_priorities)
         rank_now = int(n - np.searchsorted(sorted_priorities, row["priority"], side="right")) + 1
@@ -419,12 +432,32 @@ class Engine:
         gap = "close the call-plan gap by one and " if row["plan_gap"] > 0 else ""
         out = [f"Logging a visit would {gap}move this HCP from rank {rank_now} to about {rank_after}"]
         if second_row is not None:
-            alt = ACTION_LABEL[ActionType(cand["action"].iat[second_row])]
+            alt = ACTION_LABEL[ActionType(cand["action"][second_row])]
             out.append(
                 f"Dismissing it would bring up {article(alt)} instead "
-                f"(priority {cand['priority'].iat[second_row]:.2f} vs {row['priority']:.2f})"
+                f"(priority {cand['priority'][second_row]:.2f} vs {row['priority']:.2f})"
             )
         return tuple(out)
+
+
+class _RowView:
+    """One row of a dict of column arrays, read like a dict (no per-row copies)."""
+
+    __slots__ = ("_cols", "_extra", "_i")
+
+    def __init__(self, cols: dict[str, np.ndarray], i: int, extra: dict | None = None) -> None:
+        self._cols, self._i, self._extra = cols, i, extra or {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._extra:
+            return self._extra[key]
+        return self._cols[key][self._i]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 def feedback_time(day: date) -> datetime:

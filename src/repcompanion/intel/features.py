@@ -131,6 +131,32 @@ class EventIndex:
         return len(self._base.hcp) + sum(len(e.hcp) for e in self._extra)
 
 
+WINDOWS = np.array([7, 30, 90, 365, 730])
+
+
+class _CountCube:
+    """Event counts per HCP × type × successful? × age window, from one bincount."""
+
+    def __init__(self, h: np.ndarray, t: np.ndarray, age: np.ndarray, ok: np.ndarray, n: int) -> None:
+        n_types = len(EVENT_TYPES)
+        bucket = np.searchsorted(WINDOWS, age, side="left")
+        key = ((h.astype(np.int64) * n_types + t) * 2 + ok) * (len(WINDOWS) + 1) + bucket
+        counts = np.bincount(key, minlength=n * n_types * 2 * (len(WINDOWS) + 1))
+        self.cube = counts.reshape(n, n_types, 2, len(WINDOWS) + 1).cumsum(axis=3).astype(np.float64)
+        latest = np.full(n * n_types, -np.inf)
+        np.maximum.at(latest, h.astype(np.int64) * n_types + t, -age.astype(np.float64))
+        self.latest = -latest.reshape(n, n_types)  # smallest age per HCP and type (inf: never)
+
+    def count(self, codes: Sequence[int] | np.ndarray, window: int, *, successful: bool = False) -> np.ndarray:
+        w = int(np.searchsorted(WINDOWS, window))
+        part = self.cube[:, :, :, w][:, list(codes), :]
+        return (part[:, :, 1] if successful else part.sum(axis=2)).sum(axis=1)
+
+    def last_age(self, codes: Sequence[int] | np.ndarray) -> np.ndarray:
+        out = self.latest[:, list(codes)].min(axis=1)
+        return np.where(np.isinf(out), NEVER, out)
+
+
 def _count(hcp: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(hcp[mask], minlength=n).astype(np.float64)
 
@@ -196,29 +222,28 @@ def hcp_features(
     f["specialty"] = np.array([x.specialty_code for x in sel], dtype=object)
     f["decile"] = np.array([x.decile for x in sel], dtype=np.float64)
     f["target"] = np.array([1.0 if x.target else 0.0 for x in sel])
+    cube = _CountCube(h, t, age, topics != 0, n)
     for name, code in (("visit", VISIT), ("remote", REMOTE), ("email", SENT), ("msl", MSL), ("invite", INVITED)):
-        is_type = t == code
-        f[f"days_since_{name}"] = _last_age(h, age, is_type, n)
+        f[f"days_since_{name}"] = cube.last_age([code])
         for window in (30, 90, 365):
-            f[f"{name}s_{window}"] = _count(h, is_type & (age <= window), n)
-    contact = np.isin(t, CONTACT_CODES)
+            f[f"{name}s_{window}"] = cube.count([code], window)
     signal = np.isin(t, SIGNAL_CODES)
-    f["contacts_7"] = _count(h, contact & (age <= 7), n)
-    f["contacts_30"] = _count(h, contact & (age <= 30), n)
-    f["days_since_contact"] = _last_age(h, age, contact, n)
-    f["days_since_signal"] = _last_age(h, age, signal, n)
-    f["opens_90"] = _count(h, (t == OPENED) & (age <= 90), n)
-    f["clicks_90"] = _count(h, (t == CLICKED) & (age <= 90), n)
-    f["web_visits_90"] = _count(h, (t == WEB) & (age <= 90), n)
-    sent_365 = _count(h, (t == SENT) & (age <= 365), n)
-    opened_365 = _count(h, (t == OPENED) & (age <= 365), n)
+    f["contacts_7"] = cube.count(CONTACT_CODES, 7)
+    f["contacts_30"] = cube.count(CONTACT_CODES, 30)
+    f["days_since_contact"] = cube.last_age(CONTACT_CODES)
+    f["days_since_signal"] = cube.last_age(SIGNAL_CODES)
+    f["opens_90"] = cube.count([OPENED], 90)
+    f["clicks_90"] = cube.count([CLICKED], 90)
+    f["web_visits_90"] = cube.count([WEB], 90)
+    sent_365 = cube.count([SENT], 365)
+    opened_365 = cube.count([OPENED], 365)
     f["email_open_rate"] = rate("email_open_rate", opened_365, sent_365)
     f["emails_opened_365"] = opened_365
     f["emails_sent_365"] = sent_365
-    invited = _count(h, (t == INVITED) & (age <= 730), n)
-    attended = _count(h, (t == ATTENDED) & (age <= 730), n)
+    invited = cube.count([INVITED], 730)
+    attended = cube.count([ATTENDED], 730)
     f["event_attend_rate"] = rate("event_attend_rate", attended, invited)
-    f["samples_90"] = _count(h, (t == SAMPLE) & (age <= 90), n)
+    f["samples_90"] = cube.count([SAMPLE], 90)
 
     planned, done, elapsed = _call_plan_progress(sel, call_plans, day, h, t, evday)
     f["plan_planned"], f["plan_done"] = planned, done
@@ -234,14 +259,15 @@ def hcp_features(
             f[f"consent_{channel}"] = allowed[chosen].astype(np.float64)
 
     for name, code in (("visit", VISIT), ("remote", REMOTE), ("msl", MSL)):
-        tried = (t == code) & (age <= 730)
-        tries = _count(h, tried, n)
+        tries = cube.count([code], 730)
         f[f"{name}_tries"] = tries
-        f[f"{name}_successes"] = _count(h, tried & (topics != 0), n)
         # a face-to-face contact in which topics were discussed is a successful call
+        f[f"{name}_successes"] = cube.count([code], 730, successful=True)
         f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries)
-    f2f = np.isin(t, (VISIT, REMOTE, MSL)) & (age <= 730)
-    f["f2f_success_rate"] = rate("f2f_success_rate", _count(h, f2f & (topics != 0), n), _count(h, f2f, n))
+    f2f_codes = [VISIT, REMOTE, MSL]
+    f2f = np.isin(t, f2f_codes) & (age <= 730)
+    f2f_ok = cube.count(f2f_codes, 730, successful=True)
+    f["f2f_success_rate"] = rate("f2f_success_rate", f2f_ok, cube.count(f2f_codes, 730))
     f["event_invites_730"] = invited
     f["events_attended_730"] = attended
 

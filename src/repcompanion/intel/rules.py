@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
+import pandas as pd
 
 from repcompanion.domain import (
     ACTION_CHANNEL,
@@ -140,15 +141,78 @@ def consent_problem(records: Sequence[Consent], channel: Channel, day: date) -> 
     return ""
 
 
+class ConsentBook:
+    """All consent records as arrays, answering "may we use channel X with each HCP on day D" at once.
+
+    Gives the same verdicts and reasons as :func:`consent_problem`, vectorised over HCPs.
+    """
+
+    CHANNELS = (Channel.IN_PERSON, Channel.EMAIL, Channel.REMOTE_MEETING)
+
+    def __init__(self, hcp_ids: Sequence[str], consents: Sequence[Consent]) -> None:
+        self.hcp_ids = pd.Index([str(h) for h in hcp_ids])
+        records = [c for c in consents if c.channel in self.CHANNELS]
+        frame = pd.DataFrame(
+            {
+                "hcp": self.hcp_ids.get_indexer([str(c.hcp_id) for c in records]).astype(np.int64),
+                "channel": [self.CHANNELS.index(c.channel) for c in records],
+                "opt_out": [c.state is ConsentState.OPT_OUT for c in records],
+                "captured": pd.to_datetime([c.captured_at for c in records]),
+                "expires": pd.to_datetime([c.expires_at for c in records]),
+            }
+        )
+        frame = frame[frame["hcp"] >= 0]
+        self.frame = frame.sort_values(["channel", "hcp", "captured", "opt_out"], kind="stable").reset_index(drop=True)
+
+    def problems(self, day: date, positions: np.ndarray | None = None) -> dict[Channel, np.ndarray]:
+        """Per channel, an object array (one entry per HCP, or per ``positions``) of problems ('' = allowed)."""
+        start = pd.Timestamp(datetime.combine(day, time.min))
+        end = start + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        chosen = np.arange(len(self.hcp_ids)) if positions is None else np.asarray(positions, dtype=np.int64)
+        local = np.full(len(self.hcp_ids), -1, dtype=np.int64)
+        local[chosen] = np.arange(len(chosen))
+        out = {}
+        for c, channel in enumerate(self.CHANNELS):
+            label = CHANNEL_LABEL[channel]
+            f = self.frame[self.frame["channel"].to_numpy() == c]
+            f = f[local[f["hcp"].to_numpy()] >= 0]
+            reason = np.full(len(chosen), "", dtype=object)
+            # checked in reverse order of precedence so the first failing check's text wins
+            today_out = f[
+                f["opt_out"].to_numpy() & (f["captured"] >= start).to_numpy() & (f["captured"] <= end).to_numpy()
+            ]
+            reason[local[today_out["hcp"].to_numpy()]] = f"Opted out of {label} contact today"
+            for at, missing in (
+                (start, f"No {label} consent on file at the start of the day"),
+                (end, f"No {label} consent on file"),
+            ):
+                seen = f[(f["captured"] <= at).to_numpy()]
+                last = seen.drop_duplicates("hcp", keep="last")
+                rows = local[last["hcp"].to_numpy()]
+                has = np.zeros(len(chosen), dtype=bool)
+                has[rows] = True
+                expires = last["expires"]
+                expired = (expires.notna() & (expires <= at)).to_numpy()
+                texts = np.array(
+                    [
+                        f"{label.capitalize()} consent expired on {e.date().isoformat()}" if x else ""
+                        for e, x in zip(expires, expired, strict=True)
+                    ],
+                    dtype=object,
+                )
+                opted = last["opt_out"].to_numpy()
+                dates = last["captured"].dt.date.astype(str).to_numpy()
+                texts[opted] = np.array([f"Opted out of {label} contact on {d}" for d in dates[opted]], dtype=object)
+                bad = texts != ""
+                reason[rows[bad]] = texts[bad]
+                reason[~has] = missing
+            out[channel] = reason
+        return out
+
+
 def consent_table(hcps: Sequence[Hcp], consents: Sequence[Consent], day: date) -> dict[Channel, np.ndarray]:
     """Per channel, an object array (one entry per HCP) of consent problems ('' = allowed)."""
-    by_hcp: dict[str, list[Consent]] = {}
-    for c in consents:
-        by_hcp.setdefault(str(c.hcp_id), []).append(c)
-    out = {}
-    for channel in (Channel.IN_PERSON, Channel.EMAIL, Channel.REMOTE_MEETING):
-        out[channel] = np.array([consent_problem(by_hcp.get(str(h.id), ()), channel, day) for h in hcps], dtype=object)
-    return out
+    return ConsentBook([h.id for h in hcps], consents).problems(day)
 
 
 def cap_counts(
