@@ -1,0 +1,179 @@
+"""Desktop-app benchmark: time to the first painted priorities list, peak memory, and GUI stalls during work.
+
+    python -m bench.startup --hcps 5000 [--seed 7] [--keep DIR]
+
+Builds a demo workspace of ``--hcps`` HCPs and seeds a hub of the same size served on 127.0.0.1 (both before
+the clock starts). Then a child process starts the app offscreen and reports when the Today table first paints
+with the ranked rows; ``first_paint_s`` is measured from the moment the parent launched the child. In the same
+child a QTimer heartbeat (every 5 ms) records the longest GUI-thread stall (``max_gui_stall_ms``) while a full
+sync from the hub (login, push, pull) and a re-rank run on the worker threads. ``peak_rss_mb`` is the child's
+peak resident memory. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.sync import PASSWORD, _free_port, seed, serve
+
+EVENTS_PER_HCP = 25
+
+
+def child(folder: Path, server: str) -> dict[str, Any]:
+    """Runs in the measured process: open the app, wait for the painted list, then sync and re-rank."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from keyring.backend import KeyringBackend
+    from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
+
+    from repcompanion.ui.app import _wait, application
+    from repcompanion.ui.main_window import MainWindow
+    from repcompanion.ui.ops import LongOp, Op
+
+    app = application([sys.argv[0]])
+    window = MainWindow(restore_state=False)
+    window.resize(1440, 900)
+    painted: dict[str, float] = {}
+
+    class PaintWatch(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and window.today.model.rowCount() and "at" not in painted:
+                painted["at"] = time.time()
+            return False
+
+    watch = PaintWatch()
+    window.today.table.viewport().installEventFilter(watch)
+    window.show()
+    window.open_workspace(folder)
+    if not _wait(lambda: "at" in painted, 120_000):
+        raise RuntimeError("the priorities list was never painted")
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.entries: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.entries.pop((service, username), None)
+
+    def setup(ws: Any) -> None:
+        import httpx
+
+        from repcompanion.sync import CredentialStore
+
+        ws.use_http(httpx.Client(timeout=60), CredentialStore(MemoryKeyring()))
+
+    op = Op(window, setup).run()
+    _wait(lambda: op.done)
+    login = Op(window, lambda ws: ws.login(server, "rep01", PASSWORD), lane="net").run()
+    _wait(lambda: login.done, 60_000)
+
+    clock = QElapsedTimer()
+    clock.start()
+    stall = {"max": 0, "last": clock.elapsed()}
+
+    def beat() -> None:
+        now = clock.elapsed()
+        stall["max"] = max(stall["max"], now - stall["last"])
+        stall["last"] = now
+
+    heartbeat = QTimer(interval=5)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    started = time.perf_counter()
+    sync = LongOp(window, lambda ws, progress, cancelled: ws.sync(progress, cancelled), lane="net")
+    sync.progress(lambda f, m: window.sync_bar._on_progress(f, m)).run()
+    rerank = window.today.reload()
+    _wait(lambda: sync.done and rerank.done, 600_000)
+    sync_s = time.perf_counter() - started
+    rerank_after = window.today.reload()
+    _wait(lambda: rerank_after.done, 120_000)
+    heartbeat.stop()
+    result = {
+        "painted_at": painted["at"],
+        "max_gui_stall_ms": int(stall["max"]),
+        "sync_and_rerank_s": round(sync_s, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rows": window.today.model.rowCount(),
+    }
+    window.close()
+    window.runner.shutdown()
+    app.quit()
+    return result
+
+
+def run(hcps: int, seed_: int, keep: Path | None) -> dict[str, Any]:
+    base = keep or Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    base.mkdir(parents=True, exist_ok=True)
+    folder = base / f"workspace-{hcps}"
+    if not (folder / "workspace.db").exists():
+        subprocess.run(
+            [sys.executable, "-c",
+             "import sys; from pathlib import Path; from repcompanion.workspace import Workspace; "
+             "Workspace.create_demo(Path(sys.argv[1]), hcps=int(sys.argv[2]), seed=int(sys.argv[3])).close()",
+             str(folder), str(hcps), str(seed_)],
+            check=True,
+        )  # fmt: skip
+    hub_db = base / f"hub-{hcps}.db"
+    db_url = f"sqlite:///{hub_db}"
+    if not hub_db.exists():
+        seed(db_url, hcps, hcps * EVENTS_PER_HCP, seed_)
+    port = _free_port()
+    hub = serve(db_url, port)
+    try:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        launched = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.startup", "--child", str(folder), "--server", f"http://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=1200,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"the app process failed:\n{proc.stderr[-3000:]}")
+        measured = json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        hub.terminate()
+        hub.wait(10)
+    return {
+        "hcps": hcps,
+        "first_paint_s": round(measured.pop("painted_at") - launched, 3),
+        **measured,
+        "targets": {"first_paint_s": 2.0, "peak_rss_mb": 350, "max_gui_stall_ms": 100},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hcps", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the workspace and hub in this folder")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--server", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.server)))
+        return 0
+    print(json.dumps(run(args.hcps, args.seed, args.keep)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
