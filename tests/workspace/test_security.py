@@ -18,6 +18,8 @@ from repcompanion.workspace.security import (
     KdfParams,
     KeyringKeyMissingError,
     PassphraseRequiredError,
+    forget_workspace_key,
+    keyring_available,
     open_encrypted_store,
     workspace_key,
 )
@@ -171,3 +173,17 @@ def test_encrypted_database_without_its_header_is_not_reinitialised(tmp_path, me
 
 def test_production_kdf_is_memory_hard():
     assert KdfParams().memory_cost >= 64 * 1024
+
+
+def test_forgetting_a_workspace_key_removes_it_from_the_keyring_and_disk(tmp_path, memory_keyring):
+    open_encrypted_store(tmp_path).close()
+    assert memory_keyring.secrets
+    forget_workspace_key(tmp_path)
+    assert memory_keyring.secrets == {}
+    assert not (tmp_path / HEADER_FILE).exists()
+
+
+def test_keyring_detection(memory_keyring):
+    assert keyring_available()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert not keyring_available()
