@@ -13,7 +13,8 @@ STRONG_SCORE = 0.9
 WEAK_SCORE = 0.75
 CONTEXT_SCORE = 0.3
 NEGATED_SCORE = 0.15
-_NEGATION_AFTER_WINDOW = 3
+_NEGATION_AFTER_WINDOW = 2
+_ADJACENT_ONLY = frozenset({"non", "free", "nor"})
 _CONTEXT_AFTER_WINDOW = 2
 _REPORTER_WINDOW = 4
 _EVENT_WEAK = frozenset({ADVERSE_EVENT, WITHDRAWAL})
@@ -58,6 +59,13 @@ class SentenceAnalysis:
     text: str
     hits: list[Hit] = field(default_factory=list)
     reporter: str = ""
+    clauses: bool = False  # a "but", "however", ... joins two clauses
+
+    @property
+    def maskable(self) -> bool:
+        """Worth asking the model about the rest of the sentence: its phrases were discounted and
+        another clause may report something else ("no rash, but she felt strange")."""
+        return self.clauses and not self.active and bool(self.discounted)
 
     @property
     def active(self) -> list[Hit]:
@@ -91,6 +99,13 @@ class _Cues:
                 if not any(p[0] <= cue[0] and cue[1] <= p[1] for p in pseudo)
                 and not any(t[0] <= cue[0] and cue[1] <= t[1] for t in term_ranges)
             ]
+        # "moderate to severe" names a population, not an event.
+        indication = self.by_kind.get("indication_before", [])
+        self.by_kind["event"] = [
+            cue
+            for cue in self.by_kind.get("event", [])
+            if not any(i[0] <= cue[0] and cue[1] <= i[1] and i != cue for i in indication)
+        ]
         self.scope_ends = sorted(first for first, _ in self.by_kind.get("scope_end", []))
 
     def get(self, kind: str) -> list[tuple[int, int]]:
@@ -169,6 +184,7 @@ class Analyser:
         cues = _Cues([m for m in matches if m.entry.kind == "cue"], [(m.first, m.last) for m in terms])
         brand = _brand_after_on(text, tokens, first, last)
         exposure = bool(cues.get("exposure")) or brand
+        term_starts = {t.first for t in terms}
         for m in terms:
             hit = Hit(
                 tokens[m.first].start,
@@ -181,9 +197,7 @@ class Analyser:
             )
             event = cues.outside("event", m.first, m.last)
             exposed = brand or cues.outside("exposure", m.first, m.last)
-            if cues.before("negation_before", m.first, lex.negation_window) or cues.after(
-                "negation_after", m.last, _NEGATION_AFTER_WINDOW
-            ):
+            if self._negated(cues, text, tokens, m, term_starts):
                 hit.context = "negated"
             elif self._generic(cues, m):
                 hit.context = "generic"
@@ -221,7 +235,37 @@ class Analyser:
                     hit.context = ""
         sentence.hits = _merge_overlaps(sentence.hits)
         sentence.reporter = _reporter(cues, matches)
+        sentence.clauses = bool(cues.scope_ends)
         return sentence
+
+    def _negated(self, cues: _Cues, text: str, tokens: list[Token], m: Match, term_starts: set[int]) -> bool:
+        """NegEx-style: a negation cue shortly before (or, for a few, just after) the term, same clause.
+
+        A negation reaches past a comma only into a list of terms ("no rash, hives or swelling"), not
+        into the next phrase ("no motivation, apathetic" keeps "apathetic").
+        """
+        for cue_first, cue_last in cues.get("negation_before"):
+            if cue_last > m.first or m.first - cue_last > self.lexicon.negation_window:
+                continue
+            if cues.blocked(cue_last, m.first):
+                continue
+            single = cue_last - cue_first == 1 and tokens[cue_first].norm in _ADJACENT_ONLY
+            if single and m.first != cue_last:
+                continue
+            gap = text[tokens[cue_last - 1].end : tokens[m.first].start]
+            if any(mark in gap for mark in ",;:") and not any(
+                cue_last <= start <= cue_last + 1 and start != m.first for start in term_starts
+            ):
+                continue
+            return True
+        for cue_first, cue_last in cues.get("negation_after"):
+            if cue_first < m.last or cue_first - m.last > _NEGATION_AFTER_WINDOW:
+                continue
+            single = cue_last - cue_first == 1 and tokens[cue_first].norm in _ADJACENT_ONLY
+            if (single and cue_first != m.last) or cues.blocked(m.last, cue_first):
+                continue
+            return True
+        return False
 
     def _indication(self, cues: _Cues, tokens: list[Token], m: Match) -> bool:
         for cue_first, cue_last in cues.get("indication_before"):
@@ -305,13 +349,60 @@ def _longest_terms(terms: list[Match]) -> list[Match]:
     return kept
 
 
+_GENERIC_SUFFIXES = (
+    "ine",
+    "ide",
+    "pam",
+    "lam",
+    "olol",
+    "pril",
+    "sartan",
+    "statin",
+    "mab",
+    "nib",
+    "tide",
+    "flozin",
+    "xaban",
+    "azole",
+    "cycline",
+    "mycin",
+    "floxacin",
+    "vir",
+    "parin",
+    "dronate",
+    "triptan",
+    "done",
+    "zine",
+    "pine",
+    "oxetine",
+    "afil",
+    "gliptin",
+    "glitazone",
+    "prazole",
+    "tidine",
+    "lukast",
+    "terol",
+    "sonide",
+    "asone",
+    "olone",
+    "cillin",
+    "formin",
+    "pram",
+    "xetine",
+    "ium",
+)
+
+
 def _brand_after_on(text: str, tokens: list[Token], first: int, last: int) -> bool:
-    """ "on Ozempic", "on Xarelto": a capitalised word after "on" (not at a sentence start) is a product."""
+    """ "on Ozempic", "on sertraline": after "on", a capitalised word or a generic-drug name is a product."""
     for i in range(first, last - 1):
-        if tokens[i].norm == "on" and i > first:
-            word = text[tokens[i + 1].start : tokens[i + 1].end]
-            if (word[:1].isupper() and not word.isupper()) or (word.isupper() and len(word) > 3):
-                return True
+        if tokens[i].norm != "on":
+            continue
+        word = text[tokens[i + 1].start : tokens[i + 1].end]
+        if i > first and word[:1].isupper() and (not word.isupper() or len(word) > 3):
+            return True
+        if len(word) > 5 and word.lower().endswith(_GENERIC_SUFFIXES):
+            return True
     return False
 
 
@@ -327,7 +418,7 @@ def _reporter(cues: _Cues, matches: list[Match]) -> str:
                 if near_before or near_after:
                     return who
     for m in matches:
-        if m.entry.kind == "cue" and m.entry.label == "hearsay_patient":
-            if m.entry.phrase.split()[0] in {"her", "his", "their"}:
-                return "hcp"
+        possessive = m.entry.phrase.split()[0] in {"her", "his", "their"}
+        if m.entry.kind == "cue" and m.entry.label == "hearsay_patient" and possessive:
+            return "hcp"
     return ""

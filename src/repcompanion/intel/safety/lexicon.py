@@ -108,9 +108,9 @@ class Lexicon:
             for strength in ("strong", "weak"):
                 for phrase in lists.get(strength, []):
                     words = self._add(phrase, Entry("term", category, strength == "strong", phrase))
-                    if strength == "strong" and len(words) == 1 and not words[0].endswith("*"):
-                        if len(words[0]) >= fuzzy_min_length:
-                            fuzzy_targets.add(words[0])
+                    single = len(words) == 1 and not words[0].endswith("*")
+                    if strength == "strong" and single and len(words[0]) >= fuzzy_min_length:
+                        fuzzy_targets.add(words[0])
         for kind, phrases in cues.items():
             for phrase in phrases:
                 self._add(phrase, Entry("cue", kind, True, phrase))
@@ -143,7 +143,7 @@ class Lexicon:
                     table = node.prefixes.setdefault(len(stem), {})
                     following.append(table.setdefault(stem, _Node()))
                 else:
-                    forms = _plural_forms(word) if i == last else (word,)
+                    forms = _plural_forms(word) if i == last and entry.kind == "term" else (word,)
                     for form in forms:
                         self._vocabulary.add(form)
                         following.append(node.exact.setdefault(form, _Node()))
@@ -163,7 +163,8 @@ class Lexicon:
         found: str | None = None
         for variant in (word, *_deletions(word)):
             target = self._deletes.get(variant)
-            if target is not None and abs(len(target) - len(word)) <= 1:
+            # Typing slips rarely touch the first letter; requiring it avoids real-word collisions.
+            if target is not None and target[0] == word[0]:
                 found = target
                 break
         if len(self._fuzzy_cache) > 50_000:

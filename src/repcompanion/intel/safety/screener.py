@@ -167,9 +167,7 @@ class Screener:
             return None, None, {}
         flag, categories = model.predict([s.text for s in sentences])
         needs_mask = [
-            i
-            for i, s in enumerate(sentences)
-            if not s.active and s.discounted and model.threshold <= flag[i] < model.strict_threshold
+            i for i, s in enumerate(sentences) if s.maskable and model.threshold <= flag[i] < model.strict_threshold
         ]
         masked: dict[int, float] = {}
         if needs_mask:

@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from repcompanion.domain import Progress, no_progress
 from repcompanion.intel.safety.analysis import SentenceAnalysis
+from repcompanion.intel.safety.augment import rep_sentences
 from repcompanion.intel.safety.corpus import LabelledSentence, read_psytar
 from repcompanion.intel.safety.lexicon import load_lexicon
 from repcompanion.intel.safety.locate import resource_path
@@ -29,7 +30,7 @@ from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit
 from repcompanion.intel.safety.screener import LEXICON_FILE, Screener, decide
 
 DEFAULT_TARGET_RECALL = 0.985
-DEFAULT_STRICT_THRESHOLD = 0.5
+STRICT_CHOICES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CITATION = (
     'Zolnoori M. et al., "The PsyTAR dataset: From patients generated narratives to a corpus of adverse '
     'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0'
@@ -58,7 +59,7 @@ def _signals(
     analyses = [screener.analyse(text) for text in texts]
     flat = [s for note in analyses for s in note]
     flag, categories = model.predict([s.text for s in flat])
-    needs = [i for i, s in enumerate(flat) if not s.active and s.discounted]
+    needs = [i for i, s in enumerate(flat) if s.maskable]
     masked_flag, _ = model.predict([flat[i].masked_text() for i in needs])
     masked = dict(zip(needs, (float(p) for p in masked_flag), strict=True))
     result: list[_Signals] = []
@@ -95,16 +96,42 @@ def _measure(flags: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     }
 
 
-def pick_threshold(
-    signals: list[_Signals], truth: np.ndarray, target_recall: float, strict: float
-) -> tuple[float, dict[str, float]]:
-    """The highest threshold whose screener recall on `signals` is at least `target_recall`."""
-    best = (0.01, _measure(_flags(signals, 0.01, strict), truth))
+def pick_thresholds(
+    signals: list[_Signals], truth: np.ndarray, target_recall: float
+) -> tuple[float, float, dict[str, float]]:
+    """The highest model threshold, then the highest strict threshold, keeping recall >= target.
+
+    The strict threshold is what a sentence whose phrases were all negated or generic must reach;
+    higher is better for precision, since the model has no notion of negation.
+    """
+    best: tuple[float, float, dict[str, float]] | None = None
     for threshold in np.round(np.arange(0.02, 0.7, 0.01), 2):
-        metrics = _measure(_flags(signals, float(threshold), max(strict, float(threshold))), truth)
-        if metrics["recall"] >= target_recall:
-            best = (float(threshold), metrics)
+        strict = max(STRICT_CHOICES[0], float(threshold))
+        metrics = _measure(_flags(signals, float(threshold), strict), truth)
+        if metrics["recall"] < target_recall:
+            continue
+        for candidate in STRICT_CHOICES:
+            if candidate < threshold:
+                continue
+            trial = _measure(_flags(signals, float(threshold), candidate), truth)
+            if trial["recall"] >= target_recall:
+                strict, metrics = candidate, trial
+        best = (float(threshold), strict, metrics)
+    if best is None:
+        return 0.01, STRICT_CHOICES[0], _measure(_flags(signals, 0.01, STRICT_CHOICES[0]), truth)
     return best
+
+
+def _training_rows(train_set: list[LabelledSentence], augment: bool) -> tuple[list[str], list[bool], list[str]]:
+    texts = [s.text for s in train_set]
+    adverse = [s.adverse for s in train_set]
+    classes = [s.model_class for s in train_set]
+    if augment:
+        for text, positive in rep_sentences():
+            texts.append(text)
+            adverse.append(positive)
+            classes.append("adverse_event" if positive else "none")
+    return texts, adverse, classes
 
 
 def _out_of_fold(train: list[LabelledSentence], c: float, seed: int) -> np.ndarray:
@@ -127,6 +154,7 @@ def train(
     c: float = 4.0,
     seed: int = 7,
     cross_validate: bool = True,
+    augment: bool = True,
     progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """Fit on binary_train.csv, tune the threshold on binary_dev.csv, write the model; return metrics."""
@@ -135,15 +163,13 @@ def train(
     dev_set = read_psytar(data / "binary_dev.csv")
     lexicon = load_lexicon(resource_path(*LEXICON_FILE))
     progress(0.1, "fitting the sentence model")
-    model = fit_model(
-        [s.text for s in train_set], [s.adverse for s in train_set], [s.model_class for s in train_set], c
-    )
+    texts, adverse, classes = _training_rows(train_set, augment)
+    model = fit_model(texts, adverse, classes, c)
     screener = Screener(lexicon, model)
     progress(0.4, "tuning the threshold on dev")
     dev_truth = np.array([s.adverse for s in dev_set])
     dev_signals = _signals(screener, model, [s.text for s in dev_set])
-    threshold, dev_metrics = pick_threshold(dev_signals, dev_truth, target_recall, DEFAULT_STRICT_THRESHOLD)
-    strict = max(DEFAULT_STRICT_THRESHOLD, threshold)
+    threshold, strict, dev_metrics = pick_thresholds(dev_signals, dev_truth, target_recall)
     dev_flag, _ = model.predict([s.text for s in dev_set])
     model_only = _measure(dev_flag >= threshold, dev_truth)
     metrics: dict[str, Any] = {
@@ -162,7 +188,9 @@ def train(
         metrics["train_out_of_fold"] = _measure(_flags(train_signals, threshold, strict), train_truth)
     metadata = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_on": "PsyTAR binary_train.csv (4,201 sentences); threshold tuned on binary_dev.csv",
+        "trained_on": "PsyTAR binary_train.csv (4,201 sentences)"
+        + (" + templated rep-note sentences (augment.py)" if augment else "")
+        + "; threshold tuned on binary_dev.csv",
         "citation": CITATION,
         "sklearn_version": sklearn.__version__,
         "categories": list(MODEL_CATEGORIES),
@@ -184,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--target-recall", type=float, default=DEFAULT_TARGET_RECALL)
     parser.add_argument("--c", type=float, default=4.0, help="inverse regularisation of the logistic model")
     parser.add_argument("--no-cv", action="store_true", help="skip the out-of-fold check on train")
+    parser.add_argument("--no-augment", action="store_true", help="train on PsyTAR only (no rep-note templates)")
     args = parser.parse_args(argv)
 
     def report(fraction: float, message: str) -> None:
@@ -195,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target_recall=args.target_recall,
         c=args.c,
         cross_validate=not args.no_cv,
+        augment=not args.no_augment,
         progress=report,
     )
     print(json.dumps(metrics, indent=2))

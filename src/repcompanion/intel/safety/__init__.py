@@ -1,0 +1,36 @@
+"""Offline screening of visit notes for possible adverse events, complaints and restricted wording.
+
+``screen_note(text)`` flags reportable content (recall first) with categories, character spans,
+evidence and a score; ``check_restricted(text)`` finds promotional wording a rep may not use.
+"""
+
+from repcompanion.intel.safety.categories import CATEGORIES
+from repcompanion.intel.safety.locate import model_path, models_dir, resource_path, resources_dir
+from repcompanion.intel.safety.restricted import (
+    RESTRICTED_CATEGORIES,
+    RestrictedHit,
+    RestrictedList,
+    check_restricted,
+    load_restricted,
+)
+from repcompanion.intel.safety.result import ScreenResult, Span
+from repcompanion.intel.safety.screener import Screener, get_screener, screen_note, screen_notes
+
+__all__ = [
+    "CATEGORIES",
+    "RESTRICTED_CATEGORIES",
+    "RestrictedHit",
+    "RestrictedList",
+    "ScreenResult",
+    "Screener",
+    "Span",
+    "check_restricted",
+    "get_screener",
+    "load_restricted",
+    "model_path",
+    "models_dir",
+    "resource_path",
+    "resources_dir",
+    "screen_note",
+    "screen_notes",
+]
