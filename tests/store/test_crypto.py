@@ -151,3 +151,15 @@ def test_an_interrupted_swap_is_recovered_without_a_lingering_plain_copy(tmp_pat
     backup.write_bytes(b"SQLite format 3\x00 stale plain copy")  # crash after the swap, before the delete
     recover_interrupted_encryption(db)
     assert not backup.exists() and not is_plain_database(db)
+
+
+def test_encrypted_connections_raise_sqlite3_errors_so_store_handlers_apply(tmp_path):
+    store = open_store(tmp_path / "workspace.db", key=KEY)
+    with store.atomic():
+        assert store.hcps.upsert_many([f.hcp(1), f.hcp(1, last="Moreau")]) >= 1  # duplicate id → merged
+    assert store.hcps.get("H00001").last_name == "Moreau"
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute("INSERT INTO hcps (id) VALUES ('H00001')")
+    with pytest.raises(sqlite3.OperationalError):
+        store.conn.execute("SELECT * FROM no_such_table").fetchall()
+    store.close()

@@ -33,6 +33,84 @@ def _plain_connect(path: str) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
 
 
+def _as_sqlite3(exc: BaseException) -> BaseException:
+    """The ``sqlite3`` twin of an SQLCipher error (same class name and message)."""
+    twin_class = getattr(sqlite3, type(exc).__name__, sqlite3.DatabaseError)
+    twin = twin_class(*exc.args)
+    for attr in ("sqlite_errorcode", "sqlite_errorname"):
+        if hasattr(exc, attr):
+            setattr(twin, attr, getattr(exc, attr))
+    return twin
+
+
+# sqlcipher3 raises its own exception classes, unrelated to sqlite3's. The store (and everything above it)
+# catches sqlite3.IntegrityError / OperationalError / DatabaseError, so encrypted connections re-raise as those.
+class _Cursor(sqlcipher.Cursor):  # type: ignore[misc]
+    def execute(self, *args: Any) -> Any:
+        try:
+            return super().execute(*args)
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def executemany(self, *args: Any) -> Any:
+        try:
+            return super().executemany(*args)
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def executescript(self, *args: Any) -> Any:
+        try:
+            return super().executescript(*args)
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def fetchmany(self, *args: Any) -> Any:
+        try:
+            return super().fetchmany(*args)
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+    def fetchall(self) -> Any:
+        try:
+            return super().fetchall()
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+
+class EncryptedConnection(sqlcipher.Connection):  # type: ignore[misc]
+    """An SQLCipher connection whose errors are ``sqlite3`` errors, so the store's handlers apply unchanged."""
+
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, *args: Any) -> Any:
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args: Any) -> Any:
+        return self.cursor().executemany(*args)
+
+    def executescript(self, *args: Any) -> Any:
+        return self.cursor().executescript(*args)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except sqlcipher.Error as exc:
+            raise _as_sqlite3(exc) from exc
+
+
 def sqlcipher_connect(path: str, key: bytes | None) -> Any:
     """Connection factory for ``set_connection_factory``: keyed SQLCipher when ``key`` is given, else plain.
 
@@ -41,11 +119,19 @@ def sqlcipher_connect(path: str, key: bytes | None) -> Any:
     """
     if key is None:
         return _plain_connect(path)
-    conn = sqlcipher.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn = sqlcipher.connect(
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=EncryptedConnection,
+    )
     try:
+        # A wrong key is reported to the user as WorkspaceKeyError; SQLCipher's own stderr log would only add noise.
+        conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(_key_pragma(key))
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher.DatabaseError as exc:
+    except sqlite3.DatabaseError as exc:
         conn.close()
         if "not a database" in str(exc).lower():
             raise WorkspaceKeyError(
