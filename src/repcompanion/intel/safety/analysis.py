@@ -407,16 +407,20 @@ def _brand_after_on(text: str, tokens: list[Token], first: int, last: int) -> bo
 
 
 def _reporter(cues: _Cues, matches: list[Match]) -> str:
-    """Who told the rep what this sentence reports: "hcp", "patient" or nobody found."""
-    patients = cues.get("hearsay_patient")
-    hcps = cues.get("hearsay_hcp")
+    """Who told the rep what this sentence reports: "hcp", "patient" or nobody found.
+
+    The teller is the nearest source before a reporting verb ("the doctor said her patient ...");
+    after it only for "per"/"according to" ("according to the nurse").
+    """
+    sources = [(first, last, "patient") for first, last in cues.get("hearsay_patient")]
+    sources += [(first, last, "hcp") for first, last in cues.get("hearsay_hcp")]
     for verb_first, verb_last in cues.get("hearsay_verb"):
-        for sources, who in ((patients, "patient"), (hcps, "hcp")):
-            for src_first, src_last in sources:
-                near_before = src_last <= verb_first and verb_first - src_last <= _REPORTER_WINDOW
-                near_after = src_first >= verb_last and src_first - verb_last <= 1
-                if near_before or near_after:
-                    return who
+        before = [s for s in sources if s[1] <= verb_first and verb_first - s[1] <= _REPORTER_WINDOW]
+        if before:
+            return max(before, key=lambda s: (s[1], s[1] - s[0]))[2]
+        after = [s for s in sources if s[0] >= verb_last and s[0] - verb_last <= 1]
+        if after:
+            return min(after, key=lambda s: (s[0], s[0] - s[1]))[2]
     for m in matches:
         possessive = m.entry.phrase.split()[0] in {"her", "his", "their"}
         if m.entry.kind == "cue" and m.entry.label == "hearsay_patient" and possessive:

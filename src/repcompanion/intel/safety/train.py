@@ -30,7 +30,7 @@ from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit
 from repcompanion.intel.safety.screener import LEXICON_FILE, Screener, decide
 
 DEFAULT_TARGET_RECALL = 0.985
-STRICT_CHOICES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+STRICT_CHOICES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 CITATION = (
     'Zolnoori M. et al., "The PsyTAR dataset: From patients generated narratives to a corpus of adverse '
     'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0'
