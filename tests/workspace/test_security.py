@@ -9,7 +9,7 @@ import keyring.backend
 import keyring.backends.fail
 import pytest
 
-from repcompanion.domain import WorkspaceKeyError
+from repcompanion.domain import WorkspaceCorruptError, WorkspaceKeyError
 from repcompanion.store import open_store, set_connection_factory
 from repcompanion.store.crypto import content_digest, is_plain_database, table_counts
 from repcompanion.workspace.security import (
@@ -187,3 +187,24 @@ def test_keyring_detection(memory_keyring):
     assert keyring_available()
     keyring.set_keyring(keyring.backends.fail.Keyring())
     assert not keyring_available()
+
+
+def test_a_file_that_is_no_database_at_all_is_reported_as_such_untouched(tmp_path, memory_keyring):
+    (tmp_path / "workspace.db").write_text("not a database at all " * 50)
+    with pytest.raises(WorkspaceCorruptError, match="not an SQLite database"):
+        open_encrypted_store(tmp_path)
+    assert (tmp_path / "workspace.db").read_text().startswith("not a database")
+    assert not (tmp_path / HEADER_FILE).exists()
+
+
+def test_a_damaged_encrypted_file_with_the_right_key_is_corrupt_not_a_wrong_key(tmp_path, memory_keyring):
+    store = open_encrypted_store(tmp_path)
+    f.small_territory(store)
+    store.close()
+    db = tmp_path / "workspace.db"
+    data = bytearray(db.read_bytes())
+    data[100:200] = bytes(100)  # page 1 no longer authenticates
+    db.write_bytes(bytes(data))
+    with pytest.raises(WorkspaceCorruptError, match="damaged"):
+        open_encrypted_store(tmp_path)
+    assert db.read_bytes() == bytes(data)

@@ -186,6 +186,11 @@ def workspace_key(folder: Path, *, passphrase: str | None = None, params: KdfPar
     db = database_path(folder)
     if header is None:
         if db.exists() and db.stat().st_size > 0 and not is_plain_database(db):
+            if db.stat().st_size % 512:
+                # SQLCipher files are whole pages; this is some other file.
+                raise WorkspaceCorruptError(
+                    f"{db} is not a RepCompanion workspace (it is not an SQLite database, plain or encrypted)."
+                )
             raise WorkspaceKeyError(
                 f"The workspace {db} is encrypted but its key header {HEADER_FILE} is missing.",
                 hint=f"Restore {HEADER_FILE} from a backup of the folder, or move the folder aside and sync again.",
@@ -218,7 +223,13 @@ def open_encrypted_store(
     key = workspace_key(folder, passphrase=passphrase, params=params)
     if is_plain_database(db):
         migrate_plain_to_encrypted(db, key)
-    return open_store(db, key=key)
+    try:
+        return open_store(db, key=key)
+    except WorkspaceKeyError as exc:
+        # The key matched the header's key check, so SQLCipher's refusal means the file itself is damaged.
+        raise WorkspaceCorruptError(
+            f"The encrypted workspace {db} is damaged: its key is right but the file cannot be decrypted."
+        ) from exc
 
 
 def forget_workspace_key(folder: Path | str) -> None:
