@@ -60,7 +60,9 @@ class HubDb:
             self._install_sqlite_hooks()
             self._write_lock: threading.Lock | None = threading.Lock()
         elif self.dialect == "postgresql":
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=600)
+            # reads run on one snapshot; a separate pool avoids switching isolation on every checkout
+            self._read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
             self._write_lock = None
         else:
             raise HubDatabaseError(
@@ -87,11 +89,9 @@ class HubDb:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction on one snapshot (pull pages, head and counts agree with each other)."""
-        with self._translated(), self.engine.connect() as conn:
-            if self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
+        engine = self._read_engine if self.dialect == "postgresql" else self.engine
+        with self._translated(), engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 
 from repcompanion.domain.rows import SYNCED_TABLES
-from repcompanion.hub.changelog import COMPANY_WIDE_TABLES, head
+from repcompanion.hub.changelog import COMPANY_WIDE_TABLES
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.settings import HubSettings
 
@@ -50,21 +50,25 @@ _COUNT_SQL: dict[str, str] = {
 assert set(_COUNT_SQL) == set(SYNCED_TABLES)
 
 
+_COUNTS = text("SELECT " + ", ".join(f"({_COUNT_SQL[t]}) AS {t}" for t in SYNCED_TABLES))
+_HEAD_AND_FLOOR = text(
+    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT value FROM hub_settings WHERE key = 'log_floor')"
+)
+
+
 def territory_counts(conn: Connection, territory_id: str) -> dict[str, int]:
     """Rows per synced table that a replica of ``territory_id`` holds once it has pulled to the head."""
-    return {t: int(conn.execute(text(_COUNT_SQL[t]), {"t": territory_id}).scalar_one()) for t in SYNCED_TABLES}
-
-
-def log_floor(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT value FROM hub_settings WHERE key = 'log_floor'")).scalar() or 0)
+    row = conn.execute(_COUNTS, {"t": territory_id}).one()
+    return {t: int(v) for t, v in zip(SYNCED_TABLES, row, strict=True)}
 
 
 def pull_page(db: HubDb, settings: HubSettings, territory_id: str, cursor: int, limit: int) -> bytes:
     """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage)."""
     server_time = datetime.now(UTC).isoformat()
     with db.read() as conn:
-        top = head(conn)
-        if cursor < 0 or (cursor > 0 and cursor < log_floor(conn)) or cursor > top:
+        top, floor = conn.execute(_HEAD_AND_FLOOR).one()
+        top, floor = int(top), int(floor or 0)
+        if cursor < 0 or (cursor > 0 and cursor < floor) or cursor > top:
             return _page([], 0, True, None, territory_id, server_time, reset=True)
         upto = min(top, cursor + settings.scan_window)
         rows = (
