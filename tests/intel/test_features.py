@@ -1,0 +1,90 @@
+"""HCP features on a day: recency, frequency, call-plan progress, rates and topic engagement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pytest
+
+from repcompanion.domain import (
+    Address,
+    CallPlan,
+    CallPlanId,
+    EngagementEvent,
+    EventId,
+    EventType,
+    Hcp,
+    HcpId,
+    Segment,
+    TerritoryId,
+)
+from repcompanion.intel.features import EventIndex, hcp_features
+from repcompanion.intel.inputs import FollowUp, events_frame
+
+DAY = date(2026, 11, 24)
+
+
+def _hcp(i: int) -> Hcp:
+    return Hcp(
+        HcpId(f"H{i}"),
+        None,
+        "A",
+        f"B{i}",
+        "MD",
+        "207RC0000X",
+        "Cardiology",
+        Segment.A,
+        9,
+        Address("1 Main St", "Boston", "MA", "02110"),
+    )
+
+
+def _ev(k: int, hcp: str, kind: EventType, days_ago: int, topics: tuple[str, ...] = ()) -> EngagementEvent:
+    return EngagementEvent(
+        EventId(f"E{k}"), HcpId(hcp), kind, datetime.combine(DAY - timedelta(days=days_ago), time(9)), topics=topics
+    )
+
+
+EVENTS = [
+    _ev(1, "H0", EventType.VISIT, 47, ("efficacy",)),
+    _ev(2, "H0", EventType.VISIT, 10),
+    _ev(3, "H0", EventType.EMAIL_SENT, 3, ("efficacy",)),
+    _ev(4, "H0", EventType.EMAIL_OPENED, 3, ("efficacy",)),
+    _ev(5, "H0", EventType.EMAIL_SENT, 40, ("safety",)),
+    _ev(6, "H0", EventType.VISIT, 0),  # today: not in the features of today
+    _ev(7, "H1", EventType.WEB_VISIT, 5, ("dosing",)),
+]
+PLANS = [CallPlan(CallPlanId("P0"), TerritoryId("T"), HcpId("H0"), date(2026, 10, 1), date(2026, 12, 31), 4)]
+
+
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_recency_frequency_and_plan_progress(as_frame: bool):
+    hcps = [_hcp(0), _hcp(1)]
+    index = EventIndex([h.id for h in hcps], events_frame(EVENTS) if as_frame else EVENTS)
+    table = hcp_features(index, hcps, DAY, call_plans=PLANS, follow_ups=[FollowUp(HcpId("H1"), "send PI", DAY)])
+    h0, h1 = table.frame.loc["H0"], table.frame.loc["H1"]
+    assert h0["days_since_visit"] == 10 and h0["visits_30"] == 1 and h0["visits_90"] == 2
+    assert h0["days_since_email"] == 3 and h0["contacts_7"] == 1 and h0["contacts_30"] == 2
+    assert (h0["plan_planned"], h0["plan_done"], h0["plan_gap"]) == (4, 2, 2)
+    assert h0["quarter_elapsed"] == pytest.approx(54 / 92)
+    assert h0["visit_tries"] == 2 and h0["visit_successes"] == 1
+    assert np.isnan(h1["days_since_visit"]) and h1["days_since_signal"] == 5
+    assert h1["open_follow_ups"] == 1 and h1["follow_up_due_in"] == 0
+    topics = index.topics
+    assert table.topic_signal_age[0, topics.index("efficacy")] == 3
+    assert table.topic_sent[0, topics.index("safety")] == 1 and table.topic_opened[0, topics.index("safety")] == 0
+    prior = table.priors["email_open_rate"]
+    assert h0["email_open_rate"] == pytest.approx((1 + 2 * prior) / (2 + 2))
+    assert h1["email_open_rate"] == pytest.approx(prior)
+
+
+def test_features_of_a_few_hcps_equal_those_of_all():
+    hcps = [_hcp(0), _hcp(1)]
+    index = EventIndex([h.id for h in hcps], EVENTS)
+    full = hcp_features(index, hcps, DAY, call_plans=PLANS)
+    one = hcp_features(index, hcps, DAY, positions=np.array([1]), call_plans=PLANS, priors=full.priors)
+    assert one.frame.loc["H1"].equals(full.frame.loc["H1"])
+    index.add([_ev(99, "H1", EventType.VISIT, 2)])
+    after = hcp_features(index, hcps, DAY, positions=np.array([1]), priors=full.priors)
+    assert after.frame.loc["H1", "days_since_visit"] == 2
