@@ -1,4 +1,11 @@
-"""Rep-style visit notes written for the safety screener tests: none of them comes from PsyTAR."""
+"""The screener on rep-style visit notes written for these tests (none comes from PsyTAR)."""
+
+import json
+
+import pytest
+
+from repcompanion.intel.safety import Screener, ScreenResult, get_screener, screen_note
+from repcompanion.workspace.safety_tools import screen_lines
 
 # Notes about efficacy, dosing, access, logistics and label discussion with no event in them.
 NON_AE_NOTES: list[str] = [
@@ -237,18 +244,6 @@ HELD_OUT_AE: list[tuple[str, set[str], str]] = [
         "withdrawl",
     ),
 ]
-
-
-# ----------------------------------------------------------------------------------------------
-# Tests
-# ----------------------------------------------------------------------------------------------
-
-import json  # noqa: E402
-
-import pytest  # noqa: E402
-
-from repcompanion.intel.safety import ScreenResult, Screener, get_screener, screen_note  # noqa: E402
-from repcompanion.workspace.safety_tools import screen_lines  # noqa: E402
 
 
 @pytest.fixture(scope="session")

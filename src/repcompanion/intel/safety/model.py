@@ -7,6 +7,8 @@ vocabularies on load, which keeps the file small and the load fast.
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +153,26 @@ def _rebuild(params: dict[str, Any], vocabulary: np.ndarray, idf: np.ndarray) ->
     return vectorizer
 
 
+def _types_in(path: Path) -> set[str]:
+    """Every type named in a skops file's schema, including those skops itself would trust."""
+    with zipfile.ZipFile(path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
 def load_model(path: Path) -> SentenceModel:
     """Load a screener model, refusing any type outside TRUSTED_TYPES before anything is built."""
     if not path.is_file():
@@ -160,13 +182,13 @@ def load_model(path: Path) -> SentenceModel:
             "`python -m repcompanion.intel.safety.train`.",
         )
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        present = _types_in(path)
     except Exception as exc:
         raise ModelError(
             f"The safety screener model {path} cannot be read: {exc}.",
             hint="The file is damaged or is not a skops model; reinstall or retrain it.",
         ) from exc
-    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    refused = sorted(present - set(TRUSTED_TYPES))
     if refused:
         raise UntrustedModelError(
             f"The safety screener model {path} contains types RepCompanion does not load: "

@@ -93,6 +93,7 @@ def _parse(data: dict[str, Any], source: str) -> RestrictedList:
     competitors = [str(c) for c in data.get("competitors", [])]
     alternation = "|".join(re.escape(c) for c in sorted(competitors, key=len, reverse=True)) or r"(?!x)x"
     rules: list[_Rule] = []
+    seen: set[str] = set()
     patterns: list[tuple[str, _Rule]] = []
     for number, table in enumerate(data.get("rules", []), start=1):
         category = table.get("category", "")
@@ -105,7 +106,9 @@ def _parse(data: dict[str, Any], source: str) -> RestrictedList:
         fixes = {str(k).lower(): str(v) for k, v in table.get("fixes", {}).items()}
         for phrase in table.get("phrases", []):
             phrase = str(phrase).strip()
-            if phrase:
+            key = " ".join(re.split(r"[\s\-]+", phrase.lower()))
+            if phrase and key not in seen:
+                seen.add(key)
                 rules.append(_Rule(phrase, category, fixes.get(phrase.lower(), fix)))
         for raw in table.get("patterns", []):
             regex = str(raw).replace("{competitor}", alternation)
