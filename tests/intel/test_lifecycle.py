@@ -61,3 +61,12 @@ def test_the_models_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest
     assert default_model_path() == tmp_path / "propensity.skops"
     monkeypatch.delenv(MODELS_ENV)
     assert models_dir().name == "models"
+
+
+def test_the_default_model_ships_with_the_repository():
+    from repcompanion.intel.actions import MODEL_FEATURES
+
+    bundle = load_model(default_model_path())
+    assert bundle.kind == "propensity" and bundle.version
+    assert bundle.estimator.feature_names_out_() == list(MODEL_FEATURES)
+    assert (default_model_path().with_suffix(".md")).exists()
