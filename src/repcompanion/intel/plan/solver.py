@@ -6,6 +6,10 @@ costs its priority); booked visits are mandatory and pinned to their time. Servi
 windows (gaps removed from the start domain), the lunch break (a vehicle break interval) and preferred
 times (soft bounds) live in one time dimension. Travel is only a tie-breaker: a whole day of driving
 costs less than a thousandth of the top priority.
+
+``plan_day`` validates, builds the greedy route, shortlists ~90 candidates, runs the search portfolio
+(each with a share of the time limit) and re-times the best order with ``schedule`` — never returning
+less priority than the greedy route.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ PRIZE_SCALE = 10_000_000
 LATE_BOOKING_COST_PER_S = PRIZE_SCALE // 100 // 60
 """Starting a booked visit a minute late (within the tolerance) costs 1 % of the top priority."""
 PREFERRED_SHARE_PER_HOUR = 0.02
+"""Starting an hour outside the preferred time costs 2 % of that visit's priority."""
 _LS = routing_enums_pb2.LocalSearchMetaheuristic
 _FS = routing_enums_pb2.FirstSolutionStrategy
 
@@ -44,6 +49,9 @@ class Strategy:
     metaheuristic: int
     operators: tuple[str, ...] = ()
     from_greedy: bool = True
+    """Start from the best route so far (the greedy one at first) instead of cheapest insertion."""
+    share: float = 0.5
+    """Share of the time limit."""
 
 
 PORTFOLIO = (
@@ -63,7 +71,6 @@ PORTFOLIO = (
         from_greedy=False,
     ),
 )
-"""Starting an hour outside the preferred time costs 2 % of that visit's priority."""
 
 
 def _ranges_to_domain(cumul: pywrapcp.IntVar, ranges: Sequence[tuple[int, int]]) -> None:
@@ -129,7 +136,7 @@ def solve_order(
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(node))
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.first_solution_strategy = _FS.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = strategy.metaheuristic
     for name in strategy.operators:
         setattr(params.local_search_operators, name, BOOL_TRUE)
@@ -190,7 +197,6 @@ def plan_day(
     keep = shortlist(problem, extra=baseline.order)
     progress(0.1, f"Routing the best {len(keep)} of {len(problem.stops)} candidates")
     best = baseline
-    share = settings.time_limit_s / len(PORTFOLIO)
     for i, strategy in enumerate(PORTFOLIO):
         if cancelled():
             break
@@ -199,7 +205,13 @@ def plan_day(
             progress(0.1 + 0.85 * (i + fraction) / len(PORTFOLIO), message)
 
         order = solve_order(
-            problem, keep, share, hint=baseline.order, strategy=strategy, cancelled=cancelled, progress=report
+            problem,
+            keep,
+            settings.time_limit_s * strategy.share,
+            hint=best.order,
+            strategy=strategy,
+            cancelled=cancelled,
+            progress=report,
         )
         if order is None or not earliest(problem, order).ok:
             continue
