@@ -361,7 +361,8 @@ class Engine:
         hcols = {c: state.table.frame[c].to_numpy() for c in state.table.frame.columns}
         weekday = state.day.weekday()
         model_version, day = self.bundle.version, state.day
-        for r, new_priority in zip(best.tolist(), after.tolist(), strict=True):
+        orders = np.argsort(-state.contrib[best], axis=1, kind="stable").tolist()
+        for r, new_priority, order in zip(best.tolist(), after.tolist(), orders, strict=True):
             row = _RowView(cols, r)
             p = int(hcp_pos[r])
             hcp = self.hcps[p]
@@ -388,7 +389,7 @@ class Engine:
                 value=float(cols["value"][r]),
                 urgency=float(cols["urgency"][r]),
                 context=float(cols["context"][r]),
-                reasons=top_reasons(features, contrib, row, hrow, content, topics, weekday),
+                reasons=top_reasons(features, contrib, row, hrow, content, topics, weekday, order=order),
                 rule_reasons=self._rule_reasons(p, action, hrow, state),
                 blocked=blocked_by_hcp.get(p, {}),
                 content_id=ContentId(content.id) if content is not None else None,

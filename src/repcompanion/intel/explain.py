@@ -120,12 +120,15 @@ def top_reasons(
     topics: Sequence[str],
     weekday: int,
     k: int = 3,
+    order: Sequence[int] | None = None,
 ) -> tuple[Reason, ...]:
-    """The ``k`` features that raise the logit most (then those that lower it most), in words."""
-    order = np.argsort(-contributions, kind="stable")
-    chosen = [j for j in order if contributions[j] > MIN_CONTRIBUTION][:k]
+    """The ``k`` features that raise the logit most (then those that lower it most), in words.
+
+    ``order`` (feature indices by decreasing contribution) may be given when computed in bulk."""
+    order = np.argsort(-contributions, kind="stable").tolist() if order is None else order
+    chosen = [j for j in order[:k] if contributions[j] > MIN_CONTRIBUTION]
     if len(chosen) < k:
-        negatives = [j for j in order[::-1] if contributions[j] < -MIN_CONTRIBUTION]
+        negatives = [j for j in reversed(order) if contributions[j] < -MIN_CONTRIBUTION]
         chosen += negatives[: k - len(chosen)]
     reasons = []
     seen: set[str] = set()

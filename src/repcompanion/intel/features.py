@@ -272,16 +272,28 @@ def hcp_features(
     f["events_attended_730"] = attended
 
     n_topics = len(index.topics)
-    sig_age = np.full((n, n_topics), NEVER)
-    sig_730 = np.zeros((n, n_topics))
-    sent_t = np.zeros((n, n_topics))
-    open_t = np.zeros((n, n_topics))
-    for j in range(n_topics):
-        has = (topics >> np.uint64(j)) & np.uint64(1) == 1
-        sig_age[:, j] = _last_age(h, age, signal & has, n)
-        sig_730[:, j] = _count(h, signal & has & (age <= 730), n)
-        sent_t[:, j] = _count(h, (t == SENT) & has & (age <= 730), n)
-        open_t[:, j] = _count(h, (t == OPENED) & has & (age <= 730), n)
+    tagged = (topics != 0) & (signal | (t == SENT) | (t == OPENED))
+    rows, cols = (
+        np.nonzero((topics[tagged][:, None] >> np.arange(n_topics, dtype=np.uint64)) & np.uint64(1))
+        if n_topics
+        else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    )
+    key = h[tagged][rows].astype(np.int64) * n_topics + cols
+    kind = t[tagged][rows]
+    pair_age = age[tagged][rows]
+    recent = pair_age <= 730
+    is_signal = np.isin(kind, SIGNAL_CODES)
+    size = n * n_topics
+
+    def per_topic(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(key[mask], minlength=size).reshape(n, n_topics).astype(np.float64)
+
+    sig_730 = per_topic(is_signal & recent)
+    sent_t = per_topic((kind == SENT) & recent)
+    open_t = per_topic((kind == OPENED) & recent)
+    latest = np.full(size, np.inf)
+    np.minimum.at(latest, key[is_signal], pair_age[is_signal].astype(np.float64))
+    sig_age = np.where(np.isinf(latest), NEVER, latest).reshape(n, n_topics)
     weekday = ((evday + 3) % 7).astype(np.int64)  # 1970-01-01 was a Thursday
     wd_tries = np.zeros((n, 7))
     wd_success = np.zeros((n, 7))
