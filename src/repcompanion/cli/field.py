@@ -122,11 +122,12 @@ def run_visit(args: argparse.Namespace) -> int:
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    from repcompanion.workspace.safety import screen
+    from repcompanion.workspace.safety_tools import screen_lines
 
+    if str(args.input) != "-" and not args.input.is_file():
+        raise ValidationError(f"No such file: {args.input}.", hint="Give a text file with one note per line, or -.")
     source = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8", errors="replace")
     with source:
-        for line in source:
-            text = line.rstrip("\n")
-            sys.stdout.write(json.dumps(screen(text).to_json()) + "\n")
+        for result in screen_lines(source):
+            sys.stdout.write(json.dumps(result) + "\n")
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from repcompanion.domain import (
     Account,
+    ActionType,
     AdverseEventIntake,
     Affiliation,
     CallReport,
@@ -18,8 +19,10 @@ from repcompanion.domain import (
     Channel,
     Consent,
     Content,
+    DismissReason,
     EngagementEvent,
     EventType,
+    FeedbackKind,
     Hcp,
     HcpId,
     Mutation,
@@ -28,6 +31,8 @@ from repcompanion.domain import (
     Progress,
     ScreeningDecision,
     ScreeningDecisionKind,
+    Suggestion,
+    SuggestionFeedback,
     effective_consent,
     no_progress,
     uuid7,
@@ -58,6 +63,7 @@ class Workspace:
         self._today_override: date | None = None
         self._client: Any = None
         self._credentials: Any = None
+        self._priorities: Any = None
 
     # -- opening ------------------------------------------------------------------------------------------
 
@@ -283,7 +289,47 @@ class Workspace:
                 source="rep",
             )
             self.store.events.upsert_many([visit])
+        if self._priorities is not None:
+            self._priorities.events_added([visit], self.today())
         return submitted
+
+    # -- priorities ---------------------------------------------------------------------------------------
+
+    @property
+    def _ranking(self) -> Any:
+        if self._priorities is None:
+            from repcompanion.workspace.priorities import Priorities
+
+            self._priorities = Priorities(self.store)
+        return self._priorities
+
+    def priorities(self, day: date | None = None, *, top: int | None = None) -> list[Suggestion]:
+        """Today's ranked next-best actions, one per HCP, each with its exact explanation."""
+        return self._ranking.ranked(day or self.today(), top)
+
+    def suggestions_for(self, hcp_id: str, day: date | None = None) -> list[Suggestion]:
+        """The HCP's current suggestion (empty when every action is blocked; see ``blocked_for``)."""
+        s = self._ranking.for_hcp(hcp_id, day or self.today())
+        return [s] if s is not None else []
+
+    def blocked_for(self, hcp_id: str, day: date | None = None) -> dict[str, str]:
+        """Every action (or action:content) the rules block for this HCP, with the rule's reason."""
+        return self._ranking.blocked(hcp_id, day or self.today())
+
+    def give_feedback(
+        self,
+        hcp_id: str,
+        action: ActionType,
+        kind: FeedbackKind,
+        *,
+        reason: DismissReason | None = None,
+        snooze_until: date | None = None,
+        note: str = "",
+    ) -> SuggestionFeedback:
+        """Accept, dismiss (with a reason), snooze (until a date) or complete: the ranking changes at once."""
+        return self._ranking.feedback(
+            hcp_id, action, kind, self.today(), reason=reason, snooze_until=snooze_until, note=note
+        )
 
     # -- note safety --------------------------------------------------------------------------------------
 
@@ -392,7 +438,9 @@ class Workspace:
             return False
 
     def _after_data_change(self) -> None:
-        """Hook for caches that depend on the territory (the ranking); extended by the intelligence layer."""
+        """The territory changed underneath (a sync): rebuild the ranking on next use."""
+        if self._priorities is not None:
+            self._priorities.invalidate()
 
     # -- sync status --------------------------------------------------------------------------------------
 

@@ -1,0 +1,159 @@
+"""Today's priorities: the intelligence engine fed from the store and kept current as the rep works."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from repcompanion.domain import (
+    ActionType,
+    Consent,
+    DismissReason,
+    EngagementEvent,
+    FeedbackId,
+    FeedbackKind,
+    HcpId,
+    ReportStatus,
+    Suggestion,
+    SuggestionFeedback,
+    ValidationError,
+    uuid7,
+)
+from repcompanion.intel.engine import Engine
+from repcompanion.intel.inputs import FollowUp, IntelInputs
+from repcompanion.store import Store
+
+#: How long a follow-up promised in a visit stays open (unless a later contact closes it).
+FOLLOW_UP_DAYS = 14
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    """The engine works in naive UTC (like its DataFrames); the store holds offset-aware UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def engine_consents(consents: list[Consent]) -> list[Consent]:
+    return [replace(c, captured_at=_naive_utc(c.captured_at), expires_at=_naive_utc(c.expires_at)) for c in consents]
+
+
+def engine_feedback(feedback: list[SuggestionFeedback]) -> list[SuggestionFeedback]:
+    return [replace(f, at=_naive_utc(f.at)) for f in feedback]
+
+
+def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
+    return [replace(e, occurred_at=_naive_utc(e.occurred_at)) for e in events]
+
+
+def events_frame(store: Store) -> pd.DataFrame:
+    """All engagement events as the engine's fast-path DataFrame (naive UTC timestamps)."""
+    frame = pd.read_sql_query(
+        "SELECT hcp_id, type, occurred_at, coalesce(channel, '') AS channel, coalesce(product_id, '') AS product_id, "
+        "coalesce(content_id, '') AS content_id, topics FROM events",
+        store.conn,
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_localize(None)
+    return frame
+
+
+def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
+    """Follow-ups the rep promised in submitted visits of the last weeks."""
+    since = (day - timedelta(days=FOLLOW_UP_DAYS)).isoformat()
+    follow_ups = []
+    for report in store.call_reports(ReportStatus.SUBMITTED):
+        if report.started_at.date().isoformat() < since:
+            continue
+        for request in report.follow_up_requests:
+            follow_ups.append(
+                FollowUp(report.hcp_id, request, report.started_at.date() + timedelta(days=FOLLOW_UP_DAYS))
+            )
+    return follow_ups
+
+
+class Priorities:
+    """Owns the engine for one workspace; rebuilt after a sync, updated in place after the rep's actions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._engine: Engine | None = None
+        self._day: date | None = None
+
+    def engine(self, day: date) -> Engine:
+        if self._engine is None or self._day != day:
+            store = self.store
+            self._engine = Engine(
+                IntelInputs(
+                    hcps=store.hcps.all(),
+                    consents=engine_consents(store.consents.all()),
+                    events=events_frame(store),
+                    content=store.content.all(),
+                    products=store.products.all(),
+                    call_plans=store.call_plans.all(),
+                    feedback=engine_feedback(store.feedback()),
+                    follow_ups=open_follow_ups(store, day),
+                    day=day,
+                )
+            )
+            self._day = day
+        return self._engine
+
+    def invalidate(self) -> None:
+        self._engine = None
+
+    def ranked(self, day: date, top: int | None = None) -> list[Suggestion]:
+        return self.engine(day).rank(day, top=top)
+
+    def for_hcp(self, hcp_id: str, day: date) -> Suggestion | None:
+        return self.engine(day).suggestion_for(hcp_id, day)
+
+    def blocked(self, hcp_id: str, day: date) -> dict[str, str]:
+        return self.engine(day).blocked_for(hcp_id, day)
+
+    def feedback(
+        self,
+        hcp_id: str,
+        action: ActionType,
+        kind: FeedbackKind,
+        day: date,
+        *,
+        reason: DismissReason | None = None,
+        snooze_until: date | None = None,
+        note: str = "",
+        suggestion_id: str | None = None,
+    ) -> SuggestionFeedback:
+        """Record feedback (queued for the hub) and re-rank at once."""
+        if kind is FeedbackKind.SNOOZED and snooze_until is not None and snooze_until <= day:
+            raise ValidationError("Snooze until a day after today.")
+        fb = SuggestionFeedback(
+            id=FeedbackId(uuid7()),
+            hcp_id=HcpId(hcp_id),
+            action=ActionType(action),
+            kind=FeedbackKind(kind),
+            at=datetime.now(UTC),
+            suggestion_id=suggestion_id,  # type: ignore[arg-type]
+            reason=reason,
+            note=note,
+            snooze_until=snooze_until,
+        )
+        self.store.add_feedback(fb)
+        if self._engine is not None:
+            self._engine.rerank(feedback=engine_feedback([fb]), day=day)
+        return fb
+
+    def events_added(self, events: list[EngagementEvent], day: date) -> None:
+        if self._engine is not None:
+            self._engine.rerank(events=engine_events(events), day=day)
+
+    def consents_added(self, consents: list[Consent], day: date) -> None:
+        if self._engine is not None:
+            self._engine.rerank(consents=engine_consents(consents), day=day)
+
+    def model_info(self) -> dict[str, Any]:
+        engine = self._engine
+        if engine is None:
+            return {}
+        return {"model_version": engine.bundle.version, "rules_version": getattr(engine, "rules_version", "")}
