@@ -78,3 +78,17 @@ def test_a_missing_or_foreign_model_file_says_what_to_do(tmp_path: Path) -> None
     sio.dump({"format": "something-else"}, other)
     with pytest.raises(ModelError, match="not a RepCompanion safety screener model"):
         load_model(other)
+
+
+def test_fast_featurisation_matches_scikit_learn() -> None:
+    model = Screener.load().model
+    sentences = [
+        "Dr. Patel said her pt had nausious feelings and a RASH!!",
+        "",
+        "   ",
+        "Ärzte sagen: Übelkeit — café straße",
+        "took 2x the dose\tby   mistake\nand felt dizzy",
+        "a b c d e f g",
+    ] + [s for s, _ in zip(SENTENCES, range(8), strict=False)]
+    fast, _ = model.predict(sentences)
+    np.testing.assert_allclose(fast, model.predict_reference(sentences), atol=1e-5)

@@ -18,7 +18,7 @@ _ADJACENT_ONLY = frozenset({"non", "free", "nor"})
 _CONTEXT_AFTER_WINDOW = 2
 _REPORTER_WINDOW = 4
 _EVENT_WEAK = frozenset({ADVERSE_EVENT, WITHDRAWAL})
-_SHORT_INDICATION = frozenset({"for", "in"})
+_SHORT_INDICATION = frozenset({"for", "in", "on", "about", "regarding", "re"})
 # Contexts that mean "this phrase is not an event"; the model must then find the rest of the
 # sentence reportable, or the whole sentence likely, to flag it.
 DISCOUNTING = frozenset({"negated", "generic", "indication"})

@@ -7,7 +7,9 @@ vocabularies on load, which keeps the file small and the load fast.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,71 @@ def _vectorizer(params: dict[str, Any], vocabulary: Sequence[str] | None = None)
     return TfidfVectorizer(**kwargs)
 
 
+_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_WHITE_SPACES = re.compile(r"\s\s+")
+_CACHE_LIMIT = 200_000
+
+
+class _FastTfidf:
+    """The same numbers as a fitted TfidfVectorizer.transform for one sentence, without its overhead.
+
+    Character n-grams of a word do not depend on its neighbours (char_wb), so they are cached per
+    word; visit notes reuse their words, which makes most sentences a handful of dictionary looks.
+    """
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.char = vectorizer.analyzer == "char_wb"
+        self.low, self.high = vectorizer.ngram_range
+        self.sublinear = bool(vectorizer.sublinear_tf)
+        self._cache: dict[str, list[int]] = {}
+
+    def _word_ngrams(self, word: str) -> list[int]:
+        found = self._cache.get(word)
+        if found is None:
+            padded = f" {word} "
+            size = len(padded)
+            found = []
+            vocabulary = self.vocabulary
+            for n in range(self.low, self.high + 1):
+                if n > size:
+                    break
+                for offset in range(size - n + 1):
+                    index = vocabulary.get(padded[offset : offset + n])
+                    if index is not None:
+                        found.append(index)
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = found
+        return found
+
+    def indices(self, sentence: str) -> list[int]:
+        text = sentence.lower()
+        if self.char:
+            result: list[int] = []
+            for word in _WHITE_SPACES.sub(" ", text).split():
+                result.extend(self._word_ngrams(word))
+            return result
+        tokens = _WORD_TOKEN.findall(text)
+        grams = list(tokens)
+        if self.high >= 2:
+            grams += [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+        return [i for i in (self.vocabulary.get(g) for g in grams) if i is not None]
+
+    def vector(self, sentence: str) -> tuple[np.ndarray, np.ndarray]:
+        """(feature indices, l2-normalised tf-idf values) of one sentence."""
+        raw = self.indices(sentence)
+        if not raw:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        index, counts = np.unique(np.asarray(raw, dtype=np.int64), return_counts=True)
+        tf = counts.astype(np.float64)
+        if self.sublinear:
+            tf = 1.0 + np.log(tf)
+        values = tf * self.idf[index]
+        return index, values / np.sqrt(values @ values)
+
+
 @dataclass(slots=True)
 class SentenceModel:
     """TF-IDF word and character n-grams into two logistic heads.
@@ -72,22 +139,35 @@ class SentenceModel:
     threshold: float = 0.5
     strict_threshold: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
+    _fast: tuple[_FastTfidf, _FastTfidf] | None = field(default=None, init=False, repr=False)
 
     def predict(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(P(reportable) per sentence, P(category) per sentence in MODEL_CATEGORIES order)."""
-        if not sentences:
-            return np.zeros(0), np.zeros((0, len(MODEL_CATEGORIES)))
-        texts = list(sentences)
+        if self._fast is None:
+            self._fast = (_FastTfidf(self.word), _FastTfidf(self.char))
+        word, char = self._fast
         split = len(self.word.vocabulary_)
-        words = self.word.transform(texts)
-        chars = self.char.transform(texts)
-        logit = words @ self.flag_coef[:split] + chars @ self.flag_coef[split:]
-        flag = 1.0 / (1.0 + np.exp(-(np.asarray(logit, dtype=np.float64).ravel() + self.flag_intercept)))
-        scores = words @ self.category_coef[:, :split].T + chars @ self.category_coef[:, split:].T
-        scores = np.asarray(scores, dtype=np.float64) + self.category_intercept
+        logits = np.full(len(sentences), self.flag_intercept)
+        scores = np.tile(self.category_intercept, (len(sentences), 1))
+        for row, sentence in enumerate(sentences):
+            w_index, w_values = word.vector(sentence)
+            c_index, c_values = char.vector(sentence)
+            c_index = c_index + split
+            logits[row] += w_values @ self.flag_coef[w_index] + c_values @ self.flag_coef[c_index]
+            scores[row] += self.category_coef[:, w_index] @ w_values + self.category_coef[:, c_index] @ c_values
+        flag = 1.0 / (1.0 + np.exp(-logits))
         scores -= scores.max(axis=1, keepdims=True)
         weights = np.exp(scores)
         return flag, weights / weights.sum(axis=1, keepdims=True)
+
+    def predict_reference(self, sentences: Sequence[str]) -> np.ndarray:
+        """P(reportable) through scikit-learn's own transform (for checking the fast path)."""
+        split = len(self.word.vocabulary_)
+        texts = list(sentences)
+        logit = (
+            self.word.transform(texts) @ self.flag_coef[:split] + self.char.transform(texts) @ self.flag_coef[split:]
+        )
+        return 1.0 / (1.0 + np.exp(-(np.asarray(logit, dtype=np.float64).ravel() + self.flag_intercept)))
 
 
 def fit_model(
