@@ -331,6 +331,26 @@ class Workspace:
             hcp_id, action, kind, self.today(), reason=reason, snooze_until=snooze_until, note=note
         )
 
+    # -- day plan -----------------------------------------------------------------------------------------
+
+    def plan_day(
+        self,
+        day: date | None = None,
+        *,
+        start: tuple[float, float] | None = None,
+        hours: tuple[Any, Any] | None = None,
+        locked: Any = (),
+        time_limit_s: float = 1.0,
+    ) -> Any:
+        """Route the day's most valuable allowed visits into the working hours; returns (plan, candidates, settings)."""
+        from repcompanion.workspace import planning
+
+        day = day or self.today()
+        engine_candidates = self._ranking.engine(day).candidates(day)
+        return planning.plan(
+            self.store, engine_candidates, day, start=start, hours=hours, locked=locked, time_limit_s=time_limit_s
+        )
+
     # -- note safety --------------------------------------------------------------------------------------
 
     def screen_note(self, text: str) -> Any:

@@ -1,0 +1,72 @@
+"""`repcompanion plan`: today's route of the most valuable visits, as text, JSON or an .ics calendar."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from repcompanion.cli.common import add_workspace_option, open_workspace
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="plan the day's visits into a route within your working hours")
+    add_workspace_option(p)
+    p.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the day (default today)")
+    p.add_argument("--start", metavar="LAT,LON", help="where the day starts and ends (default: saved home/office)")
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", default="08:30-17:30", help="working hours (default 08:30-17:30)")
+    p.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    p.add_argument("--ics", type=Path, metavar="FILE", help="also write the day to an .ics calendar file")
+    p.set_defaults(func=run_plan)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from repcompanion.workspace.planning import parse_hours, parse_point, to_ics
+
+    hours = parse_hours(args.hours)
+    start = parse_point(args.start) if args.start else None
+    with open_workspace(args) as ws:
+        plan, candidates, settings = ws.plan_day(args.date, start=start, hours=hours)
+    if args.ics:
+        args.ics.write_bytes(to_ics(plan))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "day": settings.day.isoformat(),
+                    "time_zone": settings.time_zone,
+                    "start": settings.start,
+                    "total_priority": plan.total_priority,
+                    "travel_km": plan.travel_km,
+                    "candidates": len(candidates),
+                    "visits": [
+                        {
+                            "order": v.order,
+                            "hcp_id": v.hcp_id,
+                            "name": v.name,
+                            "arrive": v.arrive.isoformat(),
+                            "start": v.start.isoformat(),
+                            "end": v.end.isoformat(),
+                            "travel_min": round(v.travel_min, 1),
+                            "priority": v.priority,
+                            "locked": v.locked,
+                        }
+                        for v in plan.visits
+                    ],
+                }
+            )
+        )
+        return 0
+    print(
+        f"Plan for {settings.day:%A %d %B %Y} ({settings.time_zone}), {len(plan.visits)} visits, "
+        f"{plan.travel_km:.0f} km, priority {plan.total_priority:.1f} from {len(candidates)} candidates"
+    )
+    for v in plan.visits:
+        print(
+            f"  {v.order:>2}. {v.start:%H:%M}-{v.end:%H:%M}  {v.name:<36} priority {v.priority:5.2f}  "
+            f"({v.travel_min:.0f} min drive)"
+        )
+    if args.ics:
+        print(f"Calendar written to {args.ics}")
+    return 0
