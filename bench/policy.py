@@ -12,7 +12,8 @@ own engine so caps and consent see its own history).
 
 Policies. ``engine``: the engine's candidates by priority. ``baseline``: visit the highest-decile
 targets furthest behind their call plan; email everyone with consent weekly (those not emailed for
-the longest first). ``random``: allowed candidates in random order. ``oracle``: the same candidate
+the longest first) with the week's campaign item (rotating through the approved library; the baseline
+does not personalise content). ``random``: allowed candidates in random order. ``oracle``: the same candidate
 set ranked by the true response probability × value.
 
 Value = Σ over the period of responded × hcp_value(hcp) (segment weight × (0.5 + decile / 10)).
@@ -51,8 +52,9 @@ def working_days(after: date, count: int) -> list[date]:
     return days
 
 
-def baseline_pick(cand, hcps, last_email: dict[str, date], day: date):
-    """Visit top-decile targets furthest behind plan; email those with consent, longest-unemailed first."""
+def baseline_pick(cand, hcps, last_email: dict[str, date], day: date, campaign: dict[str, str]):
+    """Visit top-decile targets furthest behind plan; email those with consent, longest-unemailed first,
+    with the week's campaign item (``campaign``: HCP → content id) rather than a personalised one."""
     allowed = cand[cand["blocked_reason"] == ""].copy()
     info = {h.id: h for h in hcps}
     visits = allowed[allowed["action"] == str(ActionType.VISIT)].copy()
@@ -63,8 +65,22 @@ def baseline_pick(cand, hcps, last_email: dict[str, date], day: date):
     emails = allowed[(allowed["action"] == str(ActionType.EMAIL)) & ~allowed["hcp_id"].isin(field["hcp_id"])]
     emails = emails.drop_duplicates("hcp_id").copy()
     emails["waited"] = [(day - last_email.get(h, date.min + timedelta(days=1))).days for h in emails["hcp_id"]]
-    emails = emails[emails["waited"] >= 7].sort_values("waited", ascending=False, kind="stable")
-    return field, emails.head(CAPACITY["digital"])
+    emails = emails[(emails["waited"] >= 7) & emails["hcp_id"].isin(campaign)]
+    emails = emails.sort_values("waited", ascending=False, kind="stable").head(CAPACITY["digital"]).copy()
+    emails["content_id"] = [campaign[h] for h in emails["hcp_id"]]
+    return field, emails
+
+
+def weekly_campaign(engine: Engine, hcps, day: date) -> dict[str, str]:
+    """The email campaign of the week: per HCP, one allowed item, rotating through the library by week."""
+    ok = engine.catalog.eligible(ActionType.EMAIL, hcps, day)
+    week = day.isocalendar()[1]
+    out = {}
+    for i, h in enumerate(hcps):
+        items = np.flatnonzero(ok[i])
+        if len(items):
+            out[h.id] = str(engine.catalog.items[items[week % len(items)]].id)
+    return out
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -116,7 +132,8 @@ def run(args: argparse.Namespace) -> dict:
             else:
                 gaps = engine._day(day).table.frame["plan_gap"]
                 cand = cand.assign(plan_gap=gaps.loc[cand["hcp_id"]].to_numpy())
-                field, digital = baseline_pick(cand, demo.hcps, last_email, day)
+                campaign = weekly_campaign(engine, demo.hcps, day)
+                field, digital = baseline_pick(cand, demo.hcps, last_email, day, campaign)
                 chosen = pd.concat([field, digital])
             actions = [
                 (HcpId(h), ActionType(a), ContentId(c) if c else None)
