@@ -157,18 +157,6 @@ class _CountCube:
         return np.where(np.isinf(out), NEVER, out)
 
 
-def _count(hcp: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(hcp[mask], minlength=n).astype(np.float64)
-
-
-def _last_age(hcp: np.ndarray, age: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Days since the most recent masked event per HCP (NaN when none)."""
-    out = np.full(n, np.inf)
-    np.minimum.at(out, hcp[mask], age[mask].astype(np.float64))
-    out[np.isinf(out)] = NEVER
-    return out
-
-
 @dataclass
 class HcpFeatureTable:
     """HCP-level features for one day: ``frame`` (one row per HCP) and per-topic arrays."""
