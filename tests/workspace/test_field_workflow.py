@@ -1,0 +1,146 @@
+"""What a rep does in a day, through the facade and the CLI: rank, give feedback, log and submit visits."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from repcompanion.cli import main
+from repcompanion.domain import (
+    DismissReason,
+    FeedbackKind,
+    IntakeStatus,
+    MutationKind,
+    ScreeningDecisionKind,
+    ScreeningRequiredError,
+    ValidationError,
+)
+from repcompanion.workspace import Workspace
+
+DAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("field")
+    Workspace.create_demo(folder, hcps=80, seed=21, today=DAY).close()
+    return folder
+
+
+@pytest.fixture
+def ws(folder, tmp_path):
+    import shutil
+
+    copy = tmp_path / "w"
+    shutil.copytree(folder, copy)
+    w = Workspace.open(copy)
+    w.pin_today(DAY)
+    yield w
+    w.close()
+
+
+def test_priorities_are_ranked_and_exactly_explained(ws):
+    ranked = ws.priorities()
+    assert [s.rank for s in ranked] == list(range(1, len(ranked) + 1))
+    assert ranked == sorted(ranked, key=lambda s: -s.priority)
+    for s in ranked:
+        assert abs(s.intercept + sum(s.contributions.values()) - s.logit) <= 1e-9
+        assert s.reasons
+
+
+def test_dismissing_the_top_suggestion_changes_the_ranking_and_queues_feedback(ws):
+    top = ws.priorities()[0]
+    ws.give_feedback(top.hcp_id, top.action, FeedbackKind.DISMISSED, reason=DismissReason.WRONG_TIMING)
+    after = ws.priorities()
+    assert after[0].hcp_id != top.hcp_id or after[0].action != top.action
+    assert [m.kind for m in ws.store.outbox.pending()] == [MutationKind.SUGGESTION_FEEDBACK]
+
+
+def test_snoozing_needs_a_future_date(ws):
+    top = ws.priorities()[0]
+    with pytest.raises(ValidationError):
+        ws.give_feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY)
+    ws.give_feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY + timedelta(days=7))
+    assert top.hcp_id not in {s.hcp_id for s in ws.priorities()}
+
+
+def test_a_flagged_note_needs_a_decision_and_an_intake_goes_first(ws):
+    hcp = ws.priorities()[0].hcp_id
+    report = ws.new_visit(hcp).edited(notes="Dr said one patient developed a severe rash after the second dose.")
+    with pytest.raises(ScreeningRequiredError):
+        ws.submit_visit(report)
+    assert ws.call_report(report.id).notes.startswith("Dr said")  # the draft was kept
+    intake = ws.draft_intake(report)
+    assert "rash" in intake.description and intake.due_at - intake.aware_at == timedelta(hours=24)
+    ws.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
+    ws.submit_visit(report)
+    pending = ws.store.outbox.pending()
+    assert pending[0].kind is MutationKind.AE_INTAKE
+    assert ws.intakes()[0].status is IntakeStatus.QUEUED
+
+
+def test_not_an_adverse_event_needs_a_reason(ws):
+    hcp = ws.hcps()[3].id
+    report = ws.new_visit(hcp).edited(notes="She asked whether nausea is listed in the label; no patient involved.")
+    if not ws.screen_note(report.notes).flag:
+        pytest.skip("the screener did not flag this note")
+    with pytest.raises(ValidationError):
+        ws.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=" ")
+    ws.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason="Label question, no patient event")
+    assert ws.submit_visit(report).submitted
+    assert ws.store.screening_decision(report.id).reason == "Label question, no patient event"
+
+
+def test_logging_a_visit_reranks_that_hcp(ws):
+    before = {s.hcp_id: s for s in ws.priorities()}
+    top = ws.priorities()[0]
+    report = ws.new_visit(top.hcp_id).edited(notes="Discussed dosing and access.", topics=("dosing",))
+    ws.submit_visit(report)
+    after = {s.hcp_id: s for s in ws.priorities()}
+    assert top.hcp_id not in after or after[top.hcp_id].priority != before[top.hcp_id].priority
+
+
+def test_cli_priorities_json_and_visit(folder, tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(folder, tmp_path / "w")
+    w = str(tmp_path / "w")
+    assert main(["priorities", "--workspace", w, "--date", DAY.isoformat(), "--top", "3", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    for r in rows:
+        assert set(r) >= {
+            "hcp_id",
+            "rank",
+            "action",
+            "priority",
+            "probability",
+            "logit",
+            "intercept",
+            "contributions",
+            "reasons",
+            "blocked",
+        }
+        assert abs(r["intercept"] + sum(r["contributions"].values()) - r["logit"]) <= 1e-9
+    hcp = rows[0]["hcp_id"]
+    args = ["visit", "--workspace", w, "--hcp", hcp, "--notes", "Patient had hives after Cardiva.", "--submit"]
+    assert main(args) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "draft" and "adverse event" in out["error"]
+    assert main([*args[:-1], "--not-ae", "Hives were from a known peanut allergy", "--submit"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "submitted"
+    assert main(["visit", "--workspace", w, "--hcp", hcp, "--topic", "astrology"]) == 1
+    assert "Unknown topic" in capsys.readouterr().err
+
+
+def test_cli_screen_prints_one_object_per_line(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Dr Lee said a patient got a bad rash after starting Cardiva.\nDiscussed formulary access.\n")
+    assert main(["screen", "--input", str(notes), "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["flag"] for x in lines] == [True, False]
+    start, end, text = lines[0]["spans"][0]
+    assert notes.read_text().splitlines()[0][start:end] == text
+    assert main(["screen", "--input", str(tmp_path / "missing.txt")]) == 1
