@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from repcompanion.ui import theme
 from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
+from repcompanion.ui.ops import Op
 
 VIEWS = ("today", "hcp", "visit", "numbers")
 
@@ -103,10 +104,14 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
     window.open_workspace(workspace_folder, demo=True)
     _wait(lambda: opened["done"])
     if not opened["error"]:
-        _wait(lambda: window.today.data is not None)
+        _wait(lambda: window.today.data is not None or bool(window.today.load_error))
         target = window
         if view == "hcp" or view == "visit":
             hcp_id = window.today.model.record(0).hcp_id if window.today.model.rowCount() else None
+            if hcp_id is None:
+                first = Op(window, lambda ws: ws.hcps()[0].id).run()
+                _wait(lambda: first.done)
+                hcp_id = first.result
             if hcp_id:
                 op = window.show_hcp(hcp_id)
                 _wait(lambda: op.done)

@@ -28,7 +28,7 @@ from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKi
 from repcompanion.ui import theme
 from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
 from repcompanion.ui.ops import Op
-from repcompanion.ui.why_panel import WhyPanel
+from repcompanion.ui.why_panel import WhyPanel, reasons_html
 from repcompanion.ui.widgets import Card, Chip, button, label, segment_chip, setup_table
 from repcompanion.workspace.ui_support import CHANNEL_LABELS, HcpDossier, action_label, hcp_dossier
 
@@ -171,7 +171,8 @@ class HcpView(QWidget):
         self.suggestion_table.setModel(self.suggestions)
         setup_table(self.suggestion_table, stretch_column=3)
         self.suggestion_table.setColumnWidth(0, 150)
-        self.suggestion_table.setMinimumHeight(180)
+        self.suggestion_table.setMinimumHeight(110)
+        self.suggestion_table.setMaximumHeight(190)
         self.suggestion_table.selectionModel().selectionChanged.connect(self._suggestion_selected)
         self.suggestions_card.body.addWidget(self.suggestion_table, 1)
         actions = QHBoxLayout()
@@ -192,6 +193,11 @@ class HcpView(QWidget):
         self.suggestions_card.body.addLayout(actions)
         self.feedback_note = label("", "Muted", wrap=True)
         self.suggestions_card.body.addWidget(self.feedback_note)
+        self.blocked_label = label("", wrap=True, selectable=True)
+        self.blocked_label.setTextFormat(Qt.TextFormat.RichText)
+        self.blocked_label.setAccessibleName("Blocked actions")
+        self.suggestions_card.body.addWidget(self.blocked_label)
+        self.suggestions_card.body.addStretch(1)
         mid.addWidget(self.suggestions_card, 5)
         self.why = WhyPanel()
         mid.addWidget(self.why, 6)
@@ -273,6 +279,9 @@ class HcpView(QWidget):
             self.suggestion_table.selectRow(row)
         else:
             self.why.show_suggestion(None)
+            if d.blocked:
+                self.why.headline.setText("Every action is blocked for this HCP today.")
+            self.blocked_label.setText(reasons_html(None, d.blocked) if d.blocked else "")
             self._set_actions_enabled(False)
         self.loaded.emit()
 
@@ -325,10 +334,11 @@ class HcpView(QWidget):
 
     def _suggestion_selected(self, *_args: QItemSelection) -> None:
         s = self.selected_suggestion()
-        blocked = dict(self.dossier.suggestions[0].blocked) if self.dossier and self.dossier.suggestions else {}
+        blocked = dict(self.dossier.blocked) if self.dossier else {}
         if s is not None:
             blocked.update(s.blocked)
-        self.why.show_suggestion(s, blocked)
+        self.why.show_suggestion(s, {})
+        self.blocked_label.setText(reasons_html(None, blocked) if blocked else "")
         self._set_actions_enabled(s is not None and not (s.rule_reasons and s.priority <= 0))
 
     def _set_actions_enabled(self, on: bool) -> None:

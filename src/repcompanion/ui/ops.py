@@ -135,23 +135,22 @@ class Runner(QObject):
             job.report(fraction, message)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Let queued jobs finish, then stop both threads and close the workspace on its own thread."""
-        if "db" in self._threads and self._workspace is not None:
-            closed = threading.Event()
+        """Finish the network lane, then close the workspace on its own thread after queued db jobs."""
+        net = self._threads.pop("net", None)
+        if net is not None:
+            net.quit()
+            net.wait(timeout_ms)
+        db = self._threads.pop("db", None)
+        if db is not None:
+            if self._workspace is not None:
 
-            def close(_progress: Any) -> None:
-                ws, self._workspace = self._workspace, None
-                closer = getattr(ws, "close", None)
-                if callable(closer):
-                    closer()
-                closed.set()
+                def close(_progress: Any) -> None:
+                    ws, self._workspace = self._workspace, None
+                    ws.close()
 
-            self._to_db.emit(0, close)
-        for thread in self._threads.values():
-            thread.quit()
-        for thread in self._threads.values():
-            thread.wait(timeout_ms)
-        self._threads.clear()
+                self._to_db.emit(0, close)
+            db.quit()
+            db.wait(timeout_ms)
         global _current
         if _current is self:
             _current = None
@@ -214,6 +213,8 @@ class Op(QObject):
         self._on_progress: Callable[[float, str], None] | None = None
         self._cancel = threading.Event()
         self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def success(self, callback: Callable[[Any], None]) -> Op:
         self._on_success = callback
@@ -262,6 +263,7 @@ class Op(QObject):
 
     def _finish(self, result: Any, error: BaseException | None) -> None:
         self.done = True
+        self.result, self.error = result, error
         if not self._alive():
             return
         if error is None:

@@ -180,8 +180,7 @@ class SyncBar(QWidget):
 
     def start(self) -> None:
         """Begin showing the status and polling the hub's health (cheap GET, off the GUI thread)."""
-        self.refresh_status()
-        self.check_online()
+        self.refresh_status().succeeded.connect(lambda _status: self.check_online())
         self.timer.start()
 
     # -- status ---------------------------------------------------------------------------------------------
@@ -212,12 +211,12 @@ class SyncBar(QWidget):
             self.state.setText("Offline — working locally" if online is False else "Not connected")
 
     def check_online(self) -> Op | None:
-        if self.running is not None:
+        if self.running is not None or self.status is None:
             return None
 
         def result(reachable: bool) -> None:
             was = self.online
-            configured = self.status is None or bool(self.status.server_url)
+            configured = self.status is not None and bool(self.status.server_url)
             self._set_online(bool(reachable) if configured else None)
             self.refresh_status()
             if reachable and was is False and self.status is not None and self.status.server_url:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.ui import theme
 from repcompanion.ui.models import PrioritiesModel, PrioritiesProxy
-from repcompanion.ui.ops import Op
+from repcompanion.ui.ops import Op, error_text, show_error
 from repcompanion.ui.widgets import PriorityBarDelegate, SegmentDelegate, label, setup_table
 from repcompanion.workspace.ui_support import TodayData, TodayFilter, action_label, today_data
 
@@ -38,6 +38,7 @@ class TodayView(QWidget):
         self.setAccessibleName("Today")
         self.daily_target = 8
         self.data: TodayData | None = None
+        self.load_error = ""
         self._search_ids: frozenset[str] | None = None
         self._search_generation = 0
 
@@ -152,11 +153,18 @@ class TodayView(QWidget):
 
     # -- loading --------------------------------------------------------------------------------------------
     def reload(self) -> Op:
-        return Op(self, lambda ws: today_data(ws)).success(self.set_data).run()
+        return Op(self, lambda ws: today_data(ws)).success(self.set_data).failure(self._load_failed).run()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.load_error = error_text(error)
+        self.subtitle.setText("Your priorities could not be ranked; the rest of the app works.")
+        show_error(self, error)
+        self.loaded.emit()
 
     def set_data(self, data: TodayData) -> None:
         selected = self.current_hcp_id()
         self.data = data
+        self.load_error = ""
         self.model.set_rows(data.rows, data.day)
         self._fill_combo(self.segment, sorted({r.segment for r in data.rows}), lambda s: f"Segment {s}")
         self._fill_combo(self.specialty, sorted({r.specialty for r in data.rows}))

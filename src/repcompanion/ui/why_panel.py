@@ -113,10 +113,10 @@ class WhyPanel(Card):
         cats.setTruncateLabels(False)
         values = QValueAxis()
         extent = max((abs(v) for _, v in bars), default=1.0)
-        extent = math.ceil(extent * 4 + 0.5) / 4
+        extent = float(math.ceil(extent + 0.05))
         values.setRange(-extent, extent)
         values.setTickCount(5)
-        values.setLabelFormat("%+.2f")
+        values.setLabelFormat("%+.1f")
         values.setTitleText("change in log-odds")
         values.setTitleBrush(t.color("muted"))
         style_axis(values)
@@ -139,10 +139,16 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def reasons_html(s: Suggestion, blocked: dict[str, str]) -> str:
+def blocked_label(key: str) -> str:
+    """``email:c005`` → ``Send email (content c005)``."""
+    action, _, content = key.partition(":")
+    return action_label(action) + (f" (content {content})" if content else "")
+
+
+def reasons_html(s: Suggestion | None, blocked: dict[str, str]) -> str:
     t = theme.current()
     parts = []
-    if s.reasons:
+    if s is not None and s.reasons:
         items = "".join(
             f"<li style='margin-bottom:3px'>{_esc(r.text)}"
             + (
@@ -155,16 +161,16 @@ def reasons_html(s: Suggestion, blocked: dict[str, str]) -> str:
             for r in s.reasons
         )
         parts.append(f"<b>Reasons</b><ul style='margin-top:2px'>{items}</ul>")
-    if s.rule_reasons:
+    if s is not None and s.rule_reasons:
         items = "".join(f"<li>{_esc(r)}</li>" for r in s.rule_reasons)
         parts.append(f"<b>Rules applied</b><ul style='margin-top:2px'>{items}</ul>")
     if blocked:
         items = "".join(
-            f"<li><span style='color:{t['danger']}'>✕ {_esc(action_label(a))}</span> — {_esc(why)}</li>"
+            f"<li><span style='color:{t['danger']}'>✕ {_esc(blocked_label(a))}</span> — {_esc(why)}</li>"
             for a, why in blocked.items()
         )
         parts.append(f"<b>Not allowed today</b><ul style='margin-top:2px'>{items}</ul>")
-    if s.what_would_change:
+    if s is not None and s.what_would_change:
         items = "".join(f"<li>{_esc(w)}</li>" for w in s.what_would_change)
         parts.append(f"<b>What would change this</b><ul style='margin-top:2px'>{items}</ul>")
     return "".join(parts) or "<i>No further reasons recorded.</i>"

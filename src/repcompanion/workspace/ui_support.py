@@ -177,6 +177,7 @@ class HcpDossier:
     reports: list[CallReport]
     day: date
     products: dict[str, Product] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
 
     @property
     def open_follow_ups(self) -> list[tuple[CallReport, str]]:
@@ -204,6 +205,7 @@ def hcp_dossier(ws: Any, hcp_id: str) -> HcpDossier:
         reports=reports,
         day=ws.today(),
         products={p.id: p for p in ws.products()},
+        blocked=ws.blocked_for(hcp_id),
     )
 
 
