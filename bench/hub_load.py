@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
     p.add_argument("--closed-loop", action="store_true", help="also measure the most syncs/s the hub sustains")
     p.add_argument("--db", help="hub database URL (default: PostgreSQL via scripts/pg_start.sh, else SQLite)")
+    p.add_argument("--workers", type=int, default=1, help="hub server processes (PostgreSQL only)")
     args = p.parse_args(argv)
 
     work = tempfile.mkdtemp(prefix="repcompanion-hubload-")
@@ -221,7 +222,18 @@ def main(argv: list[str] | None = None) -> int:
         db.dispose()
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "repcompanion.hub.cli", "serve", "--db", url, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "repcompanion.hub.cli",
+                "serve",
+                "--db",
+                url,
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers if url.startswith("postgresql") else 1),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -237,7 +249,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"the hub did not start: {server.stderr.read().decode() if server.stderr else ''}")
             time.sleep(0.2)
         result = asyncio.run(_drive(base, [r.user for r in seeded], args))
-        result = {**result, "reps": args.reps, "db": "postgresql" if url.startswith("postgresql") else "sqlite"}
+        result = {
+            **result,
+            "reps": args.reps,
+            "db": "postgresql" if url.startswith("postgresql") else "sqlite",
+            "workers": args.workers if url.startswith("postgresql") else 1,
+        }
         print(json.dumps(result))
     finally:
         if server is not None:

@@ -177,12 +177,29 @@ def refresh(db: HubDb, signer: TokenSigner, settings: HubSettings, req: RefreshR
         return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
 
 
+#: seconds a (user, device) check is reused: a revoked device or a moved rep takes effect within this time
+CALLER_CACHE_S = 5.0
+_callers: dict[tuple[str, str], tuple[float, Caller]] = {}
+
+
 def authenticate(db: HubDb, signer: TokenSigner, token: str | None) -> Caller:
     """The caller behind a bearer token (its current territory, device not revoked, user active)."""
     if not token:
         raise AuthError("This request needs an access token.", hint="Log in first.")
     claims = signer.verify(token)
     user, device = str(claims.get("sub", "")), str(claims.get("dev", ""))
+    key = (f"{db.url}|{user}", device)
+    cached = _callers.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    caller = _load_caller(db, user, device)
+    if len(_callers) > 10_000:
+        _callers.clear()
+    _callers[key] = (time.monotonic() + CALLER_CACHE_S, caller)
+    return caller
+
+
+def _load_caller(db: HubDb, user: str, device: str) -> Caller:
     u, d = schema.users, schema.devices
     with db.read() as conn:
         row = conn.execute(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from repcompanion.domain.errors import RepCompanionError
@@ -49,10 +52,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with db.write() as conn:
         compact(conn, settings.tombstone_days)
     db.dispose()
-    app = create_app(db.url, settings=settings, migrate=False)
     print(f"RepCompanion hub on http://{args.host}:{args.port} (database {redacted(db.url)})", flush=True)
+    if args.workers > 1:
+        os.environ["REPCOMPANION_HUB_DB"] = db.url
+        os.environ["REPCOMPANION_HUB_SETTINGS"] = json.dumps(dataclasses.asdict(settings))
+        uvicorn.run(
+            "repcompanion.hub.cli:worker_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=False,
+        )
+        return 0
+    app = create_app(db.url, settings=settings, migrate=False)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (configured through the environment by ``serve``)."""
+    from repcompanion.hub.app import create_app
+
+    settings = HubSettings(**json.loads(os.environ["REPCOMPANION_HUB_SETTINGS"]))
+    return create_app(os.environ["REPCOMPANION_HUB_DB"], settings=settings, migrate=False)
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -159,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tombstone-days", type=float, default=30.0, help="keep deletes this many days (default 30)")
     s.add_argument("--access-ttl", type=int, default=15 * 60, help="access token lifetime in seconds (default 900)")
     s.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    s.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL; default 1)")
     s.set_defaults(func=cmd_serve)
 
     s = command("seed", "Fill an empty hub with simulated territories and one rep user each.")

@@ -1,0 +1,57 @@
+"""The repcompanion-hub command line: every command documented, helpful errors, a realign that clients see."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from repcompanion.hub.cli import build_parser, main
+
+
+def test_every_command_has_help_text() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():  # type: ignore[union-attr]
+        assert command.description, name
+        for action in command._actions:
+            if action.dest not in ("help", "user_command"):
+                assert action.help, f"{name} {action.dest}"
+
+
+def test_init_seed_user_realign_status_on_a_fresh_sqlite_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    assert main(["init", "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    assert main(["seed", "--reps", "2", "--hcps-per-rep", "3", "--years", "0.2", "--db", db, "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    assert main(["user", "add", "ann", "--territory", "T-002", "--password-stdin", "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    assert main(["user", "add", "ann", "--territory", "T-002", "--password-stdin", "--db", db]) == 2
+    assert "already a user called ann" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    assert main(["user", "add", "bob", "--territory", "T-404", "--password-stdin", "--db", db]) == 2
+    assert "no territory T-404" in capsys.readouterr().err
+    assert main(["status", "--db", db]) == 0
+    status = json.loads(capsys.readouterr().out)
+    hcp = None
+    assert status["hcps_per_territory"] == {"T-001": 3, "T-002": 3}
+    from repcompanion.hub.db import HubDb
+
+    with HubDb(db).read() as conn:
+        hcp = conn.exec_driver_sql("SELECT hcp_id FROM alignments WHERE territory_id = 'T-001' LIMIT 1").scalar()
+    assert main(["realign", "--hcp", hcp, "--from", "T-001", "--to", "T-002", "--db", db]) == 0
+    assert main(["realign", "--hcp", hcp, "--from", "T-001", "--to", "T-002", "--db", db]) == 2
+    assert "is not in territory T-001" in capsys.readouterr().err
+    assert main(["status", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["hcps_per_territory"] == {"T-001": 2, "T-002": 4}
+
+
+def test_an_unreachable_database_says_so_and_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"]) == 2
+    err = capsys.readouterr().err
+    assert "Cannot reach the hub database at" in err and "Check --db" in err
