@@ -5,8 +5,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from repcompanion.intel.safety.categories import ADVERSE_EVENT, EXPOSURE_CATEGORIES, WITHDRAWAL
-from repcompanion.intel.safety.lexicon import Lexicon, Match
+from repcompanion.intel.safety.categories import (
+    ADVERSE_EVENT,
+    EXPOSURE_CATEGORIES,
+    LACK_OF_EFFICACY,
+    WITHDRAWAL,
+)
+from repcompanion.intel.safety.lexicon import Entry, Lexicon, Match
 from repcompanion.intel.safety.text import Token, split_sentences, tokenize
 
 STRONG_SCORE = 0.9
@@ -18,6 +23,9 @@ _ADJACENT_ONLY = frozenset({"non", "free", "nor"})
 _CONTEXT_AFTER_WINDOW = 2
 _REPORTER_WINDOW = 4
 _EVENT_WEAK = frozenset({ADVERSE_EVENT, WITHDRAWAL})
+# Only conditions and effects can be what a product treats; withdrawal or a complaint cannot.
+_INDICATION_CATEGORIES = frozenset({ADVERSE_EVENT, LACK_OF_EFFICACY})
+_EVENT_AFTER_WINDOW = 4
 _SHORT_INDICATION = frozenset({"for", "in", "on", "about", "regarding", "re"})
 # Contexts that mean "this phrase is not an event"; the model must then find the rest of the
 # sentence reportable, or the whole sentence likely, to flag it.
@@ -178,13 +186,12 @@ class Analyser:
         last: int,
         matches: list[Match],
     ) -> SentenceAnalysis:
-        lex = self.lexicon
         sentence = SentenceAnalysis(begin, end, text[begin:end])
-        terms = _longest_terms([m for m in matches if m.entry.kind == "term"])
+        found = [m for m in matches if m.entry.kind == "term"] + self._patterns(text, begin, end, tokens)
+        terms = _longest_terms(found)
         cues = _Cues([m for m in matches if m.entry.kind == "cue"], [(m.first, m.last) for m in terms])
         brand = _brand_after_on(text, tokens, first, last)
-        exposure = bool(cues.get("exposure")) or brand
-        term_starts = {t.first for t in terms}
+        term_starts = {t.first for t in terms if t.entry.strong}
         for m in terms:
             hit = Hit(
                 tokens[m.first].start,
@@ -197,13 +204,14 @@ class Analyser:
             )
             event = cues.outside("event", m.first, m.last)
             exposed = brand or cues.outside("exposure", m.first, m.last)
-            if self._negated(cues, text, tokens, m, term_starts):
+            happened = cues.after("event_after", m.last, _EVENT_AFTER_WINDOW)
+            if not happened and self._negated(cues, text, tokens, m, term_starts):
                 hit.context = "negated"
-            elif self._generic(cues, m):
+            elif not happened and self._generic(cues, m):
                 hit.context = "generic"
             elif (
                 not event
-                and hit.category not in EXPOSURE_CATEGORIES
+                and hit.category in _INDICATION_CATEGORIES
                 and (
                     self._indication(cues, tokens, m)
                     or cues.after("indication_after", m.last, _CONTEXT_AFTER_WINDOW)
@@ -218,15 +226,6 @@ class Analyser:
             ):
                 hit.context = "needs_exposure"
             sentence.hits.append(hit)
-        for pattern in lex.patterns:
-            for found in pattern.regex.finditer(text, begin, end):
-                age = found.groupdict().get("age")
-                if pattern.max_age is not None and (age is None or int(age) > pattern.max_age):
-                    continue
-                hit = Hit(found.start(), found.end(), pattern.category, pattern.regex.pattern, True)
-                if pattern.needs_exposure and not exposure:
-                    hit.context = "needs_exposure"
-                sentence.hits.append(hit)
         # A special situation counts when the same sentence reports something else (a pregnant
         # patient who developed a rash).
         if any(h.active and h.category not in EXPOSURE_CATEGORIES for h in sentence.hits):
@@ -238,7 +237,23 @@ class Analyser:
         sentence.clauses = bool(cues.scope_ends)
         return sentence
 
-    def _negated(self, cues: _Cues, text: str, tokens: list[Token], m: Match, term_starts: set[int]) -> bool:
+    def _patterns(self, text: str, begin: int, end: int, tokens: list[Token]) -> list[Match]:
+        """Regular-expression rules as term matches, so negation and context apply to them too."""
+        starts = [t.start for t in tokens]
+        result: list[Match] = []
+        for pattern in self.lexicon.patterns:
+            for found in pattern.regex.finditer(text, begin, end):
+                age = found.groupdict().get("age")
+                if pattern.max_age is not None and (age is None or int(age) > pattern.max_age):
+                    continue
+                first = bisect_left(starts, found.start())
+                last = bisect_left(starts, found.end())
+                if first < last:
+                    entry = Entry("term", pattern.category, not pattern.needs_exposure, pattern.regex.pattern)
+                    result.append(Match(first, last, entry))
+        return result
+
+    def _negated(self, cues: _Cues, text: str, tokens: list[Token], m: Match, strong_starts: set[int]) -> bool:
         """NegEx-style: a negation cue shortly before (or, for a few, just after) the term, same clause.
 
         A negation reaches past a comma only into a list of terms ("no rash, hives or swelling"), not
@@ -254,7 +269,7 @@ class Analyser:
                 continue
             gap = text[tokens[cue_last - 1].end : tokens[m.first].start]
             if any(mark in gap for mark in ",;:") and not any(
-                cue_last <= start <= cue_last + 1 and start != m.first for start in term_starts
+                cue_last <= start <= cue_last + 1 and start != m.first for start in strong_starts
             ):
                 continue
             return True

@@ -26,6 +26,7 @@ CUE_KINDS = (
     "hearsay_patient",
     "hearsay_verb",
     "exposure",
+    "event_after",
 )
 _MAX_GAP = 2
 
