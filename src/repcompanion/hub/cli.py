@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +21,8 @@ from repcompanion.hub.auth import add_user
 from repcompanion.hub.changelog import compact, head, realign
 from repcompanion.hub.db import HubDb, redacted
 from repcompanion.hub.settings import HubSettings, default_db_url
+
+__all__ = ["build_parser", "db_from_args", "main", "password_from_args"]
 
 
 def _db(args: argparse.Namespace) -> HubDb:
@@ -34,6 +38,10 @@ def _password(args: argparse.Namespace, prompt: str) -> str | None:
             raise RepCompanionError("No password arrived on standard input.", hint="Pipe one line: echo PW | ...")
         return value
     return None
+
+
+db_from_args = _db
+password_from_args = _password
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -214,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compact)
 
     command("status", "Row counts per table, HCPs per territory and the change-log head.").set_defaults(func=cmd_status)
+
+    from repcompanion.hub import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{info.name}").register(sub, command)
     return p
 
 
