@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> dict:
     scored: dict[str, list[tuple[float, float, bool]]] = {}
     for policy in POLICIES:
         sim = TerritorySimulator(demo, seed=args.seed)
-        engine = Engine(inputs, bundle)
+        engine = Engine(inputs, bundle, include_today=False)  # each day is scored before it happens
         last_email: dict[str, date] = {}
         total = 0.0
         scored[policy] = []

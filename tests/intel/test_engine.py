@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -197,3 +198,45 @@ def test_an_unknown_hcp_is_reported(small_demo, small_bundle, to_inputs):
     with pytest.raises(NotFoundError):
         Engine(to_inputs(small_demo), small_bundle).suggestion_for("nobody")
     assert date.today()
+
+
+def _plan_reason(s) -> tuple[int, int]:
+    done, planned = re.match(r"(\d+) of (\d+) planned visits this quarter", s.rule_reasons[0]).groups()
+    return int(done), int(planned)
+
+
+def test_a_visit_logged_today_changes_todays_ranking_as_announced(small_demo, small_bundle, to_inputs):
+    engine = Engine(to_inputs(small_demo), small_bundle)
+    day = small_demo.today
+    ranking = engine.rank(day)
+    top = ranking[0]
+    visit_top = next(s for s in ranking if s.action is ActionType.VISIT and _plan_reason(s)[1] > 0)
+    announced = int(re.search(r"to about (\d+)", top.what_would_change[0]).group(1))
+    done, planned = _plan_reason(visit_top)
+    logged = [
+        EngagementEvent(EventId(f"today-{s.hcp_id}"), s.hcp_id, EventType.VISIT, datetime.combine(day, time(9)))
+        for s in {top.hcp_id: top, visit_top.hcp_id: visit_top}.values()
+    ]
+    after = {s.hcp_id: s for s in engine.rerank(events=logged)}
+    now = after.get(visit_top.hcp_id)
+    assert now is None or now.action is not ActionType.VISIT or now.priority < visit_top.priority
+    if now is not None:
+        assert _plan_reason(now) == (done + 1, planned)
+        assert now.contributions["contacts_7"] != visit_top.contributions["contacts_7"]
+    assert engine._day(day).table.frame.loc[visit_top.hcp_id, "days_since_visit"] == 0
+    # the rank-1 "what would change" sentence said where a visit would move it
+    moved = after.get(top.hcp_id)
+    if visit_top.hcp_id == top.hcp_id or moved is None:
+        assert moved is None or abs(moved.rank - announced) <= 1
+    else:
+        assert abs(moved.rank - announced) <= 2
+
+
+def test_training_and_simulation_keep_the_strict_cut_off(small_demo, small_bundle, to_inputs):
+    day = small_demo.today
+    strict = Engine(to_inputs(small_demo), small_bundle, include_today=False)
+    hcp_id = strict.rank(day)[0].hcp_id
+    before = strict._day(day).table.frame.loc[hcp_id].copy()
+    visit = EngagementEvent(EventId("today"), hcp_id, EventType.VISIT, datetime.combine(day, time(9)))
+    strict.rerank(events=[visit])
+    assert strict._day(day).table.frame.loc[hcp_id].equals(before)

@@ -88,3 +88,16 @@ def test_features_of_a_few_hcps_equal_those_of_all():
     index.add([_ev(99, "H1", EventType.VISIT, 2)])
     after = hcp_features(index, hcps, DAY, positions=np.array([1]), priors=full.priors)
     assert after.frame.loc["H1", "days_since_visit"] == 2
+
+
+def test_todays_events_count_for_live_ranking_only():
+    hcps = [_hcp(0), _hcp(1)]
+    index = EventIndex([h.id for h in hcps], EVENTS)
+    strict = hcp_features(index, hcps, DAY, call_plans=PLANS)
+    live = hcp_features(index, hcps, DAY, call_plans=PLANS, include_today=True)
+    h0 = live.frame.loc["H0"]
+    assert h0["days_since_visit"] == 0 and h0["contacts_7"] == 2 and h0["visits_30"] == 2
+    assert (h0["plan_done"], h0["plan_gap"]) == (3, 1) and h0["visit_tries"] == 3
+    assert strict.frame.loc["H0", "plan_done"] == 2
+    assert live.priors == strict.priors  # today's events never move the territory-wide priors
+    assert live.frame.loc["H1"].equals(strict.frame.loc["H1"])

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import ActionType, Content, Hcp
+from repcompanion.intel.explain import MSL_TOPICS
 from repcompanion.intel.features import NEVER, HcpFeatureTable
 from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
 
-#: Topics an MSL discusses when no content is attached.
-MSL_TOPICS = ("clinical_data", "mechanism")
 FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)
 
 #: (action, with content?) candidate slots per HCP.

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +33,7 @@ from repcompanion.domain import (
 )
 from repcompanion.intel.actions import MODEL_FEATURES, ContentCatalog, build_candidates
 from repcompanion.intel.arbitration import best_per_hcp, context, hcp_value, pick_with_capacity, urgency
-from repcompanion.intel.explain import article, top_reasons
+from repcompanion.intel.explain import ReasonWriter, article, reason_features
 from repcompanion.intel.features import EventIndex, HcpFeatureTable, hcp_features
 from repcompanion.intel.inputs import FollowUp, IntelInputs
 from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model
@@ -77,11 +76,21 @@ class Engine:
     """Ranked, explained next-best actions for one territory.
 
     ``Engine(inputs, bundle=None)`` loads the default model when no bundle is given.
+    ``include_today`` (the default, for live use) lets the events already logged on the ranked day
+    count in features, caps and call-plan progress, so logging a visit changes today's ranking at
+    once; simulations that score a day before it happens pass False (events before the day only,
+    as in training).
     """
 
     def __init__(
-        self, inputs: IntelInputs, bundle: ModelBundle | None = None, *, config: RuleConfig | None = None
+        self,
+        inputs: IntelInputs,
+        bundle: ModelBundle | None = None,
+        *,
+        config: RuleConfig | None = None,
+        include_today: bool = True,
     ) -> None:
+        self.include_today = include_today
         self.bundle = bundle if bundle is not None else load_model(default_model_path())
         if self.bundle.kind != "propensity":
             raise ModelError(
@@ -232,6 +241,7 @@ class Engine:
             call_plans=self.call_plans,
             follow_ups=self.follow_ups,
             priors=base.table.priors if subset else None,
+            include_today=self.include_today,
         )
         consent_sub = self._consent_book.problems(day, positions if subset else None)
         local = np.full(len(self.hcps), -1, dtype=np.int64)
@@ -330,54 +340,75 @@ class Engine:
         cand = state.cand
         cols = {c: cand[c].to_numpy() for c in cand.columns}
         hcp_pos, actions, priority = cols["hcp_pos"], cols["action"], cols["priority"]
-        mine = np.isin(hcp_pos, positions) if len(positions) < len(self.hcps) else np.ones(len(cand), dtype=bool)
+        full = len(positions) >= len(self.hcps)
+        mine = np.ones(len(cand), dtype=bool) if full else np.isin(hcp_pos, positions)
         blocked = cols["blocked_reason"] != ""
         allowed = ~blocked & mine
         best = best_per_hcp(hcp_pos, priority, allowed)
         best_action = np.full(len(self.hcps), "", dtype=object)
         best_action[hcp_pos[best]] = actions[best]
         second_rows = best_per_hcp(hcp_pos, priority, allowed & (best_action[hcp_pos] != actions))
-        second = dict(zip(hcp_pos[second_rows].tolist(), second_rows.tolist(), strict=True))
+        second = np.full(len(self.hcps), -1, dtype=np.int64)
+        second[hcp_pos[second_rows]] = second_rows
         for p in positions.tolist():
             state.suggestions.pop(p, None)
             state.ranked.pop(p, None)
         if len(best) == 0:
             return
-        after = self._priority_after_visit(state, best)
+        best_pos = hcp_pos[best]
+        after = self._priority_after_visit(state, mine, cols)[best_pos]
         others = np.sort(np.concatenate([[s.priority for s in state.suggestions.values()], priority[best]]))
+        n = len(others)
+        now = priority[best]
+        rank_now = n - np.searchsorted(others, now, side="right") + 1
+        rank_after = n - np.searchsorted(others, np.nan_to_num(after, nan=-1.0), side="right") + 1
+        rank_after -= (now > after).astype(np.int64)  # the HCP's own current priority no longer counts
+        final_rank = np.zeros(len(best), dtype=np.int64)
+        if full:
+            final_rank[np.lexsort((best_pos, -now))] = np.arange(1, len(best) + 1)
+
         blocked_by_hcp: dict[int, dict[str, str]] = {}
         rows = np.flatnonzero(blocked & mine)
+        content_ids = [str(c.id) for c in self.catalog.items]
         for p, action, cidx, reason in zip(
             hcp_pos[rows].tolist(),
-            actions[rows],
+            actions[rows].tolist(),
             cols["content_idx"][rows].tolist(),
-            cols["blocked_reason"][rows],
+            cols["blocked_reason"][rows].tolist(),
             strict=True,
         ):
-            key = action if cidx < 0 else f"{action}:{self.catalog.items[cidx].id}"
+            key = action if cidx < 0 else f"{action}:{content_ids[cidx]}"
             blocked_by_hcp.setdefault(p, {}).setdefault(key, reason)
         features = self.model.feature_names_out_()
         intercept = float(self.model.intercept_)
         hcols = {c: state.table.frame[c].to_numpy() for c in state.table.frame.columns}
         weekday = state.day.weekday()
-        model_version, day = self.bundle.version, state.day
-        orders = np.argsort(-state.contrib[best], axis=1, kind="stable").tolist()
-        for r, new_priority, order in zip(best.tolist(), after.tolist(), orders, strict=True):
-            row = _RowView(cols, r)
-            p = int(hcp_pos[r])
+        model_version, day, day_text = self.bundle.version, state.day, state.day.isoformat()
+        contrib_best = state.contrib[best]
+        chosen = reason_features(contrib_best)
+        gap_text = np.where(cols["plan_gap"][best] > 0, "close the call-plan gap by one and ", "")
+        rule_reasons = self._rule_reasons(best_pos, actions[best], hcols, state)
+        describe_row = ReasonWriter(features, cols, hcols, self.hcps, self.catalog.items, weekday)
+        rows_best = zip(
+            best.tolist(), best_pos.tolist(), actions[best].tolist(), cols["content_idx"][best].tolist(), strict=True
+        )
+        for k, (r, p, action_value, cidx) in enumerate(rows_best):
             hcp = self.hcps[p]
-            hrow = _RowView(hcols, p, {"specialty_label": hcp.specialty_label})
-            cidx = int(cols["content_idx"][r])
-            content = self.catalog.items[cidx] if cidx >= 0 else None
-            action = ActionType(actions[r])
-            topics = (
-                content.topics
-                if content is not None
-                else (("clinical_data", "mechanism") if action is ActionType.MSL_REFERRAL else ())
-            )
-            contrib = state.contrib[r]
-            state.suggestions[p] = Suggestion(
-                id=SuggestionId(f"{hcp.id}:{day.isoformat()}:{action}"),
+            action = ActionType(action_value)
+            contrib = contrib_best[k]
+            change = [
+                f"Logging a visit would {gap_text[k]}move this HCP from rank {rank_now[k]} to about {rank_after[k]}"
+                if not np.isnan(after[k])
+                else f"Logging a visit would {gap_text[k]}leave no allowed action for this HCP today"
+            ]
+            alt = second[p]
+            if alt >= 0:
+                change.append(
+                    f"Dismissing it would bring up {article(ACTION_LABEL[ActionType(actions[alt])])} instead "
+                    f"(priority {priority[alt]:.2f} vs {priority[r]:.2f})"
+                )
+            suggestion = Suggestion(
+                id=SuggestionId(f"{hcp.id}:{day_text}:{action_value}"),
                 hcp_id=HcpId(hcp.id),
                 day=day,
                 action=action,
@@ -389,76 +420,80 @@ class Engine:
                 value=float(cols["value"][r]),
                 urgency=float(cols["urgency"][r]),
                 context=float(cols["context"][r]),
-                reasons=top_reasons(features, contrib, row, hrow, content, topics, weekday, order=order),
-                rule_reasons=self._rule_reasons(p, action, hrow, state),
+                reasons=describe_row(r, p, cidx, chosen[k], contrib),
+                rule_reasons=rule_reasons[k],
                 blocked=blocked_by_hcp.get(p, {}),
-                content_id=ContentId(content.id) if content is not None else None,
-                what_would_change=self._what_would_change(row, new_priority, others, second.get(p), cols),
+                content_id=ContentId(content_ids[cidx]) if cidx >= 0 else None,
+                what_would_change=tuple(change),
                 model_version=model_version,
                 rules_version=RULES_VERSION,
+                rank=int(final_rank[k]),
             )
+            state.suggestions[p] = suggestion
+            if full:
+                state.ranked[p] = suggestion
 
-    def _rule_reasons(self, p: int, action: ActionType, hrow: _RowView, state: _Day) -> tuple[str, ...]:
-        out = [f"{int(hrow['plan_done'])} of {int(hrow['plan_planned'])} planned visits this quarter"]
-        cap = self.config.caps.get(action)
+    def _rule_reasons(
+        self, positions: np.ndarray, actions: np.ndarray, hcols: dict[str, np.ndarray], state: _Day
+    ) -> list[tuple[str, ...]]:
+        """The rule reasons of each (HCP position, action): call-plan progress, cap use, consent, samples."""
+        done = hcols["plan_done"][positions].astype(np.int64).tolist()
+        planned = hcols["plan_planned"][positions].astype(np.int64).tolist()
+        used = {a: state.caps[a][positions].tolist() for a in state.caps}
+        out = []
+        for k, (p, value) in enumerate(zip(positions.tolist(), actions.tolist(), strict=True)):
+            action = ActionType(value)
+            reasons = [f"{done[k]} of {planned[k]} planned visits this quarter"]
+            cap = self.config.caps.get(action)
+            if cap is not None:
+                reasons.append(
+                    f"{used[action][k]} of at most {cap.limit} {ACTION_LABEL[action]}(s) in the last {cap.days} days"
+                )
+            reasons.append(f"Consent for {ACTION_LABEL[action]} on file and in date")
+            if action is ActionType.VISIT:
+                reasons.append(self._samples[p] or "Samples allowed: prescriber with an NPI on file")
+            out.append(tuple(reasons))
+        return out
+
+    def _priority_after_visit(self, state: _Day, mine: np.ndarray, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """Per HCP position: the best allowed priority if a visit were logged with the HCP today (NaN: none).
+
+        The logit moves by the change of the visit-dependent contributions only (the model is
+        additive), the visit cap counts one more visit and urgency sees the closed plan gap."""
+        rows = np.flatnonzero(mine & (cols["blocked_reason"] == ""))
+        pos = cols["hcp_pos"][rows]
+        features = self.model.feature_names_out_()
+        days_since = 0.0 if self.include_today else 1.0
+        changed = {
+            "contacts_7": cols["contacts_7"][rows] + 1,
+            "contacts_30": cols["contacts_30"][rows] + 1,
+            "days_since_visit": np.full(len(rows), days_since),
+            "plan_gap": np.maximum(cols["plan_gap"][rows] - 1, 0),
+        }
+        logit = cols["logit"][rows].copy()
+        for name, values in changed.items():
+            if name in features:
+                j = features.index(name)
+                logit += self.model.column_contribution(name, values) - state.contrib[rows, j]
+        frame = state.table.frame
+        hcp_after = pd.DataFrame(
+            {
+                "plan_planned": frame["plan_planned"].to_numpy()[pos],
+                "plan_gap": np.maximum(frame["plan_gap"].to_numpy()[pos] - 1, 0),
+                "quarter_elapsed": frame["quarter_elapsed"].to_numpy()[pos],
+                "days_since_contact": np.full(len(rows), days_since),
+            }
+        )
+        priority = expit(logit) * cols["value"][rows] * urgency(hcp_after) * cols["context"][rows]
+        cap = self.config.caps.get(ActionType.VISIT)
+        ok = np.ones(len(rows), dtype=bool)
         if cap is not None:
-            used = int(state.caps[action][p])
-            out.append(f"{used} of at most {cap.limit} {ACTION_LABEL[action]}(s) in the last {cap.days} days")
-        out.append(f"Consent for {ACTION_LABEL[action]} on file and in date")
-        if action is ActionType.VISIT:
-            out.append(self._samples[p] or "Samples allowed: prescriber with an NPI on file")
-        return tuple(out)
-
-    def _priority_after_visit(self, state: _Day, best: np.ndarray) -> np.ndarray:
-        """Each best candidate's priority if a visit were logged with the HCP today."""
-        rows = state.cand.iloc[best]
-        X = rows[list(MODEL_FEATURES)].copy()
-        X["contacts_7"] += 1
-        X["contacts_30"] += 1
-        X["days_since_visit"] = 1.0
-        X["plan_gap"] = np.maximum(X["plan_gap"] - 1, 0)
-        p_after = self.model.predict_proba(X)[:, 1]
-        frame = state.table.frame.iloc[rows["hcp_pos"].to_numpy()].copy()
-        frame["plan_gap"] = np.maximum(frame["plan_gap"].to_numpy() - 1, 0)
-        frame["days_since_contact"] = 1.0
-        return p_after * rows["value"].to_numpy() * urgency(frame) * rows["context"].to_numpy()
-
-    @staticmethod
-    def _what_would_change(
-        row: _RowView, after: float, sorted_priorities: np.ndarray, second_row: int | None, cand: dict
-    ) -> tuple[str, ...]:
-        n = len(sorted_priorities)
-        rank_now = int(n - np.searchsorted(sorted_priorities, row["priority"], side="right")) + 1
-        rank_after = int(n - np.searchsorted(sorted_priorities, after, side="right")) + 1
-        gap = "close the call-plan gap by one and " if row["plan_gap"] > 0 else ""
-        out = [f"Logging a visit would {gap}move this HCP from rank {rank_now} to about {rank_after}"]
-        if second_row is not None:
-            alt = ACTION_LABEL[ActionType(cand["action"][second_row])]
-            out.append(
-                f"Dismissing it would bring up {article(alt)} instead "
-                f"(priority {cand['priority'][second_row]:.2f} vs {row['priority']:.2f})"
-            )
-        return tuple(out)
-
-
-class _RowView:
-    """One row of a dict of column arrays, read like a dict (no per-row copies)."""
-
-    __slots__ = ("_cols", "_extra", "_i")
-
-    def __init__(self, cols: dict[str, np.ndarray], i: int, extra: dict | None = None) -> None:
-        self._cols, self._i, self._extra = cols, i, extra or {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self._extra:
-            return self._extra[key]
-        return self._cols[key][self._i]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+            is_visit = cols["action"][rows] == str(ActionType.VISIT)
+            ok &= ~(is_visit & (state.caps[ActionType.VISIT][pos] + 1 >= cap.limit))
+        out = np.full(len(self.hcps), np.nan)
+        top = best_per_hcp(pos, priority, ok)
+        out[pos[top]] = priority[top]
+        return out
 
 
 def feedback_time(day: date) -> datetime:

@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from repcompanion.domain import ActionType, Content, Reason
+from repcompanion.domain import ActionType, Content, Hcp, Reason
 from repcompanion.intel.rules import ACTION_LABEL
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_CONTRIBUTION = 0.02
+#: Topics an MSL discusses when no content is attached.
+MSL_TOPICS = ("clinical_data", "mechanism")
+_MSL = str(ActionType.MSL_REFERRAL)
 
 
 def _num(value: Any) -> float | None:
@@ -30,6 +33,11 @@ def article(noun: str) -> str:
 def _plural(k: float, word: str) -> str:
     k = round(float(k))
     return f"{k} {word}" + ("" if k == 1 else "s")
+
+
+def _ago(days: float) -> str:
+    """'today', '1 day ago', '12 days ago'."""
+    return "today" if round(days) == 0 else f"{_plural(days, 'day')} ago"
 
 
 def describe(
@@ -72,7 +80,7 @@ def describe(
         days = _num(row[feature])
         if days is None:
             return f"No engagement with {topic_text} content on record", {"days": None}
-        return f"Engaged with {topic_text} content {_plural(days, 'day')} ago", {
+        return f"Engaged with {topic_text} content {_ago(days)}", {
             "days": int(days),
             "topics": list(topics),
         }
@@ -80,7 +88,7 @@ def describe(
         days = _num(row[feature])
         if days is None:
             return "Has never opened or clicked company content", {"days": None}
-        return f"Last opened or clicked company content {_plural(days, 'day')} ago", {"days": int(days)}
+        return f"Last opened or clicked company content {_ago(days)}", {"days": int(days)}
     if feature in ("contacts_7", "contacts_30"):
         window = 7 if feature == "contacts_7" else 30
         k = int(row[feature])
@@ -89,12 +97,14 @@ def describe(
         days = _num(row[feature])
         if days is None:
             return "Never visited", {"days": None}
+        if round(days) == 0:
+            return "Visited today", {"days": 0}
         return f"No visit in {_plural(days, 'day')}", {"days": int(days)}
     if feature == "days_since_email":
         days = _num(row[feature])
         if days is None:
             return "Never emailed", {"days": None}
-        return f"Last approved email {_plural(days, 'day')} ago", {"days": int(days)}
+        return f"Last approved email {_ago(days)}", {"days": int(days)}
     if feature in ("plan_gap", "quarter_elapsed"):
         data = {
             "done": int(hcp["plan_done"]),
@@ -111,25 +121,30 @@ def describe(
     return feature.replace("_", " "), {feature: row.get(feature)}
 
 
-def top_reasons(
+def reason_features(contributions: np.ndarray, k: int = 3) -> list[list[int]]:
+    """Per row of an (m, F) contribution matrix, the features to explain: the ``k`` that raise the
+    logit most (above MIN_CONTRIBUTION), then those that lower it most, up to ``k`` in all."""
+    contributions = np.atleast_2d(contributions)
+    order = np.argsort(-contributions, axis=1, kind="stable")
+    ranked = np.take_along_axis(contributions, order, axis=1)
+    top, rev = order[:, :k], order[:, ::-1][:, :k]
+    n_pos = (ranked[:, :k] > MIN_CONTRIBUTION).sum(axis=1)
+    n_neg = np.minimum((ranked[:, ::-1][:, :k] < -MIN_CONTRIBUTION).sum(axis=1), k - n_pos)
+    return [
+        t[:a] + r[:b] for t, r, a, b in zip(top.tolist(), rev.tolist(), n_pos.tolist(), n_neg.tolist(), strict=True)
+    ]
+
+
+def _reasons(
     features: Sequence[str],
+    chosen: Sequence[int],
     contributions: np.ndarray,
-    row: dict[str, Any],
-    hcp: dict[str, Any],
+    row: Any,
+    hcp: Any,
     content: Content | None,
     topics: Sequence[str],
     weekday: int,
-    k: int = 3,
-    order: Sequence[int] | None = None,
 ) -> tuple[Reason, ...]:
-    """The ``k`` features that raise the logit most (then those that lower it most), in words.
-
-    ``order`` (feature indices by decreasing contribution) may be given when computed in bulk."""
-    order = np.argsort(-contributions, kind="stable").tolist() if order is None else order
-    chosen = [j for j in order[:k] if contributions[j] > MIN_CONTRIBUTION]
-    if len(chosen) < k:
-        negatives = [j for j in reversed(order) if contributions[j] < -MIN_CONTRIBUTION]
-        chosen += negatives[: k - len(chosen)]
     reasons = []
     seen: set[str] = set()
     for j in chosen:
@@ -139,3 +154,64 @@ def top_reasons(
         seen.add(text)
         reasons.append(Reason(text=text, feature=features[j], contribution=float(contributions[j]), data=data))
     return tuple(reasons)
+
+
+def top_reasons(
+    features: Sequence[str],
+    contributions: np.ndarray,
+    row: dict[str, Any],
+    hcp: dict[str, Any],
+    content: Content | None,
+    topics: Sequence[str],
+    weekday: int,
+    k: int = 3,
+) -> tuple[Reason, ...]:
+    """The ``k`` features that raise the logit most (then those that lower it most), in words."""
+    chosen = reason_features(np.asarray(contributions, dtype=np.float64), k)[0]
+    return _reasons(features, chosen, contributions, row, hcp, content, topics, weekday)
+
+
+class RowView:
+    """One row of a dict of column arrays, read like a dict (no per-row copies)."""
+
+    __slots__ = ("_cols", "_extra", "_i")
+
+    def __init__(self, cols: dict[str, np.ndarray], i: int, extra: dict | None = None) -> None:
+        self._cols, self._i, self._extra = cols, i, extra or {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._extra:
+            return self._extra[key]
+        return self._cols[key][self._i]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+class ReasonWriter:
+    """Writes the reasons of many candidates that share column arrays (candidate and HCP columns)."""
+
+    def __init__(
+        self,
+        features: Sequence[str],
+        cand_cols: dict[str, np.ndarray],
+        hcp_cols: dict[str, np.ndarray],
+        hcps: Sequence[Hcp],
+        content: Sequence[Content],
+        weekday: int,
+    ) -> None:
+        self.features, self.cand_cols, self.hcp_cols = list(features), cand_cols, hcp_cols
+        self.hcps, self.content, self.weekday = hcps, content, weekday
+
+    def __call__(self, row: int, hcp_pos: int, content_idx: int, chosen: Sequence[int], contributions: np.ndarray):
+        """The reasons of candidate ``row`` (HCP at ``hcp_pos``) for the feature indices ``chosen``."""
+        content = self.content[content_idx] if content_idx >= 0 else None
+        action = self.cand_cols["action"][row]
+        topics = content.topics if content is not None else (MSL_TOPICS if action == _MSL else ())
+        hcp = RowView(self.hcp_cols, hcp_pos, {"specialty_label": self.hcps[hcp_pos].specialty_label})
+        return _reasons(
+            self.features, chosen, contributions, RowView(self.cand_cols, row), hcp, content, topics, self.weekday
+        )

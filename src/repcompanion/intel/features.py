@@ -131,7 +131,7 @@ class EventIndex:
         return len(self._base.hcp) + sum(len(e.hcp) for e in self._extra)
 
 
-WINDOWS = np.array([7, 30, 90, 365, 730])
+WINDOWS = np.array([0, 7, 30, 90, 365, 730])  # age 0 (today) has its own bucket
 
 
 class _CountCube:
@@ -147,9 +147,13 @@ class _CountCube:
         np.maximum.at(latest, h.astype(np.int64) * n_types + t, -age.astype(np.float64))
         self.latest = -latest.reshape(n, n_types)  # smallest age per HCP and type (inf: never)
 
-    def count(self, codes: Sequence[int] | np.ndarray, window: int, *, successful: bool = False) -> np.ndarray:
+    def count(
+        self, codes: Sequence[int] | np.ndarray, window: int, *, successful: bool = False, before_today: bool = False
+    ) -> np.ndarray:
         w = int(np.searchsorted(WINDOWS, window))
         part = self.cube[:, :, :, w][:, list(codes), :]
+        if before_today:
+            part = part - self.cube[:, :, :, 0][:, list(codes), :]
         return (part[:, :, 1] if successful else part.sum(axis=2)).sum(axis=1)
 
     def last_age(self, codes: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -182,15 +186,21 @@ def hcp_features(
     follow_ups: Sequence[FollowUp] = (),
     consent_allowed: dict[str, np.ndarray] | None = None,
     priors: dict[str, float] | None = None,
+    include_today: bool = False,
 ) -> HcpFeatureTable:
-    """Features of the HCPs at ``positions`` (all when None) on ``day``, from events before ``day``."""
+    """Features of the HCPs at ``positions`` (all when None) on ``day``.
+
+    With ``include_today`` False (training, simulation: no label leakage) only events before ``day``
+    count; with True (live ranking) so do the events already logged on ``day`` (age 0), so a visit
+    logged this morning changes this afternoon's ranking. Events after ``day`` never count.
+    """
     chosen = np.arange(len(hcps)) if positions is None else np.asarray(positions, dtype=np.int64)
     n = len(chosen)
     local = np.full(len(hcps), -1, dtype=np.int64)
     local[chosen] = np.arange(n)
     ev = index.rows_for(None if positions is None else chosen)
     today = day_number(day)
-    before = ev.day < today
+    before = ev.day < (today + 1 if include_today else today)
     h = local[ev.hcp[before]]
     t = ev.type[before]
     age = today - ev.day[before]
@@ -200,9 +210,13 @@ def hcp_features(
     f: dict[str, np.ndarray] = {}
     priors = dict(priors or {})
 
-    def rate(name: str, hits: np.ndarray, tries: np.ndarray) -> np.ndarray:
+    def rate(name: str, hits: np.ndarray, tries: np.ndarray, hit_codes: list[int], try_codes: list[int], window: int):
+        # the territory-wide prior ignores today's events, so logging a visit today leaves it unchanged
         if name not in priors:
-            priors[name] = float((hits.sum() + 1.0) / (tries.sum() + 2.0))
+            successful = hit_codes == try_codes
+            prior_hits = cube.count(hit_codes, window, successful=successful, before_today=True)
+            prior_tries = cube.count(try_codes, window, before_today=True)
+            priors[name] = float((prior_hits.sum() + 1.0) / (prior_tries.sum() + 2.0))
         return _smoothed_rate(hits, tries, priors[name])
 
     sel = [hcps[i] for i in chosen]
@@ -225,12 +239,12 @@ def hcp_features(
     f["web_visits_90"] = cube.count([WEB], 90)
     sent_365 = cube.count([SENT], 365)
     opened_365 = cube.count([OPENED], 365)
-    f["email_open_rate"] = rate("email_open_rate", opened_365, sent_365)
+    f["email_open_rate"] = rate("email_open_rate", opened_365, sent_365, [OPENED], [SENT], 365)
     f["emails_opened_365"] = opened_365
     f["emails_sent_365"] = sent_365
     invited = cube.count([INVITED], 730)
     attended = cube.count([ATTENDED], 730)
-    f["event_attend_rate"] = rate("event_attend_rate", attended, invited)
+    f["event_attend_rate"] = rate("event_attend_rate", attended, invited, [ATTENDED], [INVITED], 730)
     f["samples_90"] = cube.count([SAMPLE], 90)
 
     planned, done, elapsed = _call_plan_progress(sel, call_plans, day, h, t, evday)
@@ -251,11 +265,11 @@ def hcp_features(
         f[f"{name}_tries"] = tries
         # a face-to-face contact in which topics were discussed is a successful call
         f[f"{name}_successes"] = cube.count([code], 730, successful=True)
-        f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries)
+        f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries, [code], [code], 730)
     f2f_codes = [VISIT, REMOTE, MSL]
     f2f = np.isin(t, f2f_codes) & (age <= 730)
     f2f_ok = cube.count(f2f_codes, 730, successful=True)
-    f["f2f_success_rate"] = rate("f2f_success_rate", f2f_ok, cube.count(f2f_codes, 730))
+    f["f2f_success_rate"] = rate("f2f_success_rate", f2f_ok, cube.count(f2f_codes, 730), f2f_codes, f2f_codes, 730)
     f["event_invites_730"] = invited
     f["events_attended_730"] = attended
 

@@ -267,26 +267,42 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         for j, ((_, group, idx), block) in enumerate(zip(self._column_order(), self.blocks_, strict=True)):
             w = coef[block.start : block.stop]
             if group == "num":
-                x = nums[idx]
-                missing = np.isnan(x)
-                filled = np.where(missing, block.fill, x)
-                if block.kind == "constant":
-                    value = np.zeros(n)
-                elif block.kind == "linear":
-                    value = (filled - block.scale_mean) / block.scale_sd * w[0]
-                else:
-                    knots = self.knots_[n_num]
-                    inside = np.clip(filled, knots[self.degree], knots[-self.degree - 1])
-                    n_basis = len(knots) - self.degree - 1
-                    value = BSpline(knots, w[:n_basis], self.degree, extrapolate=False)(inside)
-                if block.has_missing:
-                    value = value + missing * w[-1]
+                value = self._numeric_value(block, self.knots_[n_num], w, nums[idx])
                 n_num += 1
             else:
                 codes = self._category_codes(cats[idx], self.categories_[idx])
                 value = np.where(codes >= 0, w[np.maximum(codes, 0)], 0.0)
             out[:, j] = value - self.offsets_[j]
         return out
+
+    def _numeric_value(self, block: _Block, knots: np.ndarray | None, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The (uncentred) logit term of one numeric column at ``x``."""
+        missing = np.isnan(x)
+        filled = np.where(missing, block.fill, x)
+        if block.kind == "constant":
+            value = np.zeros(len(x))
+        elif block.kind == "linear":
+            value = (filled - block.scale_mean) / block.scale_sd * w[0]
+        else:
+            inside = np.clip(filled, knots[self.degree], knots[-self.degree - 1])
+            n_basis = len(knots) - self.degree - 1
+            value = BSpline(knots, w[:n_basis], self.degree, extrapolate=False)(inside)
+        if block.has_missing:
+            value = value + missing * w[-1]
+        return value
+
+    def column_contribution(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The contribution of numeric input ``name`` at ``values``, as :meth:`contribution_matrix` gives it."""
+        check_is_fitted(self, "logistic_")
+        for j, (column, group, idx) in enumerate(self._column_order()):
+            if column == name:
+                if group != "num":
+                    raise ValueError(f"column {name!r} is categorical; only numeric columns can be evaluated alone")
+                block = self.blocks_[j]
+                w = self.logistic_.coef_[0][block.start : block.stop]
+                x = np.asarray(values, dtype=np.float64)
+                return self._numeric_value(block, self.knots_[idx], w, x) - self.offsets_[j]
+        raise ValueError(f"the model has no input column {name!r}")
 
     def contribution_matrix(self, X: object) -> tuple[float, np.ndarray]:
         """The intercept and an (n_samples, n_features) array of logit contributions."""
