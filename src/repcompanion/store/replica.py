@@ -28,6 +28,8 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from repcompanion.domain.errors import ValidationError, WorkspaceLockedError
@@ -64,19 +66,11 @@ def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageRe
     result = PageResult()
     conn = store.conn
     with store.atomic():
-        start = 0
-        n = len(changes)
-        while start < n:
-            first = changes[start]
-            try:
-                table, op = first["table"], first["op"]
-            except (KeyError, TypeError) as exc:
-                raise ValidationError(f"change {start} of the page has no table or operation") from exc
-            end = start + 1
-            while end < n and changes[end].get("table") == table and changes[end].get("op") == op:
-                end += 1
-            run = changes[start:end]
-            start = end
+        try:
+            runs = [(key, list(run)) for key, run in groupby(changes, key=itemgetter("table", "op"))]
+        except (KeyError, TypeError) as exc:
+            raise ValidationError("a change of the page has no table or operation") from exc
+        for (table, op), run in runs:
             if op not in _OPS:
                 raise ValidationError(f"unknown change operation {op!r} for table {table!r}")
             if op == "remove":
@@ -88,12 +82,7 @@ def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageRe
             if codec is None:
                 continue  # a newer hub's table this client does not know: ignored, not fatal
             if op == "upsert":
-                columns = codec.columns
-                try:
-                    values = [tuple(c["row"].get(col) for col in columns) for c in run]
-                except (KeyError, AttributeError) as exc:
-                    raise ValidationError(f"an upsert for {table} carries no row") from exc
-                conn.executemany(upsert_sql(table, columns), values)
+                conn.executemany(upsert_sql(table, codec.columns), _values(table, codec.columns, run))
                 if table == "hcps":
                     conn.executemany("DELETE FROM pending_removals WHERE hcp_id = ?", [(c["id"],) for c in run])
                 result.upserts += len(run)
@@ -102,6 +91,23 @@ def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageRe
                 result.deletes += len(run)
         store.sync_state.set_cursor(next_cursor)
     return result
+
+
+def _values(table: str, columns: tuple[str, ...], run: list[Row]) -> list[tuple[object, ...]]:
+    """Column tuples of upserted rows (a row missing a column, e.g. from an older hub, gets NULL there)."""
+    try:
+        rows = [c["row"] for c in run]
+    except KeyError as exc:
+        raise ValidationError(f"an upsert for {table} carries no row") from exc
+    if len(columns) == 1:
+        return [(r[columns[0]],) for r in rows]
+    getter = itemgetter(*columns)
+    try:
+        return [getter(r) for r in rows]
+    except KeyError:
+        return [tuple(r.get(col) for col in columns) for r in rows]
+    except TypeError as exc:
+        raise ValidationError(f"an upsert for {table} carries no row") from exc
 
 
 def verification_counts(store: Store) -> dict[str, int]:
@@ -153,15 +159,21 @@ def open_staging(path: Path, *, owner: str, key: bytes | None = None) -> Store:
             discard_staging(path)
         else:
             if staging.sync_state.get_value("staging_owner") == owner:
-                staging.conn.execute("PRAGMA synchronous = NORMAL")
+                _bulk_pragmas(staging)
                 return staging
             staging.close()
             discard_staging(path)
     staging = open_store(path, key=key)
-    # WAL + NORMAL keeps every committed page consistent across a crash; the last pages may need fetching again
-    staging.conn.execute("PRAGMA synchronous = NORMAL")
+    _bulk_pragmas(staging)
     staging.sync_state.set_value("staging_owner", owner)
     return staging
+
+
+def _bulk_pragmas(staging: Store) -> None:
+    # WAL + NORMAL keeps every committed page consistent across a crash (the last pages may be fetched again);
+    # a bigger page cache and no automatic checkpoints make a million-row download several times faster
+    for pragma in ("synchronous = NORMAL", "cache_size = -65536", "wal_autocheckpoint = 0"):
+        staging.conn.execute(f"PRAGMA {pragma}")
 
 
 def _write_marker(store: Store) -> tuple[int, int]:

@@ -309,7 +309,7 @@ class SyncClient:
                     ahead = pool.submit(api.pull, page.next_cursor, limit)
                 try:
                     result = apply_page(target, changes, page.next_cursor)
-                except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError) as exc:
+                except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
                     _drain(ahead)
                     raise HubProtocolError(
                         f"The hub at {api.server_url} sent a page this app cannot apply ({exc}); nothing of it was "
