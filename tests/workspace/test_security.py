@@ -21,6 +21,7 @@ from repcompanion.workspace.security import (
     forget_workspace_key,
     keyring_available,
     open_encrypted_store,
+    unlock_workspace,
     workspace_key,
 )
 from tests import factories as f
@@ -208,3 +209,13 @@ def test_a_damaged_encrypted_file_with_the_right_key_is_corrupt_not_a_wrong_key(
     with pytest.raises(WorkspaceCorruptError, match="damaged"):
         open_encrypted_store(tmp_path)
     assert db.read_bytes() == bytes(data)
+
+
+def test_unlock_returns_the_key_that_opens_a_staging_database_of_the_same_workspace(tmp_path, memory_keyring):
+    store, key = unlock_workspace(tmp_path)
+    staging = open_store(tmp_path / "workspace.db.staging", key=key)
+    f.small_territory(staging)
+    staging.conn.backup(store.conn)  # how a first sync swaps its download in
+    staging.close()
+    store.close()
+    assert open_encrypted_store(tmp_path).table_counts()["hcps"] == 3

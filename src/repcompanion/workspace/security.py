@@ -212,10 +212,13 @@ def migrate_plain_to_encrypted(db_path: Path | str, key: bytes) -> dict[str, int
     return encrypt_in_place(db_path, key)
 
 
-def open_encrypted_store(
+def unlock_workspace(
     folder: Path | str, *, passphrase: str | None = None, params: KdfParams | None = None
-) -> Store:
-    """Open (creating or encrypting a plain one first) the SQLCipher workspace store in ``folder``."""
+) -> tuple[Store, bytes]:
+    """Open (creating, or encrypting a plain one first) the SQLCipher store in ``folder``; returns it and its key.
+
+    The key is what ``SyncClient(..., key=key)`` needs so a first sync's staging database is encrypted too.
+    """
     folder = Path(folder)
     db = database_path(folder)
     recover_interrupted_encryption(db)
@@ -224,12 +227,19 @@ def open_encrypted_store(
     if is_plain_database(db):
         migrate_plain_to_encrypted(db, key)
     try:
-        return open_store(db, key=key)
+        return open_store(db, key=key), key
     except WorkspaceKeyError as exc:
         # The key matched the header's key check, so SQLCipher's refusal means the file itself is damaged.
         raise WorkspaceCorruptError(
             f"The encrypted workspace {db} is damaged: its key is right but the file cannot be decrypted."
         ) from exc
+
+
+def open_encrypted_store(
+    folder: Path | str, *, passphrase: str | None = None, params: KdfParams | None = None
+) -> Store:
+    """``unlock_workspace`` without the key (for callers that never sync)."""
+    return unlock_workspace(folder, passphrase=passphrase, params=params)[0]
 
 
 def forget_workspace_key(folder: Path | str) -> None:
@@ -254,5 +264,6 @@ __all__ = [
     "keyring_available",
     "migrate_plain_to_encrypted",
     "open_encrypted_store",
+    "unlock_workspace",
     "workspace_key",
 ]
