@@ -118,20 +118,29 @@ def build_candidates(
         best = score.argmax(axis=1)
         chosen[action] = (np.where(ok.any(axis=1), best, -1), ok.any(axis=1))
 
-    parts = []
+    columns: dict[str, list[np.ndarray]] = {"hcp_pos": [], "local": [], "action": [], "content_idx": []}
+    everyone = np.arange(n)
     for action, with_content in SLOTS:
-        part = pd.DataFrame({"hcp_pos": positions, "local": np.arange(n)})
-        part["action"] = str(action)
-        part["content_idx"] = -1
+        keep = everyone
+        idx = np.full(n, -1, dtype=np.int64)
         if with_content:
             idx, found = chosen[action]
             if action not in REQUIRES_CONTENT:
-                part, idx = part[found], idx[found]
-            part["content_idx"] = idx
-        parts.append(part)
-    cand = pd.concat(parts, ignore_index=True)
-    pair_features(cand, table, hcps, catalog, topics, open_lift=open_lift, share=share)
-    return cand
+                keep = np.flatnonzero(found)
+        columns["hcp_pos"].append(np.asarray(positions)[keep])
+        columns["local"].append(keep)
+        columns["action"].append(np.full(len(keep), str(action), dtype=object))
+        columns["content_idx"].append(np.asarray(idx)[keep])
+    cand = object_frame({name: np.concatenate(parts) for name, parts in columns.items()})
+    return pair_features(cand, table, hcps, catalog, topics, open_lift=open_lift, share=share)
+
+
+def object_frame(columns: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
+    """A DataFrame that keeps object (text) columns as object arrays (no string-dtype inference)."""
+    return pd.DataFrame(
+        {k: pd.Series(v, dtype=object, index=index) if v.dtype == object else v for k, v in columns.items()},
+        index=index,
+    )
 
 
 def pair_features(
@@ -144,8 +153,9 @@ def pair_features(
     open_lift: np.ndarray | None = None,
     share: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Add the model's features to ``cand`` (columns hcp_pos, local, action, content_idx) in place."""
+    """``cand`` (columns hcp_pos, local, action, content_idx) with the model's features added."""
     frame = table.frame
+    out: dict[str, np.ndarray] = {}
     if open_lift is None or share is None:
         open_lift, share = topic_scores(table)
     n_content = len(catalog.items)
@@ -163,17 +173,17 @@ def pair_features(
     is_msl = action == str(ActionType.MSL_REFERRAL)
     relevant = np.where(is_msl[:, None], msl_mask[None, :], cmask)
     k = np.maximum(cmask.sum(axis=1), 1)
-    cand["has_content"] = has.astype(np.float64)
-    cand["topic_open_lift"] = np.where(has, (open_lift[local] * cmask).sum(axis=1) / k, 0.0)
-    cand["topic_signal_share"] = np.where(has, (share[local] * cmask).sum(axis=1) / k, 0.0)
+    out["has_content"] = has.astype(np.float64)
+    out["topic_open_lift"] = np.where(has, (open_lift[local] * cmask).sum(axis=1) / k, 0.0)
+    out["topic_signal_share"] = np.where(has, (share[local] * cmask).sum(axis=1) / k, 0.0)
     ages = np.where(relevant, table.topic_signal_age[local], np.inf)
     ages = np.where(np.isnan(ages), np.inf, ages)
     rel_age = ages.min(axis=1) if n_topics else np.full(len(cand), np.inf)
     any_age = frame["days_since_signal"].to_numpy()[local]
     rel_age = np.where(relevant.any(axis=1), rel_age, any_age)
     rel_age = np.where(np.isinf(rel_age), NEVER, rel_age)
-    cand["days_since_relevant_signal"] = rel_age
-    cand["msl_days_since_relevant_signal"] = np.where(is_msl, rel_age, NEVER)
+    out["days_since_relevant_signal"] = rel_age
+    out["msl_days_since_relevant_signal"] = np.where(is_msl, rel_age, NEVER)
 
     rate_col = {
         str(ActionType.VISIT): ("visit_success_rate", "visit_tries"),
@@ -188,10 +198,10 @@ def pair_features(
         rows = action == a
         rate[rows] = frame[rcol].to_numpy()[local[rows]]
         tries[rows] = frame[tcol].to_numpy()[local[rows]]
-    cand["channel_success_rate"] = rate
-    cand["channel_tries"] = tries
-    f2f = np.isin(action, [str(a) for a in FACE_TO_FACE])
-    cand["weekday_lift"] = np.where(f2f, wd_lift[local], 0.0)
+    out["channel_success_rate"] = rate
+    out["channel_tries"] = tries
+    f2f = (action == str(ActionType.VISIT)) | (action == str(ActionType.REMOTE_MEETING)) | is_msl
+    out["weekday_lift"] = np.where(f2f, wd_lift[local], 0.0)
     for col in (
         "segment",
         "specialty",
@@ -205,9 +215,9 @@ def pair_features(
         "quarter_elapsed",
         "open_follow_ups",
     ):
-        cand[col] = frame[col].to_numpy()[local]
+        out[col] = frame[col].to_numpy()[local]
     problem = np.full(len(cand), "", dtype=object)
-    missing = (cidx < 0) & np.isin(action, [str(a) for a in REQUIRES_CONTENT])
+    missing = (cidx < 0) & ((action == str(ActionType.EMAIL)) | (action == str(ActionType.EVENT_INVITE)))
     if missing.any():
         labels = np.array([ACTION_LABEL[ActionType(a)] for a in action[missing]], dtype=object)
         specs = np.array(
@@ -215,5 +225,6 @@ def pair_features(
             dtype=object,
         )
         problem[missing] = "No approved, in-date content for this " + labels + " to " + specs
-    cand["content_problem"] = problem
-    return cand
+    out["content_problem"] = problem
+    kept = cand.drop(columns=[c for c in out if c in cand.columns])
+    return pd.concat([kept, object_frame(out, index=cand.index)], axis=1)

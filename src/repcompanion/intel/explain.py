@@ -135,6 +135,32 @@ def reason_features(contributions: np.ndarray, k: int = 3) -> list[list[int]]:
     ]
 
 
+#: Features whose sentence depends only on the candidate's action, content and this column's value
+#: (None: on the action and content alone), so equal keys share one sentence.
+_ROW_KEYED: dict[str, str | None] = {
+    "action": None,
+    "segment": "segment",
+    "specialty": "specialty",
+    "decile": "decile",
+    "has_content": None,
+    "topic_open_lift": None,
+    "topic_signal_share": None,
+    **{
+        f: f
+        for f in (
+            "days_since_relevant_signal",
+            "msl_days_since_relevant_signal",
+            "days_since_signal",
+            "contacts_7",
+            "contacts_30",
+            "days_since_visit",
+            "days_since_email",
+            "open_follow_ups",
+        )
+    },
+}
+
+
 def _reasons(
     features: Sequence[str],
     chosen: Sequence[int],
@@ -144,15 +170,28 @@ def _reasons(
     content: Content | None,
     topics: Sequence[str],
     weekday: int,
+    memo: dict | None = None,
 ) -> tuple[Reason, ...]:
     reasons = []
     seen: set[str] = set()
     for j in chosen:
-        text, data = describe(features[j], row, hcp, content, topics, weekday)
+        feature = features[j]
+        key = None
+        if memo is not None and feature in _ROW_KEYED:
+            column = _ROW_KEYED[feature]
+            key = (feature, row["action"], content.id if content is not None else None, column and row[column])
+            found = memo.get(key)
+        else:
+            found = None
+        if found is None:
+            found = describe(feature, row, hcp, content, topics, weekday)
+            if key is not None:
+                memo[key] = found
+        text, data = found
         if text in seen:
             continue
         seen.add(text)
-        reasons.append(Reason(text=text, feature=features[j], contribution=float(contributions[j]), data=data))
+        reasons.append(Reason(text=text, feature=feature, contribution=float(contributions[j]), data=dict(data)))
     return tuple(reasons)
 
 
@@ -205,6 +244,7 @@ class ReasonWriter:
     ) -> None:
         self.features, self.cand_cols, self.hcp_cols = list(features), cand_cols, hcp_cols
         self.hcps, self.content, self.weekday = hcps, content, weekday
+        self._memo: dict = {}
 
     def __call__(self, row: int, hcp_pos: int, content_idx: int, chosen: Sequence[int], contributions: np.ndarray):
         """The reasons of candidate ``row`` (HCP at ``hcp_pos``) for the feature indices ``chosen``."""
@@ -213,5 +253,13 @@ class ReasonWriter:
         topics = content.topics if content is not None else (MSL_TOPICS if action == _MSL else ())
         hcp = RowView(self.hcp_cols, hcp_pos, {"specialty_label": self.hcps[hcp_pos].specialty_label})
         return _reasons(
-            self.features, chosen, contributions, RowView(self.cand_cols, row), hcp, content, topics, self.weekday
+            self.features,
+            chosen,
+            contributions,
+            RowView(self.cand_cols, row),
+            hcp,
+            content,
+            topics,
+            self.weekday,
+            self._memo,
         )

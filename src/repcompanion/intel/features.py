@@ -8,7 +8,7 @@ bit mask of topics per event), so the features of every HCP on any day are a han
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -35,6 +35,18 @@ WEB, INVITED, ATTENDED, SAMPLE, MSL = (
 )
 CONTACT_CODES = np.array([VISIT, REMOTE, SENT, INVITED, MSL])
 SIGNAL_CODES = np.array([OPENED, CLICKED, WEB])
+F2F_CODES = np.array([VISIT, REMOTE, MSL])
+
+
+def _lookup(codes: np.ndarray) -> np.ndarray:
+    """A boolean table over event type codes (indexing it is much faster than ``np.isin``)."""
+    table = np.zeros(len(EVENT_TYPES), dtype=bool)
+    table[codes] = True
+    return table
+
+
+IS_SIGNAL, IS_F2F = _lookup(SIGNAL_CODES), _lookup(F2F_CODES)
+IS_TOPIC_TAGGED = _lookup(np.array([OPENED, CLICKED, WEB, SENT]))
 NEVER = np.nan
 MAX_TOPICS = 63
 EPOCH = date(1970, 1, 1)
@@ -52,6 +64,17 @@ class EventArrays:
     type: np.ndarray
     day: np.ndarray
     topics: np.ndarray
+    _pairs: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def topic_pairs(self, n_topics: int) -> tuple[np.ndarray, np.ndarray]:
+        """(event row, topic) for every topic of every email sent/opened/clicked and web visit
+        (day-independent, so computed once per array set)."""
+        if self._pairs is None or self._pairs[0] != n_topics:
+            tagged = np.flatnonzero((self.topics != 0) & IS_TOPIC_TAGGED[self.type])
+            bits = (self.topics[tagged][:, None] >> np.arange(n_topics, dtype=np.uint64)) & np.uint64(1)
+            rows, cols = np.nonzero(bits)
+            self._pairs = (n_topics, tagged[rows], cols)
+        return self._pairs[1], self._pairs[2]
 
     def take(self, rows: np.ndarray) -> EventArrays:
         return EventArrays(self.hcp[rows], self.type[rows], self.day[rows], self.topics[rows])
@@ -73,8 +96,10 @@ class EventIndex:
         arrays = self._encode(frame, grow_topics=True)
         order = np.lexsort((arrays.day, arrays.hcp))
         self._base = arrays.take(order)
+        self._base.topic_pairs(len(self.topics))  # day-independent: computed once, here
         self._offsets = np.searchsorted(self._base.hcp, np.arange(len(self.hcp_ids) + 1))
         self._extra: list[EventArrays] = []
+        self._all: EventArrays | None = None  # base and extra events together, built when first needed
 
     @property
     def topic_bits(self) -> dict[str, int]:
@@ -109,13 +134,15 @@ class EventIndex:
         arrays = self._encode(events_frame(events), grow_topics=False)
         if len(arrays.hcp):
             self._extra.append(arrays)
+            self._all = None
         return np.unique(arrays.hcp)
 
     def rows_for(self, positions: np.ndarray | None) -> EventArrays:
         """The events of the HCPs at ``positions`` (all HCPs when None)."""
         if positions is None:
-            base = self._base
-            extra = self._extra
+            if self._all is None:
+                self._all = EventArrays.concat([self._base, *self._extra]) if self._extra else self._base
+            return self._all
         else:
             positions = np.asarray(positions, dtype=np.int64)
             starts, stops = self._offsets[positions], self._offsets[positions + 1]
@@ -229,7 +256,6 @@ def hcp_features(
         f[f"days_since_{name}"] = cube.last_age([code])
         for window in (30, 90, 365):
             f[f"{name}s_{window}"] = cube.count([code], window)
-    signal = np.isin(t, SIGNAL_CODES)
     f["contacts_7"] = cube.count(CONTACT_CODES, 7)
     f["contacts_30"] = cube.count(CONTACT_CODES, 30)
     f["days_since_contact"] = cube.last_age(CONTACT_CODES)
@@ -267,24 +293,21 @@ def hcp_features(
         f[f"{name}_successes"] = cube.count([code], 730, successful=True)
         f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries, [code], [code], 730)
     f2f_codes = [VISIT, REMOTE, MSL]
-    f2f = np.isin(t, f2f_codes) & (age <= 730)
+    f2f = IS_F2F[t] & (age <= 730)
     f2f_ok = cube.count(f2f_codes, 730, successful=True)
     f["f2f_success_rate"] = rate("f2f_success_rate", f2f_ok, cube.count(f2f_codes, 730), f2f_codes, f2f_codes, 730)
     f["event_invites_730"] = invited
     f["events_attended_730"] = attended
 
     n_topics = len(index.topics)
-    tagged = (topics != 0) & (signal | (t == SENT) | (t == OPENED))
-    rows, cols = (
-        np.nonzero((topics[tagged][:, None] >> np.arange(n_topics, dtype=np.uint64)) & np.uint64(1))
-        if n_topics
-        else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    )
-    key = h[tagged][rows].astype(np.int64) * n_topics + cols
-    kind = t[tagged][rows]
-    pair_age = age[tagged][rows]
+    pair_row, cols = ev.topic_pairs(n_topics)
+    pair_age = today - ev.day[pair_row]
+    keep = (pair_age >= (0 if include_today else 1)) & (local[ev.hcp[pair_row]] >= 0)
+    pair_row, cols, pair_age = pair_row[keep], cols[keep], pair_age[keep]
+    key = local[ev.hcp[pair_row]] * n_topics + cols
+    kind = ev.type[pair_row]
     recent = pair_age <= 730
-    is_signal = np.isin(kind, SIGNAL_CODES)
+    is_signal = IS_SIGNAL[kind]
     size = n * n_topics
 
     def per_topic(mask: np.ndarray) -> np.ndarray:
@@ -297,11 +320,9 @@ def hcp_features(
     np.minimum.at(latest, key[is_signal], pair_age[is_signal].astype(np.float64))
     sig_age = np.where(np.isinf(latest), NEVER, latest).reshape(n, n_topics)
     weekday = ((evday + 3) % 7).astype(np.int64)  # 1970-01-01 was a Thursday
-    wd_tries = np.zeros((n, 7))
-    wd_success = np.zeros((n, 7))
-    np.add.at(wd_tries, (h[f2f], weekday[f2f]), 1.0)
+    wd_tries = np.bincount(h[f2f] * 7 + weekday[f2f], minlength=n * 7).reshape(n, 7).astype(np.float64)
     ok = f2f & (topics != 0)
-    np.add.at(wd_success, (h[ok], weekday[ok]), 1.0)
+    wd_success = np.bincount(h[ok] * 7 + weekday[ok], minlength=n * 7).reshape(n, 7).astype(np.float64)
     frame = pd.DataFrame(f, index=pd.Index([str(x.id) for x in sel], name="hcp_id"))
     return HcpFeatureTable(day, frame, sig_age, sig_730, sent_t, open_t, wd_tries, wd_success, priors)
 

@@ -374,8 +374,8 @@ def _as_float(series: pd.Series, name: str) -> np.ndarray:
 
 
 def _as_category_strings(series: pd.Series) -> np.ndarray:
-    values = series.astype(object)
-    missing = values.isna().to_numpy()
-    out = values.astype(str).to_numpy(dtype=object)
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    out = values.astype(str).astype(object)
     out[missing] = MISSING_CATEGORY
     return out

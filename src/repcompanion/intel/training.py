@@ -103,7 +103,7 @@ def training_examples(
             }
         )
         cand["local"] = local.loc[cand["hcp_pos"]].to_numpy()
-        pair_features(cand, table, hcps, catalog, index.topics)
+        cand = pair_features(cand, table, hcps, catalog, index.topics)
         frames.append(cand[list(MODEL_FEATURES)])
         labels.append(rows["responded"].to_numpy())
         if k % 20 == 0:
