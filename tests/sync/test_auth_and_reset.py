@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -27,9 +26,19 @@ def _synced(hub: Hub, make_device: Callable[..., Device], name: str = "laptop") 
     return device
 
 
+class _DayLater:
+    """The ``time`` module, a day on."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+    def time(self) -> float:
+        return time.time() + 86400
+
+
 def _expire_access_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hub's clock moves a day on: every access token it signed has expired."""
-    monkeypatch.setattr(hub_auth, "time", SimpleNamespace(time=lambda: time.time() + 86400))
+    monkeypatch.setattr(hub_auth, "time", _DayLater())
 
 
 def test_an_expired_access_token_is_refreshed_once_and_the_sync_carries_on(

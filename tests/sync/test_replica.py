@@ -1,0 +1,94 @@
+"""replica.py: batched page application, staging and the whole-or-nothing swap that keeps local work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repcompanion.domain.errors import ValidationError
+from repcompanion.domain.rows import hcp_to_row
+from repcompanion.store import open_store
+from repcompanion.store.replica import (
+    apply_page,
+    count_mismatches,
+    open_staging,
+    staging_path,
+    swap_in,
+    verification_counts,
+)
+from tests import factories
+
+
+def _hcp_change(i: int, last: str = "Okafor") -> dict:
+    return {"table": "hcps", "op": "upsert", "id": f"H{i:05d}", "row": hcp_to_row(factories.hcp(i, last=last))}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 4), st.sampled_from(["upsert", "delete"]), st.sampled_from("ABC")), max_size=30)
+)
+def test_a_batched_page_ends_like_the_store_applying_it_change_by_change(ops: list[tuple[int, str, str]]) -> None:
+    page = [
+        _hcp_change(i, last) if op == "upsert" else {"table": "hcps", "op": "delete", "id": f"H{i:05d}"}
+        for i, op, last in ops
+    ]
+    batched, reference = open_store(":memory:"), open_store(":memory:")
+    apply_page(batched, page, 7)
+    reference.apply_changes(page, 7)
+    rows = "SELECT id, last_name FROM hcps ORDER BY id"
+    assert batched.query(rows) == reference.query(rows)
+    assert batched.sync_state.get().cursor == 7
+
+
+def test_a_malformed_page_writes_nothing() -> None:
+    store = open_store(":memory:")
+    with pytest.raises(ValidationError):
+        apply_page(store, [_hcp_change(1), {"table": "hcps", "op": "explode", "id": "x"}], 9)
+    assert store.table_counts()["hcps"] == 0 and store.sync_state.get().cursor == 0
+
+
+def test_swap_in_keeps_outbox_sequence_drafts_and_device_and_replaces_the_replica(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.db")
+    factories.small_territory(store, 2)
+    device = store.outbox.device_id
+    report = store.submit_call_report(factories.report("H00001"))
+    draft = store.save_draft(factories.report("H00002", notes="draft"))
+    store.autosave("report:x", {"notes": "typing"})
+    staging = open_staging(staging_path(store.path), owner="hub|rep")
+    factories.small_territory(staging, 1)  # the new territory has only H00001
+    apply_page(staging, [], 42)
+    swap_in(store, staging)
+    assert not staging_path(store.path).exists()
+    assert store.outbox.device_id == device and store.sync_state.get().device_id == device
+    assert [m.entity_id for m in store.outbox.pending()] == [report.id]
+    assert store.call_report(report.id).submitted
+    assert (
+        store.hcps.find("H00002") is None and store.query("SELECT id FROM call_reports WHERE id = ?", (draft.id,)) == []
+    )
+    assert store.autosaved("report:x") == {"report:x": {"notes": "typing"}}
+    assert store.sync_state.get().cursor == 42 and store.sync_state.get().initial_complete
+    again = store.submit_call_report(factories.report("H00001", notes="after the swap"))
+    assert store.outbox.pending()[-1].device_seq > store.outbox.pending()[0].device_seq  # sequence never reused
+    assert again.device_id == device
+
+
+def test_verification_counts_leave_out_what_the_hub_cannot_have() -> None:
+    store = open_store(":memory:")
+    factories.small_territory(store, 2)
+    store.save_draft(factories.report("H00001"))
+    store.submit_call_report(factories.report("H00001"))  # pending: not on the hub yet
+    counts = verification_counts(store)
+    assert counts["call_reports"] == 0 and counts["hcps"] == 2
+    assert count_mismatches(counts, {**counts, "hcps": 3, "brand_new_table": 5}) == {"hcps": (2, 3)}
+
+
+def test_a_staging_file_of_another_login_is_discarded(tmp_path: Path) -> None:
+    path = tmp_path / "ws.db.initial"
+    first = open_staging(path, owner="hub-a|rep01")
+    apply_page(first, [], 10)
+    first.close()
+    assert open_staging(path, owner="hub-a|rep01").sync_state.get().cursor == 10
+    assert open_staging(path, owner="hub-b|rep01").sync_state.get().cursor == 0
