@@ -139,6 +139,9 @@ class FaultyTransport(httpx.BaseTransport):
     def _forward(self, request: httpx.Request) -> httpx.Response:
         return self.inner.handle_request(request)
 
+    def close(self) -> None:
+        self.inner.close()
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         self.sent.append(path)
