@@ -92,3 +92,15 @@ def test_a_staging_file_of_another_login_is_discarded(tmp_path: Path) -> None:
     first.close()
     assert open_staging(path, owner="hub-a|rep01").sync_state.get().cursor == 10
     assert open_staging(path, owner="hub-b|rep01").sync_state.get().cursor == 0
+
+
+def test_a_staged_download_builds_the_event_index_once_at_the_end(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.db")
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"
+    expected = store.query(indexes)
+    staging = open_staging(staging_path(store.path), owner="hub|rep")
+    assert staging.query(indexes) == []
+    factories.small_territory(staging, 2)
+    swap_in(store, staging)
+    assert store.query(indexes) == expected and expected
+    assert store.sync_state.get_value("staging_deferred_indexes") is None
