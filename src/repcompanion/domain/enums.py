@@ -123,6 +123,19 @@ class MutationStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class FollowUpStatus(StrEnum):
+    """Where a digital follow-up is: planned by a journey, delivered, and what the HCP did with it."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"
+    FAILED = "failed"  # dead-lettered after retries; the reason says why
+    SUPPRESSED = "suppressed"  # a rule (consent, cap, approval) stopped it; the reason says which
+    CANCELLED = "cancelled"  # the rep deselected it
+
+
 class Seriousness(StrEnum):
     NON_SERIOUS = "non_serious"
     SERIOUS = "serious"
@@ -168,6 +181,7 @@ __all__ = [
     "DismissReason",
     "EventType",
     "FeedbackKind",
+    "FollowUpStatus",
     "GeoPrecision",
     "IntakeStatus",
     "MutationKind",

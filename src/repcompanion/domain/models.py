@@ -15,6 +15,7 @@ from repcompanion.domain.enums import (
     DismissReason,
     EventType,
     FeedbackKind,
+    FollowUpStatus,
     GeoPrecision,
     IntakeStatus,
     MutationKind,
@@ -368,6 +369,38 @@ class AdverseEventIntake:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpJob:
+    """A compliant digital follow-up a journey planned after a visit (or an engagement), as the rep sees it."""
+
+    id: str
+    hcp_id: HcpId
+    journey: str
+    action: str  # send_email | suggest_msl_referral | suggest_remote_follow_up | invite_to_event
+    status: FollowUpStatus
+    created_at: datetime
+    call_report_id: CallReportId | None = None
+    content_id: ContentId | None = None
+    channel: Channel | None = None
+    due_at: datetime | None = None
+    sent_at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DataChangeRequest:
+    """A rep's proposed correction to an HCP's master data, accepted or rejected by an admin on the hub."""
+
+    id: str
+    hcp_id: HcpId
+    changes: dict[str, str]
+    note: str
+    created_at: datetime
+    status: str = "proposed"  # proposed | accepted | rejected
+    decided_at: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Mutation:
     """One outbox row: a change made on this device, waiting to be acknowledged by the hub."""
 
@@ -410,7 +443,9 @@ __all__ = [
     "CallReport",
     "Consent",
     "Content",
+    "DataChangeRequest",
     "EngagementEvent",
+    "FollowUpJob",
     "Hcp",
     "Mutation",
     "Product",

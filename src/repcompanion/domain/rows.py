@@ -21,6 +21,7 @@ from repcompanion.domain.enums import (
     DismissReason,
     EventType,
     FeedbackKind,
+    FollowUpStatus,
     GeoPrecision,
     IntakeStatus,
     ReportStatus,
@@ -53,7 +54,9 @@ from repcompanion.domain.models import (
     CallReport,
     Consent,
     Content,
+    DataChangeRequest,
     EngagementEvent,
+    FollowUpJob,
     Hcp,
     Product,
     SampleDrop,
@@ -488,6 +491,71 @@ def decision_from_row(r: Row) -> ScreeningDecision:
     )
 
 
+def follow_up_to_row(f: FollowUpJob) -> Row:
+    return {
+        "id": f.id,
+        "hcp_id": f.hcp_id,
+        "journey": f.journey,
+        "action": f.action,
+        "status": f.status.value,
+        "created_at": dt_text(f.created_at),
+        "call_report_id": f.call_report_id,
+        "content_id": f.content_id,
+        "channel": f.channel.value if f.channel else None,
+        "due_at": dt_text(f.due_at),
+        "sent_at": dt_text(f.sent_at),
+        "reason": f.reason,
+    }
+
+
+def follow_up_from_row(r: Row) -> FollowUpJob:
+    return FollowUpJob(
+        id=r["id"],
+        hcp_id=HcpId(r["hcp_id"]),
+        journey=r["journey"],
+        action=r["action"],
+        status=FollowUpStatus(r["status"]),
+        created_at=datetime.fromisoformat(r["created_at"]),
+        call_report_id=r["call_report_id"],
+        content_id=r["content_id"],
+        channel=Channel(r["channel"]) if r["channel"] else None,
+        due_at=dt_parse(r["due_at"]),
+        sent_at=dt_parse(r["sent_at"]),
+        reason=r["reason"] or "",
+    )
+
+
+def dcr_to_row(d: DataChangeRequest) -> Row:
+    return {
+        "id": d.id,
+        "hcp_id": d.hcp_id,
+        "changes": json.dumps(d.changes, sort_keys=True),
+        "note": d.note,
+        "created_at": dt_text(d.created_at),
+        "status": d.status,
+        "decided_at": dt_text(d.decided_at),
+        "reason": d.reason,
+    }
+
+
+def dcr_from_row(r: Row) -> DataChangeRequest:
+    return DataChangeRequest(
+        id=r["id"],
+        hcp_id=HcpId(r["hcp_id"]),
+        changes=json.loads(r["changes"] or "{}"),
+        note=r["note"] or "",
+        created_at=datetime.fromisoformat(r["created_at"]),
+        status=r["status"],
+        decided_at=dt_parse(r["decided_at"]),
+        reason=r["reason"] or "",
+    )
+
+
+#: The local record of the rep's own data change requests (not synced down as a table; results arrive as
+#: updated HCP rows and as the request's status in the push reply).
+DCR_COLUMNS = ("id", "hcp_id", "changes", "note", "created_at", "status", "decided_at", "reason")
+
+
 @dataclass(frozen=True)
 class TableCodec:
     """How one synced table's rows map to domain records."""
@@ -621,13 +689,40 @@ SYNCED_TABLES: dict[str, TableCodec] = {
             call_report_to_row,
             call_report_from_row,
         ),
+        TableCodec(
+            "follow_ups",
+            (
+                "id",
+                "hcp_id",
+                "journey",
+                "action",
+                "status",
+                "created_at",
+                "call_report_id",
+                "content_id",
+                "channel",
+                "due_at",
+                "sent_at",
+                "reason",
+            ),
+            follow_up_to_row,
+            follow_up_from_row,
+        ),
     )
 }
 
 #: Tables whose rows hang off an HCP: purged locally when the HCP leaves the territory.
-HCP_DEPENDENT_TABLES = ("consents", "call_plans", "events", "call_reports", "alignments")
+HCP_DEPENDENT_TABLES = (
+    "consents",
+    "call_plans",
+    "events",
+    "call_reports",
+    "alignments",
+    "follow_ups",
+)
 
 __all__ = [
+    "DCR_COLUMNS",
     "HCP_DEPENDENT_TABLES",
     "SYNCED_TABLES",
     "Row",
@@ -646,6 +741,8 @@ __all__ = [
     "content_to_row",
     "d_parse",
     "d_text",
+    "dcr_from_row",
+    "dcr_to_row",
     "decision_from_row",
     "decision_to_row",
     "dt_parse",
@@ -655,6 +752,8 @@ __all__ = [
     "event_to_values",
     "feedback_from_row",
     "feedback_to_row",
+    "follow_up_from_row",
+    "follow_up_to_row",
     "hcp_from_row",
     "hcp_to_row",
     "intake_from_row",

@@ -1,6 +1,8 @@
 """The hub's HTTP API (FastAPI): auth, pull, push, health; every reply an ErrorBody when it is not 2xx."""
 
+import importlib
 import logging
+import pkgutil
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -133,6 +135,12 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
                 hint="Log in again from this device.",
             )
         return push(db, who, body)
+
+    from repcompanion.hub import routes
+
+    ctx = routes.RouteContext(db=db, settings=settings, signer=signer, caller=caller, errors=_ERRORS)
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{routes.__name__}.{info.name}").register(app, ctx)
 
     app.add_middleware(ProtocolGate, update_url=settings.update_url)
     app.add_middleware(GunzipRequest, max_bytes=settings.max_body_bytes)

@@ -128,7 +128,7 @@ class HubDb:
         try:
             with self.write() as conn:
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                command.upgrade(cfg, "heads")  # capabilities add migrations as branches of 0002
                 if (
                     conn.execute(
                         select(schema.hub_settings.c.value).where(schema.hub_settings.c.key == "token_secret")

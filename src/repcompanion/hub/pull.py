@@ -44,7 +44,7 @@ _COUNT_SQL: dict[str, str] = {
     "call_plans": f"SELECT count(*) FROM call_plans WHERE territory_id = :t AND hcp_id IN ({_MEMBER})",
     **{
         t: f"SELECT count(*) FROM {t} x JOIN alignments a ON a.hcp_id = x.hcp_id AND a.territory_id = :t"
-        for t in ("consents", "events", "call_reports")
+        for t in ("consents", "events", "call_reports", "follow_ups")
     },
 }
 assert set(_COUNT_SQL) == set(SYNCED_TABLES)

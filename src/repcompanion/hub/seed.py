@@ -89,6 +89,7 @@ def seed_hub(
         "call_plans": [call_plan_to_row(p) | {"territory_id": home[p.hcp_id]} for p in demo.call_plans],
         "events": [event_to_row(e) for e in demo.events],
         "call_reports": [],
+        "follow_ups": [],
     }
     shared_hash = hash_password(password) if password else None
     seeded = []

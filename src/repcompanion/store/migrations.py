@@ -151,6 +151,21 @@ CREATE TABLE draft_autosave (
 );
 """
 
+V3_FOLLOW_UPS = """
+CREATE TABLE follow_ups (
+    id TEXT PRIMARY KEY, hcp_id TEXT NOT NULL REFERENCES hcps(id) ON DELETE CASCADE, journey TEXT NOT NULL,
+    action TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, call_report_id TEXT, content_id TEXT,
+    channel TEXT, due_at TEXT, sent_at TEXT, reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX follow_ups_hcp ON follow_ups(hcp_id, created_at);
+CREATE TABLE data_change_requests (
+    id TEXT PRIMARY KEY, hcp_id TEXT NOT NULL REFERENCES hcps(id) ON DELETE CASCADE, changes TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'proposed',
+    decided_at TEXT, reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX data_change_requests_hcp ON data_change_requests(hcp_id);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -182,6 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "suggestion feedback, adverse-event intakes, screening decisions, draft autosave",
         _script(V2_FEEDBACK_SAFETY),
     ),
+    Migration(3, "digital follow-ups and data change requests (synced down from the hub)", _script(V3_FOLLOW_UPS)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -27,6 +27,7 @@ from repcompanion.domain.models import (
     Consent,
     Content,
     EngagementEvent,
+    FollowUpJob,
     Hcp,
     Product,
     ScreeningDecision,
@@ -78,6 +79,7 @@ class Store:
         self.consents: TableRepository[Consent] = repository(conn, "consents")
         self.call_plans: TableRepository[CallPlan] = repository(conn, "call_plans")
         self.events: TableRepository[EngagementEvent] = repository(conn, "events")
+        self.follow_ups: TableRepository[FollowUpJob] = repository(conn, "follow_ups")
         self.sync_state = SyncStateRepository(conn)
         self.outbox = Outbox(conn, self.sync_state.device_id())
 

@@ -14,7 +14,7 @@ from repcompanion.hub.cli import db_from_args
 
 def register(sub: argparse._SubParsersAction, command: Any) -> None:
     imp = command("import", "Import providers from an NPPES CSV, a FHIR R4 file or a CRM CSV (all or nothing).")
-    formats = imp.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    formats = imp.add_subparsers(dest="format", required=True, metavar="FORMAT", help="nppes, fhir or csv")
 
     def source(name: str, help_: str) -> argparse.ArgumentParser:
         p = formats.add_parser(name, help=help_, description=help_)
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction, command: Any) -> None:
     csv.add_argument("--mapping", type=Path, required=True, metavar="M.toml")
 
     exp = command("export", "Export a territory in a standard format.")
-    exp_formats = exp.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    exp_formats = exp.add_subparsers(dest="format", required=True, metavar="FORMAT", help="fhir")
     fhir = exp_formats.add_parser("fhir", help="FHIR R4 Bundle of a territory's HCPs and their institutions")
     fhir.add_argument("--territory", required=True, metavar="T")
     fhir.add_argument("--out", type=Path, required=True, metavar="FILE.json")
