@@ -23,12 +23,14 @@ from repcompanion.domain import (
     EngagementEvent,
     EventType,
     FeedbackKind,
+    FollowUpJob,
     Hcp,
     HcpId,
     Mutation,
     NotFoundError,
     Product,
     Progress,
+    ReportStatus,
     ScreeningDecision,
     ScreeningDecisionKind,
     Suggestion,
@@ -350,6 +352,47 @@ class Workspace:
         return planning.plan(
             self.store, engine_candidates, day, start=start, hours=hours, locked=locked, time_limit_s=time_limit_s
         )
+
+    def replan(self, plan: Any, order: list[str], candidates: Any, settings: Any, locked: Any = ()) -> Any:
+        """Keep the rep's order (drag to reorder), recompute the times; PlanError names a visit that cannot fit."""
+        from repcompanion.workspace.planning import recompute_times
+
+        return recompute_times(order, candidates, settings, locked)
+
+    def replace_cancelled(self, plan: Any, hcp_id: str, candidates: Any, settings: Any) -> Any:
+        """Fill a cancelled visit's slot with the best nearby candidate; the other visits stay as they are."""
+        from repcompanion.workspace.planning import replace_cancelled
+
+        return replace_cancelled(plan, hcp_id, candidates, settings)
+
+    def export_ics(self, plan: Any, path: Path) -> Path:
+        """Write the day to an .ics calendar file (Outlook, Google Calendar)."""
+        from repcompanion.workspace.planning import to_ics
+
+        path.write_bytes(to_ics(plan))
+        return path
+
+    def set_plan_start(self, latitude: float, longitude: float) -> None:
+        """Remember where the rep's day starts (home or office)."""
+        self.store.sync_state.set_value("plan_start", f"{latitude},{longitude}")
+
+    # -- follow-ups and last contacts -----------------------------------------------------------------------
+
+    def follow_ups_for(self, hcp_id: str) -> list[FollowUpJob]:
+        """The digital follow-ups journeys planned for this HCP, newest first, with their delivery status."""
+        return self.store.follow_ups.where("hcp_id = ?", [hcp_id], order_by="created_at DESC")
+
+    def last_contacts(self) -> dict[str, str]:
+        """HCP id → ISO time of the last company contact (visit, call, email sent, invite, MSL visit)."""
+        rows = self.store.query(
+            "SELECT hcp_id, max(occurred_at) AS last FROM events WHERE type IN "
+            "('visit', 'remote_call', 'email_sent', 'event_invited', 'msl_visit') GROUP BY hcp_id"
+        )
+        return {r["hcp_id"]: r["last"] for r in rows}
+
+    def visits_logged_on(self, day: date) -> int:
+        """Visits the rep submitted on ``day`` (the day's progress)."""
+        return len([r for r in self.store.call_reports(ReportStatus.SUBMITTED) if r.started_at.date() == day])
 
     # -- note safety --------------------------------------------------------------------------------------
 
