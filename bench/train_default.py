@@ -1,7 +1,9 @@
-"""Regenerate models/propensity.skops deterministically from a simulated territory's history.
+"""Regenerate models/propensity.skops deterministically from simulated territories' history.
 
 Lives in bench/ because repcompanion.intel may not import repcompanion.simulate (layering).
-Run: python -m bench.train_default [--hcps 400] [--seed 11] [--out models/propensity.skops]
+Run: python -m bench.train_default [--territories 400:11,300:12,250:13] [--out models/propensity.skops]
+Each territory is HCPS:SEED; pooling several gives the model more HCPs and contact patterns
+(none of them is a seed the policy bench evaluates on: 3, 5, 8).
 Prints one JSON object: the bundle's version, example count and held-out metrics.
 """
 
@@ -17,28 +19,50 @@ from repcompanion.intel.lifecycle import default_model_path, save_model
 from repcompanion.intel.training import train_propensity
 from repcompanion.simulate import generate_territory
 
+DEFAULT_TERRITORIES = "400:11,300:12,250:13"
+
+
+def parse_territories(text: str) -> list[tuple[int, int]]:
+    """'400:11,300:12' → [(400, 11), (300, 12)]."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        hcps, _, seed = part.partition(":")
+        out.append((int(hcps), int(seed)))
+    if not out:
+        raise SystemExit("--territories needs at least one HCPS:SEED pair, e.g. 400:11")
+    return out
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hcps", type=int, default=400)
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--territories", default=DEFAULT_TERRITORIES)
     parser.add_argument("--out", type=Path, default=default_model_path())
     args = parser.parse_args()
     started = time.perf_counter()
-    demo = generate_territory(hcps=args.hcps, seed=args.seed)
-    inputs = IntelInputs(
-        hcps=demo.hcps,
-        consents=demo.consents,
-        events=demo.events,
-        content=demo.content,
-        products=demo.products,
-        call_plans=demo.call_plans,
-        day=demo.today,
-    )
-    version = f"propensity-sim-{args.hcps}h-seed{args.seed}-{demo.today.isoformat()}"
+    territories = parse_territories(args.territories)
+    inputs = []
+    for hcps, seed in territories:
+        demo = generate_territory(hcps=hcps, seed=seed)
+        inputs.append(
+            IntelInputs(
+                hcps=demo.hcps,
+                consents=demo.consents,
+                events=demo.events,
+                content=demo.content,
+                products=demo.products,
+                call_plans=demo.call_plans,
+                day=demo.today,
+            )
+        )
+    total = sum(h for h, _ in territories)
+    seeds = "-".join(str(s) for _, s in territories)
+    version = f"propensity-sim-{total}h-seeds{seeds}-{inputs[0].day.isoformat()}"
     bundle = train_propensity(inputs, holdout_days=90, version=version)
     bundle.metadata.update(
-        {"territory_seed": args.seed, "territory_hcps": args.hcps, "history_until": demo.today.isoformat()}
+        {
+            "territories": [{"hcps": h, "seed": s} for h, s in territories],
+            "history_until": inputs[0].day.isoformat(),
+        }
     )
     save_model(bundle, args.out)
     print(

@@ -101,3 +101,14 @@ def test_todays_events_count_for_live_ranking_only():
     assert strict.frame.loc["H0", "plan_done"] == 2
     assert live.priors == strict.priors  # today's events never move the territory-wide priors
     assert live.frame.loc["H1"].equals(strict.frame.loc["H1"])
+
+
+def test_rates_are_shrunk_by_how_much_hcps_really_differ():
+    from repcompanion.intel.features import _shrinkage_strength
+
+    rng = np.random.default_rng(0)
+    tries = np.full(400, 20.0)
+    alike = rng.binomial(20, 0.3, size=400).astype(float)
+    differ = rng.binomial(20, rng.beta(1.5, 3.5, size=400)).astype(float)
+    assert _shrinkage_strength(differ, tries, 0.3) < 10 < _shrinkage_strength(alike, tries, 0.3)
+    assert _shrinkage_strength(alike[:5], tries[:5], 0.3) == 2.0

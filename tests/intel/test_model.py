@@ -61,3 +61,25 @@ def test_predicting_with_other_columns_is_refused():
     model = AdditiveLogit().fit(X, y)
     with pytest.raises(ValueError, match="feature names"):
         model.predict(X.rename(columns={"x": "other"}))
+
+
+def test_one_column_is_evaluated_alone_as_in_the_full_matrix():
+    X, y = _mixed_frame(500, 5)
+    model = AdditiveLogit().fit(X, y)
+    _, contrib = model.contributions(X)
+    for name in ("x", "count"):
+        assert np.abs(model.column_contribution(name, X[name].to_numpy()) - contrib[name].to_numpy()).max() <= 1e-12
+    with pytest.raises(ValueError, match="categorical"):
+        model.column_contribution("segment", np.zeros(2))
+    with pytest.raises(ValueError, match="no input column"):
+        model.column_contribution("nope", np.zeros(2))
+
+
+def test_a_linear_feature_extrapolates_straight():
+    X, y = _mixed_frame(800, 6)
+    model = AdditiveLogit(linear_features=["count"]).fit(X, y)
+    values = model.column_contribution("count", np.array([0.0, 10.0, 20.0, 40.0]))
+    steps = np.diff(values) / np.diff([0.0, 10.0, 20.0, 40.0])
+    assert steps[0] > 0 and np.allclose(steps, steps[0])
+    intercept, contrib = model.contributions(X)
+    assert np.abs(intercept + contrib.sum(axis=1).to_numpy() - model.decision_function(X)).max() <= 1e-9

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from repcompanion.domain import ActionType, Content, Hcp
+from repcompanion.domain import ACTION_CHANNEL, ActionType, Content, Hcp
 from repcompanion.intel.explain import MSL_TOPICS
 from repcompanion.intel.features import NEVER, HcpFeatureTable
 from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
@@ -34,12 +34,13 @@ SLOTS: tuple[tuple[ActionType, bool], ...] = (
 )
 REQUIRES_CONTENT = frozenset({ActionType.EMAIL, ActionType.EVENT_INVITE})
 
-CATEGORICAL_FEATURES: tuple[str, ...] = ("action", "segment", "specialty")
+CATEGORICAL_FEATURES: tuple[str, ...] = ("action", "segment", "specialty", "channel_preference")
 NUMERIC_FEATURES: tuple[str, ...] = (
     "decile",
     "channel_success_rate",
     "channel_tries",
     "weekday_lift",
+    "weekday_best",
     "topic_open_lift",
     "topic_signal_share",
     "has_content",
@@ -48,6 +49,7 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "days_since_signal",
     "contacts_7",
     "contacts_30",
+    "contacts_30_usual",
     "days_since_visit",
     "days_since_email",
     "plan_gap",
@@ -89,9 +91,11 @@ class ContentCatalog:
 
 
 def topic_scores(table: HcpFeatureTable) -> tuple[np.ndarray, np.ndarray]:
-    """Per HCP and topic: open-rate lift over the HCP's own rate, and share of signals above even."""
-    rate = table.frame["email_open_rate"].to_numpy()[:, None]
-    open_lift = (table.topic_opened + 2.0 * rate) / (table.topic_sent + 2.0) - rate
+    """Per HCP and topic: open-rate lift over the HCP's own rate (in log-odds, the scale on which
+    interest adds up), and share of signals above even."""
+    rate = np.clip(table.frame["email_open_rate"].to_numpy()[:, None], 0.01, 0.99)
+    topic_rate = np.clip((table.topic_opened + 2.0 * rate) / (table.topic_sent + 2.0), 0.01, 0.99)
+    open_lift = np.log(topic_rate / (1.0 - topic_rate)) - np.log(rate / (1.0 - rate))
     n_topics = max(table.topic_signals.shape[1], 1)
     share = (table.topic_signals + 1.0) / (table.topic_signals.sum(axis=1, keepdims=True) + n_topics) - 1.0 / n_topics
     return open_lift, share
@@ -162,7 +166,14 @@ def pair_features(
     msl_mask = np.array([t in MSL_TOPICS for t in topics], dtype=bool)
     weekday = table.day.weekday()
     f2f_rate = frame["f2f_success_rate"].to_numpy()
-    wd_lift = (table.weekday_success[:, weekday] + 2.0 * f2f_rate) / (table.weekday_tries[:, weekday] + 2.0) - f2f_rate
+    wd_rates = (table.weekday_success[:, :5] + 2.0 * f2f_rate[:, None]) / (table.weekday_tries[:, :5] + 2.0)
+    if weekday < 5:
+        # today's face-to-face success rate against the HCP's other working days
+        others = (wd_rates.sum(axis=1) - wd_rates[:, weekday]) / 4.0
+        wd_lift = wd_rates[:, weekday] - others
+        wd_best = (wd_rates.argmax(axis=1) == weekday).astype(np.float64)
+    else:
+        wd_lift = wd_best = np.zeros(len(f2f_rate))
     local = cand["local"].to_numpy()
     cidx = cand["content_idx"].to_numpy()
     action = cand["action"].to_numpy()
@@ -172,10 +183,12 @@ def pair_features(
     cmask = cmask & has[:, None]
     is_msl = action == str(ActionType.MSL_REFERRAL)
     relevant = np.where(is_msl[:, None], msl_mask[None, :], cmask)
-    k = np.maximum(cmask.sum(axis=1), 1)
+    # topic interest: the content's topics, or what an MSL discusses when no content is attached
+    k = np.maximum(relevant.sum(axis=1), 1)
+    with_topics = relevant.any(axis=1)
     out["has_content"] = has.astype(np.float64)
-    out["topic_open_lift"] = np.where(has, (open_lift[local] * cmask).sum(axis=1) / k, 0.0)
-    out["topic_signal_share"] = np.where(has, (share[local] * cmask).sum(axis=1) / k, 0.0)
+    out["topic_open_lift"] = np.where(with_topics, (open_lift[local] * relevant).sum(axis=1) / k, 0.0)
+    out["topic_signal_share"] = np.where(with_topics, (share[local] * relevant).sum(axis=1) / k, 0.0)
     ages = np.where(relevant, table.topic_signal_age[local], np.inf)
     ages = np.where(np.isnan(ages), np.inf, ages)
     rel_age = ages.min(axis=1) if n_topics else np.full(len(cand), np.inf)
@@ -184,6 +197,14 @@ def pair_features(
     rel_age = np.where(np.isinf(rel_age), NEVER, rel_age)
     out["days_since_relevant_signal"] = rel_age
     out["msl_days_since_relevant_signal"] = np.where(is_msl, rel_age, NEVER)
+    hcp_pos = cand["hcp_pos"].to_numpy()
+    preferred = np.array([hcps[p].preferred_channel for p in range(len(hcps))], dtype=object)[hcp_pos]
+    action_channel = np.empty(len(action), dtype=object)
+    for a, channel in ACTION_CHANNEL.items():
+        action_channel[action == str(a)] = channel
+    out["channel_preference"] = action.astype(object) + np.where(
+        preferred == action_channel, ":preferred channel", ":other channel"
+    )
 
     rate_col = {
         str(ActionType.VISIT): ("visit_success_rate", "visit_tries"),
@@ -202,6 +223,7 @@ def pair_features(
     out["channel_tries"] = tries
     f2f = (action == str(ActionType.VISIT)) | (action == str(ActionType.REMOTE_MEETING)) | is_msl
     out["weekday_lift"] = np.where(f2f, wd_lift[local], 0.0)
+    out["weekday_best"] = np.where(f2f, wd_best[local], 0.0)
     for col in (
         "segment",
         "specialty",
@@ -209,6 +231,7 @@ def pair_features(
         "days_since_signal",
         "contacts_7",
         "contacts_30",
+        "contacts_30_usual",
         "days_since_visit",
         "days_since_email",
         "plan_gap",

@@ -98,6 +98,7 @@ class Engine:
                 hint="Use the propensity model shipped in models/ or one published by your hub.",
             )
         self.model = self.bundle.estimator
+        self._model_inputs = [str(c) for c in getattr(self.model, "feature_names_in_", MODEL_FEATURES)]
         self.config = config or RuleConfig()
         self.hcps = list(inputs.hcps)
         self._pos = {str(h.id): i for i, h in enumerate(self.hcps)}
@@ -258,7 +259,7 @@ class Engine:
         else:
             consent, caps = consent_sub, caps_sub
         cand = build_candidates(table, self.hcps, self.catalog, self.index.topics, positions)
-        intercept, contrib = self.model.contribution_matrix(cand[list(MODEL_FEATURES)])
+        intercept, contrib = self.model.contribution_matrix(cand[self._model_inputs])
         logit = intercept + contrib.sum(axis=1)
         cand["logit"] = logit
         cand["probability"] = expit(logit)

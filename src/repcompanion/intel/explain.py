@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from repcompanion.domain import ActionType, Content, Hcp, Reason
-from repcompanion.intel.rules import ACTION_LABEL
+from repcompanion.domain import ACTION_CHANNEL, ActionType, Content, Hcp, Reason
+from repcompanion.intel.rules import ACTION_LABEL, CHANNEL_LABEL
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_CONTRIBUTION = 0.02
@@ -66,6 +66,11 @@ def describe(
         data = {"successful": int(hcp[f"{key}_successes"]), "tries": int(hcp[f"{key}_tries"])}
         word = "remote meeting" if key == "remote" else "visit"
         return f"{data['successful']} of {_plural(data['tries'], word)} in 2 years led to a discussion", data
+    if feature == "weekday_best":
+        day = WEEKDAYS[weekday]
+        if float(row["weekday_best"]) > 0:
+            return f"{day} has been the best day for calls with this HCP", {"weekday": day}
+        return f"{day} has not been the best day for calls with this HCP", {"weekday": day}
     if feature == "weekday_lift":
         day = WEEKDAYS[weekday]
         lift = _num(row["weekday_lift"]) or 0.0
@@ -76,6 +81,12 @@ def describe(
             return "No content attached", {}
         data = {"content_id": str(content.id), "mlr_code": content.mlr_code, "topics": list(content.topics)}
         return f"Approved content on {topic_text} ({content.mlr_code}) matches this HCP's interests", data
+    if feature == "channel_preference":
+        preferred = str(row["channel_preference"]).endswith(":preferred channel")
+        channel = CHANNEL_LABEL.get(ACTION_CHANNEL[action], "this")
+        if preferred:
+            return f"Prefers {channel} contact", {"preferred_channel": channel}
+        return f"Prefers another channel than {channel}", {"preferred_channel": None}
     if feature in ("days_since_relevant_signal", "msl_days_since_relevant_signal"):
         days = _num(row[feature])
         if days is None:
@@ -93,6 +104,9 @@ def describe(
         window = 7 if feature == "contacts_7" else 30
         k = int(row[feature])
         return f"{_plural(k, 'company contact')} in the last {window} days", {"contacts": k, "days": window}
+    if feature == "contacts_30_usual":
+        k = float(row[feature])
+        return f"Usually about {k:.0f} company contacts a month", {"contacts_per_30_days": round(k, 1)}
     if feature == "days_since_visit":
         days = _num(row[feature])
         if days is None:
@@ -145,6 +159,8 @@ _ROW_KEYED: dict[str, str | None] = {
     "has_content": None,
     "topic_open_lift": None,
     "topic_signal_share": None,
+    "channel_preference": "channel_preference",
+    "weekday_best": "weekday_best",
     **{
         f: f
         for f in (
@@ -153,6 +169,7 @@ _ROW_KEYED: dict[str, str | None] = {
             "days_since_signal",
             "contacts_7",
             "contacts_30",
+            "contacts_30_usual",
             "days_since_visit",
             "days_since_email",
             "open_follow_ups",

@@ -244,7 +244,8 @@ def hcp_features(
             prior_hits = cube.count(hit_codes, window, successful=successful, before_today=True)
             prior_tries = cube.count(try_codes, window, before_today=True)
             priors[name] = float((prior_hits.sum() + 1.0) / (prior_tries.sum() + 2.0))
-        return _smoothed_rate(hits, tries, priors[name])
+            priors[f"{name}:strength"] = _shrinkage_strength(prior_hits, prior_tries, priors[name])
+        return _smoothed_rate(hits, tries, priors[name], priors.get(f"{name}:strength", 2.0))
 
     sel = [hcps[i] for i in chosen]
     f["segment"] = np.array([str(x.segment) for x in sel], dtype=object)
@@ -258,6 +259,9 @@ def hcp_features(
             f[f"{name}s_{window}"] = cube.count([code], window)
     f["contacts_7"] = cube.count(CONTACT_CODES, 7)
     f["contacts_30"] = cube.count(CONTACT_CODES, 30)
+    # the HCP's usual contact load: with it in the model, contacts_7/30 measure the effect of
+    # contacting an HCP more (or less) than usual rather than who tends to be contacted a lot
+    f["contacts_30_usual"] = cube.count(CONTACT_CODES, 365, before_today=True) * 30.0 / 365.0
     f["days_since_contact"] = cube.last_age(CONTACT_CODES)
     f["days_since_signal"] = cube.last_age(SIGNAL_CODES)
     f["opens_90"] = cube.count([OPENED], 90)
@@ -325,6 +329,20 @@ def hcp_features(
     wd_success = np.bincount(h[ok] * 7 + weekday[ok], minlength=n * 7).reshape(n, 7).astype(np.float64)
     frame = pd.DataFrame(f, index=pd.Index([str(x.id) for x in sel], name="hcp_id"))
     return HcpFeatureTable(day, frame, sig_age, sig_730, sent_t, open_t, wd_tries, wd_success, priors)
+
+
+def _shrinkage_strength(hits: np.ndarray, tries: np.ndarray, pooled: float, min_tries: int = 5) -> float:
+    """Empirical-Bayes pseudo-count of a beta prior on the HCPs' rates (method of moments): the
+    more HCPs truly differ, the less a few tries are shrunk. Between 1 and 50; 2 with too few HCPs."""
+    enough = tries >= min_tries
+    if enough.sum() < 10:
+        return 2.0
+    rates = hits[enough] / tries[enough]
+    binomial = float(np.mean(pooled * (1.0 - pooled) / tries[enough]))
+    between = float(rates.var()) - binomial
+    if between <= 0:
+        return 50.0
+    return float(np.clip(pooled * (1.0 - pooled) / between - 1.0, 1.0, 50.0))
 
 
 def _smoothed_rate(hits: np.ndarray, tries: np.ndarray, pooled: float, strength: float = 2.0) -> np.ndarray:

@@ -55,6 +55,9 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         Per categorical column, the most frequent categories kept; rarer ones share one level.
     max_iter:
         Solver iterations.
+    linear_features:
+        Numeric column names (DataFrame input) kept as one linear term instead of a spline: for
+        counts whose effect should extrapolate straight (e.g. contacts in the last days).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         C: float = 1.0,
         max_categories: int = 30,
         max_iter: int = 2000,
+        linear_features: list | tuple | None = None,
     ) -> None:
         self.categorical_features = categorical_features
         self.n_knots = n_knots
@@ -72,6 +76,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         self.C = C
         self.max_categories = max_categories
         self.max_iter = max_iter
+        self.linear_features = linear_features
 
     # -- input handling ---------------------------------------------------------------------
 
@@ -190,9 +195,10 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         self.categories_: list[np.ndarray] = []
         parts = []
         start = 0
-        for _, group, idx in self._column_order():
+        linear = {str(c) for c in (self.linear_features or ())}
+        for name, group, idx in self._column_order():
             if group == "num":
-                block, knots, part = self._fit_numeric(nums[idx], start)
+                block, knots, part = self._fit_numeric(nums[idx], start, linear=name in linear)
                 self.knots_.append(knots)
             else:
                 levels, part = self._fit_categorical(cats[idx])
@@ -210,7 +216,9 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         self.intercept_ = float(self.logistic_.intercept_[0] + self.offsets_.sum())
         return self
 
-    def _fit_numeric(self, x: np.ndarray, start: int) -> tuple[_Block, np.ndarray | None, np.ndarray]:
+    def _fit_numeric(
+        self, x: np.ndarray, start: int, *, linear: bool = False
+    ) -> tuple[_Block, np.ndarray | None, np.ndarray]:
         missing = np.isnan(x)
         has_missing = bool(missing.any())
         observed = x[~missing]
@@ -221,7 +229,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         if distinct.size <= 1:
             part = np.hstack([np.zeros((len(x), 1)), *extra])
             return _Block("constant", start, start + part.shape[1], fill, 0.0, 1.0, has_missing), None, part
-        if distinct.size <= 2 or self.n_knots < 2:
+        if distinct.size <= 2 or self.n_knots < 2 or linear:
             mean, sd = float(filled.mean()), float(filled.std()) or 1.0
             part = np.hstack([((filled - mean) / sd)[:, None], *extra])
             return _Block("linear", start, start + part.shape[1], fill, mean, sd, has_missing), None, part

@@ -8,6 +8,7 @@ Each example's features are computed from the events before its day only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -143,28 +144,43 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
 
 
 def train_propensity(
-    inputs: IntelInputs, *, holdout_days: int = 90, version: str = "", progress: Progress = no_progress
+    inputs: IntelInputs | Sequence[IntelInputs],
+    *,
+    holdout_days: int = 90,
+    version: str = "",
+    progress: Progress = no_progress,
 ) -> ModelBundle:
     """Fit the propensity model on the history before the last ``holdout_days`` days, report
-    metrics on those days, then refit on everything."""
-    X, y = training_examples(inputs, progress=progress)
-    last = inputs.day or date.today()
-    cut = last - timedelta(days=holdout_days)
-    frame_days = _example_days(inputs)
-    train = frame_days < cut
+    metrics on those days, then refit on everything.
+
+    Several territories (a sequence of inputs) are pooled: each holds out its own last days, so
+    the model sees many HCPs and contact patterns while the metrics stay out of sample."""
+    territories = [inputs] if isinstance(inputs, IntelInputs) else list(inputs)
+    parts_X, parts_y, parts_train = [], [], []
+    for k, one in enumerate(territories):
+        X, y = training_examples(one, progress=lambda f, m, k=k: progress((k + f) / len(territories), m))
+        last = one.day or date.today()
+        parts_X.append(X)
+        parts_y.append(y)
+        parts_train.append(_example_days(one) < last - timedelta(days=holdout_days))
+    X = pd.concat(parts_X, ignore_index=True)
+    y = np.concatenate(parts_y)
+    train = np.concatenate(parts_train)
     metrics: dict[str, float] = {}
     if train.any() and (~train).any() and len(np.unique(y[train])) == 2:
         held = new_propensity_model().fit(X[train], y[train])
         metrics = held_out_metrics(y[~train], held.predict_proba(X[~train])[:, 1])
     model = new_propensity_model().fit(X, y)
+    last_day = max((one.day or date.today()) for one in territories)
     meta = {
         "examples": len(y),
         "positive_rate": float(y.mean()),
         "holdout_days": holdout_days,
         "holdout_metrics": metrics,
         "features": list(MODEL_FEATURES),
+        "territories": len(territories),
     }
-    return ModelBundle(model, "propensity", version or f"propensity-{last.isoformat()}", meta)
+    return ModelBundle(model, "propensity", version or f"propensity-{last_day.isoformat()}", meta)
 
 
 def _example_days(inputs: IntelInputs) -> np.ndarray:
