@@ -5,7 +5,9 @@
 - urgency in [1, 1.5]: share of the call plan still open, weighted by how much of the quarter
   has passed, and time since the last company contact (saturating at 90 days);
 - context in [1, 1.3]: a promised follow-up falls due within three days (or is overdue), or the
-  HCP engaged with company content in the last 14 days.
+  HCP engaged with company content in the last 14 days;
+- a journey-suggested action (``IntelInputs.suggested_actions``, e.g. an MSL referral after the HCP
+  opened a clinical-data email) has its context multiplied by :data:`SUGGESTED_BOOST`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from repcompanion.domain import ActionType, Hcp, Segment
 SEGMENT_VALUE = {Segment.A: 4.0, Segment.B: 2.5, Segment.C: 1.5, Segment.D: 1.0}
 FIELD_ACTIONS = (str(ActionType.VISIT), str(ActionType.REMOTE_MEETING), str(ActionType.MSL_REFERRAL))
 DIGITAL_ACTIONS = (str(ActionType.EMAIL), str(ActionType.EVENT_INVITE))
+#: context multiplier of an action a hub journey suggested for an HCP (it must outrank the HCP's usual best)
+SUGGESTED_BOOST = 4.0
 
 
 def hcp_value(hcp: Hcp) -> float:
@@ -44,6 +48,15 @@ def context(frame: pd.DataFrame) -> np.ndarray:
     signal = frame["days_since_signal"].to_numpy()
     recent = np.where(np.isnan(signal), 0.0, (signal <= 14).astype(float))
     return 1.0 + 0.2 * follow + 0.1 * recent
+
+
+def suggested_boost(hcp_pos: np.ndarray, actions: np.ndarray, suggested: Mapping[tuple[int, str], str]) -> np.ndarray:
+    """Per candidate: :data:`SUGGESTED_BOOST` where (HCP position, action) was suggested by a journey, else 1."""
+    out = np.ones(len(hcp_pos))
+    if suggested:
+        keys = zip(hcp_pos.tolist(), actions.tolist(), strict=True)
+        out[[i for i, key in enumerate(keys) if key in suggested]] = SUGGESTED_BOOST
+    return out
 
 
 def best_per_hcp(hcp_pos: np.ndarray, priority: np.ndarray, allowed: np.ndarray) -> np.ndarray:

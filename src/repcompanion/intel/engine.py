@@ -27,12 +27,20 @@ from repcompanion.domain import (
     HcpId,
     ModelError,
     NotFoundError,
+    Reason,
     Suggestion,
     SuggestionFeedback,
     SuggestionId,
 )
 from repcompanion.intel.actions import MODEL_FEATURES, ContentCatalog, build_candidates
-from repcompanion.intel.arbitration import best_per_hcp, context, hcp_value, pick_with_capacity, urgency
+from repcompanion.intel.arbitration import (
+    best_per_hcp,
+    context,
+    hcp_value,
+    pick_with_capacity,
+    suggested_boost,
+    urgency,
+)
 from repcompanion.intel.explain import ReasonWriter, article, reason_features
 from repcompanion.intel.features import EventIndex, HcpFeatureTable, hcp_features
 from repcompanion.intel.inputs import FollowUp, IntelInputs
@@ -109,6 +117,12 @@ class Engine:
         self._consent_book = ConsentBook([h.id for h in self.hcps], self.consents)
         self.call_plans = list(inputs.call_plans)
         self.follow_ups: list[FollowUp] = inputs.follow_up_records()
+        #: (HCP position, action) → the journey's reason, for actions the hub suggested
+        self.suggested: dict[tuple[int, str], str] = {
+            (self._pos[str(h)], str(ActionType(a))): reason
+            for h, a, reason in inputs.suggested_actions
+            if str(h) in self._pos
+        }
         self.feedback: list[SuggestionFeedback] = []
         self.default_day = inputs.day or date.today()
         self._value = np.array([hcp_value(h) for h in self.hcps])
@@ -271,7 +285,9 @@ class Engine:
         local_rows = cand["local"].to_numpy()
         cand["value"] = self._value[cand["hcp_pos"].to_numpy()]
         cand["urgency"] = urgency(table.frame)[local_rows]
-        cand["context"] = context(table.frame)[local_rows]
+        cand["context"] = context(table.frame)[local_rows] * suggested_boost(
+            cand["hcp_pos"].to_numpy(), cand["action"].to_numpy(), self.suggested
+        )
         cand["priority"] = cand["probability"] * cand["value"] * cand["urgency"] * cand["context"]
         if subset:
             keep = ~np.isin(base.cand["hcp_pos"].to_numpy(), positions)
@@ -421,7 +437,7 @@ class Engine:
                 value=float(cols["value"][r]),
                 urgency=float(cols["urgency"][r]),
                 context=float(cols["context"][r]),
-                reasons=describe_row(r, p, cidx, chosen[k], contrib),
+                reasons=self._journey_reasons(p, action_value) + describe_row(r, p, cidx, chosen[k], contrib),
                 rule_reasons=rule_reasons[k],
                 blocked=blocked_by_hcp.get(p, {}),
                 content_id=ContentId(content_ids[cidx]) if cidx >= 0 else None,
@@ -433,6 +449,10 @@ class Engine:
             state.suggestions[p] = suggestion
             if full:
                 state.ranked[p] = suggestion
+
+    def _journey_reasons(self, p: int, action: str) -> tuple[Reason, ...]:
+        reason = self.suggested.get((p, action))
+        return (Reason(reason, feature="journey"),) if reason else ()
 
     def _rule_reasons(
         self, positions: np.ndarray, actions: np.ndarray, hcols: dict[str, np.ndarray], state: _Day

@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 from repcompanion.domain import (
+    ActionType,
     CallPlan,
     Consent,
     Content,
@@ -46,7 +47,9 @@ class IntelInputs:
 
     ``events`` is either a list of EngagementEvent or (fast path, for a million rows) a DataFrame
     with :data:`EVENT_COLUMNS`. ``follow_ups`` holds FollowUp records or (hcp_id, description, due)
-    tuples. ``day`` is the default day to rank for.
+    tuples. ``day`` is the default day to rank for. ``suggested_actions`` holds (hcp_id, action, reason)
+    that a hub journey asked for (e.g. an MSL referral after a clinical email was opened): arbitration
+    boosts that action's context and its reason comes first.
     """
 
     hcps: Sequence[Hcp]
@@ -58,6 +61,7 @@ class IntelInputs:
     feedback: Sequence[SuggestionFeedback] = ()
     follow_ups: Sequence[FollowUp | tuple[HcpId, str, date]] = field(default_factory=tuple)
     day: date | None = None
+    suggested_actions: Sequence[tuple[HcpId, ActionType, str]] = field(default_factory=tuple)
 
     def follow_up_records(self) -> list[FollowUp]:
         return [f if isinstance(f, FollowUp) else FollowUp(HcpId(f[0]), str(f[1]), f[2]) for f in self.follow_ups]
