@@ -30,6 +30,14 @@ test: lint
 	REPCOMPANION_BLOCK_QT=1 $(PY) -m pytest -p no:pytest-qt -W ignore::pytest.PytestConfigWarning --ignore=tests/ui -q
 	@if [ -d tests/ui ]; then QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/ui -q; fi
 
+# A one-folder desktop app (PyInstaller) in dist/repcompanion; package-test starts it offscreen.
+package: install
+	$(PY) -m pip install --quiet -e '.[package]'
+	scripts/package.sh
+
+package-test: package
+	scripts/package_test.sh
+
 demo: install
 	$(VENV)/bin/repcompanion demo
 

@@ -32,6 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from repcompanion.workspace.logs import configure_logging
+
+    try:
+        configure_logging()
+    except OSError as exc:  # a read-only log folder must not stop the rep's work
+        print(f"repcompanion: logging is off ({exc.strerror}: {exc.filename})", file=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except RepCompanionError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,23 @@ def add_workspace_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def with_passphrase(opener: Callable[[str | None], Workspace]) -> Workspace:
+    """Run ``opener``; with no system keyring, ask for the workspace passphrase on a terminal and run it again."""
+    from repcompanion.workspace.security import PassphraseRequiredError
+
+    try:
+        return opener(None)
+    except PassphraseRequiredError:
+        if not sys.stdin.isatty():
+            raise
+        import getpass
+
+        return opener(getpass.getpass("Workspace passphrase (protects the local copy of your territory): "))
+
+
 def open_workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(args.workspace)
+    """Open the workspace, asking for its passphrase on a terminal when there is no system keyring."""
+    return with_passphrase(lambda passphrase: Workspace.open(args.workspace, passphrase=passphrase))
 
 
 def print_json(obj: Any) -> None:

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from repcompanion.cli.common import add_workspace_option, print_json, progress_printer
+from repcompanion.cli.common import (
+    add_workspace_option,
+    open_workspace,
+    print_json,
+    progress_printer,
+    with_passphrase,
+)
 from repcompanion.workspace import Workspace, default_folder
 
 VIEWS = ("today", "hcp", "visit", "numbers", "plan")
@@ -41,15 +47,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _build(folder: Path, args: argparse.Namespace) -> None:
     if args.from_nppes:
-        ws = Workspace.open(folder)
+        ws = open_workspace(args)
         states = (args.state,) if args.state else ()
         report = ws.demo_from_nppes(
             args.from_nppes, states=states, seed=args.seed, nucc_path=args.nucc, progress=progress_printer("demo ")
         )
         print(report.summary_text(), file=sys.stderr)
     else:
-        ws = Workspace.create_demo(
-            folder, hcps=args.hcps, seed=args.seed, state=args.state or "MA", progress=progress_printer("demo ")
+        ws = with_passphrase(
+            lambda passphrase: Workspace.create_demo(
+                folder,
+                hcps=args.hcps,
+                seed=args.seed,
+                state=args.state or "MA",
+                progress=progress_printer("demo "),
+                passphrase=passphrase,
+            )
         )
     summary = ws.summary()
     ws.close()
@@ -76,6 +89,9 @@ def _build(folder: Path, args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     folder = args.workspace or default_folder()
     if Workspace.exists(folder) and args.force:
+        from repcompanion.workspace.security import forget_workspace_key
+
+        forget_workspace_key(folder)
         for suffix in ("", "-wal", "-shm"):
             (folder / f"workspace.db{suffix}").unlink(missing_ok=True)
     if not Workspace.exists(folder):
@@ -83,7 +99,7 @@ def run_demo(args: argparse.Namespace) -> int:
     elif not args.screenshot:
         print(f"A workspace already exists in {folder}; use --force to rebuild it or --workspace DIR.", file=sys.stderr)
         if args.json:
-            with Workspace.open(folder) as ws:
+            with open_workspace(args) as ws:
                 print_json(ws.summary())
     if args.screenshot:
         from repcompanion.ui.app import render_screenshot

@@ -39,7 +39,7 @@ from repcompanion.domain import (
     no_progress,
     uuid7,
 )
-from repcompanion.store import Store, open_store
+from repcompanion.store import Store
 from repcompanion.workspace.paths import database_path, default_folder
 
 
@@ -66,15 +66,27 @@ class Workspace:
         self._client: Any = None
         self._credentials: Any = None
         self._priorities: Any = None
+        self._key: bytes | None = None
 
     # -- opening ------------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: Path | None = None) -> Workspace:
-        """Open (creating if needed) the workspace in ``folder`` (default: the platform data folder)."""
+    def open(cls, folder: Path | None = None, *, passphrase: str | None = None) -> Workspace:
+        """Open (creating if needed) the encrypted workspace in ``folder`` (default: the platform data folder).
+
+        The database is SQLCipher-encrypted with a random key kept in the OS keyring; with no keyring the
+        key comes from the rep's passphrase (PassphraseRequiredError asks for it). A plain workspace from an
+        earlier version is encrypted in place first, every row verified.
+        """
+        from repcompanion.workspace.logs import register_store_names
+        from repcompanion.workspace.security import unlock_workspace
+
         folder = Path(folder) if folder else default_folder()
-        store = open_store(database_path(folder))
-        return cls(store, folder)
+        store, key = unlock_workspace(folder, passphrase=passphrase)
+        register_store_names(store)
+        ws = cls(store, folder)
+        ws._key = key
+        return ws
 
     @classmethod
     def exists(cls, folder: Path | None = None) -> bool:
@@ -90,6 +102,7 @@ class Workspace:
         state: str = "MA",
         today: date | None = None,
         progress: Progress = no_progress,
+        passphrase: str | None = None,
     ) -> Workspace:
         """Generate a simulated territory and write it through the store into ``folder``."""
         from repcompanion.simulate import generate_territory
@@ -97,7 +110,7 @@ class Workspace:
         progress(0.0, f"Generating a demo territory of {hcps} HCPs")
         demo = generate_territory(hcps=hcps, seed=seed, state=state, today=today or date.today())
         progress(0.6, "Writing it to the workspace")
-        ws = cls.open(folder)
+        ws = cls.open(folder, passphrase=passphrase)
         ws.store.load_territory(
             territories=[demo.territory],
             accounts=demo.accounts,
@@ -464,7 +477,9 @@ class Workspace:
         from repcompanion.sync.cli_support import default_http_client
 
         if self._client is None:
-            self._client = SyncClient(default_http_client(), self.store, self._credentials or CredentialStore())
+            self._client = SyncClient(
+                default_http_client(), self.store, self._credentials or CredentialStore(), key=self._key
+            )
             self._credentials = self._client.credentials
         return self._client
 
@@ -473,7 +488,7 @@ class Workspace:
         from repcompanion.sync import CredentialStore, SyncClient
 
         self._credentials = credentials or self._credentials or CredentialStore()
-        self._client = SyncClient(http, self.store, self._credentials)
+        self._client = SyncClient(http, self.store, self._credentials, key=self._key)
 
     def login(self, server_url: str, user: str, password: str) -> Any:
         """Log in to the hub; tokens go to the OS keyring (or memory for this run when there is none)."""

@@ -51,11 +51,11 @@ def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
 
 def events_frame(store: Store) -> pd.DataFrame:
     """All engagement events as the engine's fast-path DataFrame (naive UTC timestamps)."""
-    frame = pd.read_sql_query(
+    cur = store.conn.execute(
         "SELECT hcp_id, type, occurred_at, coalesce(channel, '') AS channel, coalesce(product_id, '') AS product_id, "
-        "coalesce(content_id, '') AS content_id, topics FROM events",
-        store.conn,
+        "coalesce(content_id, '') AS content_id, topics FROM events"
     )
+    frame = pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_localize(None)
     return frame
 
