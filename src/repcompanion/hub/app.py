@@ -14,7 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from repcompanion import __version__
 from repcompanion.domain.errors import HubError
-from repcompanion.hub import auth
+from repcompanion.hub import auth, hardening
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AuthError, HubDatabaseError
 from repcompanion.hub.middleware import GunzipRequest, ProtocolGate
@@ -70,6 +70,10 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
 
     def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> auth.Caller:
         return auth.authenticate(db, signer, credentials.credentials if credentials else None)
+
+    def flusher(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> auth.Caller:
+        token = credentials.credentials if credentials else None
+        return auth.authenticate(db, signer, token, flush=settings.revoked_may_flush)
 
     @app.exception_handler(AuthError)
     async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
@@ -128,7 +132,7 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
         return Response(pull_page(db, settings, who.territory_id, cursor, limit), media_type="application/json")
 
     @app.post("/v1/push", response_model=PushReply, responses=_ERRORS, tags=["sync"])
-    def push_(body: PushRequest, who: Annotated[auth.Caller, Depends(caller)]) -> PushReply:
+    def push_(body: PushRequest, who: Annotated[auth.Caller, Depends(flusher)]) -> PushReply:
         if body.device_id != who.device_id:
             raise AuthError(
                 f"This push names device {body.device_id} but the token belongs to device {who.device_id}.",
@@ -145,4 +149,5 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
     app.add_middleware(ProtocolGate, update_url=settings.update_url)
     app.add_middleware(GunzipRequest, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=settings.gzip_level)
+    hardening.install(app, settings)
     return app

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, and_, select
 
-from repcompanion.hub import schema
+from repcompanion.hub import revocation, schema
 from repcompanion.hub.changelog import now_text, territory_exists
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AuthError, UnknownTerritoryError, UserExistsError
@@ -134,7 +134,7 @@ def _touch_device(conn: Connection, device_id: str, user: str, name: str) -> Non
         conn.execute(d.insert().values(device_id=device_id, user_name=user, name=name, first_seen=at, last_seen=at))
         return
     if found[0]:
-        raise AuthError("This device was revoked by your administrator.", hint="Contact your administrator.")
+        raise revocation.refuse(conn, device_id)
     values = {"user_name": user, "last_seen": at} | ({"name": name} if name else {})
     conn.execute(d.update().where(d.c.device_id == device_id).values(**values))
 
@@ -182,8 +182,18 @@ CALLER_CACHE_S = 5.0
 _callers: dict[tuple[str, str], tuple[float, Caller]] = {}
 
 
-def authenticate(db: HubDb, signer: TokenSigner, token: str | None) -> Caller:
-    """The caller behind a bearer token (its current territory, device not revoked, user active)."""
+def forget_cached_device(device_id: str) -> None:
+    """Drop cached checks of a device (after a revocation in this process)."""
+    for key in [k for k in _callers if k[1] == device_id]:
+        _callers.pop(key, None)
+
+
+def authenticate(db: HubDb, signer: TokenSigner, token: str | None, *, flush: bool = False) -> Caller:
+    """The caller behind a bearer token (its current territory, device not revoked, user active).
+
+    A revoked device gets ``DeviceRevokedError`` (403), except that with ``flush`` (a push, when the hub
+    lets revoked devices upload their outbox once) it is let through until its flush window closes.
+    """
     if not token:
         raise AuthError("This request needs an access token.", hint="Log in first.")
     claims = signer.verify(token)
@@ -192,14 +202,22 @@ def authenticate(db: HubDb, signer: TokenSigner, token: str | None) -> Caller:
     cached = _callers.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    caller = _load_caller(db, user, device)
+    caller = _load_caller(db, user, device, flush=flush)
+    if caller is None:
+        return Caller(user=user, territory_id=_territory_of(db, user), device_id=device)
     if len(_callers) > 10_000:
         _callers.clear()
     _callers[key] = (time.monotonic() + CALLER_CACHE_S, caller)
     return caller
 
 
-def _load_caller(db: HubDb, user: str, device: str) -> Caller:
+def _territory_of(db: HubDb, user: str) -> str:
+    with db.read() as conn:
+        return str(conn.execute(select(schema.users.c.territory_id).where(schema.users.c.name == user)).scalar_one())
+
+
+def _load_caller(db: HubDb, user: str, device: str, *, flush: bool = False) -> Caller | None:
+    """The (cacheable) caller; None for a revoked device that may still flush its outbox (never cached)."""
     u, d = schema.users, schema.devices
     with db.read() as conn:
         row = conn.execute(
@@ -210,5 +228,9 @@ def _load_caller(db: HubDb, user: str, device: str) -> Caller:
     if row is None or not row[1]:
         raise AuthError("The user or device behind this token is no longer known.", hint="Log in again.")
     if row[2]:
-        raise AuthError("This device was revoked by your administrator.", hint="Contact your administrator.")
+        with db.write() as conn:
+            refused = revocation.may_flush(conn, device) if flush else revocation.refuse(conn, device)
+        if refused is not None:
+            raise refused
+        return None
     return Caller(user=user, territory_id=row[0], device_id=device)

@@ -28,3 +28,18 @@ class HubSettings:
     max_body_bytes: int = 64 * 1024 * 1024
     #: change-log rows one pull may scan before it answers (bounds the time of a request on a sparse territory)
     scan_window: int = 200_000
+    #: raw request bodies (Content-Length or streamed) larger than this get 413 before anything reads them
+    max_raw_body_bytes: int = 16 * 1024 * 1024
+    #: failed logins of one user (or from one client address) before a lockout, and the lockout length
+    login_max_failures: int = 5
+    login_lockout_s: float = 15 * 60
+    #: failed logins per client address are counted separately and allowed more (a shared office NAT)
+    login_max_failures_per_ip: int = 20
+    #: concurrent password checks (argon2 costs ~64 MiB and ~0.1 s each; the rest wait or get 429)
+    login_concurrency: int = 4
+    #: send Strict-Transport-Security (set when the hub is reached over HTTPS, e.g. behind a TLS proxy)
+    https: bool = False
+    #: browser origins allowed to call the API; empty = no CORS middleware at all
+    cors_origins: tuple[str, ...] = ()
+    #: a revoked device may still upload what its outbox holds before it is refused everywhere
+    revoked_may_flush: bool = True

@@ -1,0 +1,304 @@
+"""Hub hardening: login lockout and argon2 CPU bound, raw body limit, security headers, opt-in CORS.
+
+``install(app, settings)`` adds, from the outside in: CORS (only when ``settings.cors_origins`` is set),
+security headers on every reply, a raw request-body limit (413 before the body is read), and — innermost,
+after gzip bodies are inflated — the login guard: failed logins counted per user name and per client
+address, a lockout of ``login_lockout_s`` after too many, and at most ``login_concurrency`` password checks
+at a time (each argon2 check costs ~64 MiB and ~0.1 s of CPU, so a login flood cannot starve the sync API).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from repcompanion.hub.middleware import send_error
+from repcompanion.hub.revocation import DeviceRevokedError
+from repcompanion.hub.settings import HubSettings
+from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
+
+LOGIN_PATH = "/v1/auth/login"
+#: pages a browser renders (FastAPI's interactive docs): no API Content-Security-Policy there
+_DOC_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+_BUSY_WAIT_S = 10.0
+
+
+@dataclass
+class _Counter:
+    failures: list[float] = field(default_factory=list)
+    locked_until: float = 0.0
+
+
+class LoginLimiter:
+    """Failed-login bookkeeping per key (``user:NAME`` or ``ip:ADDR``) on a settable monotonic ``clock``."""
+
+    def __init__(self, settings: HubSettings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._counters: dict[str, _Counter] = {}
+        self._lock = threading.Lock()
+
+    def _limit(self, key: str) -> int:
+        return self.settings.login_max_failures_per_ip if key.startswith("ip:") else self.settings.login_max_failures
+
+    def locked_for(self, *keys: str) -> float:
+        """Seconds until every one of ``keys`` may try again (0: none is locked)."""
+        now = self.clock()
+        with self._lock:
+            waits = [c.locked_until - now for k in keys if (c := self._counters.get(k)) and c.locked_until > now]
+        return max(waits, default=0.0)
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        window = self.settings.login_lockout_s
+        with self._lock:
+            if len(self._counters) > 100_000:
+                self._prune(now)
+            for key in keys:
+                c = self._counters.setdefault(key, _Counter())
+                c.failures = [t for t in c.failures if t > now - window] + [now]
+                if len(c.failures) >= self._limit(key):
+                    c.locked_until = now + window
+                    c.failures.clear()
+
+    def succeeded(self, user_key: str) -> None:
+        with self._lock:
+            self._counters.pop(user_key, None)
+
+    def _prune(self, now: float) -> None:
+        window = self.settings.login_lockout_s
+        self._counters = {
+            k: c for k, c in self._counters.items() if c.locked_until > now or any(t > now - window for t in c.failures)
+        }
+
+
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None if the client went away or it is longer than ``limit``."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _send_with_headers(
+    send: Send, status: int, error: str, message: str, hint: str, headers: dict[str, str]
+) -> None:
+    extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def add(msg: Message) -> None:
+        if msg["type"] == "http.response.start":
+            msg = {**msg, "headers": [*msg.get("headers", []), *extra]}
+        await send(msg)
+
+    await send_error(add, status, error, message, hint)
+
+
+class LoginGuard:
+    """Lockout and CPU bound around ``POST /v1/auth/login`` (sees the inflated JSON body)."""
+
+    def __init__(self, app: ASGIApp, limiter: LoginLimiter, settings: HubSettings) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.settings = settings
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != LOGIN_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive, self.settings.max_raw_body_bytes)
+        if body is None:
+            await send_error(send, 413, "body_too_large", "The request body is too large.")
+            return
+        try:
+            data = json.loads(body)
+            user = str(data.get("username", "")) if isinstance(data, dict) else ""
+        except (ValueError, UnicodeDecodeError):
+            user = ""
+        keys = (f"user:{user}", f"ip:{_client_ip(scope)}")
+        wait = self.limiter.locked_for(*keys)
+        if wait > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            await _send_with_headers(
+                send,
+                429,
+                "login_locked",
+                "Too many failed logins: logging in is paused for this account or address.",
+                f"Try again in {minutes} minute{'s' if minutes > 1 else ''}, or ask your administrator.",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(max(1, self.settings.login_concurrency))
+        try:
+            await asyncio.wait_for(self._slots.acquire(), _BUSY_WAIT_S)
+        except TimeoutError:
+            await _send_with_headers(
+                send,
+                429,
+                "hub_busy",
+                "The hub is busy checking other logins.",
+                "Try again in a minute.",
+                {"Retry-After": "30"},
+            )
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, _replay(body, receive), watch)
+        finally:
+            self._slots.release()
+        if status == 401 and user:
+            self.limiter.failed(*keys)
+        elif status == 401:
+            self.limiter.failed(keys[1])
+        elif status == 200:
+            self.limiter.succeeded(keys[0])
+
+
+class BodyLimit:
+    """413 (ErrorBody) for a raw body over ``max_bytes``: by Content-Length up front, else while it streams."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None:
+            text = length.decode("latin-1").strip()
+            if not text.isdigit():
+                await send_error(send, 400, "invalid_request", "The Content-Length header is not a number.")
+                return
+            if int(text) > self.max_bytes:
+                await self._too_large(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive, self.max_bytes)  # chunked upload: bounded before anyone parses it
+        if body is None:
+            await self._too_large(send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _too_large(self, send: Send) -> None:
+        await send_error(
+            send,
+            413,
+            "body_too_large",
+            f"The request body is larger than the hub accepts ({self.max_bytes:,} bytes).",
+            "Sync sends changes in batches; update the app if this keeps happening.",
+        )
+
+
+class SecurityHeaders:
+    """Headers on every reply: nosniff, no framing, no referrer, CSP for the API, HSTS over HTTPS, no-store."""
+
+    def __init__(self, app: ASGIApp, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        authed = path.startswith("/v1/auth/") or any(k == b"authorization" for k, _ in scope["headers"])
+        extra = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        if path not in _DOC_PATHS:
+            extra.append((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"))
+        if self.https or scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        if authed:
+            extra.append((b"cache-control", b"no-store"))
+            extra.append((b"pragma", b"no-cache"))
+
+        replaced = {b"cache-control", b"pragma"} if authed else set()
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
+                names = {k.lower() for k, _ in own}
+                headers = own + [(k, v) for k, v in extra if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
+def install(app: FastAPI, settings: HubSettings, *, clock: Callable[[], float] = time.monotonic) -> LoginLimiter:
+    """Add the hardening layers to ``app`` (call after the app's own middleware); returns the login limiter."""
+    limiter = LoginLimiter(settings, clock)
+    app.state.login_limiter = limiter
+
+    @app.exception_handler(DeviceRevokedError)
+    async def _revoked(_: Request, exc: DeviceRevokedError) -> JSONResponse:
+        body = ErrorBody(error="device_revoked", message=exc.message, hint=exc.hint).model_dump()
+        return JSONResponse(body, 403, headers=exc.headers())
+
+    app.user_middleware.append(Middleware(LoginGuard, limiter=limiter, settings=settings))  # innermost
+    app.add_middleware(BodyLimit, max_bytes=settings.max_raw_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.https)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Content-Encoding", PROTOCOL_HEADER],
+            max_age=600,
+        )
+    return limiter
+
+
+__all__ = ["BodyLimit", "LoginGuard", "LoginLimiter", "SecurityHeaders", "install"]
