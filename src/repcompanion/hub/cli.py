@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from repcompanion.domain.errors import RepCompanionError
-from repcompanion.hub import schema
+from repcompanion.hub import audit, schema
 from repcompanion.hub.auth import add_user
 from repcompanion.hub.changelog import compact, head, realign
 from repcompanion.hub.db import HubDb, redacted
@@ -95,6 +95,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     reps = seed_hub(
         db, reps=args.reps, hcps_per_rep=args.hcps_per_rep, seed=args.seed, years=args.years, password=password
     )
+    audit.record_args(db, "seed", args)
     print(f"Seeded {len(reps)} territories into {redacted(db.url)}:")
     for r in reps:
         shown = "(the password you gave)" if password else r.password
@@ -113,6 +114,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             print("The passwords differ; no user was added.", file=sys.stderr)
             return 1
     add_user(db, args.name, password, args.territory)
+    audit.record_args(db, "user add", args)
     print(f"User {args.name} added to territory {args.territory}.")
     return 0
 
@@ -121,6 +123,7 @@ def cmd_realign(args: argparse.Namespace) -> int:
     db = _db(args)
     with db.write() as conn:
         written = realign(conn, args.hcp, args.source, args.target)
+    audit.record_args(db, "realign", args)
     print(
         f"Moved {written['removed']} HCP(s) from {args.source} to {args.target}: {written['reemitted']} rows re-sent "
         f"to {args.target}'s reps; {args.source}'s reps will drop them on their next sync."
@@ -132,6 +135,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     db = _db(args)
     with db.write() as conn:
         result = compact(conn, args.tombstone_days)
+    audit.record_args(db, "compact", args)
     print(json.dumps(result))
     return 0
 

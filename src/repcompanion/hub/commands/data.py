@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from repcompanion.domain import IngestError
+from repcompanion.hub import audit
 from repcompanion.hub.cli import db_from_args
 
 
@@ -64,6 +65,7 @@ def run_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise IngestError(f"{exc.message} Nothing was imported; the hub is unchanged.", hint=exc.hint) from exc
+    audit.record_args(db_from_args(args), f"import {args.fmt}", args)
     print(report.summary_text())
     if args.report:
         args.report.write_text(json.dumps(report.to_dict(), indent=1, default=str), encoding="utf-8")
