@@ -13,7 +13,7 @@ from repcompanion.ui import theme
 from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
 from repcompanion.ui.ops import Op
 
-VIEWS = ("today", "hcp", "visit", "numbers")
+VIEWS = ("today", "hcp", "visit", "numbers", "plan")
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -88,7 +88,7 @@ def _fill_example_visit(dialog: object) -> None:
 
 
 def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "today", *, theme_name: str = "") -> None:
-    """Render ``view`` (today, hcp, visit or numbers) of the workspace to a PNG at ``path``, offscreen."""
+    """Render ``view`` (today, hcp, visit, numbers or plan) of the workspace to a PNG at ``path``, offscreen."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -124,6 +124,11 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
                 dialog.save(submit=True)
                 _wait(lambda: dialog.screen_done)
                 target = dialog
+        elif view == "plan":
+            window.show_plan()
+            _wait(lambda: window.plan.plan is not None or bool(window.plan.last_error))
+            if window.plan.model.rowCount():
+                window.plan.select_visit(window.plan.model.visit(0).hcp_id)
         elif view == "numbers":
             window.show_numbers()
             _wait(lambda: window.numbers.data is not None)

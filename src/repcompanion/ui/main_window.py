@@ -25,6 +25,8 @@ from repcompanion.ui import theme
 from repcompanion.ui.hcp_view import HcpView
 from repcompanion.ui.numbers_view import NumbersView
 from repcompanion.ui.ops import Op, Runner, error_text
+from repcompanion.ui.passphrase_dialog import PassphraseDialog
+from repcompanion.ui.plan_view import PlanView
 from repcompanion.ui.settings_dialog import SettingsDialog
 from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
@@ -39,13 +41,34 @@ def settings() -> QSettings:
     return QSettings(ORG, APP)
 
 
-def open_or_create(folder: Path | None, demo: bool) -> Any:
-    """Runs on the db thread: open the workspace there (it owns the connection), building the demo if asked."""
-    from repcompanion.workspace import Workspace
+def open_or_create(folder: Path | None, demo: bool, passphrase: str | None = None) -> Any:
+    """Runs on the db thread: open the workspace there (it owns the connection), building the demo if asked.
 
-    if demo and not Workspace.exists(folder):
-        return Workspace.create_demo(folder)
-    return Workspace.open(folder)
+    A workspace that needs a passphrase raises ``WorkspaceKeyError`` with ``creating`` set (True: a new
+    workspace needs one chosen) so the window can ask for it and try again.
+    """
+    from repcompanion.domain import WorkspaceKeyError
+    from repcompanion.workspace import Workspace
+    from repcompanion.workspace.paths import default_folder
+    from repcompanion.workspace.security import read_header
+
+    try:
+        if demo and not Workspace.exists(folder):
+            return Workspace.create_demo(folder, passphrase=passphrase)
+        return Workspace.open(folder, passphrase=passphrase)
+    except WorkspaceKeyError as exc:
+        exc.creating = read_header(Path(folder) if folder else default_folder()) is None  # type: ignore[attr-defined]
+        raise
+
+
+def needs_passphrase(error: BaseException, *, tried: bool) -> bool:
+    """A passphrase would open it: none was given and one is needed, or the one given was wrong."""
+    from repcompanion.domain import WorkspaceKeyError
+    from repcompanion.workspace.security import KeyringKeyMissingError, PassphraseRequiredError
+
+    if isinstance(error, PassphraseRequiredError):
+        return True
+    return tried and isinstance(error, WorkspaceKeyError) and not isinstance(error, KeyringKeyMissingError)
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +84,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setAccessibleName("RepCompanion")
         self.folder: Path | None = None
+        self.passphrase_dialog: PassphraseDialog | None = None
 
         central = QWidget()
         self.setCentralWidget(central)
@@ -87,13 +111,15 @@ class MainWindow(QMainWindow):
         self.today = TodayView()
         self.hcp = HcpView()
         self.numbers = NumbersView()
-        for view in (self.today, self.hcp, self.numbers):
+        self.plan = PlanView()
+        for view in (self.today, self.hcp, self.plan, self.numbers):
             self.stack.addWidget(view)
         self.today.daily_target = int(settings().value("day/target", 8))
         self.today.hcp_activated.connect(self.show_hcp)
         self.hcp.back_requested.connect(self.show_today)
         self.hcp.feedback_given.connect(lambda _id: self.today.reload())
         self.hcp.log_visit_requested.connect(self.log_visit)
+        self.plan.hcp_activated.connect(self.show_hcp)
         self.visit_dialogs: list[VisitDialog] = []
 
         self.sync_bar = SyncBar()
@@ -126,6 +152,7 @@ class MainWindow(QMainWindow):
         for key, text, icon_name in (
             ("today", "Today", "today"),
             ("hcp", "HCP", "hcp"),
+            ("plan", "Plan my day", "plan"),
             ("numbers", "My numbers", "numbers"),
         ):
             b = QToolButton()
@@ -144,6 +171,7 @@ class MainWindow(QMainWindow):
         self.nav_buttons["hcp"].clicked.connect(lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id))
         self.nav_buttons["hcp"].setEnabled(False)
         self.nav_buttons["numbers"].clicked.connect(self.show_numbers)
+        self.nav_buttons["plan"].clicked.connect(self.show_plan)
         lay.addStretch(1)
         self.nav_settings = QToolButton()
         self.nav_settings.setText("  Settings")
@@ -179,6 +207,7 @@ class MainWindow(QMainWindow):
             self._action("&HCP", lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id), "Ctrl+2", "hcp")
         )
         view.addAction(self._action("My &numbers", self.show_numbers, "Ctrl+3", "numbers"))
+        view.addAction(self._action("&Plan my day", self.show_plan, "Ctrl+P", "plan"))
         view.addSeparator()
         view.addAction(self._action("&Find HCP", self.find, QKeySequence.StandardKey.Find, "search"))
         view.addAction(self._action("&Refresh", self.refresh, "Ctrl+R"))
@@ -214,6 +243,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.numbers)
         self.nav_buttons["numbers"].setChecked(True)
         return self.numbers.reload()
+
+    def show_plan(self) -> Op | None:
+        self.stack.setCurrentWidget(self.plan)
+        self.nav_buttons["plan"].setChecked(True)
+        self.plan.table.setFocus()
+        return self.plan.ensure_loaded()
 
     def find(self) -> None:
         self.show_today()
@@ -310,6 +345,7 @@ class MainWindow(QMainWindow):
             "Ctrl+N  log a visit",
             "F5  sync now",
             "Ctrl+1 / 2 / 3  Today, HCP, My numbers",
+            "Ctrl+P  plan my day",
             "Alt+Left  back to Today",
             "Alt+A / D / S / C  accept, dismiss, snooze, complete a suggestion",
             "Ctrl+R  refresh",
@@ -317,7 +353,8 @@ class MainWindow(QMainWindow):
         self.show_message("Keyboard: " + " · ".join(lines), "info")
 
     # -- workspace ------------------------------------------------------------------------------------------
-    def open_workspace(self, folder: Path | None, *, demo: bool = False) -> Op:
+    def open_workspace(self, folder: Path | None, *, demo: bool = False, passphrase: str | None = None) -> Op:
+        """Open ``folder`` on the db thread; an encrypted workspace asks for its passphrase and retries."""
         self.folder = folder
         self.today.subtitle.setText("Opening your workspace…")
 
@@ -329,12 +366,15 @@ class MainWindow(QMainWindow):
             self.check_autosaved()
 
         def failed(error: BaseException) -> None:
+            if needs_passphrase(error, tried=passphrase is not None):
+                self.ask_passphrase(folder, demo, error, wrong=passphrase is not None)
+                return
             self.today.subtitle.setText("No workspace open.")
             self.show_error(error_text(error), action=("Open another workspace…", self.choose_workspace))
             self.workspace_failed.emit(error_text(error))
 
         def job(_ws: Any) -> Any:
-            ws = open_or_create(folder, demo)
+            ws = open_or_create(folder, demo, passphrase)
             old = self.runner._workspace
             self.runner.set_workspace(ws)
             if old is not None and old is not ws:
@@ -342,6 +382,29 @@ class MainWindow(QMainWindow):
             return ws
 
         return Op(self, job, needs_workspace=False).success(opened).failure(failed).run()
+
+    def ask_passphrase(self, folder: Path | None, demo: bool, error: BaseException, *, wrong: bool) -> None:
+        """Show the masked passphrase prompt (not blocking); Unlock tries again, Cancel leaves a clear message."""
+        creating = bool(getattr(error, "creating", False))
+        where = str(folder) if folder else "your data folder"
+        dialog = PassphraseDialog(where, creating=creating, wrong=wrong and not creating, parent=self)
+        self.passphrase_dialog = dialog
+        self.today.subtitle.setText("Waiting for the workspace passphrase…")
+
+        def unlocked() -> None:
+            self.passphrase_dialog = None
+            self.open_workspace(folder, demo=demo, passphrase=dialog.value())
+
+        def cancelled() -> None:
+            self.passphrase_dialog = None
+            self.today.subtitle.setText("No workspace open.")
+            text = "The workspace is encrypted and was not opened. Nothing was changed."
+            self.show_error(text, action=("Enter the passphrase…", lambda: self.open_workspace(folder, demo=demo)))
+            self.workspace_failed.emit(text)
+
+        dialog.accepted.connect(unlocked)
+        dialog.rejected.connect(cancelled)
+        dialog.open()
 
     def choose_workspace(self) -> None:
         start = str(self.folder or Path.home())

@@ -1,0 +1,348 @@
+"""Plan my day: the ordered visits (drag to reorder, lock), the territory map, replace a cancellation, .ics."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QSplitter,
+    QTableView,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from repcompanion.domain import PlanError
+from repcompanion.ui import theme
+from repcompanion.ui.ops import Op, error_text
+from repcompanion.ui.plan_map import PlanMap
+from repcompanion.ui.plan_model import PlanVisitModel
+from repcompanion.ui.widgets import Card, button, label
+
+
+def _qtime(t: time) -> QTime:
+    return QTime(t.hour, t.minute)
+
+
+def _time(q: QTime) -> time:
+    return time(q.hour(), q.minute())
+
+
+class PlanView(QWidget):
+    """The day's route: plan, edit by hand with the times recomputed, and export to a calendar."""
+
+    plan_changed = Signal(object)
+    hcp_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Plan my day")
+        self.plan: Any = None
+        self.candidates: Any = None
+        self.settings: Any = None
+        self.locked: dict[str, Any] = {}
+        self.time_limit_s = 1.0
+        self.busy = False
+        self.last_error = ""
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setSpacing(10)
+        head = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        titles.addWidget(label("Plan my day", "PageTitle"))
+        self.subtitle = label("Open the Plan view to route today's most valuable visits.", "PageSubtitle")
+        titles.addWidget(self.subtitle)
+        head.addLayout(titles, 1)
+        self.plan_button = button("Plan my day", "plan", primary=True, tip="Route the best visits into your hours")
+        self.plan_button.clicked.connect(self.plan_day)
+        head.addWidget(self.plan_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(head)
+        outer.addWidget(self._build_settings())
+        self.notice = label("", "Muted", wrap=True)
+        self.notice.setAccessibleName("Plan message")
+        self.notice.hide()
+        outer.addWidget(self.notice)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        left = Card("Visits in order")
+        self.model = PlanVisitModel(self)
+        self.model.order_requested.connect(self.reorder)
+        self.model.lock_requested.connect(self.set_locked)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Planned visits")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setDragEnabled(True)
+        self.table.setAcceptDrops(True)
+        self.table.setDropIndicatorShown(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.table.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.table.setDragDropOverwriteMode(False)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        left.body.addWidget(self.table, 1)
+        left.body.addWidget(label("Drag a row to change the order; tick Lock to keep a visit at its time.", "Muted"))
+        actions = QHBoxLayout()
+        self.replace_button = button(
+            "Replace cancelled visit", "sync", tip="Fill the selected visit's slot with the best nearby HCP"
+        )
+        self.replace_button.clicked.connect(lambda: self.replace_cancelled())
+        self.export_button = button("Export to calendar (.ics)…", "today", tip="Save the day for Outlook or Google")
+        self.export_button.clicked.connect(lambda: self.export_ics())
+        actions.addWidget(self.replace_button)
+        actions.addStretch(1)
+        actions.addWidget(self.export_button)
+        left.body.addLayout(actions)
+        split.addWidget(left)
+
+        right = Card("Territory")
+        self.map = PlanMap()
+        self.map.stop_clicked.connect(self.select_visit)
+        right.body.addWidget(self.map, 1)
+        hint = "Scroll to zoom, drag to move; double-click empty space for the whole territory or the route."
+        right.body.addWidget(label(hint, "Muted"))
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([640, 560])
+        outer.addWidget(split, 1)
+        self._update_buttons()
+
+    def _build_settings(self) -> QWidget:
+        box = Card()
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.hours_from = QTimeEdit(QTime(8, 30))
+        self.hours_to = QTimeEdit(QTime(17, 30))
+        for edit, name in ((self.hours_from, "Working hours from"), (self.hours_to, "Working hours until")):
+            edit.setDisplayFormat("HH:mm")
+            edit.setAccessibleName(name)
+        row.addWidget(label("Working hours"))
+        row.addWidget(self.hours_from)
+        row.addWidget(label("–"))
+        row.addWidget(self.hours_to)
+        row.addSpacing(18)
+        row.addWidget(label("Start (home or office)"))
+        self.start_lat = QDoubleSpinBox()
+        self.start_lon = QDoubleSpinBox()
+        spins = ((self.start_lat, "Start latitude", -90, 90), (self.start_lon, "Start longitude", -180, 180))
+        for spin, name, lo, hi in spins:
+            spin.setRange(lo, hi)
+            spin.setDecimals(4)
+            spin.setSingleStep(0.01)
+            spin.setAccessibleName(name)
+            spin.setMinimumWidth(96)
+        row.addWidget(label("lat"))
+        row.addWidget(self.start_lat)
+        row.addWidget(label("lon"))
+        row.addWidget(self.start_lon)
+        self.save_start_button = button("Use as my start", tip="Remember this point as your home or office")
+        self.save_start_button.clicked.connect(lambda: self.save_start())
+        row.addWidget(self.save_start_button)
+        row.addStretch(1)
+        box.body.addLayout(row)
+        return box
+
+    # -- data -------------------------------------------------------------------------------------------------
+    def ensure_loaded(self) -> Op | None:
+        return self.plan_day() if self.plan is None and not self.busy else None
+
+    def _locked_list(self) -> list[Any]:
+        return list(self.locked.values())
+
+    def plan_day(self) -> Op:
+        """Route the day from scratch (booked visits stay), with the hours and start in the fields."""
+        hours = (_time(self.hours_from.time()), _time(self.hours_to.time()))
+        start = (self.start_lat.value(), self.start_lon.value()) if self.settings is not None else None
+        locked, limit = self._locked_list(), self.time_limit_s
+        self._set_busy(True, "Planning your day…")
+        return self._run(
+            lambda ws: ws.plan_day(start=start, hours=hours, locked=locked, time_limit_s=limit),
+            lambda result: self._show(*result, refit=True),
+        )
+
+    def reorder(self, order: list[str]) -> Op | None:
+        """Keep the dragged order and recompute the times; a day that cannot fit keeps the old plan."""
+        if self.plan is None:
+            return None
+        plan, cands, settings, locked = self.plan, self.candidates, self.settings, self._locked_list()
+        self._set_busy(True, "Recomputing times…")
+        return self._run(
+            lambda ws: ws.replan(plan, list(order), cands, settings, locked=locked),
+            lambda new: self._show(new, cands, settings),
+        )
+
+    def set_locked(self, hcp_id: str, on: bool) -> Op | None:
+        """Lock a visit at its current start time (a booking) or release it, then recompute the times."""
+        if self.plan is None:
+            return None
+        from repcompanion.intel.plan.records import LockedVisit
+
+        before = dict(self.locked)
+        if on:
+            v = next(v for v in self.plan.visits if v.hcp_id == hcp_id)
+            minutes = int((v.end - v.start).total_seconds() // 60)
+            self.locked[hcp_id] = LockedVisit(hcp_id, v.start.timetz().replace(tzinfo=None), minutes)
+        else:
+            self.locked.pop(hcp_id, None)
+        op = self.reorder(self.model.order())
+        if op is not None:
+            op.failed.connect(lambda _e: setattr(self, "locked", before))
+        return op
+
+    def replace_cancelled(self, hcp_id: str | None = None) -> Op | None:
+        """Fill the selected (cancelled) visit's slot with the best nearby candidate."""
+        hcp_id = hcp_id or self.selected_hcp_id()
+        if self.plan is None or not hcp_id:
+            self.show_notice("Select the cancelled visit in the list first.", error=False)
+            return None
+        plan, cands, settings = self.plan, self.candidates, self.settings
+        name = next((v.name for v in plan.visits if v.hcp_id == hcp_id), hcp_id)
+        self.locked.pop(hcp_id, None)
+        self._set_busy(True, f"Finding a replacement for {name}…")
+
+        def done(new: Any) -> None:
+            self._show(new, cands, settings)
+            added = [v.name for v in new.visits if v.hcp_id not in set(plan.order)]
+            text = f"{name} cancelled: {added[0]} takes the slot." if added else f"{name} cancelled; nothing else fits."
+            self.show_notice(text, error=False)
+
+        return self._run(lambda ws: ws.replace_cancelled(plan, hcp_id, cands, settings), done)
+
+    def export_ics(self, path: Path | None = None) -> Op | None:
+        """Write the day to an .ics file (asks where when no ``path`` is given)."""
+        if self.plan is None:
+            self.show_notice("Plan the day first, then export it.", error=False)
+            return None
+        if path is None:
+            default = str(Path.home() / f"visits-{self.plan.settings.day.isoformat()}.ics")
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export the day to a calendar", default, "Calendar (*.ics)")
+            if not chosen:
+                return None
+            path = Path(chosen) if chosen.endswith(".ics") else Path(chosen + ".ics")
+        plan, target = self.plan, path
+
+        def saved(p: Path) -> None:
+            self.show_notice(f"Saved {len(plan.visits)} visits to {p}. Import it in your calendar.", error=False)
+
+        return self._run(lambda ws: ws.export_ics(plan, target), saved)
+
+    def save_start(self) -> Op:
+        """Remember the start fields as home or office, then plan again from there."""
+        lat, lon = self.start_lat.value(), self.start_lon.value()
+        op = self._run(lambda ws: ws.set_plan_start(lat, lon), lambda _r: self.plan_day(), busy=False)
+        return op
+
+    def _run(self, fn: Any, on_success: Any, *, busy: bool = True) -> Op:
+        def failed(error: BaseException) -> None:
+            self._set_busy(False)
+            self.show_notice(self.describe(error), error=True)
+            self.model.set_visits(self.plan.visits if self.plan is not None else ())
+            window = self.window()
+            if hasattr(window, "show_error"):
+                window.show_error(self.describe(error))
+
+        def ok(result: Any) -> None:
+            self._set_busy(False)
+            on_success(result)
+
+        return Op(self, fn).success(ok).failure(failed).run()
+
+    def describe(self, error: BaseException) -> str:
+        """The error for the rep, naming the visit a hand-made order cannot fit."""
+        text = error_text(error)
+        hcp_id = getattr(error, "hcp_id", None)
+        if hcp_id and self.plan is not None:
+            name = next((v.name for v in self.plan.visits if v.hcp_id == hcp_id), hcp_id)
+            if name not in text:
+                text = f"The visit with {name} does not fit there. {text}"
+            if isinstance(error, PlanError):
+                text += " The previous order was kept."
+        return text
+
+    def _show(self, plan: Any, candidates: Any, settings: Any, *, refit: bool = False) -> None:
+        selected = self.selected_hcp_id()
+        self.plan, self.candidates, self.settings = plan, candidates, settings
+        self.locked = {k: lv for k, lv in self.locked.items() if k in set(plan.order)}
+        for v in plan.visits:
+            if v.locked and v.hcp_id not in self.locked:
+                from repcompanion.intel.plan.records import LockedVisit
+
+                minutes = int((v.end - v.start).total_seconds() // 60)
+                self.locked[v.hcp_id] = LockedVisit(v.hcp_id, v.start.timetz().replace(tzinfo=None), minutes)
+        self.model.set_visits(plan.visits)
+        self.hours_from.setTime(_qtime(settings.hours[0]))
+        self.hours_to.setTime(_qtime(settings.hours[1]))
+        self.start_lat.setValue(settings.start[0])
+        self.start_lon.setValue(settings.start[1])
+        self.map.show_plan(plan, candidates, settings, refit=refit)
+        n = len(plan.visits)
+        end = plan.end_at.strftime("%H:%M") if plan.end_at else ""
+        self.subtitle.setText(
+            f"{settings.day:%A %d %B} · {n} visit{'s' if n != 1 else ''} · priority {plan.total_priority:.1f} · "
+            f"{plan.travel_km:.0f} km driving · back by {end}"
+        )
+        if selected:
+            self.select_visit(selected)
+        self.notice.hide()
+        self.last_error = ""
+        self._update_buttons()
+        self.plan_changed.emit(plan)
+
+    # -- selection and state -------------------------------------------------------------------------------
+    def selected_hcp_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.visit(rows[0].row()).hcp_id if rows else None
+
+    def select_visit(self, hcp_id: str) -> None:
+        order = self.model.order()
+        if hcp_id in order:
+            idx = self.model.index(order.index(hcp_id), 0)
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().select(idx, flags)
+            self.table.scrollTo(idx)
+
+    def _activated(self, index: Any) -> None:
+        if index.isValid() and index.column() != PlanVisitModel.COL_LOCK:
+            self.hcp_activated.emit(self.model.visit(index.row()).hcp_id)
+
+    def show_notice(self, text: str, *, error: bool) -> None:
+        self.notice.setText(text)
+        self.notice.setObjectName("ErrorText" if error else "Muted")
+        self.notice.setStyleSheet(f"color: {theme.current()['danger']};" if error else "")
+        self.notice.show()
+        if error:
+            self.last_error = text
+
+    def _set_busy(self, on: bool, text: str = "") -> None:
+        self.busy = on
+        if on and text:
+            self.subtitle.setText(text)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_plan = self.plan is not None and not self.busy
+        self.plan_button.setEnabled(not self.busy)
+        self.replace_button.setEnabled(has_plan and self.selected_hcp_id() is not None)
+        self.export_button.setEnabled(has_plan and bool(self.plan.visits))
+        self.save_start_button.setEnabled(not self.busy)
+        self.table.setEnabled(not self.busy)
