@@ -240,3 +240,12 @@ def test_training_and_simulation_keep_the_strict_cut_off(small_demo, small_bundl
     visit = EngagementEvent(EventId("today"), hcp_id, EventType.VISIT, datetime.combine(day, time(9)))
     strict.rerank(events=[visit])
     assert strict._day(day).table.frame.loc[hcp_id].equals(before)
+
+
+def test_an_msl_referral_without_content_is_explained_by_its_topics():
+    from repcompanion.intel.explain import describe
+
+    row = {"action": str(ActionType.MSL_REFERRAL)}
+    text, data = describe("topic_open_lift", row, {}, None, ("clinical_data", "mechanism"), 0)
+    assert "clinical data and mechanism" in text and data["topics"] == ["clinical_data", "mechanism"]
+    assert describe("has_content", row, {}, None, ("clinical_data",), 0)[0] == "No content attached"

@@ -78,6 +78,8 @@ def describe(
         return f"{day}s {verdict} than other days for calls with this HCP", {"weekday": day, "lift": round(lift, 3)}
     if feature in ("topic_open_lift", "topic_signal_share", "has_content"):
         if content is None:
+            if topics and feature != "has_content":
+                return f"Interest in {topic_text} (what an MSL discusses)", {"topics": list(topics)}
             return "No content attached", {}
         data = {"content_id": str(content.id), "mlr_code": content.mlr_code, "topics": list(content.topics)}
         return f"Approved content on {topic_text} ({content.mlr_code}) matches this HCP's interests", data
