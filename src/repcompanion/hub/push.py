@@ -37,6 +37,7 @@ from repcompanion.hub import schema
 from repcompanion.hub.auth import Caller
 from repcompanion.hub.changelog import hcp_in_territory, now_text, row_json, upsert_rows
 from repcompanion.hub.db import HubDb
+from repcompanion.hub.followups import plan_after_call_report
 from repcompanion.protocol.models import MutationIn, MutationResult, PushReply, PushRequest
 
 Outcome = tuple[str, str]  # (status, reason)
@@ -176,6 +177,7 @@ def submit_call_report(conn: Connection, caller: Caller, m: MutationIn) -> Outco
         source="call_report",
     )
     upsert_rows(conn, "events", [event_to_row(visit)])
+    plan_after_call_report(conn, report)  # journeys: follow-ups are planned in the same transaction
     return "applied", ""
 
 

@@ -25,6 +25,7 @@ from repcompanion.domain import (
 from repcompanion.intel.engine import Engine
 from repcompanion.intel.inputs import FollowUp, IntelInputs
 from repcompanion.store import Store
+from repcompanion.workspace.followups import SKIP_PREFIX, journey_suggestions
 
 #: How long a follow-up promised in a visit stays open (unless a later contact closes it).
 FOLLOW_UP_DAYS = 14
@@ -68,6 +69,8 @@ def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
         if report.started_at.date().isoformat() < since:
             continue
         for request in report.follow_up_requests:
+            if request.startswith(SKIP_PREFIX):  # a deselected journey follow-up, not a promise to the HCP
+                continue
             follow_ups.append(
                 FollowUp(report.hcp_id, request, report.started_at.date() + timedelta(days=FOLLOW_UP_DAYS))
             )
@@ -96,6 +99,7 @@ class Priorities:
                     feedback=engine_feedback(store.feedback()),
                     follow_ups=open_follow_ups(store, day),
                     day=day,
+                    suggested_actions=journey_suggestions(store),
                 )
             )
             self._day = day

@@ -1,0 +1,420 @@
+"""Follow-ups on the hub: evaluate journeys when a call report or engagement arrives, write the synced
+``follow_ups`` rows and the delivery jobs in the caller's transaction, and apply engagement events."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from repcompanion.domain import (
+    CallReport,
+    Channel,
+    ConsentId,
+    ConsentState,
+    Content,
+    EngagementEvent,
+    EventId,
+    EventType,
+    FollowUpJob,
+    FollowUpStatus,
+    HcpId,
+)
+from repcompanion.domain.models import Consent
+from repcompanion.domain.rows import (
+    consent_from_row,
+    consent_to_row,
+    content_from_row,
+    dt_text,
+    event_to_row,
+    follow_up_from_row,
+    follow_up_to_row,
+    hcp_from_row,
+)
+from repcompanion.hub import schema
+from repcompanion.hub.changelog import upsert_rows
+from repcompanion.hub.followup_schema import followup_jobs
+from repcompanion.intel.journeys import (
+    CONTENT_ACTIONS,
+    HcpContext,
+    Journey,
+    JourneyError,
+    PlannedFollowUp,
+    TriggerEvent,
+    default_journey_dir,
+    evaluate,
+    load_journeys,
+    skipped_journeys,
+)
+
+log = logging.getLogger("repcompanion.hub.followups")
+
+#: how long the content catalog and the journeys loaded against it are reused before they are read again
+CATALOG_TTL_S = 30.0
+MAIL_DOMAIN = "repcompanion.invalid"
+
+
+class JourneyBook:
+    """The journeys of one folder, validated against the hub's content catalog; cached for CATALOG_TTL_S."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._loaded_at = -1e18
+        self.journeys: list[Journey] = []
+        self.content: dict[str, Content] = {}
+
+    def use(self, folder: Path | None) -> None:
+        """Read journeys from ``folder`` from now on (None: $REPCOMPANION_JOURNEYS or resources/journeys)."""
+        with self._lock:
+            self.folder = folder
+            self._loaded_at = -1e18
+
+    def path(self) -> Path:
+        if self.folder is not None:
+            return Path(self.folder)
+        env = os.environ.get("REPCOMPANION_JOURNEYS")
+        return Path(env) if env else default_journey_dir()
+
+    def load(self, conn: Connection) -> tuple[list[Journey], dict[str, Content]]:
+        with self._lock:
+            if time.monotonic() - self._loaded_at > CATALOG_TTL_S:
+                rows = conn.execute(select(schema.synced["content"])).mappings()
+                content = {r["id"]: content_from_row(dict(r)) for r in rows}
+                path = self.path()
+                self.journeys = load_journeys([path], content.values()) if path.exists() else []
+                self.content = content
+                self._loaded_at = time.monotonic()
+            return self.journeys, self.content
+
+
+JOURNEYS = JourneyBook()
+
+
+def message_id(job_id: str, domain: str = MAIL_DOMAIN) -> str:
+    """The Message-ID of a job's email: the same on every attempt, so a resend is recognisable as one."""
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '-', job_id)}@{domain}>"
+
+
+def _parse(value: str) -> datetime:
+    at = datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def hcp_context(conn: Connection, hcp_id: str) -> HcpContext | None:
+    h = schema.synced["hcps"]
+    row = conn.execute(select(h).where(h.c.id == hcp_id)).mappings().first()
+    if row is None:
+        return None
+    c = schema.synced["consents"]
+    consents = [consent_from_row(dict(r)) for r in conn.execute(select(c).where(c.c.hcp_id == hcp_id)).mappings()]
+    e = schema.synced["events"]
+    sent = [
+        _parse(r[0])
+        for r in conn.execute(
+            select(e.c.occurred_at).where(and_(e.c.hcp_id == hcp_id, e.c.type == EventType.EMAIL_SENT.value))
+        )
+    ]
+    j = followup_jobs
+    sent += [
+        _parse(r[0])
+        for r in conn.execute(
+            select(j.c.due_at).where(and_(j.c.hcp_id == hcp_id, j.c.status == "scheduled", j.c.action == "send_email"))
+        )
+    ]
+    return HcpContext(hcp_from_row(dict(row)), consents, sent)
+
+
+def record_plan(conn: Connection, planned: Sequence[PlannedFollowUp], event: TriggerEvent, now: datetime) -> None:
+    """Write the synced follow-up rows and, for scheduled deliveries, their jobs (idempotent by id)."""
+    if not planned:
+        return
+    fu = schema.synced["follow_ups"]
+    existing = {r[0] for r in conn.execute(select(fu.c.id).where(fu.c.id.in_([p.id for p in planned])))}
+    fresh = [p for p in planned if p.id not in existing]
+    if not fresh:
+        return
+    rows = [
+        follow_up_to_row(
+            FollowUpJob(
+                id=p.id,
+                hcp_id=HcpId(p.hcp_id),
+                journey=p.journey,
+                action=p.action,
+                status=p.status,
+                created_at=now,
+                call_report_id=event.source_id if event.on == "call_report" else None,  # type: ignore[arg-type]
+                content_id=p.content_id,  # type: ignore[arg-type]
+                channel=p.channel,
+                due_at=p.due_at,
+                reason=p.reason,
+            )
+        )
+        for p in fresh
+    ]
+    upsert_rows(conn, "follow_ups", rows, fresh=True)
+    jobs = [
+        {
+            "id": p.id,
+            "hcp_id": p.hcp_id,
+            "journey": p.journey,
+            "journey_version": p.version,
+            "action": p.action,
+            "content_id": p.content_id,
+            "call_report_id": event.source_id if event.on == "call_report" else None,
+            "status": "scheduled",
+            "created_at": dt_text(now),
+            "due_at": dt_text(p.due_at),
+            "next_attempt_at": dt_text(now),
+            "attempts": 0,
+            "message_id": message_id(p.id),
+        }
+        for p in fresh
+        if p.status is FollowUpStatus.SCHEDULED and p.action in CONTENT_ACTIONS
+    ]
+    if jobs:
+        conn.execute(followup_jobs.insert(), jobs)
+
+
+def plan_after_call_report(conn: Connection, report: CallReport) -> list[PlannedFollowUp]:
+    """Evaluate the journeys for a just-received call report, in the push transaction."""
+    try:
+        journeys, content = JOURNEYS.load(conn)
+    except JourneyError as exc:  # a broken rule file must not cost the rep the report; it is logged loudly
+        log.error("journeys not evaluated for call report %s: %s", report.id, exc.message)
+        return []
+    if not journeys:
+        return []
+    ctx = hcp_context(conn, report.hcp_id)
+    if ctx is None:
+        return []
+    at = report.submitted_at or report.started_at
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    event = TriggerEvent(
+        on="call_report",
+        hcp_id=str(report.hcp_id),
+        at=at,
+        source_id=str(report.id),
+        topics=tuple(report.topics),
+        products=tuple(report.products),
+        label=f"Visit on {report.started_at.date().isoformat()} about {', '.join(report.topics) or 'no topic'}",
+        skip=skipped_journeys(report.follow_up_requests),
+    )
+    planned = evaluate(journeys, event, ctx, content)
+    record_plan(conn, planned, event, datetime.now(UTC))
+    return planned
+
+
+# -- engagement -------------------------------------------------------------------------------------------
+
+ENGAGEMENT_TYPES = {
+    "opened": (EventType.EMAIL_OPENED, FollowUpStatus.OPENED),
+    "clicked": (EventType.EMAIL_CLICKED, FollowUpStatus.CLICKED),
+    "bounced": (EventType.EMAIL_BOUNCED, FollowUpStatus.BOUNCED),
+    "unsubscribed": (None, None),
+}
+#: a later status never goes back to an earlier one (an open after a click does not undo the click)
+_STATUS_ORDER = {
+    FollowUpStatus.SCHEDULED: 0,
+    FollowUpStatus.SENT: 1,
+    FollowUpStatus.OPENED: 2,
+    FollowUpStatus.CLICKED: 3,
+    FollowUpStatus.BOUNCED: 3,
+}
+
+
+@dataclass(frozen=True)
+class EngagementResult:
+    event_ids: tuple[str, ...]
+    follow_up_status: str
+    consent_id: str | None
+    planned: tuple[str, ...]
+
+
+def apply_engagement(conn: Connection, *, event_id: str, kind: str, job_id: str, at: datetime) -> EngagementResult:
+    """One engagement event with a delivered follow-up: an engagement event row, the follow-up's new
+    status, an email opt-out for an unsubscribe, and the journeys it triggers — all synced down."""
+    fu = schema.synced["follow_ups"]
+    found = conn.execute(select(fu).where(fu.c.id == job_id)).mappings().first()
+    if found is None:
+        raise LookupError(job_id)
+    job = follow_up_from_row(dict(found))
+    content_row = None
+    if job.content_id:
+        ct = schema.synced["content"]
+        content_row = conn.execute(select(ct).where(ct.c.id == job.content_id)).mappings().first()
+    item = content_from_row(dict(content_row)) if content_row is not None else None
+    event_type, status = ENGAGEMENT_TYPES[kind]
+    events: list[str] = []
+    consent_id = None
+    if event_type is not None:
+        ev = EngagementEvent(
+            id=EventId(f"EN-{event_id}"[:128]),
+            hcp_id=job.hcp_id,
+            type=event_type,
+            occurred_at=at,
+            channel=Channel.EMAIL,
+            product_id=item.product_id if item else None,
+            content_id=job.content_id,
+            topics=item.topics if item else (),
+            source="engagement",
+        )
+        upsert_rows(conn, "events", [event_to_row(ev)])
+        events.append(ev.id)
+    if status is not None and _STATUS_ORDER.get(status, 0) > _STATUS_ORDER.get(job.status, 9):
+        upsert_rows(conn, "follow_ups", [follow_up_to_row(_with_status(job, status, f"{kind} on {at.date()}"))])
+    if kind == "unsubscribed":
+        consent = Consent(
+            id=ConsentId(f"CN-unsub-{event_id}"[:128]),
+            hcp_id=job.hcp_id,
+            channel=Channel.EMAIL,
+            state=ConsentState.OPT_OUT,
+            captured_at=at,
+            source=f"unsubscribe link in {job.id}",
+        )
+        upsert_rows(conn, "consents", [consent_to_row(consent)])
+        consent_id = consent.id
+    planned: list[PlannedFollowUp] = []
+    if kind in ("opened", "clicked") and job.status is not FollowUpStatus.OPENED:
+        planned = _plan_after_engagement(conn, job, item, event_id, at)
+    final = conn.execute(select(fu.c.status).where(fu.c.id == job_id)).scalar_one()
+    return EngagementResult(tuple(events), str(final), consent_id, tuple(p.id for p in planned))
+
+
+def _with_status(job: FollowUpJob, status: FollowUpStatus, note: str) -> FollowUpJob:
+    from dataclasses import replace
+
+    reason = job.reason if note in job.reason else f"{job.reason}; {note}" if job.reason else note
+    return replace(job, status=status, reason=reason)
+
+
+def _plan_after_engagement(
+    conn: Connection, job: FollowUpJob, item: Content | None, event_id: str, at: datetime
+) -> list[PlannedFollowUp]:
+    journeys, content = JOURNEYS.load(conn)
+    ctx = hcp_context(conn, job.hcp_id)
+    if not journeys or ctx is None:
+        return []
+    title = item.title if item else job.content_id or "the email"
+    event = TriggerEvent(
+        on="email_opened",
+        hcp_id=str(job.hcp_id),
+        at=at,
+        source_id=f"{job.id}-opened",
+        topics=item.topics if item else (),
+        products=(item.product_id,) if item else (),
+        after_journey=job.journey,
+        content_id=job.content_id,
+        label=f"Opened '{title}' on {at.date().isoformat()}",
+    )
+    sent_at = job.sent_at or job.created_at
+    planned = [
+        p
+        for p in evaluate(journeys, event, ctx, content)
+        if _within(journeys, p.journey, at - (sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)))
+    ]
+    record_plan(conn, planned, event, datetime.now(UTC))
+    return planned
+
+
+def _within(journeys: Sequence[Journey], journey_id: str, elapsed: timedelta) -> bool:
+    j = next(j for j in journeys if j.id == journey_id)
+    return j.trigger.within is None or elapsed <= j.trigger.within
+
+
+def plan_not_opened(conn: Connection, now: datetime) -> int:
+    """Start email_not_opened journeys for emails sent longer ago than their window and never opened."""
+    journeys, content = JOURNEYS.load(conn)
+    waiting = [j for j in journeys if j.trigger.on == "email_not_opened"]
+    if not waiting:
+        return 0
+    fu = schema.synced["follow_ups"]
+    oldest = dt_text(now - min(j.trigger.within or timedelta(0) for j in waiting))
+    rows = (
+        conn.execute(select(fu).where(and_(fu.c.status == FollowUpStatus.SENT.value, fu.c.sent_at <= oldest)))
+        .mappings()
+        .all()
+    )
+    n = 0
+    for r in rows:
+        job = follow_up_from_row(dict(r))
+        if job.sent_at is None:
+            continue
+        ctx = hcp_context(conn, job.hcp_id)
+        item = content.get(str(job.content_id)) if job.content_id else None
+        if ctx is None:
+            continue
+        sent_at = job.sent_at if job.sent_at.tzinfo else job.sent_at.replace(tzinfo=UTC)
+        event = TriggerEvent(
+            on="email_not_opened",
+            hcp_id=str(job.hcp_id),
+            at=now,
+            source_id=f"{job.id}-unopened",
+            topics=item.topics if item else (),
+            products=(item.product_id,) if item else (),
+            after_journey=job.journey,
+            content_id=job.content_id,
+            label=f"'{item.title if item else job.content_id}' sent on {sent_at.date()} was not opened",
+        )
+        due = [j for j in waiting if j.trigger.within is not None and now - sent_at >= j.trigger.within]
+        planned = evaluate(due, event, ctx, content)
+        record_plan(conn, planned, event, now)
+        n += len(planned)
+    return n
+
+
+def list_follow_ups(conn: Connection, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Follow-ups with their delivery state (attempts, dead-letter reason) for `followups list`."""
+    fu = schema.synced["follow_ups"]
+    j = followup_jobs
+    q = (
+        select(
+            fu.c.id,
+            fu.c.hcp_id,
+            fu.c.journey,
+            fu.c.action,
+            fu.c.status,
+            fu.c.content_id,
+            fu.c.due_at,
+            fu.c.sent_at,
+            fu.c.reason,
+            j.c.attempts,
+            j.c.dead_letter_reason,
+            j.c.message_id,
+        )
+        .select_from(fu.outerjoin(j, j.c.id == fu.c.id))
+        .order_by(fu.c.created_at.desc())
+        .limit(limit)
+    )
+    if status:
+        q = q.where(fu.c.status == status)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def engagement_secret(db: Any, settings: Any = None) -> str:
+    """The shared HMAC secret of engagement webhooks and unsubscribe links: HubSettings.engagement_secret
+    when set, else the hub's own (created once and kept in hub_settings; show it with `followups secret`)."""
+    configured = getattr(settings, "engagement_secret", "") if settings is not None else ""
+    if configured:
+        return str(configured)
+    with db.read() as conn:
+        value = db.setting(conn, "engagement_secret")
+    if value:
+        return value
+    import secrets
+
+    with db.write() as conn:
+        value = db.setting(conn, "engagement_secret")
+        if not value:
+            value = secrets.token_hex(32)
+            db.set_setting(conn, "engagement_secret", value)
+    return value
