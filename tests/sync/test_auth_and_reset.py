@@ -156,11 +156,6 @@ def test_a_laptop_clock_wrong_by_three_days_changes_nothing(
     assert_invariants(hub, rep, other)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub/pull.py answers reset to any cursor 0 < c < log_floor, including the cursors of a pass that "
-    "started from 0 after the compaction, so a multi-page first sync never completes once the hub has compacted",
-)
 def test_a_full_download_after_a_hub_compaction_can_take_several_pages(
     hub: Hub, make_device: Callable[..., Device]
 ) -> None:

@@ -128,8 +128,11 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
         who: Annotated[auth.Caller, Depends(caller)],
         cursor: Annotated[int, Query(ge=0, description="next_cursor of the previous page; 0 for a full pull")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = DEFAULT_PAGE_LIMIT,
+        epoch: Annotated[int | None, Query(ge=0, description="`epoch` of the page that gave the cursor")] = None,
+        estimate: Annotated[bool, Query(description="count the changes left (first page of a pass)")] = False,
     ) -> Response:
-        return Response(pull_page(db, settings, who.territory_id, cursor, limit), media_type="application/json")
+        page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate)
+        return Response(page, media_type="application/json")
 
     @app.post("/v1/push", response_model=PushReply, responses=_ERRORS, tags=["sync"])
     def push_(body: PushRequest, who: Annotated[auth.Caller, Depends(flusher)]) -> PushReply:

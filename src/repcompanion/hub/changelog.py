@@ -242,4 +242,10 @@ def compact(conn: Connection, tombstone_days: float) -> dict[str, int]:
         conn.execute(
             schema.hub_settings.update().where(schema.hub_settings.c.key == "log_floor").values(value=str(floor))
         )
+    if dropped:
+        # the compaction count: a pull cursor echoed with an older epoch may have missed dropped tombstones
+        hs = schema.hub_settings
+        epoch = int(conn.execute(select(hs.c.value).where(hs.c.key == "log_epoch")).scalar() or 0) + 1
+        if conn.execute(hs.update().where(hs.c.key == "log_epoch").values(value=str(epoch))).rowcount == 0:
+            conn.execute(hs.insert().values(key="log_epoch", value=str(epoch)))
     return {"tombstones": len(stones), "dropped": dropped, "floor": max(floor, old)}

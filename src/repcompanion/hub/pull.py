@@ -36,6 +36,9 @@ _PAGE_SQL = text(
     """
 )
 
+_FILTER = str(_PAGE_SQL)[str(_PAGE_SQL).index("FROM changes c") : str(_PAGE_SQL).index("ORDER BY c.seq")]
+_COUNT_PAGE_SQL = text(f"SELECT count(*) {_FILTER}")
+
 _MEMBER = "SELECT hcp_id FROM alignments WHERE territory_id = :t"
 _COUNT_SQL: dict[str, str] = {
     **{t: f"SELECT count(*) FROM {t}" for t in COMPANY_WIDE_TABLES},
@@ -52,7 +55,8 @@ assert set(_COUNT_SQL) == set(SYNCED_TABLES)
 
 _COUNTS = text("SELECT " + ", ".join(f"({_COUNT_SQL[t]}) AS {t}" for t in SYNCED_TABLES))
 _HEAD_AND_FLOOR = text(
-    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT value FROM hub_settings WHERE key = 'log_floor')"
+    "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT value FROM hub_settings WHERE key = 'log_floor'), "
+    "(SELECT value FROM hub_settings WHERE key = 'log_epoch')"
 )
 
 
@@ -62,22 +66,39 @@ def territory_counts(conn: Connection, territory_id: str) -> dict[str, int]:
     return {t: int(v) for t, v in zip(SYNCED_TABLES, row, strict=True)}
 
 
-def pull_page(db: HubDb, settings: HubSettings, territory_id: str, cursor: int, limit: int) -> bytes:
-    """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage)."""
+def pull_page(
+    db: HubDb,
+    settings: HubSettings,
+    territory_id: str,
+    cursor: int,
+    limit: int,
+    *,
+    epoch: int | None = None,
+    estimate: bool = False,
+) -> bytes:
+    """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage).
+
+    A cursor below the log floor is only safe if no compaction happened since the page that gave it: the
+    client echoes that page's ``epoch`` (the hub's compaction count). Without an echo, any cursor below the
+    floor is reset (older clients). ``total_estimate`` is counted on a pass from 0 or when ``estimate`` is asked.
+    """
     server_time = datetime.now(UTC).isoformat()
     with db.read() as conn:
-        top, floor = conn.execute(_HEAD_AND_FLOOR).one()
-        top, floor = int(top), int(floor or 0)
-        if cursor < 0 or (cursor > 0 and cursor < floor) or cursor > top:
-            return _page([], 0, True, None, territory_id, server_time, reset=True)
+        top, floor, current = conn.execute(_HEAD_AND_FLOOR).one()
+        top, floor, current = int(top), int(floor or 0), int(current or 0)
+        stale = cursor > 0 and cursor < floor and epoch != current
+        if cursor < 0 or stale or cursor > top:
+            return _page([], 0, True, None, territory_id, server_time, reset=True, epoch=current)
         upto = min(top, cursor + settings.scan_window)
-        rows = (
-            conn.execute(_PAGE_SQL, {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}).scalars().all()
-        )
+        params = {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}
+        rows = conn.execute(_PAGE_SQL, params).scalars().all()
+        total = None
+        if cursor == 0 or estimate:
+            total = int(conn.execute(_COUNT_PAGE_SQL, params | {"upto": top}).scalar_one())
         next_cursor = _seq_of(rows[-1]) if len(rows) == limit else upto
         has_more = next_cursor < top
         counts = None if has_more else territory_counts(conn, territory_id)
-    return _page(rows, next_cursor, has_more, counts, territory_id, server_time)
+    return _page(rows, next_cursor, has_more, counts, territory_id, server_time, epoch=current, total=total)
 
 
 def _seq_of(change_json: str) -> int:
@@ -93,9 +114,13 @@ def _page(
     server_time: str,
     *,
     reset: bool = False,
+    epoch: int = 0,
+    total: int | None = None,
 ) -> bytes:
     changes = ",".join(rows)
     tail = {
+        "epoch": epoch,
+        "total_estimate": total,
         "next_cursor": next_cursor,
         "has_more": has_more,
         "reset": reset,

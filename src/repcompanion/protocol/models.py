@@ -6,7 +6,7 @@ gzip-compressed both ways (``Content-Encoding: gzip``).
 
     POST /v1/auth/login     LoginRequest   -> TokenReply
     POST /v1/auth/refresh   RefreshRequest -> TokenReply
-    GET  /v1/pull?cursor=&limit=           -> PullPage
+    GET  /v1/pull?cursor=&limit=[&epoch=]  -> PullPage
     POST /v1/push           PushRequest    -> PushReply
     GET  /v1/health                        -> HealthReply (no token, no protocol header needed)
 """
@@ -83,6 +83,11 @@ class PullPage(_Model):
         default=None,
         description="optional: about how many changes remain after the requested cursor (including this page), "
         "for the client's progress bar; sent at least on the first page of a pass, never used for correctness",
+    )
+    epoch: int | None = Field(
+        default=None,
+        description="optional: the hub's compaction count when it answered; send it back as the `epoch` query "
+        "parameter with the next cursor so a pass that started after a compaction is not reset",
     )
     territory_id: str
     server_time: str

@@ -48,7 +48,7 @@ from repcompanion.store.replica import (
 )
 from repcompanion.sync.auth import Session, TokenAuth
 from repcompanion.sync.credentials import CredentialStore, Tokens
-from repcompanion.sync.errors import HubProtocolError, LoginRequired, SyncCancelled, SyncError
+from repcompanion.sync.errors import DeviceRevoked, HubProtocolError, LoginRequired, SyncCancelled, SyncError
 from repcompanion.sync.hub_api import HubApi
 from repcompanion.sync.report import (
     CancelledFn,
@@ -63,6 +63,8 @@ from repcompanion.sync.report import (
 log = logging.getLogger(__name__)
 
 PUSH_SHARE = 0.1  # of the progress bar, when there is something to upload
+#: sync-state key: the hub's compaction epoch of the page that gave the stored cursor
+EPOCH_KEY = "hub_epoch"
 
 
 def normalize_server_url(url: str) -> str:
@@ -179,8 +181,12 @@ class SyncClient:
         try:
             if session.tokens() is None:
                 raise session.no_login("There is no saved login")
-            self._push(api, report, progress, cancelled)
-            self._pull(api, report, progress, cancelled)
+            try:
+                self._push(api, report, progress, cancelled)
+                self._pull(api, report, progress, cancelled)
+            except DeviceRevoked as revoked:
+                self._flush_revoked(api, report, revoked, progress)
+                raise
         except SyncError as exc:
             report.seconds = time.monotonic() - started
             self.store.sync_state.update(last_error=exc.message)
@@ -244,6 +250,16 @@ class SyncClient:
             done += len(marks)
         report.removed += len(self.store.purge_pending_removals())
 
+    def _flush_revoked(self, api: HubApi, report: SyncReport, revoked: DeviceRevoked, progress: ProgressFn) -> None:
+        """This laptop was revoked: upload what the outbox still holds if the hub lets us, then say what is left."""
+        if self.store.outbox.pending_count():
+            try:
+                self._push(api, report, progress, never_cancelled)
+            except SyncError as exc:  # refused (no flush allowed) or unreachable: what is left stays unsent
+                log.warning("could not upload the outbox of a revoked laptop: %s", exc.message)
+        revoked.unsent = self.store.outbox.pending_count()
+        revoked.flushed = revoked.unsent == 0
+
     # -- pull ---------------------------------------------------------------------------------------------
 
     def _pull(self, api: HubApi, report: SyncReport, progress: ProgressFn, cancelled: CancelledFn) -> None:
@@ -295,9 +311,12 @@ class SyncClient:
         limit = self.page_limit
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repcompanion-pull") as pool:
             cursor = target.sync_state.get().cursor
+            stored = target.sync_state.get_value(EPOCH_KEY)
             if cancelled():
                 raise SyncCancelled("Sync cancelled before the download started.")
-            page, changes = api.pull(cursor, limit)
+            page, changes = api.pull(
+                cursor, limit, epoch=int(stored) if stored and stored.isdigit() else None, estimate=True
+            )
             while True:
                 if page.reset:
                     return _Pass(reset=True)
@@ -306,7 +325,7 @@ class SyncClient:
                     return _Pass(reset=True)
                 ahead: Future[tuple[PullPage, list[dict[str, Any]]]] | None = None
                 if page.has_more and not cancelled():
-                    ahead = pool.submit(api.pull, page.next_cursor, limit)
+                    ahead = pool.submit(api.pull, page.next_cursor, limit, epoch=page.epoch)
                 try:
                     result = apply_page(target, changes, page.next_cursor)
                 except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
@@ -318,6 +337,8 @@ class SyncClient:
                 except BaseException:
                     _drain(ahead)
                     raise
+                if page.epoch is not None:
+                    target.sync_state.set_value(EPOCH_KEY, str(page.epoch))
                 report.pulled += len(changes)
                 report.removed += result.purged
                 cursor = page.next_cursor

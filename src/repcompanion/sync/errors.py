@@ -41,10 +41,20 @@ class LoginRequired(AuthError):
 
 
 class DeviceRevoked(AuthError):
+    """``revoked_at`` (ISO time, may be empty) and ``reason`` as the administrator gave them; ``flushed``: the
+    outbox was uploaded before the refusal (set by the sync engine); ``unsent``: changes it could not upload."""
+
     hint = (
-        "Ask your administrator to re-enable this laptop; nothing was deleted here. "
-        "Changes waiting to be sent stay queued."
+        "Ask your administrator if this is a mistake; the laptop must be set up again to sync. "
+        "Changes that could not be sent are listed in the message."
     )
+
+    def __init__(self, message: str, *, hint: str | None = None, revoked_at: str = "", reason: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.revoked_at = revoked_at
+        self.reason = reason
+        self.flushed = False
+        self.unsent = 0
 
 
 class UpgradeRequired(SyncError):

@@ -8,6 +8,7 @@ import logging
 import random
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from pydantic import ValidationError as PydanticValidationError
@@ -35,6 +36,10 @@ from repcompanion.sync.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+#: headers of a 403 ``device_revoked`` reply (see repcompanion.hub.revocation)
+REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
+REVOKED_REASON_HEADER = "X-RepCompanion-Revoked-Reason"
 
 #: statuses worth asking again after a pause (the hub or a proxy in front of it is overloaded or restarting)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -104,9 +109,20 @@ class HubApi:
         )
         return self._model(TokenReply, data, "the login")
 
-    def pull(self, cursor: int, limit: int) -> tuple[PullPage, list[dict[str, Any]]]:
-        """One page: the envelope as a model, the changes as plain dicts (a first sync has a million)."""
-        data = self.call("GET", "/v1/pull", "a download", params={"cursor": cursor, "limit": limit})
+    def pull(
+        self, cursor: int, limit: int, *, epoch: int | None = None, estimate: bool = False
+    ) -> tuple[PullPage, list[dict[str, Any]]]:
+        """One page: the envelope as a model, the changes as plain dicts (a first sync has a million).
+
+        ``epoch``: the ``epoch`` of the page that gave ``cursor`` (lets a pass begun after a hub compaction
+        continue below the hub's log floor); ``estimate``: ask for ``total_estimate`` (first page of a pass).
+        """
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if epoch is not None:
+            params["epoch"] = epoch
+        if estimate:
+            params["estimate"] = "true"
+        data = self.call("GET", "/v1/pull", "a download", params=params)
         if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
             raise HubProtocolError(f"The hub at {self.server_url} answered a download without a list of changes.")
         changes = data["changes"]
@@ -244,7 +260,11 @@ class HubApi:
             raise make() if make else LoginRequired(f"{where} asks to log in again{said}.")
         if status == 403:
             if error and error.error == "device_revoked":
-                raise DeviceRevoked(f"{where} no longer accepts this laptop{said}.")
+                raise DeviceRevoked(
+                    f"{where} no longer accepts this laptop{said}",
+                    revoked_at=response.headers.get(REVOKED_AT_HEADER, ""),
+                    reason=unquote(response.headers.get(REVOKED_REASON_HEADER, "")),
+                )
             raise AuthError(f"{where} refused {what}{said}.")
         if _html(response):
             raise HubProtocolError(f"{where} answered {what} with an HTML page (HTTP {status}) instead of sync data.")
