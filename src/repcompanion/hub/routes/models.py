@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Response
 
@@ -10,10 +10,10 @@ from repcompanion.hub import model_registry
 
 
 def register(app: FastAPI, ctx: Any) -> None:
-    caller = Annotated[Any, Depends(ctx.caller)]
+    authed = Depends(ctx.caller)  # a valid rep access token
 
     @app.get("/v1/model/latest", responses=ctx.errors, tags=["model"])
-    def latest_model(_: caller) -> dict[str, Any]:
+    def latest_model(_: Any = authed) -> dict[str, Any]:
         """The newest published propensity model: version, sha256, Ed25519 signature (base64), key id, metrics."""
         with ctx.db.read() as conn:
             record = model_registry.latest_version(conn)
@@ -22,7 +22,7 @@ def register(app: FastAPI, ctx: Any) -> None:
         return record.to_json()
 
     @app.get("/v1/model/{version}/file", responses=ctx.errors, tags=["model"])
-    def model_file(version: str, _: caller) -> Response:
+    def model_file(version: str, _: Any = authed) -> Response:
         """The .skops bytes of one published version (verify its sha256 and signature before loading)."""
         with ctx.db.read() as conn:
             data = model_registry.model_bytes(conn, version)

@@ -1,0 +1,101 @@
+"""After a sync: fetch the hub's signed propensity model into ``<workspace>/models/``; pick the installed model.
+
+Trust anchor: the company's Ed25519 public keys ship with the app as ``resources/keys/*.pem`` (IT puts the
+output of ``repcompanion-hub model publish-key`` there before packaging); ``$REPCOMPANION_MODEL_KEYS`` names
+another folder of .pem files instead (tests, managed installs). Nothing downloaded can add a trusted key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from repcompanion.domain import RepCompanionError
+from repcompanion.intel.lifecycle import ModelBundle, load_model
+from repcompanion.intel.safety.locate import resources_dir
+from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from repcompanion.sync.model_update import (
+    MODEL_FILE,
+    MODEL_META,
+    PREVIOUS_FILE,
+    PREVIOUS_META,
+    ModelUpdate,
+    file_sha256,
+    installed_meta,
+    trusted_key_map,
+    update_model,
+    verify_signature,
+)
+
+KEYS_ENV = "REPCOMPANION_MODEL_KEYS"
+
+
+def keys_dir() -> Path | None:
+    override = os.environ.get(KEYS_ENV)
+    if override:
+        return Path(override).expanduser()
+    try:
+        return resources_dir() / "keys"
+    except RepCompanionError:
+        return None
+
+
+def trusted_model_keys() -> list[bytes]:
+    """The PEM public keys this app trusts to sign models (empty: no model is ever installed)."""
+    folder = keys_dir()
+    if folder is None or not folder.is_dir():
+        return []
+    return [p.read_bytes() for p in sorted(folder.glob("*.pem"))]
+
+
+def models_folder(ws: Any) -> Path:
+    return Path(ws.folder) / "models"
+
+
+def refresh_model(ws: Any, client: Any) -> str:
+    """Call after a successful ``client.sync()``: install a newer signed model if the hub has one.
+
+    Returns a one-line message for the sync log; never raises for a bad or missing model (the current one stays).
+    """
+    state = ws.store.sync_state.get()
+    tokens = client.credentials.load(state.server_url, state.user) if state.server_url else None
+    if tokens is None:
+        return "The suggestion model was not checked: this workspace has no saved login."
+    headers = {"Authorization": f"Bearer {tokens.access_token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    result = update_model(
+        client.http, state.server_url, headers, models_folder(ws), trusted_model_keys(), load=load_model
+    )
+    if result.installed:
+        after = getattr(ws, "_after_data_change", None)
+        if callable(after):
+            after()  # the next ranking is built with the new model
+    return result.message()
+
+
+def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> ModelBundle | None:
+    """The installed model in ``folder`` (``<workspace>/models``), else the kept previous one, else None.
+
+    Each candidate must still match its recorded sha256, carry a valid signature from a trusted key, and load
+    with trusted types; a file changed on disk after installation is ignored.
+    """
+    keys = trusted_key_map(trusted_model_keys() if trusted_keys is None else trusted_keys)
+    if not keys:
+        return None
+    for model_name, meta_name in ((MODEL_FILE, MODEL_META), (PREVIOUS_FILE, PREVIOUS_META)):
+        path = folder / model_name
+        meta = installed_meta(folder, meta_name)
+        if not path.is_file() or not meta or file_sha256(path) != meta.get("sha256"):
+            continue
+        if verify_signature(keys, meta):
+            continue
+        try:
+            bundle = load_model(path)
+        except RepCompanionError:
+            continue
+        if bundle.version == meta.get("version") and bundle.kind == "propensity":
+            return bundle
+    return None
+
+
+__all__ = ["ModelUpdate", "installed_model", "keys_dir", "models_folder", "refresh_model", "trusted_model_keys"]
