@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# No system keyring in CI: encrypted test workspaces are keyed by this passphrase.
+os.environ.setdefault("REPCOMPANION_PASSPHRASE", "ui-tests-passphrase")
 
 import shutil
 from collections.abc import Iterator
@@ -78,10 +80,16 @@ class InProcessTransport(httpx.BaseTransport):
         self._cm = anyio.from_thread.start_blocking_portal()
         self._portal = self._cm.__enter__()
         self.down = False
+        self.fault: Any = None
+        """``fault(request)``: a reply to send instead of the hub's (or None to pass), or it raises."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("hub is down (test)", request=request)
+        if self.fault is not None:
+            reply = self.fault(request)
+            if reply is not None:
+                return reply
         body = request.read()
 
         async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:

@@ -28,8 +28,9 @@ from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKi
 from repcompanion.ui import theme
 from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
 from repcompanion.ui.ops import Op
+from repcompanion.ui.plan_model import FollowUpModel
 from repcompanion.ui.why_panel import WhyPanel, reasons_html
-from repcompanion.ui.widgets import Card, Chip, button, label, segment_chip, setup_table
+from repcompanion.ui.widgets import Card, Chip, ChipDelegate, button, label, segment_chip, setup_table
 from repcompanion.workspace.ui_support import CHANNEL_LABELS, HcpDossier, action_label, hcp_dossier
 
 DISMISS_LABELS = {
@@ -219,6 +220,10 @@ class HcpView(QWidget):
         self.tabs.addTab(self.content_table, theme.icon("content"), "Approved content")
         self.tabs.addTab(self.follow_ups, theme.icon("followup"), "Open follow-ups")
         self.tabs.addTab(self.reports_table, theme.icon("visit"), "Past notes")
+        self.digital = FollowUpModel(self)
+        self.digital_table = self._table(self.digital, 7, "Digital follow-ups")
+        self.digital_table.setItemDelegateForColumn(0, ChipDelegate(FollowUpModel.StatusColorRole, self))
+        self.tabs.insertTab(3, self.digital_table, theme.icon("followup"), "Digital follow-ups")
         self.tabs.setMinimumHeight(300)
         root.addWidget(self.tabs, 1)
         self._set_actions_enabled(False)
@@ -236,7 +241,19 @@ class HcpView(QWidget):
     # -- loading --------------------------------------------------------------------------------------------
     def open_hcp(self, hcp_id: str) -> Op:
         self.hcp_id = hcp_id
+        self.load_follow_ups(hcp_id)
         return Op(self, lambda ws: hcp_dossier(ws, hcp_id)).success(self.set_dossier).run()
+
+    def load_follow_ups(self, hcp_id: str) -> Op:
+        """The digital follow-ups journeys planned for the HCP, with their delivery status."""
+
+        def show(jobs: list) -> None:
+            if hcp_id == self.hcp_id:
+                self.digital.set_jobs(jobs)
+                n = len(jobs)
+                self.tabs.setTabText(self.tabs.indexOf(self.digital_table), f"Digital follow-ups ({n})")
+
+        return Op(self, lambda ws: ws.follow_ups_for(hcp_id)).success(show).run()
 
     def reload(self) -> Op | None:
         return self.open_hcp(self.hcp_id) if self.hcp_id else None

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -217,3 +218,33 @@ def hline() -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setStyleSheet(f"color: {theme.current()['border']};")
     return line
+
+
+class ChipDelegate(QStyledItemDelegate):
+    """Draws a cell as a coloured pill; the colour is a theme key (or #hex) from ``color_role``."""
+
+    def __init__(self, color_role: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.color_role = color_role
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        text = str(index.data() or "")
+        key = str(index.data(self.color_role) or "muted")
+        color = QColor(key if key.startswith("#") else theme.current()[key])
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        width = option.fontMetrics.horizontalAdvance(text) + 18
+        rect = QRectF(option.rect.left() + 6, option.rect.center().y() - 10, width, 20)
+        bg = QColor(color)
+        bg.setAlphaF(0.16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(rect, 10, 10)
+        painter.setPen(color)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(option.fontMetrics.horizontalAdvance(str(index.data() or "")) + 32, 28)
