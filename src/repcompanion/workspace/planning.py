@@ -13,7 +13,9 @@ from repcompanion.intel.plan import (
     Candidate,
     DayPlan,
     LockedVisit,
+    PlannedVisit,
     PlanSettings,
+    UnfittableOrderError,
     best_time_windows,
     plan_day,
     recompute_times,
@@ -132,4 +134,17 @@ def plan(
     return plan_day(cands, settings, locked), cands, settings
 
 
-__all__ = ["parse_hours", "parse_point", "plan", "recompute_times", "replace_cancelled", "to_ics"]
+__all__ = [
+    "Candidate",
+    "DayPlan",
+    "LockedVisit",
+    "PlanSettings",
+    "PlannedVisit",
+    "UnfittableOrderError",
+    "parse_hours",
+    "parse_point",
+    "plan",
+    "recompute_times",
+    "replace_cancelled",
+    "to_ics",
+]
