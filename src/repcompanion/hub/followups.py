@@ -70,6 +70,7 @@ class JourneyBook:
         self.folder = folder
         self._lock = threading.Lock()
         self._loaded_at = -1e18
+        self._key = ""
         self.journeys: list[Journey] = []
         self.content: dict[str, Content] = {}
 
@@ -87,7 +88,9 @@ class JourneyBook:
 
     def load(self, conn: Connection) -> tuple[list[Journey], dict[str, Content]]:
         with self._lock:
-            if time.monotonic() - self._loaded_at > CATALOG_TTL_S:
+            key = str(conn.engine.url)
+            if key != self._key or time.monotonic() - self._loaded_at > CATALOG_TTL_S:
+                self._key = key
                 rows = conn.execute(select(schema.synced["content"])).mappings()
                 content = {r["id"]: content_from_row(dict(r)) for r in rows}
                 path = self.path()
@@ -121,7 +124,9 @@ def hcp_context(conn: Connection, hcp_id: str) -> HcpContext | None:
     sent = [
         _parse(r[0])
         for r in conn.execute(
-            select(e.c.occurred_at).where(and_(e.c.hcp_id == hcp_id, e.c.type == EventType.EMAIL_SENT.value))
+            select(e.c.occurred_at).where(
+                and_(e.c.hcp_id == hcp_id, e.c.type == EventType.EMAIL_SENT.value, e.c.source == "journey")
+            )
         )
     ]
     j = followup_jobs

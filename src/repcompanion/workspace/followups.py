@@ -50,7 +50,7 @@ def preview_follow_ups(ws: Any, report: CallReport) -> list[PlannedFollowUp]:
     sent = [
         e.occurred_at if e.occurred_at.tzinfo else e.occurred_at.replace(tzinfo=UTC)
         for e in ws.timeline(report.hcp_id, limit=500)
-        if e.type is EventType.EMAIL_SENT
+        if e.type is EventType.EMAIL_SENT and e.source == "journey"
     ]
     sent += [
         f.due_at

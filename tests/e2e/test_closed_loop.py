@@ -1,0 +1,109 @@
+"""The closed loop with real parts: a visit → an approved email over SMTP → a signed 'opened' → an MSL referral."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from repcompanion.domain import ActionType, Channel, FollowUpStatus
+from repcompanion.domain.rows import content_from_row
+from repcompanion.hub import schema
+from repcompanion.hub.followup_schema import followup_jobs
+from repcompanion.hub.mailer import MailSettings
+from repcompanion.hub.worker import Worker
+from repcompanion.workspace import Workspace
+from repcompanion.workspace.followups import deselect, preview_follow_ups
+from tests.e2e.conftest import PASSWORD, Inbox, LoopbackHub
+
+WITH_CONSENT = "H00001"  # email opt-in (and in-person opt-in), cardiology
+WITHOUT_CONSENT = "H00012"  # email opt-out since 2026-03-11
+
+
+def _rep(tmp_path: Path, hub: LoopbackHub) -> Workspace:
+    ws = Workspace.open(tmp_path / "rep")
+    ws.use_http(httpx.Client(timeout=30))
+    ws.login(hub.url, "rep01", PASSWORD)
+    ws.sync()
+    return ws
+
+
+def _visit(ws: Workspace, hcp_id: str, *, skip: str | None = None):
+    report = replace(ws.new_visit(hcp_id), topics=("efficacy",), notes="Discussed the efficacy data.")
+    if skip:
+        report = deselect(report, skip)
+    return report, preview_follow_ups(ws, report)
+
+
+def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_into_an_msl_referral(
+    tmp_path: Path, loopback_hub: LoopbackHub, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, smtp_port = smtp
+    ws = _rep(tmp_path, loopback_hub)
+    assert ws.consents(WITH_CONSENT)[Channel.EMAIL].state.value == "opt_in"
+
+    report, preview = _visit(ws, WITH_CONSENT)
+    [planned] = [p for p in preview if p.journey == "efficacy-email"]
+    assert planned.status is FollowUpStatus.SCHEDULED and "email opt-in" in planned.consent
+    ws.submit_visit(report)
+    ws.sync()
+
+    with loopback_hub.db.read() as conn:
+        job = conn.execute(select(followup_jobs).where(followup_jobs.c.hcp_id == WITH_CONSENT)).mappings().one()
+        hcp = conn.execute(select(schema.synced["hcps"]).where(schema.synced["hcps"].c.id == WITH_CONSENT)).first()
+        ct = schema.synced["content"]
+        content = content_from_row(dict(conn.execute(select(ct).where(ct.c.id == job["content_id"])).mappings().one()))
+    assert job["content_id"] == planned.content_id and job["status"] == "scheduled"
+
+    worker = Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port))
+    run = worker.run_once()
+    assert (run.sent, run.dead) == (1, 0)
+    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == 0
+
+    assert len(inbox.messages) == 1
+    msg = inbox.messages[0]
+    body = msg.get_content()
+    assert inbox.recipients[0] == [hcp.email]
+    assert msg["Subject"] == content.subject.format(first_name=hcp.first_name)
+    assert f"Dear {hcp.first_name} {hcp.last_name}, {hcp.credentials}," in body
+    assert content.body.splitlines()[2] in body and content.mlr_code in body
+    assert f"unsubscribe?f={job['id']}&s=" in body and msg["List-Unsubscribe"].startswith("<https://")
+    assert msg["Message-ID"].strip() == job["message_id"] == f"<{job['id']}@repcompanion.invalid>"
+    assert "{" not in body  # every placeholder was filled
+
+    opened = loopback_hub.post_engagement(loopback_hub.event(job["id"], "opened", "esp-open-1"))
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["follow_up_status"] == "opened" and opened.json()["planned"]
+
+    ws.sync()
+    statuses = {f.journey: f.status for f in ws.follow_ups_for(WITH_CONSENT)}
+    assert statuses["efficacy-email"] is FollowUpStatus.OPENED
+    assert statuses["msl-after-open"] is FollowUpStatus.SCHEDULED
+    [top] = ws.suggestions_for(WITH_CONSENT)
+    assert top.action is ActionType.MSL_REFERRAL
+    day = opened.json() and ws.today().isoformat()
+    assert top.reasons[0].text.startswith(f"Opened '{content.title}' on {day}")
+
+
+def test_without_email_consent_nothing_is_sent_and_the_follow_up_says_why(
+    tmp_path: Path, loopback_hub: LoopbackHub, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, smtp_port = smtp
+    ws = _rep(tmp_path, loopback_hub)
+    report, preview = _visit(ws, WITHOUT_CONSENT)
+    [planned] = [p for p in preview if p.journey == "efficacy-email"]
+    assert planned.status is FollowUpStatus.SUPPRESSED and "email opt-out" in planned.reason
+    skipped, _ = _visit(ws, "H00006", skip="efficacy-email")  # email opt-in, but the rep deselects it
+    ws.submit_visit(report)
+    ws.submit_visit(skipped)
+    ws.sync()
+
+    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == 0
+    assert inbox.messages == []
+    [row] = ws.follow_ups_for(WITHOUT_CONSENT)
+    assert row.status is FollowUpStatus.SUPPRESSED
+    assert "not sent: email opt-out since 2026-03-11" in row.reason
+    [cancelled] = ws.follow_ups_for("H00006")
+    assert cancelled.status is FollowUpStatus.CANCELLED and "deselected" in cancelled.reason
