@@ -14,7 +14,9 @@ from repcompanion.hub.cli import db_from_args
 
 def register(sub: argparse._SubParsersAction, command: Any) -> None:
     model = command("model", "Retrain, sign and publish the propensity model; manage its signing key.")
-    actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    actions = model.add_subparsers(
+        dest="model_command", required=True, metavar="ACTION", help="keygen, train, list or publish-key"
+    )
 
     def action(name: str, help_: str) -> argparse.ArgumentParser:
         p = actions.add_parser(name, help=help_, description=help_)
