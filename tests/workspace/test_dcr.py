@@ -1,0 +1,116 @@
+"""A rep proposes a correction to an HCP: validated, written locally and queued for the hub in one transaction."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repcompanion.domain import MutationKind, MutationStatus, NotFoundError, ValidationError
+from repcompanion.workspace import Workspace
+from repcompanion.workspace.dcr import ALLOWED_FIELDS, change_requests, propose_change, validate_changes
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dcr")
+    Workspace.create_demo(folder, hcps=12, seed=5, today=date(2026, 11, 24)).close()
+    return folder
+
+
+@pytest.fixture
+def ws(folder, tmp_path):
+    shutil.copytree(folder, tmp_path / "w")
+    w = Workspace.open(tmp_path / "w")
+    yield w
+    w.close()
+
+
+def local_requests(ws) -> int:
+    return ws.store.query("SELECT count(*) AS n FROM data_change_requests")[0]["n"]
+
+
+def dcr_mutations(ws) -> list:
+    return [m for m in ws.store.outbox.all() if m.kind is MutationKind.DATA_CHANGE_REQUEST]
+
+
+def test_a_proposal_is_stored_locally_and_queued_with_the_payload_the_hub_expects(ws) -> None:
+    hcp = ws.hcps()[0]
+    assert hcp.address.state != "RI" and hcp.address.zip != "02903"
+    request = propose_change(ws, hcp.id, {"zip": "02903-1234", "state": "ri", "phone": "(401) 555 0100"}, "  moved ")
+    assert request.changes == {"zip": "02903", "state": "RI", "phone": "401-555-0100"}
+    assert request.status == "proposed" and request.note == "moved"
+    [m] = dcr_mutations(ws)
+    assert m.entity_id == request.id and m.status is MutationStatus.PENDING
+    assert m.payload == {"id": request.id, "hcp_id": hcp.id, "changes": request.changes, "note": "moved"}
+    assert ws.store.outbox.pending_for_hcp(hcp.id) >= 1  # the HCP is not purged while the request is pending
+    assert change_requests(ws, hcp.id) == [request]
+    assert ws.hcp(hcp.id).address.zip == hcp.address.zip  # the HCP itself changes only when the hub accepts
+
+
+def test_a_disallowed_field_is_refused_by_name_and_nothing_is_written(ws) -> None:
+    hcp = ws.hcps()[0]
+    with pytest.raises(ValidationError, match="cannot change last_name, npi") as caught:
+        propose_change(ws, hcp.id, {"npi": "1234567893", "last_name": "Smith", "city": "Boston"})
+    assert "line1, line2, city, state, zip, phone, email, specialty_code" in caught.value.message
+    assert caught.value.hint
+    assert local_requests(ws) == 0 and dcr_mutations(ws) == []
+
+
+def test_bad_values_unknown_hcps_and_no_op_changes_are_refused(ws) -> None:
+    hcp = ws.hcps()[0]
+    with pytest.raises(ValidationError, match=r"not a US ZIP code.*not an email address"):
+        propose_change(ws, hcp.id, {"zip": "12", "email": "nobody"})
+    with pytest.raises(NotFoundError, match="no HCP H-NOPE"):
+        propose_change(ws, "H-NOPE", {"city": "Boston"})
+    with pytest.raises(ValidationError, match="already has these values"):
+        propose_change(ws, hcp.id, {"city": hcp.address.city, "zip": hcp.address.zip})
+    with pytest.raises(ValidationError, match="at least one field"):
+        propose_change(ws, hcp.id, {})
+    assert local_requests(ws) == 0 and dcr_mutations(ws) == []
+
+
+def test_the_row_and_the_outbox_entry_are_written_together_or_not_at_all(ws, monkeypatch) -> None:
+    hcp = ws.hcps()[1]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ws.store.outbox, "enqueue", broken)
+    with pytest.raises(OSError):
+        propose_change(ws, hcp.id, {"city": "Worcester"})
+    assert local_requests(ws) == 0
+    monkeypatch.undo()
+    propose_change(ws, hcp.id, {"city": "Worcester"})
+    assert local_requests(ws) == 1 and len(dcr_mutations(ws)) == 1
+
+
+def test_a_request_the_hub_refused_on_upload_shows_as_rejected_with_its_reason(ws) -> None:
+    hcp = ws.hcps()[2]
+    request = propose_change(ws, hcp.id, {"email": "dr@clinic.example"})
+    [m] = dcr_mutations(ws)
+    ws.store.outbox.mark([(m.id, MutationStatus.REJECTED, "HCP is not in your territory")])
+    [seen] = change_requests(ws)
+    assert seen.id == request.id and seen.status == "rejected" and seen.reason == "HCP is not in your territory"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*ALLOWED_FIELDS, "npi", "segment", "first_name", "do_not_contact", "id"]),
+        st.sampled_from(["Boston", "02139", "MA", "617-555-0100", "a@b.org", "207RC0000X", ""]),
+        min_size=1,
+    )
+)
+def test_validation_never_lets_a_field_outside_the_allowed_list_through(changes) -> None:
+    disallowed = sorted(set(changes) - set(ALLOWED_FIELDS))
+    try:
+        out = validate_changes(changes)
+    except ValidationError as exc:
+        if disallowed:
+            assert f"cannot change {', '.join(disallowed)};" in exc.message
+        return
+    assert not disallowed and set(out) == set(changes)
