@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from repcompanion.domain import MutationKind, MutationStatus, NotFoundError, ValidationError
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.dcr import ALLOWED_FIELDS, change_requests, propose_change, validate_changes
+from tests.sync.conftest import hub, hub_template, make_device, make_hub  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,26 @@ def test_validation_never_lets_a_field_outside_the_allowed_list_through(changes)
             assert f"cannot change {', '.join(disallowed)};" in exc.message
         return
     assert not disallowed and set(out) == set(changes)
+
+
+def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, make_device, tmp_path) -> None:  # noqa: F811
+    from repcompanion.hub.dcr import accept_dcr, list_dcrs
+
+    laptop = make_device(hub)
+    laptop.login()
+    laptop.client.sync()
+    rep_ws = Workspace(laptop.store, tmp_path)
+    hcp = rep_ws.hcp(hub.hcps_of("T-001")[0])
+    new_zip = "02903" if hcp.address.zip != "02903" else "02139"
+    request = propose_change(rep_ws, hcp.id, {"line1": "10 Federal Plaza", "zip": new_zip}, "moved")
+    laptop.client.sync()
+    assert laptop.store.outbox.pending_count() == 0
+    [on_hub] = list_dcrs(hub.db, "open")
+    assert on_hub.id == request.id and on_hub.changes == {"line1": "10 Federal Plaza", "zip": new_zip}
+
+    accept_dcr(hub.db, request.id, decided_by="admin")
+    laptop.client.sync()
+    moved = rep_ws.hcp(hcp.id)
+    assert moved.address.line1 == "10 Federal Plaza" and moved.address.zip == new_zip
+    assert moved.address.latitude != hcp.address.latitude and moved.address.geo_precision.value == "zip_centroid"
+    assert (moved.first_name, moved.npi, moved.segment) == (hcp.first_name, hcp.npi, hcp.segment)
