@@ -203,7 +203,8 @@ def plan_after_call_report(conn: Connection, report: CallReport) -> list[Planned
     if ctx is None:
         return []
     at = report.submitted_at or report.started_at
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    # consent, caps and content dates are checked when the follow-up is planned (the email goes out from now)
+    at = max(at if at.tzinfo else at.replace(tzinfo=UTC), datetime.now(UTC))
     event = TriggerEvent(
         on="call_report",
         hcp_id=str(report.hcp_id),
