@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -223,3 +224,26 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 def test_backoff_doubles_and_is_capped_well_inside_the_24_hour_clock() -> None:
     assert [safety.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert safety.backoff(30) == safety.MAX_RETRY <= timedelta(minutes=15)
+
+
+def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hub, smtp: tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp
+    hcps = hub.hcps_of("T-001")
+    now = datetime.now(UTC)
+    push_intakes(hub, *((hcps[n % len(hcps)], f"AE-PAR-{n}", now - timedelta(hours=n)) for n in range(6)))
+    barrier = threading.Barrier(2)
+    results: list[safety.ForwardResult] = []
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(safety.forward_pending(hub.db, mailbox_config(port)))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    forwarded = [i for r in results for i in r.forwarded]
+    assert sorted(forwarded) == [f"AE-PAR-{n}" for n in range(6)]
+    assert len(mailbox.received) == 6
+    assert len({m["Message-ID"] for _, m in mailbox.received}) == 6
