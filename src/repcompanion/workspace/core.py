@@ -315,7 +315,7 @@ class Workspace:
         if self._priorities is None:
             from repcompanion.workspace.priorities import Priorities
 
-            self._priorities = Priorities(self.store)
+            self._priorities = Priorities(self.store, self.folder)
         return self._priorities
 
     def priorities(self, day: date | None = None, *, top: int | None = None) -> list[Suggestion]:
@@ -498,8 +498,14 @@ class Workspace:
         """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport."""
         from repcompanion.sync import never_cancelled
 
-        report = self._sync_client().sync(progress=progress, cancelled=cancelled or never_cancelled)
+        client = self._sync_client()
+        report = client.sync(progress=progress, cancelled=cancelled or never_cancelled)
         self._after_data_change()
+        from repcompanion.workspace.model_update import refresh_model
+
+        message = refresh_model(self, client)
+        if "up to date" not in message and "has not published" not in message:
+            report.notices.append(message)
         return report
 
     def hub_reachable(self, timeout_s: float = 2.0) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -80,14 +81,19 @@ def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
 class Priorities:
     """Owns the engine for one workspace; rebuilt after a sync, updated in place after the rep's actions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, folder: Path | None = None) -> None:
         self.store = store
+        self.folder = folder
         self._engine: Engine | None = None
         self._day: date | None = None
 
     def engine(self, day: date) -> Engine:
         if self._engine is None or self._day != day:
+            from repcompanion.workspace.model_update import installed_model
+
             store = self.store
+            # A hub-published model installed in the workspace, verified again; None means the shipped default.
+            bundle = installed_model(self.folder / "models") if self.folder is not None else None
             self._engine = Engine(
                 IntelInputs(
                     hcps=store.hcps.all(),
@@ -100,7 +106,8 @@ class Priorities:
                     follow_ups=open_follow_ups(store, day),
                     day=day,
                     suggested_actions=journey_suggestions(store),
-                )
+                ),
+                bundle,
             )
             self._day = day
         return self._engine
