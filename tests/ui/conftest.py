@@ -16,6 +16,7 @@ from typing import Any
 import anyio.from_thread
 import httpx
 import pytest
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 
 from repcompanion.workspace import Workspace
@@ -103,3 +104,68 @@ class InProcessTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._cm.__exit__(None, None, None)
+
+
+HUB_URL = "http://hub.test"
+PASSWORD = "correct-horse-battery"
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+@pytest.fixture
+def hub_transport(tmp_path: Path) -> Iterator[InProcessTransport]:
+    from repcompanion.hub import HubDb, create_app
+    from repcompanion.hub.seed import seed_hub
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    db = HubDb(url)
+    db.migrate()
+    seed_hub(db, reps=1, hcps_per_rep=12, seed=11, years=0.25, password=PASSWORD)
+    db.dispose()
+    app = create_app(url, migrate=False)
+    transport = InProcessTransport(app)
+    yield transport
+    transport.close()
+    app.state.db.dispose()
+
+
+@pytest.fixture
+def rep_window(qtbot: Any, tmp_path: Path, hub_transport: InProcessTransport) -> Iterator[Any]:
+    """A window on an empty workspace whose sync goes to the in-process hub, logged in as rep01."""
+    from repcompanion.sync import CredentialStore
+    from repcompanion.ui.main_window import MainWindow
+    from repcompanion.ui.ops import Op
+
+    win = MainWindow(restore_state=False)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.workspace_opened, timeout=20_000):
+        win.open_workspace(tmp_path / "rep")
+    http = httpx.Client(transport=hub_transport)
+    credentials = CredentialStore(MemoryKeyring())
+    op = Op(win, lambda ws: ws.use_http(http, credentials)).run()
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    login = Op(win, lambda ws: ws.login(HUB_URL, "rep01", PASSWORD), lane="net").run()
+    qtbot.waitUntil(lambda: login.done, timeout=20_000)
+    status = win.sync_bar.refresh_status()
+    qtbot.waitUntil(lambda: status.done, timeout=10_000)
+    yield win
+    win.sync_bar.timer.stop()
+    win.close()
+    win.runner.shutdown()
+    http.close()
