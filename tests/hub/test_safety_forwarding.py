@@ -247,3 +247,22 @@ def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hu
     assert sorted(forwarded) == [f"AE-PAR-{n}" for n in range(6)]
     assert len(mailbox.received) == 6
     assert len({m["Message-ID"] for _, m in mailbox.received}) == 6
+
+
+def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(
+    hub: Hub, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    hcp = hub.hcps_of("T-001")[0]
+    aware = datetime.now(UTC) - timedelta(hours=2)
+    rep = hub.rep()
+    first = rep.mutation(MutationKind.AE_INTAKE.value, "AE-AGAIN", intake(hcp, "AE-AGAIN", aware))
+    assert rep.push([first])[0]["status"] == "applied"
+    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == ["AE-AGAIN"]
+    # the device queues the intake again (its copy still says queued, not forwarded)
+    again = rep.mutation(MutationKind.AE_INTAKE.value, "AE-AGAIN", intake(hcp, "AE-AGAIN", aware))
+    assert rep.push([again])[0]["status"] == "applied"
+    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == []
+    assert len(mailbox.received) == 1
+    [clock] = safety.intake_clocks(hub.db)
+    assert clock.forwarded_at is not None and not clock.overdue(datetime.now(UTC) + timedelta(days=2))
