@@ -125,3 +125,37 @@ def test_cancelling_the_passphrase_prompt_leaves_a_clear_message(
     finally:
         win.close()
         win.runner.shutdown()
+
+
+def test_the_visit_dialog_previews_follow_ups_and_a_deselected_one_is_recorded(window: Any, qtbot: Any) -> None:
+    from repcompanion.workspace.followups import preview_follow_ups
+
+    def find(ws: Any) -> str | None:
+        for h in ws.hcps():
+            report = ws.new_visit(h.id).edited(topics=("efficacy",))
+            if any(p.status is FollowUpStatus.SCHEDULED for p in preview_follow_ups(ws, report)):
+                return str(h.id)
+        return None
+
+    op = Op(window, find).run()
+    qtbot.waitUntil(lambda: op.done, timeout=20_000)
+    if op.result is None:
+        pytest.skip("no HCP of the demo territory gets an efficacy follow-up")
+    dialog = window.log_visit(op.result, modal=False)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
+    preview = dialog.follow_up_preview
+    dialog.check_items("topics", ["efficacy"])
+    qtbot.waitUntil(lambda: any(p.status is FollowUpStatus.SCHEDULED for p in preview.planned), timeout=20_000)
+    row = next(i for i, p in enumerate(preview.planned) if p.status is FollowUpStatus.SCHEDULED)
+    item = preview.list.item(row)
+    assert "consent" in item.text()
+    from PySide6.QtCore import Qt
+
+    item.setCheckState(Qt.CheckState.Unchecked)
+    journey = preview.planned[row].journey
+    assert any(journey in r for r in dialog.current_report().follow_up_requests)
+    refreshed = preview.refresh()
+    qtbot.waitUntil(lambda: refreshed.done, timeout=20_000)
+    again = next(i for i, p in enumerate(preview.planned) if p.journey == journey)
+    assert preview.planned[again].status is FollowUpStatus.CANCELLED
+    assert preview.list.item(again).checkState() == Qt.CheckState.Unchecked

@@ -80,7 +80,8 @@ def _fill_example_visit(dialog: object) -> None:
         dialog.check_items("products", [cat.products[0].id])  # type: ignore[attr-defined]
         if cat.products[0].sample_limit_per_visit:
             dialog.add_sample_row(cat.products[0].id, "LOT-24A117", 2)  # type: ignore[attr-defined]
-    dialog.check_items("topics", cat.topics[:2])  # type: ignore[attr-defined]
+    shown = [t for t in ("efficacy", "clinical_data") if t in cat.topics] or cat.topics[:2]
+    dialog.check_items("topics", shown)  # type: ignore[attr-defined]
     if cat.content:
         dialog.check_items("content", [cat.content[0].id])  # type: ignore[attr-defined]
     dialog.attendees.setText("Practice nurse")  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ from repcompanion.domain import (
     ValidationError,
 )
 from repcompanion.ui import theme
+from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog, highlighted_html
 from repcompanion.ui.widgets import Card, Chip, button, label
@@ -229,7 +230,11 @@ class VisitDialog(QDialog):
         self.not_ae.toggled.connect(lambda on: self.not_ae_reason.setEnabled(on))
         self.not_ae_reason.setEnabled(False)
         self.safety.hide()
-        grid.addWidget(self.safety, 1, 2)
+        side = QVBoxLayout()
+        side.addWidget(self.safety)
+        self.follow_up_preview = FollowUpPreview()
+        side.addWidget(self.follow_up_preview, 1)
+        grid.addLayout(side, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)
@@ -284,6 +289,7 @@ class VisitDialog(QDialog):
         self.ready = True
         self._dirty = False
         self.ready_changed.emit()
+        self.follow_up_preview.schedule(self.current_report)
         self.notes.setFocus()
 
     def _failed(self, error: BaseException) -> None:
@@ -312,6 +318,7 @@ class VisitDialog(QDialog):
         self.notes.blockSignals(True)
         self.notes.setPlainText(r.notes)
         self.notes.blockSignals(False)
+        self.follow_up_preview.restore(r)
         self._loading = False
         self._lock(r.submitted)
         self._check_samples()
@@ -333,6 +340,7 @@ class VisitDialog(QDialog):
             self.report_ae,
             self.not_ae,
             self.not_ae_reason,
+            self.follow_up_preview.list,
         ):
             w.setEnabled(not locked)
         self.notes.setReadOnly(locked)
@@ -403,6 +411,8 @@ class VisitDialog(QDialog):
         self._dirty = True
         self._check_samples()
         self._autosave_timer.start()
+        if self.sender() is not self.notes:
+            self.follow_up_preview.schedule(self.current_report)
         if self.last_screen is not None and self.sender() is self.notes:
             self.screen_done = False
 
@@ -421,7 +431,7 @@ class VisitDialog(QDialog):
         started = self.when.dateTime().toPython()
         if started.tzinfo is None:
             started = started.astimezone()
-        return self.report.edited(
+        report = self.report.edited(
             started_at=started,
             duration_min=self.duration.value(),
             call_type=CallType(self.call_type.currentData()),
@@ -432,6 +442,7 @@ class VisitDialog(QDialog):
             samples=tuple(drops),
             notes=self.notes.toPlainText(),
         )
+        return self.follow_up_preview.apply(report)
 
     def set_note(self, text: str) -> None:
         self.notes.setPlainText(text)
