@@ -31,7 +31,7 @@ audit_log = Table(
 #: argument names whose values never reach the log (any name containing one of these words)
 SECRET_WORDS = ("password", "secret", "token", "passphrase", "key")
 #: argparse plumbing that says nothing about the action
-_PLUMBING = frozenset({"func", "command", "user_command", "device_command", "audit_command"})
+_PLUMBING = frozenset({"func"})
 
 
 def os_user() -> str:

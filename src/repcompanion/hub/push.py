@@ -19,7 +19,6 @@ from repcompanion.domain.errors import RepCompanionError
 from repcompanion.domain.ids import EventId
 from repcompanion.domain.models import EngagementEvent
 from repcompanion.domain.rows import (
-    SYNCED_TABLES,
     Row,
     call_report_from_row,
     call_report_to_row,
@@ -37,6 +36,7 @@ from repcompanion.hub import schema
 from repcompanion.hub.auth import Caller
 from repcompanion.hub.changelog import hcp_in_territory, now_text, row_json, upsert_rows
 from repcompanion.hub.db import HubDb
+from repcompanion.hub.dcr import ALLOWED_FIELDS
 from repcompanion.hub.followups import plan_after_call_report
 from repcompanion.protocol.models import MutationIn, MutationResult, PushReply, PushRequest
 
@@ -48,7 +48,7 @@ class Rejected(Exception):
 
 
 #: HCP fields a rep may propose to correct (data change requests)
-DCR_FIELDS = frozenset(SYNCED_TABLES["hcps"].columns) - {"id", "affiliations", "segment", "decile", "target", "active"}
+DCR_FIELDS = frozenset(ALLOWED_FIELDS)  # the fields an admin may accept (hub/dcr.py)
 
 
 def push(db: HubDb, caller: Caller, req: PushRequest) -> PushReply:
@@ -120,12 +120,6 @@ def _existing(conn: Connection, table: Any, key: Any, value: str) -> Row | None:
     return dict(found) if found is not None else None
 
 
-def _hcp_name(conn: Connection, hcp_id: str) -> str:
-    h = schema.synced["hcps"]
-    found = conn.execute(select(h.c.first_name, h.c.last_name).where(h.c.id == hcp_id)).first()
-    return f"{found[0]} {found[1]} ({hcp_id})" if found else hcp_id
-
-
 # -- handlers -----------------------------------------------------------------------------------------------
 
 
@@ -135,10 +129,7 @@ def submit_call_report(conn: Connection, caller: Caller, m: MutationIn) -> Outco
         raise Rejected("only submitted call reports are sent to the hub; drafts stay on the device")
     row = call_report_to_row(report)
     if not hcp_in_territory(conn, report.hcp_id, caller.territory_id):
-        reason = (
-            f"HCP {_hcp_name(conn, report.hcp_id)} is no longer in your territory — the report was kept and sent "
-            "to your manager"
-        )
+        reason = f"HCP {report.hcp_id} is no longer in your territory — the report was kept and sent to your manager"
         o = schema.orphan_reports
         if _existing(conn, o, o.c.id, report.id) is None:
             conn.execute(
@@ -187,6 +178,8 @@ def capture_consent(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
     h = schema.synced["hcps"]
     if conn.execute(select(h.c.id).where(h.c.id == consent.hcp_id)).first() is None:
         raise Rejected(f"HCP {consent.hcp_id} is not known to the hub; the consent was not recorded")
+    if not hcp_in_territory(conn, consent.hcp_id, caller.territory_id):
+        raise Rejected(f"HCP {consent.hcp_id} is not in your territory; the consent was not recorded")
     t = schema.synced["consents"]
     stored = _existing(conn, t, t.c.id, consent.id)
     if stored is not None:
@@ -202,10 +195,15 @@ def submit_intake(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
     row = intake_to_row(intake)
     t = schema.ae_intakes
     meta = {"user_name": caller.user, "territory_id": caller.territory_id, "device_id": m.device_id}
-    if _existing(conn, t, t.c.id, intake.id) is None:
+    stored = conn.execute(select(t.c.user_name).where(t.c.id == intake.id)).first()
+    if stored is None:
         conn.execute(t.insert().values(**row, **meta, received_at=now_text()))
+    elif stored[0] != caller.user:
+        raise Rejected(f"adverse-event intake {intake.id} was reported by another rep; it was not changed")
     else:
-        conn.execute(t.update().where(t.c.id == intake.id).values(**row, **meta))
+        # A re-push must not undo the hub's forwarding record.
+        kept = {k: v for k, v in row.items() if k not in ("status", "forwarded_at")}
+        conn.execute(t.update().where(t.c.id == intake.id).values(**kept, **meta))
     return "applied", ""
 
 

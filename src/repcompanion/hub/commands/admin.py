@@ -47,7 +47,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
 
 def register(sub: Any, command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     d = sub.add_parser("device", help="List and revoke rep devices.", description="List and revoke rep devices.")
-    dsub = d.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    dsub = d.add_subparsers(dest="device_command", required=True, metavar="ACTION", help="list or revoke")
     dl = dsub.add_parser("list", help="Devices that have logged in.", description="Devices that have logged in.")
     dl.add_argument("--user", help="only this rep's devices")
     dl.add_argument("--db", help="database URL (see init --help)")
@@ -63,7 +63,7 @@ def register(sub: Any, command: Callable[[str, str], argparse.ArgumentParser]) -
     dr.set_defaults(func=cmd_device_revoke)
 
     a = sub.add_parser("audit", help="The log of admin actions.", description="The log of admin actions.")
-    asub = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    asub = a.add_subparsers(dest="audit_command", required=True, metavar="ACTION", help="list")
     al = asub.add_parser("list", help="Newest admin actions first.", description="Newest admin actions first.")
     al.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     al.add_argument("--action", help="only this action, e.g. 'device revoke'")
