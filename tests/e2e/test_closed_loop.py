@@ -69,7 +69,7 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
     assert msg["Subject"] == content.subject.format(first_name=hcp.first_name)
     assert f"Dear {hcp.first_name} {hcp.last_name}, {hcp.credentials}," in body
     assert content.body.splitlines()[2] in body and content.mlr_code in body
-    assert f"unsubscribe?f={job['id']}&s=" in body and msg["List-Unsubscribe"].startswith("<https://")
+    assert f"unsubscribe?f={job['id']}&s=" in body and msg["List-Unsubscribe"].strip().startswith("<https://")
     assert msg["Message-ID"].strip() == job["message_id"] == f"<{job['id']}@repcompanion.invalid>"
     assert "{" not in body  # every placeholder was filled
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from repcompanion.domain import (
     CallReport,
@@ -113,38 +113,46 @@ def _parse(value: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def _hcp_statements() -> tuple[Any, ...]:
+    """The per-report lookups, built once (statement construction dominates at hundreds of reports/s)."""
+    h, c, e, j = schema.synced["hcps"], schema.synced["consents"], schema.synced["events"], followup_jobs
+    hcp = bindparam("hcp")
+    return (
+        select(h).where(h.c.id == hcp),
+        select(c).where(c.c.hcp_id == hcp),
+        select(e.c.occurred_at).where(
+            and_(e.c.hcp_id == hcp, e.c.type == EventType.EMAIL_SENT.value, e.c.source == "journey")
+        ),
+        select(j.c.due_at).where(and_(j.c.hcp_id == hcp, j.c.status == "scheduled", j.c.action == "send_email")),
+    )
+
+
+_HCP, _CONSENTS, _SENT, _SCHEDULED = _hcp_statements()
+
+
 def hcp_context(conn: Connection, hcp_id: str) -> HcpContext | None:
-    h = schema.synced["hcps"]
-    row = conn.execute(select(h).where(h.c.id == hcp_id)).mappings().first()
+    """The HCP, its consents and when journey emails went (or will go) out to it."""
+    params = {"hcp": hcp_id}
+    row = conn.execute(_HCP, params).mappings().first()
     if row is None:
         return None
-    c = schema.synced["consents"]
-    consents = [consent_from_row(dict(r)) for r in conn.execute(select(c).where(c.c.hcp_id == hcp_id)).mappings()]
-    e = schema.synced["events"]
-    sent = [
-        _parse(r[0])
-        for r in conn.execute(
-            select(e.c.occurred_at).where(
-                and_(e.c.hcp_id == hcp_id, e.c.type == EventType.EMAIL_SENT.value, e.c.source == "journey")
-            )
-        )
-    ]
-    j = followup_jobs
-    sent += [
-        _parse(r[0])
-        for r in conn.execute(
-            select(j.c.due_at).where(and_(j.c.hcp_id == hcp_id, j.c.status == "scheduled", j.c.action == "send_email"))
-        )
-    ]
+    consents = [consent_from_row(dict(r)) for r in conn.execute(_CONSENTS, params).mappings()]
+    sent = [_parse(r[0]) for r in conn.execute(_SENT, params)]
+    sent += [_parse(r[0]) for r in conn.execute(_SCHEDULED, params)]
     return HcpContext(hcp_from_row(dict(row)), consents, sent)
 
 
-def record_plan(conn: Connection, planned: Sequence[PlannedFollowUp], event: TriggerEvent, now: datetime) -> None:
-    """Write the synced follow-up rows and, for scheduled deliveries, their jobs (idempotent by id)."""
+def record_plan(
+    conn: Connection, planned: Sequence[PlannedFollowUp], event: TriggerEvent, now: datetime, *, new: bool = False
+) -> None:
+    """Write the synced follow-up rows and, for scheduled deliveries, their jobs (idempotent by id; ``new``:
+    the trigger was never evaluated before, e.g. a call report the push just stored, so none can exist)."""
     if not planned:
         return
     fu = schema.synced["follow_ups"]
-    existing = {r[0] for r in conn.execute(select(fu.c.id).where(fu.c.id.in_([p.id for p in planned])))}
+    existing = (
+        set() if new else {r[0] for r in conn.execute(select(fu.c.id).where(fu.c.id.in_([p.id for p in planned])))}
+    )
     fresh = [p for p in planned if p.id not in existing]
     if not fresh:
         return
@@ -216,7 +224,7 @@ def plan_after_call_report(conn: Connection, report: CallReport) -> list[Planned
         skip=skipped_journeys(report.follow_up_requests),
     )
     planned = evaluate(journeys, event, ctx, content)
-    record_plan(conn, planned, event, datetime.now(UTC))
+    record_plan(conn, planned, event, datetime.now(UTC), new=True)
     return planned
 
 

@@ -13,7 +13,9 @@ import hmac
 import smtplib
 import string
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import formatdate
 from urllib.parse import urlencode
 
@@ -59,9 +61,7 @@ def _render(template: str, values: dict[str, str], what: str, content_id: str) -
     return template.format_map(values)
 
 
-def render(
-    content: Content, hcp: Hcp, *, job_id: str, message_id: str, settings: MailSettings, secret: str
-) -> EmailMessage:
+def render(content: Content, hcp: Hcp, *, job_id: str, message_id: str, settings: MailSettings, secret: str) -> Message:
     """The email of one follow-up job (raises MailError when it may not be sent)."""
     if not content.mlr_code:
         raise MailError(f"content {content.id} has no MLR approval code; it cannot be sent", permanent=True)
@@ -77,8 +77,10 @@ def render(
     body = _render(content.body or content.title, values, "body", content.id)
     if "{unsubscribe_url}" not in (content.body or ""):
         body += f"\n\nTo stop receiving these emails: {link}"
-    msg = EmailMessage()
-    msg["Subject"] = _render(content.subject or content.title, values, "subject", content.id)
+    # compat32 MIMEText: the modern EmailMessage header machinery costs more than the SMTP round trip
+    msg = MIMEText(f"{body}\n\n{content.mlr_code}\n", "plain", "utf-8")
+    subject = _render(content.subject or content.title, values, "subject", content.id)
+    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     msg["From"] = settings.sender
     msg["To"] = hcp.email
     msg["Message-ID"] = message_id
@@ -86,7 +88,6 @@ def render(
     msg["List-Unsubscribe"] = f"<{link}>"
     msg["X-MLR-Code"] = content.mlr_code
     msg["X-RepCompanion-Follow-Up"] = job_id
-    msg.set_content(f"{body}\n\n{content.mlr_code}\n")
     return msg
 
 
@@ -97,7 +98,7 @@ class SmtpSender:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Message) -> None:
         try:
             if self._smtp is None:
                 self._smtp = smtplib.SMTP(self.settings.host, self.settings.port, timeout=self.settings.timeout_s)

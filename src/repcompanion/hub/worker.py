@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from repcompanion.domain import Channel, EngagementEvent, EventId, EventType, FollowUpStatus
+from repcompanion.domain import Channel, Content, EngagementEvent, EventId, EventType, FollowUpStatus, Hcp
 from repcompanion.domain.rows import (
     content_from_row,
     dt_text,
@@ -121,38 +121,48 @@ class Worker:
 
     # -- one job ------------------------------------------------------------------------------------------
 
-    def _load(self, job_id: str) -> tuple[dict, object, object] | None:
+    def _load(self, job_ids: list[str]) -> list[tuple[dict, Hcp | None, Content | None]]:
+        """The jobs still leased to this worker, with their HCP and content (one read for a batch)."""
         with self.db.read() as conn:
-            job = conn.execute(select(followup_jobs).where(followup_jobs.c.id == job_id)).mappings().first()
-            if job is None or job["lease_owner"] != self.owner or job["status"] != "scheduled":
-                return None
+            jobs = [
+                dict(r)
+                for r in conn.execute(select(followup_jobs).where(followup_jobs.c.id.in_(job_ids))).mappings()
+                if r["lease_owner"] == self.owner and r["status"] == "scheduled"
+            ]
             h, c = schema.synced["hcps"], schema.synced["content"]
-            hcp = conn.execute(select(h).where(h.c.id == job["hcp_id"])).mappings().first()
-            content = conn.execute(select(c).where(c.c.id == job["content_id"])).mappings().first()
-        return (
-            dict(job),
-            hcp_from_row(dict(hcp)) if hcp is not None else None,
-            content_from_row(dict(content)) if content is not None else None,
-        )
+            hcps = {
+                r["id"]: hcp_from_row(dict(r))
+                for r in conn.execute(select(h).where(h.c.id.in_({j["hcp_id"] for j in jobs}))).mappings()
+            }
+            content = {
+                r["id"]: content_from_row(dict(r))
+                for r in conn.execute(select(c).where(c.c.id.in_({j["content_id"] for j in jobs}))).mappings()
+            }
+        order = {job_id: k for k, job_id in enumerate(job_ids)}
+        jobs.sort(key=lambda j: order[j["id"]])
+        return [(j, hcps.get(j["hcp_id"]), content.get(j["content_id"])) for j in jobs]
 
     def deliver(self, job_id: str, report: RunReport) -> None:
-        loaded = self._load(job_id)
-        if loaded is None:
-            return
-        job, hcp, content = loaded
-        try:
-            if hcp is None or content is None:
-                raise MailError(f"the HCP or content of follow-up {job_id} is no longer on the hub", permanent=True)
-            msg = render(
-                content, hcp, job_id=job_id, message_id=job["message_id"], settings=self.mail, secret=self.secret
-            )
-            self.sender.send(msg)
-        except MailError as exc:
-            self._failed(job, str(exc), exc.permanent, report)
-            return
-        if self.after_send is not None:
-            self.after_send(job_id)
-        self._mark_sent(job, content, report)
+        self.deliver_batch([job_id], report)
+
+    def deliver_batch(self, job_ids: list[str], report: RunReport) -> None:
+        """Send each claimed job and mark it sent at once (one commit per job bounds duplicates to one)."""
+        for job, hcp, content in self._load(job_ids):
+            try:
+                if hcp is None or content is None:
+                    raise MailError(
+                        f"the HCP or content of follow-up {job['id']} is no longer on the hub", permanent=True
+                    )
+                msg = render(
+                    content, hcp, job_id=job["id"], message_id=job["message_id"], settings=self.mail, secret=self.secret
+                )
+                self.sender.send(msg)
+            except MailError as exc:
+                self._failed(job, str(exc), exc.permanent, report)
+                continue
+            if self.after_send is not None:
+                self.after_send(job["id"])
+            self._mark_sent(job, content, report)
 
     def _mark_sent(self, job: dict, content: object, report: RunReport) -> None:
         now = self.clock()
@@ -265,8 +275,7 @@ class Worker:
                 if not ids:
                     break
                 report.claimed += len(ids)
-                for job_id in ids:
-                    self.deliver(job_id, report)
+                self.deliver_batch(ids, report)
         finally:
             self.sender.close()
         return report
