@@ -119,9 +119,11 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
                 _wait(lambda: window.hcp.dossier is not None)
             if view == "visit" and hcp_id:
                 dialog = window.log_visit(hcp_id, modal=False)
-                dialog.resize(1200, 820)
+                dialog.resize(1240, 900)
                 _wait(lambda: dialog.ready)
                 _fill_example_visit(dialog)
+                preview = dialog.follow_up_preview.refresh()
+                _wait(lambda: preview is None or preview.done)
                 dialog.save(submit=True)
                 _wait(lambda: dialog.screen_done)
                 target = dialog

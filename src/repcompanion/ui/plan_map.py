@@ -88,7 +88,7 @@ class StartMarker(QGraphicsItem):
     def __init__(self) -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self.setZValue(50)
+        self.setZValue(9)  # under the numbered stops, over the dots and the route
         self.setToolTip("Start and end of the day")
 
     def boundingRect(self) -> QRectF:
@@ -188,22 +188,33 @@ class PlanMap(QGraphicsView):
             self.fit()
 
     def _add_badges(self, plan: Any) -> None:
+        """Numbered stops; stops closer than ~8% of the route's extent share a ring around their centre."""
         assert self.projection is not None
-        groups: dict[tuple[float, float], list[Any]] = {}
-        for v in plan.visits:
-            if v.latitude is not None and v.longitude is not None:
-                groups.setdefault((round(v.latitude, 4), round(v.longitude, 4)), []).append(v)
-        for (lat, lon), visits in groups.items():
-            n = len(visits)
-            for k, v in enumerate(visits):
+        placed = [(v, self.projection.point(v.latitude, v.longitude)) for v in plan.visits if v.latitude is not None]
+        if not placed:
+            return
+        xs = [p.x() for _v, p in placed]
+        ys = [p.y() for _v, p in placed]
+        near = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) * 0.08
+        clusters: list[list[tuple[Any, QPointF]]] = []
+        for v, p in placed:
+            home = next((c for c in clusters if (c[0][1] - p).manhattanLength() <= near), None)
+            if home is None:
+                clusters.append([(v, p)])
+            else:
+                home.append((v, p))
+        for cluster in clusters:
+            n = len(cluster)
+            centre = cluster[0][1]
+            for k, (v, p) in enumerate(cluster):
                 offset = QPointF()
                 if n > 1:
                     angle = -math.pi / 2 + 2 * math.pi * k / n
-                    ring = 16.0 + 3.0 * max(0, n - 4)
+                    ring = 18.0 + 3.0 * max(0, n - 4)
                     offset = QPointF(ring * math.cos(angle), ring * math.sin(angle))
                 tip = f"{v.order}. {v.name} · {v.start:%H:%M}–{v.end:%H:%M}" + (" · booked" if v.locked else "")
                 badge = StopBadge(v.order, offset, v.locked, tip)
-                badge.setPos(self.projection.point(lat, lon))
+                badge.setPos(centre if n > 1 else p)
                 badge.setData(0, v.hcp_id)
                 self.scene().addItem(badge)
                 self.badges.append(badge)
