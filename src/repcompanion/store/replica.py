@@ -44,7 +44,7 @@ RESYNC_KEY = "resync_requested"
 #: local-only tables copied as they are into a staged replica
 LOCAL_TABLES = ("outbox", "draft_autosave", "ae_intakes", "screening_decisions")
 #: local rows that hang off an HCP: copied when the HCP is in the new replica
-LOCAL_HCP_TABLES = ("call_reports", "suggestion_feedback")
+LOCAL_HCP_TABLES = ("call_reports", "suggestion_feedback", "data_change_requests")
 #: sync-state keys that belong to the replica, not to the device
 _REPLICA_STATE_KEYS = frozenset({"cursor", "initial_complete", RESYNC_KEY, "territory_id"})
 _OPS = frozenset({"upsert", "delete", "remove"})
