@@ -23,6 +23,7 @@ from repcompanion.hub.push import push
 from repcompanion.hub.settings import HubSettings
 from repcompanion.protocol.models import (
     DEFAULT_PAGE_LIMIT,
+    MAX_INT64,
     MAX_PAGE_LIMIT,
     PROTOCOL_HEADER,
     ErrorBody,
@@ -126,9 +127,13 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
     @app.get("/v1/pull", response_model=PullPage, responses=_ERRORS, tags=["sync"])
     def pull(
         who: Annotated[auth.Caller, Depends(caller)],
-        cursor: Annotated[int, Query(ge=0, description="next_cursor of the previous page; 0 for a full pull")] = 0,
+        cursor: Annotated[
+            int, Query(ge=0, le=MAX_INT64, description="next_cursor of the previous page; 0 for a full pull")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)] = DEFAULT_PAGE_LIMIT,
-        epoch: Annotated[int | None, Query(ge=0, description="`epoch` of the page that gave the cursor")] = None,
+        epoch: Annotated[
+            int | None, Query(ge=0, le=MAX_INT64, description="`epoch` of the page that gave the cursor")
+        ] = None,
         estimate: Annotated[bool, Query(description="count the changes left (first page of a pass)")] = False,
     ) -> Response:
         page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate)

@@ -22,6 +22,8 @@ PROTOCOL_HEADER = "X-RepCompanion-Protocol"
 DEFAULT_PAGE_LIMIT = 5000
 MAX_PAGE_LIMIT = 20000
 MAX_PUSH_BATCH = 500
+#: the largest sequence number or version a database column holds (signed 64-bit)
+MAX_INT64 = 2**63 - 1
 
 
 class _Model(BaseModel):
@@ -96,12 +98,12 @@ class PullPage(_Model):
 class MutationIn(_Model):
     id: str = Field(min_length=1, max_length=64)
     device_id: str = Field(min_length=1, max_length=64)
-    device_seq: int = Field(ge=0)
+    device_seq: int = Field(ge=0, le=MAX_INT64)
     kind: str = Field(min_length=1, max_length=64)
     entity_id: str = Field(min_length=1, max_length=128)
     payload: dict[str, Any]
     created_at: str
-    base_version: int | None = None
+    base_version: int | None = Field(default=None, ge=0, le=MAX_INT64)
 
 
 class PushRequest(_Model):
@@ -127,6 +129,7 @@ class HealthReply(_Model):
 
 __all__ = [
     "DEFAULT_PAGE_LIMIT",
+    "MAX_INT64",
     "MAX_PAGE_LIMIT",
     "MAX_PUSH_BATCH",
     "PROTOCOL_HEADER",
