@@ -47,7 +47,7 @@ _COUNT_SQL: dict[str, str] = {
     "call_plans": f"SELECT count(*) FROM call_plans WHERE territory_id = :t AND hcp_id IN ({_MEMBER})",
     **{
         t: f"SELECT count(*) FROM {t} x JOIN alignments a ON a.hcp_id = x.hcp_id AND a.territory_id = :t"
-        for t in ("consents", "events", "call_reports", "follow_ups")
+        for t in ("consents", "events", "call_reports", "follow_ups", "dcr_results")
     },
 }
 assert set(_COUNT_SQL) == set(SYNCED_TABLES)
@@ -85,7 +85,8 @@ def pull_page(
     server_time = datetime.now(UTC).isoformat()
     with db.read() as conn:
         top, floor, current = conn.execute(_HEAD_AND_FLOOR).one()
-        top, floor, current = int(top), int(floor or 0), int(current or 0)
+        floor, current = int(floor or 0), int(current or 0)
+        top = max(int(top), floor)  # a compaction may drop the newest rows: cursors up to the floor stay valid
         stale = cursor > 0 and cursor < floor and epoch != current
         if cursor < 0 or stale or cursor > top:
             return _page([], 0, True, None, territory_id, server_time, reset=True, epoch=current)
