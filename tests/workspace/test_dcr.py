@@ -138,3 +138,22 @@ def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, m
     assert moved.address.line1 == "10 Federal Plaza" and moved.address.zip == new_zip
     assert moved.address.latitude != hcp.address.latitude and moved.address.geo_precision.value == "zip_centroid"
     assert (moved.first_name, moved.npi, moved.segment) == (hcp.first_name, hcp.npi, hcp.segment)
+    [shown] = change_requests(rep_ws, hcp.id)
+    assert shown.status == "accepted" and shown.decided_at is not None
+
+
+def test_a_rejection_reaches_the_laptop_with_the_admins_reason(hub, make_device, tmp_path) -> None:  # noqa: F811
+    from repcompanion.hub.dcr import reject_dcr
+
+    laptop = make_device(hub)
+    laptop.login()
+    laptop.client.sync()
+    rep_ws = Workspace(laptop.store, tmp_path)
+    hcp = rep_ws.hcp(hub.hcps_of("T-001")[1])
+    request = propose_change(rep_ws, hcp.id, {"phone": "617-555-0199"}, "new number")
+    laptop.client.sync()
+    reject_dcr(hub.db, request.id, decided_by="admin", reason="The practice confirmed the old number")
+    laptop.client.sync()
+    [shown] = change_requests(rep_ws, hcp.id)
+    assert shown.status == "rejected" and shown.reason == "The practice confirmed the old number"
+    assert rep_ws.hcp(hcp.id).phone == hcp.phone

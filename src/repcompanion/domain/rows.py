@@ -556,6 +556,35 @@ def dcr_from_row(r: Row) -> DataChangeRequest:
 DCR_COLUMNS = ("id", "hcp_id", "changes", "note", "created_at", "status", "decided_at", "reason")
 
 
+#: An admin's decision on a data change request, sent down to the rep's laptop.
+DCR_RESULT_COLUMNS = ("id", "hcp_id", "status", "decided_at", "reason", "changes")
+
+
+def dcr_result_to_row(d: DataChangeRequest) -> Row:
+    return {
+        "id": d.id,
+        "hcp_id": d.hcp_id,
+        "status": d.status,
+        "decided_at": dt_text(d.decided_at),
+        "reason": d.reason,
+        "changes": json.dumps(d.changes, sort_keys=True),
+    }
+
+
+def dcr_result_from_row(r: Row) -> DataChangeRequest:
+    decided = dt_parse(r["decided_at"])
+    return DataChangeRequest(
+        id=r["id"],
+        hcp_id=HcpId(r["hcp_id"]),
+        changes=json.loads(r["changes"] or "{}"),
+        note="",
+        created_at=decided or datetime.min,
+        status=r["status"],
+        decided_at=decided,
+        reason=r["reason"] or "",
+    )
+
+
 @dataclass(frozen=True)
 class TableCodec:
     """How one synced table's rows map to domain records."""
@@ -708,6 +737,7 @@ SYNCED_TABLES: dict[str, TableCodec] = {
             follow_up_to_row,
             follow_up_from_row,
         ),
+        TableCodec("dcr_results", DCR_RESULT_COLUMNS, dcr_result_to_row, dcr_result_from_row),
     )
 }
 
@@ -719,10 +749,12 @@ HCP_DEPENDENT_TABLES = (
     "call_reports",
     "alignments",
     "follow_ups",
+    "dcr_results",
 )
 
 __all__ = [
     "DCR_COLUMNS",
+    "DCR_RESULT_COLUMNS",
     "HCP_DEPENDENT_TABLES",
     "SYNCED_TABLES",
     "Row",
@@ -742,6 +774,8 @@ __all__ = [
     "d_parse",
     "d_text",
     "dcr_from_row",
+    "dcr_result_from_row",
+    "dcr_result_to_row",
     "dcr_to_row",
     "decision_from_row",
     "decision_to_row",

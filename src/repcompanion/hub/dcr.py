@@ -198,11 +198,12 @@ def _open_request(conn: Connection, dcr_id: str) -> Any:
 
 
 def _decide(conn: Connection, dcr_id: str, status: str, by: str, reason: str, applied: Any, previous: Any) -> None:
+    at = datetime.now(UTC).isoformat()
     conn.execute(
         dcr_decisions.insert().values(
             dcr_id=dcr_id,
             status=status,
-            decided_at=datetime.now(UTC).isoformat(),
+            decided_at=at,
             decided_by=by,
             reason=reason,
             applied=json.dumps(applied, sort_keys=True) if applied is not None else None,
@@ -211,6 +212,9 @@ def _decide(conn: Connection, dcr_id: str, status: str, by: str, reason: str, ap
     )
     d = schema.data_change_requests
     conn.execute(d.update().where(d.c.id == dcr_id).values(status=status))
+    hcp_id = conn.execute(select(d.c.hcp_id).where(d.c.id == dcr_id)).scalar_one()
+    result = {"id": dcr_id, "hcp_id": hcp_id, "status": status, "decided_at": at, "reason": reason}
+    upsert_rows(conn, "dcr_results", [{**result, "changes": json.dumps(applied or {}, sort_keys=True)}])
 
 
 def _reviewed(conn: Connection, dcr_id: str) -> DcrView:

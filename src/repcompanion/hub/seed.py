@@ -90,6 +90,7 @@ def seed_hub(
         "events": [event_to_row(e) for e in demo.events],
         "call_reports": [],
         "follow_ups": [],
+        "dcr_results": [],
     }
     shared_hash = hash_password(password) if password else None
     seeded = []

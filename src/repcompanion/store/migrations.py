@@ -166,6 +166,14 @@ CREATE TABLE data_change_requests (
 CREATE INDEX data_change_requests_hcp ON data_change_requests(hcp_id);
 """
 
+V4_DCR_RESULTS = """
+CREATE TABLE dcr_results (
+    id TEXT PRIMARY KEY, hcp_id TEXT NOT NULL REFERENCES hcps(id) ON DELETE CASCADE, status TEXT NOT NULL,
+    decided_at TEXT, reason TEXT NOT NULL DEFAULT '', changes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX dcr_results_hcp ON dcr_results(hcp_id);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -198,6 +206,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _script(V2_FEEDBACK_SAFETY),
     ),
     Migration(3, "digital follow-ups and data change requests (synced down from the hub)", _script(V3_FOLLOW_UPS)),
+    Migration(4, "decisions on the rep's data change requests (synced down)", _script(V4_DCR_RESULTS)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -80,6 +80,7 @@ class Store:
         self.call_plans: TableRepository[CallPlan] = repository(conn, "call_plans")
         self.events: TableRepository[EngagementEvent] = repository(conn, "events")
         self.follow_ups: TableRepository[FollowUpJob] = repository(conn, "follow_ups")
+        self.dcr_results: TableRepository[Any] = repository(conn, "dcr_results")
         self.sync_state = SyncStateRepository(conn)
         self.outbox = Outbox(conn, self.sync_state.device_id())
 

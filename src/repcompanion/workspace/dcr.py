@@ -107,14 +107,18 @@ def change_requests(ws: Any, hcp_id: str | None = None) -> list[DataChangeReques
     where, params = ("WHERE d.hcp_id = ?", (hcp_id,)) if hcp_id else ("", ())
     cols = ", ".join(f"d.{c}" for c in DCR_COLUMNS)
     rows = ws.store.query(
-        f"SELECT {cols}, o.status AS upload_status, o.reason AS upload_reason, o.acked_at AS upload_at "
-        f"FROM data_change_requests d LEFT JOIN outbox o ON o.entity_id = d.id AND o.kind = ? {where} "
+        f"SELECT {cols}, o.status AS upload_status, o.reason AS upload_reason, o.acked_at AS upload_at, "
+        "x.status AS decided_status, x.reason AS decided_reason, x.decided_at AS decided_time "
+        f"FROM data_change_requests d LEFT JOIN outbox o ON o.entity_id = d.id AND o.kind = ? "
+        f"LEFT JOIN dcr_results x ON x.id = d.id {where} "
         "ORDER BY d.created_at DESC",
         (MutationKind.DATA_CHANGE_REQUEST.value, *params),
     )
     out = []
     for r in rows:
-        if r["status"] == "proposed" and r["upload_status"] == MutationStatus.REJECTED.value:
+        if r["decided_status"]:  # the admin's decision, synced down from the hub
+            r = r | {"status": r["decided_status"], "reason": r["decided_reason"], "decided_at": r["decided_time"]}
+        elif r["status"] == "proposed" and r["upload_status"] == MutationStatus.REJECTED.value:
             r = r | {"status": "rejected", "reason": r["upload_reason"], "decided_at": r["upload_at"]}
         out.append(dcr_from_row({c: r[c] for c in DCR_COLUMNS}))
     return out
