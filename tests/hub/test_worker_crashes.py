@@ -129,3 +129,25 @@ def test_an_unreachable_smtp_server_is_retried_with_backoff_then_dead_lettered_w
         synced = conn.execute(select(fu.c.reason).where(fu.c.id == jobs[0]["id"])).scalar_one()
     assert reason.startswith("gave up after 3 attempts: cannot deliver through 127.0.0.1:")
     assert "not delivered: gave up after 3 attempts" in synced
+
+
+def test_an_email_not_opened_within_seven_days_starts_the_remote_follow_up_journey(
+    hub: Hub, inbox: tuple[Inbox, int]
+) -> None:
+    jobs = _jobs(hub)
+    clock = Clock()
+    worker = Worker(hub.db, MailSettings(host="127.0.0.1", port=inbox[1]), clock=clock)
+    assert worker.run_once().sent == len(jobs)
+    fu = schema.synced["follow_ups"]
+    clock.now += timedelta(days=6)
+    worker.run_once()
+    with hub.db.read() as conn:
+        assert conn.execute(select(fu.c.id).where(fu.c.journey == "remote-after-no-open")).first() is None
+    clock.now += timedelta(days=2)
+    worker.run_once()
+    worker.run_once()  # idempotent: the same unopened email does not plan twice
+    with hub.db.read() as conn:
+        rows = conn.execute(select(fu.c.status, fu.c.reason).where(fu.c.journey == "remote-after-no-open")).all()
+    assert len(rows) == len(jobs)
+    for status, reason in rows:  # scheduled with the unopened email named, or suppressed with the rule
+        assert ("was not opened" in reason) if status == "scheduled" else ("remote_meeting" in reason)
