@@ -120,6 +120,8 @@ def child(folder: Path, server: str) -> dict[str, Any]:
 
 def run(hcps: int, seed_: int, keep: Path | None) -> dict[str, Any]:
     base = keep or Path(tempfile.mkdtemp(prefix="bench-startup-"))
+    # Workspaces are encrypted: without a system keyring the key comes from a passphrase (children inherit it).
+    os.environ.setdefault("REPCOMPANION_PASSPHRASE", "bench-startup-passphrase")
     base.mkdir(parents=True, exist_ok=True)
     folder = base / f"workspace-{hcps}"
     if not (folder / "workspace.db").exists():
