@@ -235,6 +235,7 @@ ENGAGEMENT_TYPES = {
     "clicked": (EventType.EMAIL_CLICKED, FollowUpStatus.CLICKED),
     "bounced": (EventType.EMAIL_BOUNCED, FollowUpStatus.BOUNCED),
     "unsubscribed": (None, None),
+    "attended": (EventType.EVENT_ATTENDED, None),  # the HCP attended the event an invitation was for
 }
 #: a later status never goes back to an earlier one (an open after a click does not undo the click)
 _STATUS_ORDER = {
@@ -299,7 +300,9 @@ def apply_engagement(conn: Connection, *, event_id: str, kind: str, job_id: str,
         consent_id = consent.id
     planned: list[PlannedFollowUp] = []
     if kind in ("opened", "clicked") and job.status is not FollowUpStatus.OPENED:
-        planned = _plan_after_engagement(conn, job, item, event_id, at)
+        planned = _plan_after_engagement(conn, job, item, at, "email_opened")
+    elif kind == "attended":
+        planned = _plan_after_engagement(conn, job, item, at, "event_attended")
     final = conn.execute(select(fu.c.status).where(fu.c.id == job_id)).scalar_one()
     return EngagementResult(tuple(events), str(final), consent_id, tuple(p.id for p in planned))
 
@@ -312,23 +315,24 @@ def _with_status(job: FollowUpJob, status: FollowUpStatus, note: str) -> FollowU
 
 
 def _plan_after_engagement(
-    conn: Connection, job: FollowUpJob, item: Content | None, event_id: str, at: datetime
+    conn: Connection, job: FollowUpJob, item: Content | None, at: datetime, on: str
 ) -> list[PlannedFollowUp]:
     journeys, content = JOURNEYS.load(conn)
     ctx = hcp_context(conn, job.hcp_id)
     if not journeys or ctx is None:
         return []
     title = item.title if item else job.content_id or "the email"
+    what = "Opened" if on == "email_opened" else "Attended the event of"
     event = TriggerEvent(
-        on="email_opened",
+        on=on,
         hcp_id=str(job.hcp_id),
         at=at,
-        source_id=f"{job.id}-opened",
+        source_id=f"{job.id}-{on}",
         topics=item.topics if item else (),
         products=(item.product_id,) if item else (),
         after_journey=job.journey,
         content_id=job.content_id,
-        label=f"Opened '{title}' on {at.date().isoformat()}",
+        label=f"{what} '{title}' on {at.date().isoformat()}",
     )
     sent_at = job.sent_at or job.created_at
     planned = [

@@ -1,4 +1,4 @@
-"""`POST /v1/engagement`: the email service reports opened / clicked / bounced / unsubscribed, HMAC-signed.
+"""`POST /v1/engagement`: the email service reports opened / clicked / bounced / unsubscribed / attended, signed.
 
 The body is JSON ``{"event_id", "type", "follow_up_id", "occurred_at", "timestamp"}``; the header
 ``X-RepCompanion-Signature: sha256=<hex>`` is HMAC-SHA256 of the raw body with the shared secret
