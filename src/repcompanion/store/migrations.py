@@ -174,6 +174,10 @@ CREATE TABLE dcr_results (
 CREATE INDEX dcr_results_hcp ON dcr_results(hcp_id);
 """
 
+V5_RANKING_CACHE = """
+CREATE TABLE ranking_cache (fingerprint TEXT PRIMARY KEY, day TEXT NOT NULL, created_at TEXT NOT NULL, payload BLOB);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -207,6 +211,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(3, "digital follow-ups and data change requests (synced down from the hub)", _script(V3_FOLLOW_UPS)),
     Migration(4, "decisions on the rep's data change requests (synced down)", _script(V4_DCR_RESULTS)),
+    Migration(5, "the last ranking, for an instant first paint", _script(V5_RANKING_CACHE)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -115,8 +115,21 @@ class Priorities:
     def invalidate(self) -> None:
         self._engine = None
 
+    def _model_file(self) -> Path | None:
+        return self.folder / "models" / "propensity.skops" if self.folder is not None else None
+
     def ranked(self, day: date, top: int | None = None) -> list[Suggestion]:
-        return self.engine(day).rank(day, top=top)
+        """The day's ranking; from the workspace's cache when nothing it depends on has changed."""
+        from repcompanion.workspace import ranking_cache
+
+        key = ranking_cache.fingerprint(self.store, day, self._model_file())
+        if self._engine is None or self._day != day:
+            cached = ranking_cache.load(self.store, key)
+            if cached is not None:
+                return cached[:top] if top else cached
+        ranking = self.engine(day).rank(day)
+        ranking_cache.save(self.store, key, day, ranking)
+        return ranking[:top] if top else ranking
 
     def for_hcp(self, hcp_id: str, day: date) -> Suggestion | None:
         return self.engine(day).suggestion_for(hcp_id, day)

@@ -1,0 +1,90 @@
+"""The last ranking, kept in the workspace so the app paints today's list at once.
+
+A cached ranking is used only when nothing it depends on has changed: the day, the replica (sync cursor
+and the newest event, consent, follow-up and feedback rows), the rep's own uploads, the model file and
+the app version. Anything else recomputes it. It is the same list the engine would return, not a guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from repcompanion import __version__
+from repcompanion.domain import ActionType, ContentId, HcpId, Reason, Suggestion, SuggestionId
+from repcompanion.store import Store
+
+_FINGERPRINT_SQL = (
+    "SELECT (SELECT max(rowid) FROM events), (SELECT count(*) FROM events), (SELECT max(rowid) FROM consents), "
+    "(SELECT max(rowid) FROM follow_ups), (SELECT max(rowid) FROM suggestion_feedback), "
+    "(SELECT count(*) FROM suggestion_feedback), (SELECT max(device_seq) FROM outbox), "
+    "(SELECT count(*) FROM hcps), (SELECT count(*) FROM content), (SELECT count(*) FROM call_plans)"
+)
+
+
+def fingerprint(store: Store, day: date, model_file: Path | None) -> str:
+    state = store.sync_state.get_value("cursor") or "0"
+    counts = store.conn.execute(_FINGERPRINT_SQL).fetchone()
+    model = ""
+    if model_file is not None and model_file.exists():
+        stat = model_file.stat()
+        model = f"{stat.st_size}:{stat.st_mtime_ns}"
+    raw = json.dumps([__version__, day.isoformat(), state, list(counts), model])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _encode(s: Suggestion) -> dict[str, Any]:
+    d = asdict(s)
+    d["day"] = s.day.isoformat()
+    d["action"] = s.action.value
+    return d
+
+
+def _decode(d: dict[str, Any]) -> Suggestion:
+    return Suggestion(
+        id=SuggestionId(d["id"]),
+        hcp_id=HcpId(d["hcp_id"]),
+        day=date.fromisoformat(d["day"]),
+        action=ActionType(d["action"]),
+        priority=d["priority"],
+        probability=d["probability"],
+        logit=d["logit"],
+        intercept=d["intercept"],
+        contributions=d["contributions"],
+        value=d["value"],
+        urgency=d["urgency"],
+        context=d["context"],
+        reasons=tuple(Reason(**r) for r in d["reasons"]),
+        rule_reasons=tuple(d["rule_reasons"]),
+        blocked=d["blocked"],
+        content_id=ContentId(d["content_id"]) if d["content_id"] else None,
+        what_would_change=tuple(d["what_would_change"]),
+        model_version=d["model_version"],
+        rules_version=d["rules_version"],
+        rank=d["rank"],
+    )
+
+
+def load(store: Store, key: str) -> list[Suggestion] | None:
+    row = store.conn.execute("SELECT payload FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    try:
+        return [_decode(d) for d in json.loads(zlib.decompress(row[0]))]
+    except (ValueError, KeyError, TypeError, zlib.error):
+        return None  # a cache from another version: recompute
+
+
+def save(store: Store, key: str, day: date, ranking: list[Suggestion]) -> None:
+    payload = zlib.compress(json.dumps([_encode(s) for s in ranking], default=str).encode(), 3)
+    with store.atomic():
+        store.conn.execute("DELETE FROM ranking_cache")
+        store.conn.execute(
+            "INSERT INTO ranking_cache(fingerprint, day, created_at, payload) VALUES (?, ?, ?, ?)",
+            (key, day.isoformat(), datetime.now(UTC).isoformat(), payload),
+        )

@@ -1,0 +1,45 @@
+"""The cached ranking is exactly the engine's, and anything that could change the ranking invalidates it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from repcompanion.domain import DismissReason, FeedbackKind
+from repcompanion.workspace import Workspace
+
+DAY = date(2026, 11, 24)
+
+
+def _open(folder):
+    ws = Workspace.open(folder)
+    ws.pin_today(DAY)
+    return ws
+
+
+def test_a_reopened_workspace_paints_the_same_ranking_without_building_the_engine(tmp_path):
+    Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
+    with _open(tmp_path) as ws:
+        computed = ws.priorities()
+    with _open(tmp_path) as ws:
+        cached = ws.priorities()
+        assert ws._ranking._engine is None
+        assert cached == computed
+        assert ws.priorities(top=5) == computed[:5]
+
+
+def test_feedback_a_visit_or_another_day_recomputes(tmp_path):
+    Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
+    with _open(tmp_path) as ws:
+        first = ws.priorities()
+        ws.give_feedback(first[0].hcp_id, first[0].action, FeedbackKind.DISMISSED, reason=DismissReason.OTHER)
+        after_feedback = ws.priorities()
+    with _open(tmp_path) as ws:
+        assert ws.priorities() == after_feedback
+        assert ws.priorities() != first
+        report = ws.new_visit(after_feedback[0].hcp_id).edited(notes="Discussed dosing.", topics=("dosing",))
+        ws.submit_visit(report)
+        after_visit = ws.priorities()
+    with _open(tmp_path) as ws:
+        assert ws.priorities() == after_visit
+        tomorrow = ws.priorities(date(2026, 11, 25))
+        assert tomorrow[0].day == date(2026, 11, 25)
