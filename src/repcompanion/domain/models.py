@@ -272,6 +272,23 @@ class CallReport:
         return replace(self, status=ReportStatus.SUBMITTED, submitted_at=at)
 
 
+def visit_event(report: CallReport) -> EngagementEvent:
+    """The engagement event a submitted call report stands for; the laptop and the hub make the same one."""
+    remote = report.call_type in (CallType.REMOTE, CallType.PHONE)
+    return EngagementEvent(
+        id=EventId(f"EV-{report.id}"),
+        hcp_id=report.hcp_id,
+        type=EventType.REMOTE_CALL if remote else EventType.VISIT,
+        occurred_at=report.started_at,
+        channel=Channel.REMOTE_MEETING if remote else Channel.IN_PERSON,
+        product_id=report.products[0] if report.products else None,
+        content_id=report.content_shown[0] if report.content_shown else None,
+        topics=report.topics,
+        quantity=sum(s.quantity for s in report.samples),
+        source="call_report",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One plain-language reason with the data behind it."""
@@ -457,4 +474,5 @@ __all__ = [
     "SyncState",
     "Territory",
     "effective_consent",
+    "visit_event",
 ]

@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from repcompanion.domain.enums import CallType, Channel, EventType, MutationKind, ReportStatus
+from repcompanion.domain.enums import MutationKind, ReportStatus
 from repcompanion.domain.errors import RepCompanionError
-from repcompanion.domain.ids import EventId
-from repcompanion.domain.models import EngagementEvent
+from repcompanion.domain.models import visit_event
 from repcompanion.domain.rows import (
     Row,
     call_report_from_row,
@@ -154,19 +153,7 @@ def submit_call_report(conn: Connection, caller: Caller, m: MutationIn) -> Outco
             "content; log a new visit or add a correction note instead"
         )
     upsert_rows(conn, "call_reports", [row], fresh=True)
-    remote = report.call_type in (CallType.REMOTE, CallType.PHONE)
-    visit = EngagementEvent(
-        id=EventId(f"EV-{report.id}"),
-        hcp_id=report.hcp_id,
-        type=EventType.REMOTE_CALL if remote else EventType.VISIT,
-        occurred_at=report.started_at,
-        channel=Channel.REMOTE_MEETING if remote else Channel.IN_PERSON,
-        product_id=report.products[0] if report.products else None,
-        content_id=report.content_shown[0] if report.content_shown else None,
-        topics=report.topics,
-        quantity=sum(s.quantity for s in report.samples),
-        source="call_report",
-    )
+    visit = visit_event(report)
     upsert_rows(conn, "events", [event_to_row(visit)])
     plan_after_call_report(conn, report)  # journeys: follow-ups are planned in the same transaction
     return "applied", ""

@@ -285,24 +285,14 @@ class Workspace:
         The note is screened first: a possible adverse event needs the rep's recorded decision
         (``record_screening``) or the submit is refused with ScreeningRequiredError (the draft is kept).
         """
-        from repcompanion.domain import EngagementEvent, EventId
+        from repcompanion.domain import visit_event
         from repcompanion.workspace import safety
 
         self.save_draft(report)
         safety.check_before_submit(self.store, report)
         with self.store.atomic():
             submitted = self.store.submit_call_report(report)
-            visit = EngagementEvent(
-                EventId(f"V-{submitted.id}"),
-                submitted.hcp_id,
-                EventType.VISIT if submitted.call_type is not CallType.REMOTE else EventType.REMOTE_CALL,
-                submitted.started_at,
-                Channel.IN_PERSON if submitted.call_type is not CallType.REMOTE else Channel.REMOTE_MEETING,
-                submitted.products[0] if submitted.products else None,
-                submitted.content_shown[0] if submitted.content_shown else None,
-                submitted.topics,
-                source="rep",
-            )
+            visit = visit_event(submitted)
             self.store.events.upsert_many([visit])
         if self._priorities is not None:
             self._priorities.events_added([visit], self.today())
