@@ -110,6 +110,19 @@ def run_visit(args: argparse.Namespace) -> int:
                 ws.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
                 out["intake"] = {"id": intake.id, "due_at": intake.due_at.isoformat()}
         if args.submit:
+            from repcompanion.workspace.followups import preview_follow_ups
+
+            out["follow_ups"] = [
+                {
+                    "journey": p.journey,
+                    "action": p.action,
+                    "status": p.status.value,
+                    "reason": p.reason,
+                    "content_id": p.content_id,
+                    "consent": p.consent,
+                }
+                for p in preview_follow_ups(ws, report)
+            ]
             try:
                 report = ws.submit_visit(report)
             except ScreeningRequiredError as exc:
