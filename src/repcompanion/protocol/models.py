@@ -24,6 +24,8 @@ MAX_PAGE_LIMIT = 20000
 MAX_PUSH_BATCH = 500
 #: the largest sequence number or version a database column holds (signed 64-bit)
 MAX_INT64 = 2**63 - 1
+#: text the hub stores in a column: no NUL characters (PostgreSQL text cannot hold them)
+NO_NUL = r"^[^\x00]*$"
 
 
 class _Model(BaseModel):
@@ -39,15 +41,15 @@ class ErrorBody(_Model):
 
 
 class LoginRequest(_Model):
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
-    device_id: str = Field(min_length=1, max_length=64)
-    device_name: str = Field(default="", max_length=200)
+    username: str = Field(pattern=NO_NUL, min_length=1, max_length=200)
+    password: str = Field(pattern=NO_NUL, min_length=1, max_length=1024)
+    device_id: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
+    device_name: str = Field(pattern=NO_NUL, default="", max_length=200)
 
 
 class RefreshRequest(_Model):
-    refresh_token: str = Field(min_length=1, max_length=4096)
-    device_id: str = Field(min_length=1, max_length=64)
+    refresh_token: str = Field(pattern=NO_NUL, min_length=1, max_length=4096)
+    device_id: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
 
 
 class TokenReply(_Model):
@@ -96,18 +98,18 @@ class PullPage(_Model):
 
 
 class MutationIn(_Model):
-    id: str = Field(min_length=1, max_length=64)
-    device_id: str = Field(min_length=1, max_length=64)
+    id: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
+    device_id: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
     device_seq: int = Field(ge=0, le=MAX_INT64)
-    kind: str = Field(min_length=1, max_length=64)
-    entity_id: str = Field(min_length=1, max_length=128)
+    kind: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
+    entity_id: str = Field(pattern=NO_NUL, min_length=1, max_length=128)
     payload: dict[str, Any]
-    created_at: str
+    created_at: str = Field(pattern=NO_NUL, max_length=64)
     base_version: int | None = Field(default=None, ge=0, le=MAX_INT64)
 
 
 class PushRequest(_Model):
-    device_id: str = Field(min_length=1, max_length=64)
+    device_id: str = Field(pattern=NO_NUL, min_length=1, max_length=64)
     mutations: list[MutationIn] = Field(max_length=MAX_PUSH_BATCH)
 
 
