@@ -7,11 +7,12 @@ import gzip
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from repcompanion.hub import HubSettings, cli, create_app
+from repcompanion.hub import HubDb, HubSettings, audit, cli, create_app
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import PASSWORD, Hub
 
@@ -168,3 +169,26 @@ def test_admin_commands_are_audited_with_the_os_user_and_without_secrets(
         assert hub.url.split("@")[0].split(":")[-1] not in json.dumps(entries), "database password hidden"
     r = hub.client.get("/v1/pull", headers=hub.rep("rep02", "device-b").headers)
     assert r.status_code == 200
+
+
+def test_seed_realign_and_compact_are_audited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    monkeypatch.setenv("SUDO_USER", "bob-admin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("seed-secret\n"))
+    assert (
+        cli.main(["seed", "--reps", "2", "--hcps-per-rep", "2", "--years", "0.1", "--db", db, "--password-stdin"]) == 0
+    )
+    hcp = Hub.__new__(Hub)  # only its query helper, on this database
+    hcp.db = HubDb(db)
+    moved = hcp.hcps_of("T-001")[0]
+    assert cli.main(["realign", "--hcp", moved, "--from", "T-001", "--to", "T-002", "--db", db]) == 0
+    assert cli.main(["compact", "--tombstone-days", "30", "--db", db]) == 0
+    capsys.readouterr()
+    entries = audit.entries(hcp.db)
+    assert [e["action"] for e in entries] == ["compact", "realign", "seed"]
+    assert entries[1]["arguments"]["hcp"] == [moved] and entries[1]["arguments"]["target"] == "T-002"
+    assert all(e["actor"] == "bob-admin" for e in entries)
+    assert "seed-secret" not in json.dumps(entries)
+    hcp.db.dispose()

@@ -7,6 +7,7 @@ import getpass
 import json
 from typing import Any
 
+from repcompanion.hub import audit
 from repcompanion.hub.cli import db_from_args
 
 
@@ -85,6 +86,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     from repcompanion.hub.dcr import accept_dcr
 
     r = accept_dcr(db_from_args(args), args.id, decided_by=_by(args), note=args.note)
+    audit.record_args(db_from_args(args), "dcr accept", args)
     print(f"Accepted {r.id}: HCP {r.hcp_name} ({r.hcp_id}) now has {_changes_text(r.applied)}.")
     print("Reps aligned to this HCP receive the change on their next sync.")
     return 0
@@ -94,5 +96,6 @@ def cmd_reject(args: argparse.Namespace) -> int:
     from repcompanion.hub.dcr import reject_dcr
 
     r = reject_dcr(db_from_args(args), args.id, reason=args.reason, decided_by=_by(args))
+    audit.record_args(db_from_args(args), "dcr reject", args)
     print(f"Rejected {r.id} for HCP {r.hcp_name} ({r.hcp_id}): {r.reason}. The HCP was not changed.")
     return 0
