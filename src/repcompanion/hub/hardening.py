@@ -32,6 +32,8 @@ LOGIN_PATH = "/v1/auth/login"
 #: pages a browser renders (FastAPI's interactive docs): no API Content-Security-Policy there
 _DOC_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 _BUSY_WAIT_S = 10.0
+#: a login body is a user name, a password and a device id (see LoginRequest's limits)
+MAX_LOGIN_BODY = 16 * 1024
 
 
 @dataclass
@@ -141,9 +143,9 @@ class LoginGuard:
         if scope["type"] != "http" or scope["path"] != LOGIN_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive, self.settings.max_raw_body_bytes)
+        body = await _read_body(receive, min(self.settings.max_raw_body_bytes, MAX_LOGIN_BODY))
         if body is None:
-            await send_error(send, 413, "body_too_large", "The request body is too large.")
+            await send_error(send, 413, "body_too_large", "A login request is a few hundred bytes; this one is not.")
             return
         try:
             data = json.loads(body)
