@@ -77,6 +77,23 @@ def test_priority_column_sorts_by_number_not_text() -> None:
     assert values == sorted(values)
 
 
+def test_sorting_keeps_a_selected_row_on_its_hcp_and_reloads_keep_the_order() -> None:
+    from PySide6.QtCore import QPersistentModelIndex, Qt
+
+    model = PrioritiesModel()
+    model.set_rows([row(i) for i in range(12)], date(2026, 11, 24))
+    proxy = PrioritiesProxy()
+    proxy.setSourceModel(model)
+    held = QPersistentModelIndex(proxy.index(3, 0))
+    hcp = held.data(RecordRole).hcp_id
+    proxy.sort(PrioritiesModel.HCP, Qt.SortOrder.DescendingOrder)
+    assert held.isValid() and held.data(RecordRole).hcp_id == hcp
+    names = [proxy.index(r, 0).data(RecordRole).name.lower() for r in range(proxy.rowCount())]
+    assert names == sorted(names, reverse=True)
+    model.set_rows([row(i) for i in range(12)], date(2026, 11, 24))  # a reload keeps the rep's sort
+    assert [proxy.index(r, 0).data(RecordRole).name.lower() for r in range(proxy.rowCount())] == names
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     segments=st.lists(st.sampled_from(SEGMENTS), min_size=0, max_size=30),
