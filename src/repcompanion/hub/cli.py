@@ -55,7 +55,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from repcompanion.hub.app import create_app
 
-    settings = HubSettings(tombstone_days=args.tombstone_days, access_ttl_s=args.access_ttl)
+    settings = HubSettings(
+        tombstone_days=args.tombstone_days,
+        access_ttl_s=args.access_ttl,
+        https=args.https,
+        cors_origins=tuple(args.cors_origin),
+    )
     db = _db(args)
     with db.write() as conn:
         compact(conn, settings.tombstone_days)
@@ -196,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--access-ttl", type=int, default=15 * 60, help="access token lifetime in seconds (default 900)")
     s.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     s.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL; default 1)")
+    s.add_argument("--https", action="store_true", help="reached over HTTPS: send Strict-Transport-Security")
+    s.add_argument(
+        "--cors-origin", action="append", default=[], help="browser origin allowed (repeat); none by default"
+    )
     s.set_defaults(func=cmd_serve)
 
     s = command("seed", "Fill an empty hub with simulated territories and one rep user each.")

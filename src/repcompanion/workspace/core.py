@@ -487,9 +487,20 @@ class Workspace:
     def sync(self, progress: Progress = no_progress, cancelled: Any = None) -> Any:
         """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport."""
         from repcompanion.sync import never_cancelled
+        from repcompanion.sync.errors import DeviceRevoked
+        from repcompanion.workspace.revocation import wipe_workspace
 
         client = self._sync_client()
-        report = client.sync(progress=progress, cancelled=cancelled or never_cancelled)
+        try:
+            report = client.sync(progress=progress, cancelled=cancelled or never_cancelled)
+        except DeviceRevoked as exc:
+            message = wipe_workspace(self, exc.reason, exc.revoked_at, flushed=exc.flushed, unsent=exc.unsent)
+            raise DeviceRevoked(
+                message,
+                hint="Ask your administrator to set this laptop up again.",
+                revoked_at=exc.revoked_at,
+                reason=exc.reason,
+            ) from exc
         self._after_data_change()
         from repcompanion.workspace.model_update import refresh_model
 

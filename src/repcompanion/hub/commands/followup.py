@@ -27,14 +27,14 @@ def register(sub: argparse._SubParsersAction, command: Any) -> None:
     w.set_defaults(func=run_worker)
 
     j = command("journeys", "Journey rules.")
-    jsub = j.add_subparsers(dest="journeys_command", required=True, metavar="ACTION")
+    jsub = j.add_subparsers(dest="journeys_command", required=True, metavar="ACTION", help="check")
     check = jsub.add_parser("check", help="Validate the journey files against the hub's content catalog.")
     check.add_argument("path", nargs="?", type=Path, help="file or folder (default resources/journeys)")
     check.add_argument("--db", help=argparse.SUPPRESS)
     check.set_defaults(func=run_check)
 
     f = command("followups", "Follow-ups planned by journeys, with delivery state and reasons.")
-    fsub = f.add_subparsers(dest="followups_command", required=True, metavar="ACTION")
+    fsub = f.add_subparsers(dest="followups_command", required=True, metavar="ACTION", help="list or secret")
     ls = fsub.add_parser("list", help="List follow-ups (newest first).")
     ls.add_argument("--status", help="only this status (scheduled, sent, opened, failed, suppressed...)")
     ls.add_argument("--limit", type=int, default=50)
