@@ -179,7 +179,9 @@ class ConsentBook:
             reason = np.full(len(chosen), "", dtype=object)
             # checked in reverse order of precedence so the first failing check's text wins
             today_out = f[
-                f["opt_out"].to_numpy() & (f["captured"] >= start).to_numpy() & (f["captured"] <= end).to_numpy()
+                f["opt_out"].to_numpy(dtype=bool)
+                & (f["captured"] >= start).to_numpy()
+                & (f["captured"] <= end).to_numpy()
             ]
             reason[local[today_out["hcp"].to_numpy()]] = f"Opted out of {label} contact today"
             for at, missing in (
@@ -200,7 +202,7 @@ class ConsentBook:
                     ],
                     dtype=object,
                 )
-                opted = last["opt_out"].to_numpy()
+                opted = last["opt_out"].to_numpy(dtype=bool)
                 dates = last["captured"].dt.date.astype(str).to_numpy()
                 texts[opted] = np.array([f"Opted out of {label} contact on {d}" for d in dates[opted]], dtype=object)
                 bad = texts != ""

@@ -495,12 +495,14 @@ class Workspace:
             report = client.sync(progress=progress, cancelled=cancelled or never_cancelled)
         except DeviceRevoked as exc:
             message = wipe_workspace(self, exc.reason, exc.revoked_at, flushed=exc.flushed, unsent=exc.unsent)
-            raise DeviceRevoked(
+            wiped = DeviceRevoked(
                 message,
                 hint="Ask your administrator to set this laptop up again.",
                 revoked_at=exc.revoked_at,
                 reason=exc.reason,
-            ) from exc
+            )
+            wiped.flushed, wiped.unsent = exc.flushed, exc.unsent
+            raise wiped from exc
         self._after_data_change()
         from repcompanion.workspace.model_update import refresh_model
 
