@@ -195,7 +195,7 @@ class PlanView(QWidget):
         """Lock a visit at its current start time (a booking) or release it, then recompute the times."""
         if self.plan is None:
             return None
-        from repcompanion.intel.plan.records import LockedVisit
+        from repcompanion.workspace.planning import LockedVisit
 
         before = dict(self.locked)
         if on:
@@ -285,7 +285,7 @@ class PlanView(QWidget):
         self.locked = {k: lv for k, lv in self.locked.items() if k in set(plan.order)}
         for v in plan.visits:
             if v.locked and v.hcp_id not in self.locked:
-                from repcompanion.intel.plan.records import LockedVisit
+                from repcompanion.workspace.planning import LockedVisit
 
                 minutes = int((v.end - v.start).total_seconds() // 60)
                 self.locked[v.hcp_id] = LockedVisit(v.hcp_id, v.start.timetz().replace(tzinfo=None), minutes)
