@@ -8,7 +8,6 @@ change re-geocodes the HCP to the new ZIP's centroid. Only address, phone, email
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,25 +20,11 @@ from repcompanion.hub import schema
 from repcompanion.hub.changelog import upsert_rows
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import UnknownHcpError
-from repcompanion.ingest.geo import US_STATES, locate_zip
-from repcompanion.ingest.normalize import format_phone, zip5
+from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes
+from repcompanion.ingest.geo import locate_zip
 from repcompanion.ingest.nucc import Taxonomy
 
 #: HCP fields a data change request may change (the client's workspace.dcr keeps the same list).
-ALLOWED_FIELDS = (
-    "line1",
-    "line2",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "email",
-    "specialty_code",
-    "specialty_label",
-)
-STATUSES = ("open", "accepted", "rejected")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_NUCC_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
 
 _metadata = MetaData()
 
@@ -55,6 +40,9 @@ dcr_decisions = Table(
     Column("applied", Text),
     Column("previous", Text),
 )
+
+
+STATUSES = ("open", "accepted", "rejected")
 
 
 class DcrError(HubError):
@@ -100,45 +88,20 @@ def normalise_changes(changes: dict[str, Any]) -> dict[str, str]:
     """The request's changes checked and in the hub's formats; DcrNotAllowedError says what is wrong."""
     if not isinstance(changes, dict) or not changes:
         raise DcrNotAllowedError("The request changes nothing.", hint="Reject it with a reason for the rep.")
-    refused = sorted(set(changes) - set(ALLOWED_FIELDS))
-    if refused:
+    checked = check_changes(changes)
+    if checked.refused:
         raise DcrNotAllowedError(
-            f"A data change request may not change {', '.join(refused)}; only {', '.join(ALLOWED_FIELDS)} can be "
-            "changed. Nothing was changed.",
+            f"A data change request may not change {', '.join(checked.refused)}; only {', '.join(ALLOWED_FIELDS)} "
+            "can be changed. Nothing was changed.",
             hint="Reject it with `repcompanion-hub dcr reject ID --reason ...`; other master data comes from the "
             "imports (NPPES, FHIR, CRM).",
         )
-    out: dict[str, str] = {}
-    problems: list[str] = []
-    for name, raw in changes.items():
-        value = "" if raw is None else str(raw).strip()
-        if name == "zip":
-            value = zip5(value)
-            if not value:
-                problems.append(f"zip {raw!r} is not a US ZIP code")
-        elif name == "state":
-            value = value.upper()
-            if value not in US_STATES:
-                problems.append(f"state {raw!r} is not a US state code")
-        elif name == "email" and value and not _EMAIL.fullmatch(value):
-            problems.append(f"email {raw!r} is not an email address")
-        elif name == "phone" and value:
-            value = format_phone(value)
-            if sum(c.isdigit() for c in value) < 10:
-                problems.append(f"phone {raw!r} has fewer than 10 digits")
-        elif name == "specialty_code":
-            value = value.upper()
-            if not _NUCC_CODE.fullmatch(value):
-                problems.append(f"specialty_code {raw!r} is not a NUCC taxonomy code (like 207RC0000X)")
-        elif name in ("line1", "city") and not value:
-            problems.append(f"{name} cannot be empty")
-        out[name] = value
-    if problems:
+    if checked.problems:
         raise DcrNotAllowedError(
-            f"The request cannot be applied: {'; '.join(problems)}. Nothing was changed.",
+            f"The request cannot be applied: {'; '.join(checked.problems)}. Nothing was changed.",
             hint="Reject it with a reason, and the rep can send a corrected request.",
         )
-    return out
+    return checked.values
 
 
 def _view(r: Any, decision: Any) -> DcrView:

@@ -6,72 +6,33 @@ the hub, and an accepted change comes back as the HCP's updated row on a later s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from repcompanion.domain import DataChangeRequest, MutationKind, MutationStatus, NotFoundError, ValidationError, uuid7
 from repcompanion.domain.rows import DCR_COLUMNS, dcr_from_row, dcr_to_row, hcp_to_row
-from repcompanion.ingest.geo import US_STATES
-from repcompanion.ingest.normalize import format_phone, zip5
+from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes
+
 
 #: HCP fields a rep may propose to change (the hub's repcompanion.hub.dcr.ALLOWED_FIELDS is the same list).
-ALLOWED_FIELDS = (
-    "line1",
-    "line2",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "email",
-    "specialty_code",
-    "specialty_label",
-)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_NUCC_CODE = re.compile(r"[0-9]{3}[0-9A-Z]{6}X")
-
-
 def validate_changes(changes: Mapping[str, Any]) -> dict[str, str]:
     """``changes`` checked and normalised (ZIP to 5 digits, state upper-case, phone formatted), or a
     ValidationError naming every field or value that cannot be proposed."""
     if not changes:
         raise ValidationError("Say what should change: at least one field with its new value.")
-    refused = sorted(set(changes) - set(ALLOWED_FIELDS))
-    if refused:
+    checked = check_changes(changes)
+    if checked.refused:
         raise ValidationError(
-            f"A change request cannot change {', '.join(refused)}; you can propose changes to "
+            f"A change request cannot change {', '.join(checked.refused)}; you can propose changes to "
             f"{', '.join(ALLOWED_FIELDS)}.",
             hint="Other details come from the company's master data; ask your manager to correct them.",
         )
-    out: dict[str, str] = {}
-    problems: list[str] = []
-    for name, raw in changes.items():
-        value = "" if raw is None else str(raw).strip()
-        if name == "zip":
-            value = zip5(value)
-            if not value:
-                problems.append(f"the ZIP code {raw!r} is not a US ZIP code")
-        elif name == "state":
-            value = value.upper()
-            if value not in US_STATES:
-                problems.append(f"the state {raw!r} is not a two-letter US state code")
-        elif name == "email" and value and not _EMAIL.fullmatch(value):
-            problems.append(f"{raw!r} is not an email address")
-        elif name == "phone" and value:
-            value = format_phone(value)
-            if sum(c.isdigit() for c in value) < 10:
-                problems.append(f"the phone number {raw!r} has fewer than 10 digits")
-        elif name == "specialty_code":
-            value = value.upper()
-            if not _NUCC_CODE.fullmatch(value):
-                problems.append(f"{raw!r} is not a NUCC taxonomy code (like 207RC0000X)")
-        elif name in ("line1", "city") and not value:
-            problems.append(f"{name.replace('line1', 'the street line')} cannot be empty")
-        out[name] = value
-    if problems:
-        raise ValidationError(f"The change cannot be proposed: {'; '.join(problems)}.", hint="Correct it and retry.")
-    return out
+    if checked.problems:
+        raise ValidationError(
+            f"The change cannot be proposed: {'; '.join(checked.problems)}.", hint="Correct it and retry."
+        )
+    return checked.values
 
 
 def propose_change(ws: Any, hcp_id: str, changes: Mapping[str, Any], note: str = "") -> DataChangeRequest:
