@@ -33,32 +33,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-class MemoryKeyring:
-    """A working OS-keyring stand-in, fresh for every test (workspace keys and sync tokens live here)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _memory_keyring():
     """One in-memory keyring for the session, so encrypted workspaces (and copies of them) open without a
     passphrase prompt; tests about tokens install their own backend."""
     import keyring
-    from keyring.backend import KeyringBackend
 
-    backend = type("TestKeyring", (MemoryKeyring, KeyringBackend), {})()
+    from tests.keyrings import MemoryKeyring
+
+    backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield backend

@@ -13,7 +13,6 @@ from typing import Any
 import anyio.from_thread
 import httpx
 import pytest
-from keyring.backend import KeyringBackend
 from sqlalchemy import text
 
 from repcompanion.domain import CallReport, CallReportId, CallType, HcpId, uuid7
@@ -23,28 +22,10 @@ from repcompanion.hub.changelog import realign
 from repcompanion.hub.seed import seed_hub
 from repcompanion.store import Store, open_store
 from repcompanion.sync import CredentialStore, SyncClient
+from tests.keyrings import MemoryKeyring
 
 HUB_URL = "http://hub.test"
 PASSWORD = "correct-horse-battery"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A working keyring backend that lives in memory (one per test)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 class InProcessTransport(httpx.BaseTransport):

@@ -16,10 +16,10 @@ from typing import Any
 import anyio.from_thread
 import httpx
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 
 from repcompanion.workspace import Workspace
+from tests.keyrings import MemoryKeyring
 
 DEMO_HCPS = 60
 
@@ -108,23 +108,6 @@ class InProcessTransport(httpx.BaseTransport):
 
 HUB_URL = "http://hub.test"
 PASSWORD = "correct-horse-battery"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 @pytest.fixture
