@@ -75,7 +75,8 @@ class HubDb:
         def _connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own handling is wrong)
             cur = dbapi_conn.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "cache_size=-65536"):
+            # FULL: a mutation the hub has acknowledged survives a power cut, not only a process crash.
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "cache_size=-65536"):
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
 
