@@ -135,8 +135,11 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
             int | None, Query(ge=0, le=MAX_INT64, description="`epoch` of the page that gave the cursor")
         ] = None,
         estimate: Annotated[bool, Query(description="count the changes left (first page of a pass)")] = False,
+        verify: Annotated[
+            bool, Query(description="send per-table counts on the last page of the pass, for verification")
+        ] = True,
     ) -> Response:
-        page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate)
+        page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate, verify=verify)
         return Response(page, media_type="application/json")
 
     @app.post("/v1/push", response_model=PushReply, responses=_ERRORS, tags=["sync"])

@@ -75,6 +75,7 @@ def pull_page(
     *,
     epoch: int | None = None,
     estimate: bool = False,
+    verify: bool = True,
 ) -> bytes:
     """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage).
 
@@ -98,7 +99,7 @@ def pull_page(
             total = int(conn.execute(_COUNT_PAGE_SQL, params | {"upto": top}).scalar_one())
         next_cursor = _seq_of(rows[-1]) if len(rows) == limit else upto
         has_more = next_cursor < top
-        counts = None if has_more else territory_counts(conn, territory_id)
+        counts = None if has_more or not verify else territory_counts(conn, territory_id)
     return _page(rows, next_cursor, has_more, counts, territory_id, server_time, epoch=current, total=total)
 
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,11 @@ class _PullProgress:
         if not page.has_more:
             done = 1.0
         self.progress(self.start + (1.0 - self.start) * done * 0.99, text)
+
+
+#: How often a routine sync also compares per-table counts with the hub (a full download always does).
+VERIFY_EVERY = timedelta(hours=6)
+VERIFIED_KEY = "last_verified_at"
 
 
 class SyncClient:
@@ -267,7 +272,9 @@ class SyncClient:
         start = PUSH_SHARE if report.pushed else 0.0
         full = not state.get().initial_complete or state.get_value(RESYNC_KEY) == "1"
         if not full:
-            end = self._pull_pass(api, self.store, report, _PullProgress(progress, start, "Downloading"), cancelled)
+            verify = self._verification_due()
+            meter = _PullProgress(progress, start, "Downloading")
+            end = self._pull_pass(api, self.store, report, meter, cancelled, verify=verify)
             if end.reset:
                 log.warning("the hub reset our cursor (older than its tombstone window): downloading again")
                 report.reset = full = True
@@ -306,7 +313,14 @@ class SyncClient:
         )
 
     def _pull_pass(
-        self, api: HubApi, target: Store, report: SyncReport, meter: _PullProgress, cancelled: CancelledFn
+        self,
+        api: HubApi,
+        target: Store,
+        report: SyncReport,
+        meter: _PullProgress,
+        cancelled: CancelledFn,
+        *,
+        verify: bool = True,
     ) -> _Pass:
         limit = self.page_limit
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repcompanion-pull") as pool:
@@ -315,7 +329,11 @@ class SyncClient:
             if cancelled():
                 raise SyncCancelled("Sync cancelled before the download started.")
             page, changes = api.pull(
-                cursor, limit, epoch=int(stored) if stored and stored.isdigit() else None, estimate=True
+                cursor,
+                limit,
+                epoch=int(stored) if stored and stored.isdigit() else None,
+                estimate=True,
+                verify=verify,
             )
             while True:
                 if page.reset:
@@ -325,7 +343,7 @@ class SyncClient:
                     return _Pass(reset=True)
                 ahead: Future[tuple[PullPage, list[dict[str, Any]]]] | None = None
                 if page.has_more and not cancelled():
-                    ahead = pool.submit(api.pull, page.next_cursor, limit, epoch=page.epoch)
+                    ahead = pool.submit(api.pull, page.next_cursor, limit, epoch=page.epoch, verify=verify)
                 try:
                     result = apply_page(target, changes, page.next_cursor)
                 except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
@@ -354,11 +372,22 @@ class SyncClient:
                     )
                 page, changes = ahead.result()
 
+    def _verification_due(self) -> bool:
+        """Compare per-table counts with the hub at most every VERIFY_EVERY (counting costs both sides)."""
+        last = self.store.sync_state.get_value(VERIFIED_KEY)
+        if not last:
+            return True
+        try:
+            return datetime.now(UTC) - datetime.fromisoformat(last) >= VERIFY_EVERY
+        except ValueError:
+            return True
+
     def _verify(self, report: SyncReport, local: dict[str, int], hub: dict[str, int], *, schedule: bool) -> None:
         mismatches = count_mismatches(local, hub)
         report.verified = not mismatches
         report.mismatches = mismatches
         if not mismatches:
+            self.store.sync_state.set_value(VERIFIED_KEY, datetime.now(UTC).isoformat())
             return
         text = ", ".join(f"{t}: {here} here, {there} on the hub" for t, (here, there) in sorted(mismatches.items()))
         if schedule:
