@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -126,6 +127,8 @@ class Workspace:
             ws.store.sync_state.update(territory_id=demo.territory.id)
             ws.store.sync_state.set_value("demo", f"simulated: {hcps} HCPs, seed {seed}, state {state}")
             ws.store.sync_state.set_value("demo_today", demo.today.isoformat())
+        progress(0.8, "Ranking today's priorities")
+        ws.warm_ranking()
         progress(1.0, "Demo workspace ready")
         return ws
 
@@ -509,7 +512,19 @@ class Workspace:
         message = refresh_model(self, client)
         if "up to date" not in message and "has not published" not in message:
             report.notices.append(message)
+        self.warm_ranking()
         return report
+
+    def warm_ranking(self) -> None:
+        """Rank today now (on the caller's worker thread) so the app's next list appears at once.
+
+        A ranking that fails here must not fail the sync or the import that called it; it is logged and the
+        app ranks again (and reports the error) when the list is shown.
+        """
+        try:
+            self.priorities()
+        except Exception:
+            logging.getLogger(__name__).exception("ranking after a data change failed; it will run again on demand")
 
     def hub_reachable(self, timeout_s: float = 2.0) -> bool:
         """A cheap health check of the hub this workspace syncs with (False when offline or not set up)."""
