@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import (
     ActionType,
@@ -23,10 +21,13 @@ from repcompanion.domain import (
     ValidationError,
     uuid7,
 )
-from repcompanion.intel.engine import Engine
-from repcompanion.intel.inputs import FollowUp, IntelInputs
 from repcompanion.store import Store
-from repcompanion.workspace.followups import SKIP_PREFIX, journey_suggestions
+
+if TYPE_CHECKING:  # the engine pulls in pandas and scikit-learn: loaded only when a ranking is computed
+    import pandas as pd
+
+    from repcompanion.intel.engine import Engine
+    from repcompanion.intel.inputs import FollowUp
 
 #: How long a follow-up promised in a visit stays open (unless a later contact closes it).
 FOLLOW_UP_DAYS = 14
@@ -53,6 +54,8 @@ def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
 
 def events_frame(store: Store) -> pd.DataFrame:
     """All engagement events as the engine's fast-path DataFrame (naive UTC timestamps)."""
+    import pandas as pd
+
     cur = store.conn.execute(
         "SELECT hcp_id, type, occurred_at, coalesce(channel, '') AS channel, coalesce(product_id, '') AS product_id, "
         "coalesce(content_id, '') AS content_id, topics FROM events"
@@ -64,6 +67,9 @@ def events_frame(store: Store) -> pd.DataFrame:
 
 def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
     """Follow-ups the rep promised in submitted visits of the last weeks."""
+    from repcompanion.intel.inputs import FollowUp
+    from repcompanion.workspace.followups import SKIP_PREFIX
+
     since = (day - timedelta(days=FOLLOW_UP_DAYS)).isoformat()
     follow_ups = []
     for report in store.call_reports(ReportStatus.SUBMITTED):
@@ -89,6 +95,9 @@ class Priorities:
 
     def engine(self, day: date) -> Engine:
         if self._engine is None or self._day != day:
+            from repcompanion.intel.engine import Engine
+            from repcompanion.intel.inputs import IntelInputs
+            from repcompanion.workspace.followups import journey_suggestions
             from repcompanion.workspace.model_update import installed_model
 
             store = self.store
