@@ -96,3 +96,10 @@ def test_an_open_and_an_unsubscribe_flow_down_to_the_rep(hub: Hub) -> None:
 def test_an_event_for_an_unknown_follow_up_is_404(hub: Hub) -> None:
     reply = _post(hub, _event("FU-nope", "clicked", "e9"))
     assert reply.status_code == 404 and reply.json()["error"] == "not_found"
+
+
+def test_the_email_service_needs_no_app_protocol_header(hub) -> None:
+    """The webhook is the email service's, not the app's: it is authenticated by its signature alone."""
+    reply = hub.client.post("/v1/engagement", content=b"{}", headers={"Content-Type": "application/json"})
+    assert reply.status_code != 426
+    assert reply.status_code == 401  # unsigned: refused by the signature check, not by the protocol gate

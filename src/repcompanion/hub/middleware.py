@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from repcompanion.protocol.models import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 _HEADER = PROTOCOL_HEADER.lower().encode()
-_EXEMPT = ("/v1/health",)
+_EXEMPT = ("/v1/health", "/v1/engagement")  # engagement: an email service, HMAC-signed, not our app
 
 
 async def send_error(send: Send, status: int, error: str, message: str, hint: str = "") -> None:
