@@ -7,7 +7,7 @@ from pathlib import Path
 
 from repcompanion.domain import CONTACT_EVENTS, Product, ProductId, SampleDrop
 from repcompanion.workspace import Workspace
-from repcompanion.workspace.ui_support import last_contacts, report_from_payload, report_to_payload, sample_problems
+from repcompanion.workspace.ui_support import report_from_payload, report_to_payload, sample_problems
 
 
 def test_last_contacts_equal_the_latest_contact_event_of_each_hcp(demo_folder: Path) -> None:
@@ -17,7 +17,7 @@ def test_last_contacts_equal_the_latest_contact_event_of_each_hcp(demo_folder: P
             if e.type in CONTACT_EVENTS:
                 d = e.occurred_at.date()
                 expected[e.hcp_id] = max(expected.get(e.hcp_id, d), d)
-        assert last_contacts(ws) == expected
+        assert ws.last_contacts() == expected
 
 
 def test_samples_over_the_per_visit_limit_are_named() -> None:

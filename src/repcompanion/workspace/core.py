@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from repcompanion.domain import (
+    CONTACT_EVENTS,
     Account,
     ActionType,
     AdverseEventIntake,
@@ -388,17 +389,27 @@ class Workspace:
         """The digital follow-ups journeys planned for this HCP, newest first, with their delivery status."""
         return self.store.follow_ups.where("hcp_id = ?", [hcp_id], order_by="created_at DESC")
 
-    def last_contacts(self) -> dict[str, str]:
-        """HCP id → ISO time of the last company contact (visit, call, email sent, invite, MSL visit)."""
+    def last_contacts(self) -> dict[str, date]:
+        """The day of each HCP's most recent company-initiated contact (visit, call, email, invitation).
+
+        One short backwards walk of the (hcp_id, occurred_at) index per HCP: contacts are frequent, so each
+        walk stops after a few rows (a GROUP BY over the whole history takes seconds on a large territory).
+        """
+        marks = ",".join("?" * len(CONTACT_EVENTS))
         rows = self.store.query(
-            "SELECT hcp_id, max(occurred_at) AS last FROM events WHERE type IN "
-            "('visit', 'remote_call', 'email_sent', 'event_invited', 'msl_visit') GROUP BY hcp_id"
+            "SELECT h.id AS hcp_id, (SELECT e.occurred_at FROM events e WHERE e.hcp_id = h.id "
+            f"AND e.type IN ({marks}) ORDER BY e.occurred_at DESC LIMIT 1) AS last FROM hcps h",
+            [e.value for e in CONTACT_EVENTS],
         )
-        return {r["hcp_id"]: r["last"] for r in rows}
+        return {r["hcp_id"]: date.fromisoformat(r["last"][:10]) for r in rows if r["last"]}
 
     def visits_logged_on(self, day: date) -> int:
-        """Visits the rep submitted on ``day`` (the day's progress)."""
-        return len([r for r in self.store.call_reports(ReportStatus.SUBMITTED) if r.started_at.date() == day])
+        """Call reports the rep submitted for visits held on ``day`` (the day's progress)."""
+        rows = self.store.query(
+            "SELECT count(*) AS n FROM call_reports WHERE status = ? AND substr(started_at, 1, 10) = ?",
+            [ReportStatus.SUBMITTED.value, day.isoformat()],
+        )
+        return int(rows[0]["n"]) if rows else 0
 
     # -- note safety --------------------------------------------------------------------------------------
 

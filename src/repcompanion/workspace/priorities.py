@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
     ActionType,
@@ -180,13 +180,3 @@ class Priorities:
     def events_added(self, events: list[EngagementEvent], day: date) -> None:
         if self._engine is not None:
             self._engine.rerank(events=engine_events(events), day=day)
-
-    def consents_added(self, consents: list[Consent], day: date) -> None:
-        if self._engine is not None:
-            self._engine.rerank(consents=engine_consents(consents), day=day)
-
-    def model_info(self) -> dict[str, Any]:
-        engine = self._engine
-        if engine is None:
-            return {}
-        return {"model_version": engine.bundle.version, "rules_version": getattr(engine, "rules_version", "")}

@@ -1,7 +1,6 @@
 """Plain-Python view data for the desktop app: each view's rows gathered in one call on the worker thread.
 
-The app's Qt models adapt these records; nothing here knows about Qt. ``last_contacts`` and
-``visits_logged_on`` read the store directly until the Workspace facade offers them.
+The app's Qt models adapt these records; nothing here knows about Qt.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from datetime import date, datetime
 from typing import Any
 
 from repcompanion.domain import (
-    CONTACT_EVENTS,
     Account,
     ActionType,
     Affiliation,
@@ -104,30 +102,6 @@ class TodayFilter:
         )
 
 
-def last_contacts(ws: Any) -> dict[str, date]:
-    """The day of each HCP's most recent company-initiated contact (visit, call, email, invitation).
-
-    One short backwards walk of the (hcp_id, occurred_at) index per HCP: contacts are frequent, so each
-    walk stops after a few rows (a GROUP BY over the whole history takes seconds on a large territory).
-    """
-    marks = ",".join("?" * len(CONTACT_EVENTS))
-    rows = ws.store.query(
-        "SELECT h.id AS hcp_id, (SELECT e.occurred_at FROM events e WHERE e.hcp_id = h.id "
-        f"AND e.type IN ({marks}) ORDER BY e.occurred_at DESC LIMIT 1) AS last FROM hcps h",
-        [e.value for e in CONTACT_EVENTS],
-    )
-    return {r["hcp_id"]: date.fromisoformat(r["last"][:10]) for r in rows if r["last"]}
-
-
-def visits_logged_on(ws: Any, day: date) -> int:
-    """Call reports the rep submitted for visits held on ``day``."""
-    rows = ws.store.query(
-        "SELECT count(*) AS n FROM call_reports WHERE status = ? AND substr(started_at, 1, 10) = ?",
-        [ReportStatus.SUBMITTED.value, day.isoformat()],
-    )
-    return int(rows[0]["n"]) if rows else 0
-
-
 def top_reason(s: Suggestion) -> str:
     if s.reasons:
         return s.reasons[0].text
@@ -141,7 +115,7 @@ def today_data(ws: Any, day: date | None = None) -> TodayData:
     day = day or ws.today()
     suggestions = ws.priorities(day)
     hcps = {h.id: h for h in ws.hcps()}
-    contacts = last_contacts(ws)
+    contacts = ws.last_contacts()
     rows = []
     for i, s in enumerate(suggestions, start=1):
         h = hcps.get(s.hcp_id)
@@ -164,7 +138,7 @@ def today_data(ws: Any, day: date | None = None) -> TodayData:
             )
         )
     summary = ws.summary()
-    return TodayData(day, rows, visits_logged_on(ws, day), str(summary.get("territory", "")))
+    return TodayData(day, rows, ws.visits_logged_on(day), str(summary.get("territory", "")))
 
 
 @dataclass(frozen=True)
