@@ -48,13 +48,6 @@ def demo_folder(demo_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def needs_ranking() -> None:
-    """The Today list and suggestions need the ranking the intelligence layer adds to Workspace."""
-    if not hasattr(Workspace, "priorities") or not hasattr(Workspace, "suggestions_for"):
-        pytest.skip("Workspace.priorities / suggestions_for are not available yet")
-
-
-@pytest.fixture
 def window(qtbot: Any, demo_folder: Path) -> Iterator[Any]:
     """The main window on the demo workspace, opened (the Today list may still be loading)."""
     from repcompanion.ui.main_window import MainWindow

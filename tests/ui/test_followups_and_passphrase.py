@@ -139,8 +139,7 @@ def test_the_visit_dialog_previews_follow_ups_and_a_deselected_one_is_recorded(w
 
     op = Op(window, find).run()
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
-    if op.result is None:
-        pytest.skip("no HCP of the demo territory gets an efficacy follow-up")
+    assert op.result is not None, "the seeded demo territory has HCPs with email consent for an efficacy follow-up"
     dialog = window.log_visit(op.result, modal=False)
     qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
     preview = dialog.follow_up_preview

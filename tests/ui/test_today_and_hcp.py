@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from repcompanion.domain import DismissReason
-
-pytestmark = pytest.mark.usefixtures("needs_ranking")
 
 
 def _loaded(window: Any, qtbot: Any) -> None:
