@@ -19,7 +19,8 @@ from repcompanion.domain import (
     Segment,
     TerritoryId,
 )
-from repcompanion.intel.features import EventIndex, hcp_features
+from repcompanion.intel.events import EventIndex
+from repcompanion.intel.features import hcp_features
 from repcompanion.intel.inputs import FollowUp, events_frame
 
 DAY = date(2026, 11, 24)

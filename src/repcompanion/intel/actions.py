@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import ACTION_CHANNEL, ActionType, Content, Hcp
+from repcompanion.intel.events import NEVER
 from repcompanion.intel.explain import MSL_TOPICS
-from repcompanion.intel.features import NEVER, HcpFeatureTable
+from repcompanion.intel.features import HcpFeatureTable
 from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
 
 FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)

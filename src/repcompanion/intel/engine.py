@@ -41,8 +41,9 @@ from repcompanion.intel.arbitration import (
     suggested_boost,
     urgency,
 )
+from repcompanion.intel.events import EventIndex
 from repcompanion.intel.explain import ReasonWriter, article, reason_features
-from repcompanion.intel.features import EventIndex, HcpFeatureTable, hcp_features
+from repcompanion.intel.features import HcpFeatureTable, hcp_features
 from repcompanion.intel.inputs import FollowUp, IntelInputs
 from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model
 from repcompanion.intel.rules import (

@@ -26,7 +26,7 @@ from repcompanion.domain import (
     SuggestionFeedback,
     effective_consent,
 )
-from repcompanion.intel.features import INVITED, MSL, REMOTE, SENT, VISIT, EventArrays, day_number
+from repcompanion.intel.events import INVITED, MSL, REMOTE, SENT, VISIT, EventArrays, day_number
 
 RULES_VERSION = "nba-rules-2026.11.1"
 

@@ -18,7 +18,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from repcompanion.domain import ActionType, EventType, ModelError, no_progress
 from repcompanion.domain.ports import Progress
 from repcompanion.intel.actions import CATEGORICAL_FEATURES, MODEL_FEATURES, ContentCatalog, pair_features
-from repcompanion.intel.features import EventIndex, hcp_features
+from repcompanion.intel.events import EventIndex
+from repcompanion.intel.features import hcp_features
 from repcompanion.intel.inputs import IntelInputs, events_frame
 from repcompanion.intel.lifecycle import ModelBundle
 from repcompanion.intel.model import AdditiveLogit
