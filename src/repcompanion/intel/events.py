@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import EngagementEvent, EventType
-from repcompanion.intel.inputs import events_frame
+from repcompanion.intel.inputs import EventChunks, events_frame
 
 EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
 _T = {t: i for i, t in enumerate(EVENT_TYPES)}
@@ -71,9 +71,15 @@ class EventArrays:
         (day-independent, so computed once per array set)."""
         if self._pairs is None or self._pairs[0] != n_topics:
             tagged = np.flatnonzero((self.topics != 0) & IS_TOPIC_TAGGED[self.type])
-            bits = (self.topics[tagged][:, None] >> np.arange(n_topics, dtype=np.uint64)) & np.uint64(1)
-            rows, cols = np.nonzero(bits)
-            self._pairs = (n_topics, tagged[rows], cols)
+            masks = self.topics[tagged]
+            # One topic at a time: an (events × topics) bit matrix would cost ~100 MB at a million events.
+            rows = [tagged[(masks & np.uint64(1 << bit)) != 0] for bit in range(n_topics)]
+            cols = [np.full(len(r), bit, dtype=np.int64) for bit, r in enumerate(rows)]
+            self._pairs = (
+                n_topics,
+                np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
+                np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64),
+            )
         return self._pairs[1], self._pairs[2]
 
     def take(self, rows: np.ndarray) -> EventArrays:
@@ -88,12 +94,18 @@ class EventIndex:
     """The territory's events, sorted by HCP then day, plus events appended since (e.g. a logged visit)."""
 
     def __init__(
-        self, hcp_ids: Sequence[str], events: Sequence[EngagementEvent] | pd.DataFrame, topics: Sequence[str] = ()
+        self,
+        hcp_ids: Sequence[str],
+        events: Sequence[EngagementEvent] | pd.DataFrame | EventChunks,
+        topics: Sequence[str] = (),
     ) -> None:
         self.hcp_ids = pd.Index([str(h) for h in hcp_ids])
-        frame = events_frame(events)
         self.topics: list[str] = list(dict.fromkeys(topics))
-        arrays = self._encode(frame, grow_topics=True)
+        if isinstance(events, EventChunks):  # encoded a page at a time: only the integer arrays are kept
+            parts = [self._encode(chunk, grow_topics=True) for chunk in events]
+            arrays = EventArrays.concat(parts) if parts else self._encode(events_frame([]), grow_topics=True)
+        else:
+            arrays = self._encode(events_frame(events), grow_topics=True)
         order = np.lexsort((arrays.day, arrays.hcp))
         self._base = arrays.take(order)
         self._base.topic_pairs(len(self.topics))  # day-independent: computed once, here
@@ -109,7 +121,10 @@ class EventIndex:
         hcp = self.hcp_ids.get_indexer(frame["hcp_id"].astype(str))
         types = pd.Index([str(t) for t in EVENT_TYPES]).get_indexer(frame["type"].astype(str))
         keep = (hcp >= 0) & (types >= 0)
-        stamps = pd.to_datetime(frame["occurred_at"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+        if "day" in frame.columns:
+            stamps = frame["day"].to_numpy(dtype=np.int64)
+        else:
+            stamps = pd.to_datetime(frame["occurred_at"]).to_numpy().astype("datetime64[D]").astype(np.int64)
         if "topics" in frame.columns:
             labels, uniques = pd.factorize(frame["topics"].fillna("").astype(str))
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,6 +32,20 @@ EVENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+class EventChunks:
+    """Events handed over as a re-readable stream of DataFrames, so a million rows never sit in memory at once.
+
+    ``read`` returns a fresh iterator of frames on every call (e.g. pages of a database cursor). Each frame
+    has ``hcp_id``, ``type``, ``topics`` and either ``occurred_at`` or ``day`` (days since 1970-01-01, UTC).
+    """
+
+    def __init__(self, read: Callable[[], Iterator[pd.DataFrame]]) -> None:
+        self._read = read
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return self._read()
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """An open follow-up the rep promised an HCP."""
@@ -45,16 +59,16 @@ class FollowUp:
 class IntelInputs:
     """Everything the engine needs about one territory.
 
-    ``events`` is either a list of EngagementEvent or (fast path, for a million rows) a DataFrame
-    with :data:`EVENT_COLUMNS`. ``follow_ups`` holds FollowUp records or (hcp_id, description, due)
-    tuples. ``day`` is the default day to rank for. ``suggested_actions`` holds (hcp_id, action, reason)
-    that a hub journey asked for (e.g. an MSL referral after a clinical email was opened): arbitration
-    boosts that action's context and its reason comes first.
+    ``events`` is a list of EngagementEvent, a DataFrame with :data:`EVENT_COLUMNS` (fast path), or
+    :class:`EventChunks` (a million rows read a page at a time). ``follow_ups`` holds FollowUp records or
+    (hcp_id, description, due) tuples. ``day`` is the default day to rank for. ``suggested_actions`` holds
+    (hcp_id, action, reason) that a hub journey asked for (e.g. an MSL referral after a clinical email was
+    opened): arbitration boosts that action's context and its reason comes first.
     """
 
     hcps: Sequence[Hcp]
     consents: Sequence[Consent] = ()
-    events: Sequence[EngagementEvent] | pd.DataFrame = ()
+    events: Sequence[EngagementEvent] | pd.DataFrame | EventChunks = ()
     content: Sequence[Content] = ()
     products: Sequence[Product] = ()
     call_plans: Sequence[CallPlan] = ()
@@ -67,8 +81,11 @@ class IntelInputs:
         return [f if isinstance(f, FollowUp) else FollowUp(HcpId(f[0]), str(f[1]), f[2]) for f in self.follow_ups]
 
 
-def events_frame(events: Sequence[EngagementEvent] | pd.DataFrame) -> pd.DataFrame:
-    """The events as a DataFrame with :data:`EVENT_COLUMNS` (a DataFrame is passed through)."""
+def events_frame(events: Sequence[EngagementEvent] | pd.DataFrame | EventChunks) -> pd.DataFrame:
+    """The events as a DataFrame with :data:`EVENT_COLUMNS` (a DataFrame is passed through, chunks joined)."""
+    if isinstance(events, EventChunks):
+        frames = list(events)
+        return pd.concat(frames, ignore_index=True) if frames else events_frame([])
     if isinstance(events, pd.DataFrame):
         missing = [c for c in ("hcp_id", "type", "occurred_at") if c not in events.columns]
         if missing:

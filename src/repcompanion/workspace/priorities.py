@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,10 +25,8 @@ from repcompanion.domain import (
 from repcompanion.store import Store
 
 if TYPE_CHECKING:  # the engine pulls in pandas and scikit-learn: loaded only when a ranking is computed
-    import pandas as pd
-
     from repcompanion.intel.engine import Engine
-    from repcompanion.intel.inputs import FollowUp
+    from repcompanion.intel.inputs import EventChunks, FollowUp
 
 #: How long a follow-up promised in a visit stays open (unless a later contact closes it).
 FOLLOW_UP_DAYS = 14
@@ -52,17 +51,25 @@ def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
     return [replace(e, occurred_at=_naive_utc(e.occurred_at)) for e in events]
 
 
-def events_frame(store: Store) -> pd.DataFrame:
-    """All engagement events as the engine's fast-path DataFrame (naive UTC timestamps)."""
+#: Rows per page when the events are read for the engine: bounds memory and how long one call holds the GIL.
+EVENT_PAGE_ROWS = 20_000
+
+
+def event_chunks(store: Store) -> EventChunks:
+    """All engagement events, read a page at a time, with the UTC day number computed by SQLite."""
     import pandas as pd
 
-    cur = store.conn.execute(
-        "SELECT hcp_id, type, occurred_at, coalesce(channel, '') AS channel, coalesce(product_id, '') AS product_id, "
-        "coalesce(content_id, '') AS content_id, topics FROM events"
-    )
-    frame = pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_localize(None)
-    return frame
+    from repcompanion.intel.inputs import EventChunks
+
+    def read() -> Iterator[pd.DataFrame]:
+        cur = store.conn.execute(
+            "SELECT hcp_id, type, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER) AS day, topics FROM events"
+        )
+        columns = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(EVENT_PAGE_ROWS):
+            yield pd.DataFrame.from_records(rows, columns=columns)
+
+    return EventChunks(read)
 
 
 def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
@@ -92,6 +99,7 @@ class Priorities:
         self.folder = folder
         self._engine: Engine | None = None
         self._day: date | None = None
+        self._saved_key: str | None = None  # the fingerprint of the ranking last written to the cache
 
     def engine(self, day: date) -> Engine:
         if self._engine is None or self._day != day:
@@ -107,7 +115,7 @@ class Priorities:
                 IntelInputs(
                     hcps=store.hcps.all(),
                     consents=engine_consents(store.consents.all()),
-                    events=events_frame(store),
+                    events=event_chunks(store),
                     content=store.content.all(),
                     products=store.products.all(),
                     call_plans=store.call_plans.all(),
@@ -137,7 +145,9 @@ class Priorities:
             if cached is not None:
                 return cached[:top] if top else cached
         ranking = self.engine(day).rank(day)
-        ranking_cache.save(self.store, key, day, ranking)
+        if key != self._saved_key:
+            ranking_cache.save(self.store, key, day, ranking)
+            self._saved_key = key
         return ranking[:top] if top else ranking
 
     def for_hcp(self, hcp_id: str, day: date) -> Suggestion | None:
