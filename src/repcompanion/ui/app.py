@@ -16,6 +16,10 @@ from repcompanion.ui.ops import Op
 VIEWS = ("today", "hcp", "visit", "numbers", "plan")
 
 
+#: Seconds a thread may hold the GIL before another waiting thread is let in.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 def application(argv: list[str] | None = None) -> QApplication:
     """The one QApplication, themed (following the system's light/dark unless the rep chose)."""
     app = QApplication.instance()
@@ -25,6 +29,9 @@ def application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else sys.argv[:1])
         app.setApplicationDisplayName("RepCompanion")
         app.setWindowIcon(theme.app_icon())
+        # Ranking and sync run on worker threads; a shorter GIL switch interval (default 5 ms) lets the
+        # window's thread take its turn sooner, so it repaints and answers input while they work.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     assert isinstance(app, QApplication)
     theme.apply_theme(app, str(settings().value("appearance/theme", "system")))
     return app
