@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,10 @@ def run(hcps: int, seed_: int, keep: Path | None) -> dict[str, Any]:
              str(folder), str(hcps), str(seed_)],
             check=True,
         )  # fmt: skip
+    # The run syncs (and so replaces) its workspace: work on a copy so a kept workspace gives comparable runs.
+    run_folder = base / f"run-{hcps}"
+    shutil.rmtree(run_folder, ignore_errors=True)
+    shutil.copytree(folder, run_folder)
     hub_db = base / f"hub-{hcps}.db"
     db_url = f"sqlite:///{hub_db}"
     if not hub_db.exists():
@@ -142,7 +147,7 @@ def run(hcps: int, seed_: int, keep: Path | None) -> dict[str, Any]:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
         launched = time.time()
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.startup", "--child", str(folder), "--server", f"http://127.0.0.1:{port}"],
+            [sys.executable, "-m", "bench.startup", "--child", str(run_folder), "--server", f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
             env=env,
