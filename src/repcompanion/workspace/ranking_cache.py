@@ -19,6 +19,9 @@ from repcompanion import __version__
 from repcompanion.domain import ActionType, ContentId, HcpId, Reason, Suggestion, SuggestionId
 from repcompanion.store import Store
 
+#: The layout of the stored payload; a cache written in another layout is simply recomputed.
+FORMAT = 2
+
 _FINGERPRINT_SQL = (
     "SELECT (SELECT max(rowid) FROM events), (SELECT count(*) FROM events), (SELECT max(rowid) FROM consents), "
     "(SELECT max(rowid) FROM follow_ups), (SELECT max(rowid) FROM suggestion_feedback), "
@@ -34,7 +37,7 @@ def fingerprint(store: Store, day: date, model_file: Path | None) -> str:
     if model_file is not None and model_file.exists():
         stat = model_file.stat()
         model = f"{stat.st_size}:{stat.st_mtime_ns}"
-    raw = json.dumps([__version__, day.isoformat(), state, list(counts), model])
+    raw = json.dumps([__version__, FORMAT, day.isoformat(), state, list(counts), model])
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
