@@ -249,3 +249,14 @@ def test_an_msl_referral_without_content_is_explained_by_its_topics():
     text, data = describe("topic_open_lift", row, {}, None, ("clinical_data", "mechanism"), 0)
     assert "clinical data and mechanism" in text and data["topics"] == ["clinical_data", "mechanism"]
     assert describe("has_content", row, {}, None, ("clinical_data",), 0)[0] == "No content attached"
+
+
+def test_website_interest_is_explained_with_the_views_behind_it():
+    from repcompanion.intel.explain import describe
+
+    row = {"action": str(ActionType.MSL_REFERRAL), "web_views_on_topics": 4.0, "web_views": 9.0}
+    text, data = describe("topic_web_share", row, {}, None, ("clinical_data", "mechanism"), 0)
+    assert text == "4 of 9 website topic views in 2 years were on clinical data and mechanism"
+    assert data == {"views_on_topics": 4, "views": 9, "topics": ["clinical_data", "mechanism"]}
+    row |= {"web_views_on_topics": 0.0, "web_views": 0.0}
+    assert describe("topic_web_share", row, {}, None, ("safety",), 0)[0].startswith("No website views on record")

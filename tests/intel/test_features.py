@@ -113,3 +113,18 @@ def test_rates_are_shrunk_by_how_much_hcps_really_differ():
     differ = rng.binomial(20, rng.beta(1.5, 3.5, size=400)).astype(float)
     assert _shrinkage_strength(differ, tries, 0.3) < 10 < _shrinkage_strength(alike, tries, 0.3)
     assert _shrinkage_strength(alike[:5], tries[:5], 0.3) == 2.0
+
+
+def test_topic_interest_comes_from_the_hcps_own_website_views():
+    from repcompanion.intel.actions import topic_scores
+
+    hcps = [_hcp(0), _hcp(1)]
+    topics = ["dosing", "efficacy", "safety"]
+    index = EventIndex([h.id for h in hcps], EVENTS, topics=topics)
+    table = hcp_features(index, hcps, DAY)
+    # H0 only opened an efficacy email (what was sent, not what they chose); H1 looked up dosing
+    assert table.topic_signals[0].tolist() == [0.0, 0.0, 0.0]
+    assert table.topic_signals[1].tolist() == [1.0, 0.0, 0.0]
+    _, share = topic_scores(table)
+    assert np.allclose(share[0], 0.0)
+    assert share[1, 0] > 0 > share[1, 1] and share[1, 1] == share[1, 2]

@@ -21,6 +21,7 @@ from repcompanion.intel.explain import MSL_TOPICS
 from repcompanion.intel.features import HcpFeatureTable
 from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
 
+WEB_PSEUDO = 2.0  # pseudo-visits per topic: with few website visits the topic shares stay near even
 FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)
 
 #: (action, with content?) candidate slots per HCP.
@@ -43,7 +44,7 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "weekday_lift",
     "weekday_best",
     "topic_open_lift",
-    "topic_signal_share",
+    "topic_web_share",
     "has_content",
     "days_since_relevant_signal",
     "msl_days_since_relevant_signal",
@@ -93,12 +94,14 @@ class ContentCatalog:
 
 def topic_scores(table: HcpFeatureTable) -> tuple[np.ndarray, np.ndarray]:
     """Per HCP and topic: open-rate lift over the HCP's own rate (in log-odds, the scale on which
-    interest adds up), and share of signals above even."""
+    interest adds up), and the log of the topic's share of the HCP's website views against an even
+    share. Website views are the HCP's own choice of topic, unlike opens, which follow what was sent."""
     rate = np.clip(table.frame["email_open_rate"].to_numpy()[:, None], 0.01, 0.99)
     topic_rate = np.clip((table.topic_opened + 2.0 * rate) / (table.topic_sent + 2.0), 0.01, 0.99)
     open_lift = np.log(topic_rate / (1.0 - topic_rate)) - np.log(rate / (1.0 - rate))
     n_topics = max(table.topic_signals.shape[1], 1)
-    share = (table.topic_signals + 1.0) / (table.topic_signals.sum(axis=1, keepdims=True) + n_topics) - 1.0 / n_topics
+    visits = table.topic_signals
+    share = np.log((visits + WEB_PSEUDO) / (visits.sum(axis=1, keepdims=True) + n_topics * WEB_PSEUDO) * n_topics)
     return open_lift, share
 
 
@@ -189,7 +192,10 @@ def pair_features(
     with_topics = relevant.any(axis=1)
     out["has_content"] = has.astype(np.float64)
     out["topic_open_lift"] = np.where(with_topics, (open_lift[local] * relevant).sum(axis=1) / k, 0.0)
-    out["topic_signal_share"] = np.where(with_topics, (share[local] * relevant).sum(axis=1) / k, 0.0)
+    out["topic_web_share"] = np.where(with_topics, (share[local] * relevant).sum(axis=1) / k, 0.0)
+    views = table.topic_signals[local]
+    out["web_views_on_topics"] = np.where(with_topics, (views * relevant).sum(axis=1), 0.0)
+    out["web_views"] = views.sum(axis=1)
     ages = np.where(relevant, table.topic_signal_age[local], np.inf)
     ages = np.where(np.isnan(ages), np.inf, ages)
     rel_age = ages.min(axis=1) if n_topics else np.full(len(cand), np.inf)

@@ -76,7 +76,17 @@ def describe(
         lift = _num(row["weekday_lift"]) or 0.0
         verdict = "work better" if lift >= 0 else "work less well"
         return f"{day}s {verdict} than other days for calls with this HCP", {"weekday": day, "lift": round(lift, 3)}
-    if feature in ("topic_open_lift", "topic_signal_share", "has_content"):
+    if feature == "topic_web_share" and topics:
+        data = {
+            "views_on_topics": int(row["web_views_on_topics"]),
+            "views": int(row["web_views"]),
+            "topics": list(topics),
+        }
+        if data["views"] == 0:
+            return f"No website views on record to show interest in {topic_text}", data
+        views = _plural(data["views"], "website topic view")
+        return f"{data['views_on_topics']} of {views} in 2 years were on {topic_text}", data
+    if feature in ("topic_open_lift", "topic_web_share", "has_content"):
         if content is None:
             if topics and feature != "has_content":
                 return f"Interest in {topic_text} (what an MSL discusses)", {"topics": list(topics)}
@@ -160,7 +170,6 @@ _ROW_KEYED: dict[str, str | None] = {
     "decile": "decile",
     "has_content": None,
     "topic_open_lift": None,
-    "topic_signal_share": None,
     "channel_preference": "channel_preference",
     "weekday_best": "weekday_best",
     **{

@@ -69,7 +69,7 @@ class HcpFeatureTable:
     day: date
     frame: pd.DataFrame
     topic_signal_age: np.ndarray  # (n, T) days since the last open/click/web visit on the topic
-    topic_signals: np.ndarray  # (n, T) opens/clicks/web visits on the topic in 730 days
+    topic_signals: np.ndarray  # (n, T) website visits on the topic in 730 days (the HCP's own choice of topic)
     topic_sent: np.ndarray  # (n, T) emails sent on the topic in 730 days
     topic_opened: np.ndarray  # (n, T) emails opened on the topic in 730 days
     weekday_tries: np.ndarray  # (n, 7) face-to-face contacts per weekday in 730 days
@@ -191,7 +191,7 @@ def hcp_features(
     def per_topic(mask: np.ndarray) -> np.ndarray:
         return np.bincount(key[mask], minlength=size).reshape(n, n_topics).astype(np.float64)
 
-    sig_730 = per_topic(is_signal & recent)
+    sig_730 = per_topic((kind == WEB) & recent)
     sent_t = per_topic((kind == SENT) & recent)
     open_t = per_topic((kind == OPENED) & recent)
     latest = np.full(size, np.inf)
