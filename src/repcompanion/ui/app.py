@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -32,6 +33,8 @@ def application(argv: list[str] | None = None) -> QApplication:
         # Ranking and sync run on worker threads; a shorter GIL switch interval (default 5 ms) lets the
         # window's thread take its turn sooner, so it repaints and answers input while they work.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        # Qt's and the app's modules live as long as the process: keep full collections from walking them.
+        gc.freeze()
     assert isinstance(app, QApplication)
     theme.apply_theme(app, str(settings().value("appearance/theme", "system")))
     return app

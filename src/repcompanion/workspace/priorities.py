@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -91,6 +92,21 @@ def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
     return follow_ups
 
 
+_frozen_after_import = False
+
+
+def freeze_loaded_libraries() -> None:
+    """Move everything alive now (above all the engine's libraries) out of the garbage collector's scans, once.
+
+    pandas, scikit-learn and SciPy add about a million long-lived objects; every full collection walked them
+    all and held the GIL for 0.1-0.2 s, which froze the window while the engine worked on another thread.
+    """
+    global _frozen_after_import
+    if not _frozen_after_import:
+        gc.freeze()
+        _frozen_after_import = True
+
+
 class Priorities:
     """Owns the engine for one workspace; rebuilt after a sync, updated in place after the rep's actions."""
 
@@ -108,6 +124,7 @@ class Priorities:
             from repcompanion.workspace.followups import journey_suggestions
             from repcompanion.workspace.model_update import installed_model
 
+            freeze_loaded_libraries()
             store = self.store
             # A hub-published model installed in the workspace, verified again; None means the shipped default.
             bundle = installed_model(self.folder / "models") if self.folder is not None else None
