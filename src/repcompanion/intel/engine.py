@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from repcompanion.domain import (
     ActionType,
@@ -79,6 +78,11 @@ class _Day:
     contrib: np.ndarray
     suggestions: dict[int, Suggestion]
     ranked: dict[int, Suggestion] = field(default_factory=dict)  # the last ranked copies, reused when unchanged
+
+
+def sigmoid(logit: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-logit), without overflow for large negative logits."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(logit, dtype=np.float64)))
 
 
 class Engine:
@@ -277,7 +281,7 @@ class Engine:
         intercept, contrib = self.model.contribution_matrix(cand[self._model_inputs])
         logit = intercept + contrib.sum(axis=1)
         cand["logit"] = logit
-        cand["probability"] = expit(logit)
+        cand["probability"] = sigmoid(logit)
         dismissed, snoozed = feedback_blocks(self.feedback, day, self.config)
         ctx = RuleContext(day, self.hcps, consent, caps, dismissed, snoozed, self.config)
         cand["blocked_reason"] = check_candidates(
@@ -506,7 +510,7 @@ class Engine:
                 "days_since_contact": np.full(len(rows), days_since),
             }
         )
-        priority = expit(logit) * cols["value"][rows] * urgency(hcp_after) * cols["context"][rows]
+        priority = sigmoid(logit) * cols["value"][rows] * urgency(hcp_after) * cols["context"][rows]
         cap = self.config.caps.get(ActionType.VISIT)
         ok = np.ones(len(rows), dtype=bool)
         if cap is not None:

@@ -7,12 +7,13 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import skops.io as sio
+from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import ModelError, UntrustedModelError
-from repcompanion.intel.model import AdditiveLogit
+
+if TYPE_CHECKING:  # skops, scikit-learn and SciPy load only to save, load or fit a model (not to score one)
+    from repcompanion.intel.model import AdditiveLogit
+    from repcompanion.intel.scorer import AdditiveScorer
 
 MODELS_ENV = "REPCOMPANION_MODELS"
 DEFAULT_MODEL_NAME = "propensity.skops"
@@ -31,10 +32,11 @@ class ModelBundle:
     """A fitted model with what is needed to use it: its kind, version and free-form metadata.
 
     ``kind`` is ``"propensity"`` for the next-best-action model (its inputs are the columns of
-    ``repcompanion.intel.features``) or ``"tabular"`` for a model trained on an arbitrary CSV.
+    ``repcompanion.intel.features``) or ``"tabular"`` for a model trained on an arbitrary CSV. The
+    estimator is the fitted model, or its compiled :class:`~repcompanion.intel.scorer.AdditiveScorer`.
     """
 
-    estimator: AdditiveLogit
+    estimator: AdditiveLogit | AdditiveScorer
     kind: str
     version: str
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +63,8 @@ def default_model_path() -> Path:
 
 def save_model(bundle: ModelBundle, path: str | Path) -> Path:
     """Write ``bundle`` to ``path`` in the skops format; return the path."""
+    import skops.io as sio
+
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +85,10 @@ def load_model(path: str | Path) -> ModelBundle:
     Raises ModelError when the file is missing or not a model, UntrustedModelError when it holds
     types RepCompanion does not load.
     """
+    import skops.io as sio
+
+    from repcompanion.intel.model import AdditiveLogit
+
     path = Path(path)
     if not path.is_file():
         raise ModelError(

@@ -178,6 +178,10 @@ V5_RANKING_CACHE = """
 CREATE TABLE ranking_cache (fingerprint TEXT PRIMARY KEY, day TEXT NOT NULL, created_at TEXT NOT NULL, payload BLOB);
 """
 
+V6_MODEL_SCORERS = """
+CREATE TABLE model_scorers (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, payload BLOB NOT NULL);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -212,6 +216,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "digital follow-ups and data change requests (synced down from the hub)", _script(V3_FOLLOW_UPS)),
     Migration(4, "decisions on the rep's data change requests (synced down)", _script(V4_DCR_RESULTS)),
     Migration(5, "the last ranking, for an instant first paint", _script(V5_RANKING_CACHE)),
+    Migration(6, "compiled suggestion models, so ranking needs no scikit-learn", _script(V6_MODEL_SCORERS)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -10,8 +10,8 @@ or the old replica during a full resync). When the last page has arrived, ``swap
 1. rebuilds the indexes left out while downloading (``DEFERRED_INDEX_TABLES``), then copies the local-only
    data into the staging database in one staging transaction: the outbox (with its sequence, so device
    sequence numbers are never reused), autosaved drafts, adverse-event intakes, screening decisions, the
-   sync state (device id, server, user), and the rep's own call reports and suggestion feedback for HCPs
-   that are in the new replica;
+   compiled suggestion models, the sync state (device id, server, user), and the rep's own call reports and
+   suggestion feedback for HCPs that are in the new replica;
 2. commits that copy only if the workspace did not change while it was copied (else it copies again);
 3. replaces the workspace's content with the staging database through SQLite's online backup in one step:
    one write transaction on the workspace, so a crash leaves either the old or the new workspace, and the
@@ -42,7 +42,7 @@ from repcompanion.store.tables import upsert_sql
 STAGING_SUFFIX = ".initial"
 RESYNC_KEY = "resync_requested"
 #: local-only tables copied as they are into a staged replica
-LOCAL_TABLES = ("outbox", "draft_autosave", "ae_intakes", "screening_decisions")
+LOCAL_TABLES = ("outbox", "draft_autosave", "ae_intakes", "screening_decisions", "model_scorers")
 #: local rows that hang off an HCP: copied when the HCP is in the new replica
 LOCAL_HCP_TABLES = ("call_reports", "suggestion_feedback", "data_change_requests")
 #: sync-state keys that belong to the replica, not to the device

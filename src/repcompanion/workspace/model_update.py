@@ -73,15 +73,13 @@ def refresh_model(ws: Any, client: Any) -> str:
     return result.message()
 
 
-def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> ModelBundle | None:
-    """The installed model in ``folder`` (``<workspace>/models``), else the kept previous one, else None.
-
-    Each candidate must still match its recorded sha256, carry a valid signature from a trusted key, and load
-    with trusted types; a file changed on disk after installation is ignored.
-    """
+def verified_models(folder: Path, trusted_keys: list[bytes] | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """The installed model files in ``folder`` (``<workspace>/models``), newest first, with their records, that
+    still match their recorded sha256 and carry a valid signature from a trusted key (not yet loaded)."""
     keys = trusted_key_map(trusted_model_keys() if trusted_keys is None else trusted_keys)
     if not keys:
-        return None
+        return []
+    found = []
     for model_name, meta_name in ((MODEL_FILE, MODEL_META), (PREVIOUS_FILE, PREVIOUS_META)):
         path = folder / model_name
         meta = installed_meta(folder, meta_name)
@@ -89,6 +87,17 @@ def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> Mo
             continue
         if verify_signature(keys, meta):
             continue
+        found.append((path, meta))
+    return found
+
+
+def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> ModelBundle | None:
+    """The installed model in ``folder`` (``<workspace>/models``), else the kept previous one, else None.
+
+    Each candidate must still match its recorded sha256, carry a valid signature from a trusted key, and load
+    with trusted types; a file changed on disk after installation is ignored.
+    """
+    for path, meta in verified_models(folder, trusted_keys):
         try:
             bundle = load_model(path)
         except RepCompanionError:
@@ -98,4 +107,12 @@ def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> Mo
     return None
 
 
-__all__ = ["ModelUpdate", "installed_model", "keys_dir", "models_folder", "refresh_model", "trusted_model_keys"]
+__all__ = [
+    "ModelUpdate",
+    "installed_model",
+    "keys_dir",
+    "models_folder",
+    "refresh_model",
+    "trusted_model_keys",
+    "verified_models",
+]

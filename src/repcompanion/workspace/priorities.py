@@ -122,12 +122,12 @@ class Priorities:
             from repcompanion.intel.engine import Engine
             from repcompanion.intel.inputs import IntelInputs
             from repcompanion.workspace.followups import journey_suggestions
-            from repcompanion.workspace.model_update import installed_model
+            from repcompanion.workspace.scorers import ranking_model
 
-            freeze_loaded_libraries()
             store = self.store
-            # A hub-published model installed in the workspace, verified again; None means the shipped default.
-            bundle = installed_model(self.folder / "models") if self.folder is not None else None
+            # A hub-published model installed in the workspace, verified again, else the shipped default.
+            bundle = ranking_model(store, self.folder)
+            freeze_loaded_libraries()
             self._engine = Engine(
                 IntelInputs(
                     hcps=store.hcps.all(),

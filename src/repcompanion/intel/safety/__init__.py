@@ -14,7 +14,18 @@ from repcompanion.intel.safety.restricted import (
     load_restricted,
 )
 from repcompanion.intel.safety.result import ScreenResult, Span
-from repcompanion.intel.safety.screener import Screener, get_screener, screen_note, screen_notes
+
+#: Loaded on first use: the screener's model pulls in scikit-learn and skops (~110 MB), which code that only
+#: needs the resource folders (model updates, restricted words) should not pay for.
+_SCREENER_NAMES = frozenset({"Screener", "get_screener", "screen_note", "screen_notes"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SCREENER_NAMES:
+        from repcompanion.intel.safety import screener
+
+        return getattr(screener, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CATEGORIES",
