@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from repcompanion.ui import theme
 from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
+from repcompanion.ui.memory import tune_allocator
 from repcompanion.ui.ops import Op
 
 VIEWS = ("today", "hcp", "visit", "numbers", "plan")
@@ -33,6 +34,7 @@ def application(argv: list[str] | None = None) -> QApplication:
         # Ranking and sync run on worker threads; a shorter GIL switch interval (default 5 ms) lets the
         # window's thread take its turn sooner, so it repaints and answers input while they work.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        tune_allocator()
         # Qt's and the app's modules live as long as the process: keep full collections from walking them.
         gc.freeze()
     assert isinstance(app, QApplication)

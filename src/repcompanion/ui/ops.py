@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, Literal
@@ -22,12 +23,15 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 from repcompanion.domain import RepCompanionError
+from repcompanion.ui.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 
 Lane = Literal["db", "net"]
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
+#: Jobs longer than this (a sync, a ranking) hand the memory they freed back to the system when they end.
+LONG_JOB_S = 0.5
 
 
 class NoWorkspaceError(RepCompanionError):
@@ -52,6 +56,7 @@ class _Worker(QObject):
         def progress(fraction: float, message: str = "") -> None:
             self.progressed.emit(job_id, float(fraction), str(message))
 
+        started = time.monotonic()
         try:
             result = call(progress)
         except BaseException as exc:  # every failure goes back to the GUI, none kills the thread
@@ -60,6 +65,8 @@ class _Worker(QObject):
             self.done.emit(job_id, None, exc)
         else:
             self.done.emit(job_id, result, None)
+        if time.monotonic() - started > LONG_JOB_S:  # a sync or a ranking: give back what it freed
+            release_free_memory()
 
 
 class Runner(QObject):
