@@ -8,6 +8,7 @@ the app version. Anything else recomputes it. It is the same list the engine wou
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zlib
 from dataclasses import asdict
@@ -78,17 +79,19 @@ def load(store: Store, key: str) -> list[Suggestion] | None:
     if row is None:
         return None
     try:
-        lines = zlib.decompress(row[0]).decode().split("\n")
-        # One small JSON document per suggestion: a single document of thousands would hold the GIL (and so
-        # freeze the window) for a fifth of a second while it parses.
-        return [_decode(json.loads(line)) for line in lines if line]
+        text = zlib.decompress(row[0]).decode()
+        # One small JSON document per line: a single document of thousands would hold the GIL (and so freeze
+        # the window) for a fifth of a second while it parses.
+        return [_decode(json.loads(line)) for line in io.StringIO(text) if line.strip()]
     except (ValueError, KeyError, TypeError, zlib.error):
         return None  # a cache from another version: recompute
 
 
 def save(store: Store, key: str, day: date, ranking: list[Suggestion]) -> None:
-    text = "\n".join(json.dumps(_encode(s), default=str) for s in ranking)
-    payload = zlib.compress(text.encode(), 3)
+    compressor = zlib.compressobj(3)
+    parts = [compressor.compress((json.dumps(_encode(s), default=str) + "\n").encode()) for s in ranking]
+    parts.append(compressor.flush())
+    payload = b"".join(parts)
     with store.atomic():
         store.conn.execute("DELETE FROM ranking_cache")
         store.conn.execute(
