@@ -72,7 +72,11 @@ def _wait(predicate: object, timeout_ms: int = 60_000) -> bool:
     timer.start()
     deadline.start(timeout_ms)
     loop.exec()
-    timer.stop()
+    # Stopped and disconnected here, on this thread: left to the garbage collector, the timers could be
+    # destroyed on a worker thread that happens to run a collection, which Qt refuses.
+    for t in (timer, deadline):
+        t.stop()
+        t.timeout.disconnect()
     return ok["value"]
 
 
