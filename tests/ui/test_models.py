@@ -51,7 +51,7 @@ def row(
     s = suggestion(f"H{i:05d}", action, 1.0 / (i + 1), i + 1)
     return TodayRow(
         HcpId(f"H{i:05d}"), i + 1, f"Doe{i}, Jane", spec, segment, action, s.priority, s.probability,
-        "Not visited for 40 days", date(2026, 10, 1) if i % 2 else None, town, s,
+        "Not visited for 40 days", date(2026, 10, 1) if i % 2 else None, town,
     )  # fmt: skip
 
 

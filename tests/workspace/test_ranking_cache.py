@@ -43,3 +43,16 @@ def test_feedback_a_visit_or_another_day_recomputes(tmp_path):
         assert ws.priorities() == after_visit
         tomorrow = ws.priorities(date(2026, 11, 25))
         assert tomorrow[0].day == date(2026, 11, 25)
+
+
+def test_list_lines_from_the_cache_match_the_full_ranking(tmp_path):
+    from repcompanion.workspace.ranking_cache import RankedLine
+
+    Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
+    with _open(tmp_path) as ws:
+        full = [RankedLine.of(s) for s in ws.priorities()]
+    with _open(tmp_path) as ws:
+        lines = ws.priority_lines()
+        assert ws._ranking._engine is None  # read from the cache, no engine built
+    assert lines == full
+    assert all(line.top_reason for line in lines)

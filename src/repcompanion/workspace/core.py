@@ -316,6 +316,11 @@ class Workspace:
         """Today's ranked next-best actions, one per HCP, each with its exact explanation."""
         return self._ranking.ranked(day or self.today(), top)
 
+    def priority_lines(self, day: date | None = None) -> list[Any]:
+        """The day's ranking as light list lines (``ranking_cache.RankedLine``), best first; for lists that show
+        one line per HCP without each suggestion's full explanation."""
+        return self._ranking.ranked_lines(day or self.today())
+
     def suggestions_for(self, hcp_id: str, day: date | None = None) -> list[Suggestion]:
         """The HCP's current suggestion (empty when every action is blocked; see ``blocked_for``)."""
         s = self._ranking.for_hcp(hcp_id, day or self.today())

@@ -28,6 +28,7 @@ from repcompanion.store import Store
 if TYPE_CHECKING:  # the engine pulls in pandas and scikit-learn: loaded only when a ranking is computed
     from repcompanion.intel.engine import Engine
     from repcompanion.intel.inputs import EventChunks, FollowUp
+    from repcompanion.workspace.ranking_cache import RankedLine
 
 #: How long a follow-up promised in a visit stays open (unless a later contact closes it).
 FOLLOW_UP_DAYS = 14
@@ -166,6 +167,18 @@ class Priorities:
             ranking_cache.save(self.store, key, day, ranking)
             self._saved_key = key
         return ranking[:top] if top else ranking
+
+    def ranked_lines(self, day: date) -> list[RankedLine]:
+        """The day's ranking as list lines: read from the cache without building the full suggestions when it
+        is current, else from :meth:`ranked`."""
+        from repcompanion.workspace import ranking_cache
+
+        if self._engine is None or self._day != day:
+            key = ranking_cache.fingerprint(self.store, day, self._model_file())
+            cached = ranking_cache.load_lines(self.store, key)
+            if cached is not None:
+                return cached
+        return [ranking_cache.RankedLine.of(s) for s in self.ranked(day)]
 
     def for_hcp(self, hcp_id: str, day: date) -> Suggestion | None:
         return self.engine(day).suggestion_for(hcp_id, day)

@@ -8,17 +8,19 @@ the app version. Anything else recomputes it. It is the same list the engine wou
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import zlib
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from repcompanion import __version__
 from repcompanion.domain import ActionType, ContentId, HcpId, Reason, Suggestion, SuggestionId
 from repcompanion.store import Store
+
+T = TypeVar("T")
 
 #: The layout of the stored payload; a cache written in another layout is simply recomputed.
 FORMAT = 2
@@ -74,7 +76,41 @@ def _decode(d: dict[str, Any]) -> Suggestion:
     )
 
 
+@dataclass(frozen=True)
+class RankedLine:
+    """What a list of the day's priorities shows of one suggestion (the full one is ~50 times larger)."""
+
+    hcp_id: HcpId
+    rank: int
+    action: ActionType
+    priority: float
+    probability: float
+    top_reason: str
+
+    @staticmethod
+    def of(s: Suggestion) -> RankedLine:
+        top = s.reasons[0].text if s.reasons else (s.rule_reasons[0] if s.rule_reasons else "")
+        return RankedLine(s.hcp_id, s.rank or 0, s.action, s.priority, s.probability, top)
+
+
+def _line(d: dict[str, Any]) -> RankedLine:
+    reasons, rules = d["reasons"], d["rule_reasons"]
+    top = reasons[0]["text"] if reasons else (rules[0] if rules else "")
+    return RankedLine(HcpId(d["hcp_id"]), d["rank"] or 0, ActionType(d["action"]), d["priority"], d["probability"], top)
+
+
 def load(store: Store, key: str) -> list[Suggestion] | None:
+    """The cached ranking with every suggestion's full explanation, or None when there is none for ``key``."""
+    return _load(store, key, _decode)
+
+
+def load_lines(store: Store, key: str) -> list[RankedLine] | None:
+    """The cached ranking as list lines; each suggestion is decoded and dropped in turn, so the full ranking is
+    never in memory at once."""
+    return _load(store, key, _line)
+
+
+def _load(store: Store, key: str, decode: Callable[[dict[str, Any]], T]) -> list[T] | None:
     row = store.conn.execute("SELECT payload FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone()
     if row is None:
         return None
@@ -82,9 +118,20 @@ def load(store: Store, key: str) -> list[Suggestion] | None:
         text = zlib.decompress(row[0]).decode()
         # One small JSON document per line: a single document of thousands would hold the GIL (and so freeze
         # the window) for a fifth of a second while it parses.
-        return [_decode(json.loads(line)) for line in io.StringIO(text) if line.strip()]
+        return [decode(json.loads(line)) for line in _lines(text)]
     except (ValueError, KeyError, TypeError, zlib.error):
         return None  # a cache from another version: recompute
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The non-empty lines of ``text``, one at a time (a list or a StringIO would copy all of it)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end > start:
+            yield text[start:end]
+        start = end + 1
 
 
 def save(store: Store, key: str, day: date, ranking: list[Suggestion]) -> None:

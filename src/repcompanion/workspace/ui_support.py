@@ -71,7 +71,6 @@ class TodayRow:
     top_reason: str
     last_contact: date | None
     town: str
-    suggestion: Suggestion
 
 
 @dataclass(frozen=True)
@@ -102,39 +101,30 @@ class TodayFilter:
         )
 
 
-def top_reason(s: Suggestion) -> str:
-    if s.reasons:
-        return s.reasons[0].text
-    if s.rule_reasons:
-        return s.rule_reasons[0]
-    return ""
-
-
 def today_data(ws: Any, day: date | None = None) -> TodayData:
     """The ranked priorities with everything the Today table shows."""
     day = day or ws.today()
-    suggestions = ws.priorities(day)
+    lines = ws.priority_lines(day)
     hcps = {h.id: h for h in ws.hcps()}
     contacts = ws.last_contacts()
     rows = []
-    for i, s in enumerate(suggestions, start=1):
-        h = hcps.get(s.hcp_id)
+    for i, line in enumerate(lines, start=1):
+        h = hcps.get(line.hcp_id)
         if h is None:
             continue
         rows.append(
             TodayRow(
                 hcp_id=h.id,
-                rank=s.rank or i,
+                rank=line.rank or i,
                 name=f"{h.last_name}, {h.first_name}" + (f", {h.credentials}" if h.credentials else ""),
                 specialty=h.specialty_label,
                 segment=str(h.segment),
-                action=str(s.action),
-                priority=float(s.priority),
-                probability=float(s.probability),
-                top_reason=top_reason(s),
+                action=str(line.action),
+                priority=float(line.priority),
+                probability=float(line.probability),
+                top_reason=line.top_reason,
                 last_contact=contacts.get(h.id),
                 town=h.address.town,
-                suggestion=s,
             )
         )
     summary = ws.summary()
