@@ -260,3 +260,23 @@ def test_website_interest_is_explained_with_the_views_behind_it():
     assert data == {"views_on_topics": 4, "views": 9, "topics": ["clinical_data", "mechanism"]}
     row |= {"web_views_on_topics": 0.0, "web_views": 0.0}
     assert describe("topic_web_share", row, {}, None, ("safety",), 0)[0].startswith("No website views on record")
+
+
+def test_contact_load_and_best_weekday_are_explained_with_their_data():
+    from repcompanion.intel.explain import describe
+
+    row = {"action": str(ActionType.EMAIL), "contacts_7": 0.0, "contacts_30": 2.0, "contacts_30_usual": 9.0}
+    text, data = describe("contacts_30_vs_usual", row, {}, None, (), 1)
+    assert text == "2 company contacts in the last 30 days, fewer than the usual 9.0"
+    assert data == {"contacts": 2, "days": 30, "usual": 9.0}
+    assert describe("contacts_7_vs_usual", row, {}, None, (), 1)[0].endswith("fewer than the usual 2.1")
+    assert describe("weekday_posterior", row, {}, None, (), 1)[0] == "The weekday does not matter for an approved email"
+    visit = {
+        "action": str(ActionType.VISIT),
+        "weekday_calls": 6.0,
+        "weekday_productive": 5.0,
+        "weekday_posterior": 0.61,
+    }
+    text, data = describe("weekday_posterior", visit, {}, None, (), 1)
+    assert text == "5 of 6 calls on Tuesdays led to a discussion: 61% chance Tuesday is this HCP's best day"
+    assert data == {"weekday": "Tuesday", "calls": 6, "productive": 5, "chance_best_day": 0.61}

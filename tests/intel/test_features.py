@@ -128,3 +128,42 @@ def test_topic_interest_comes_from_the_hcps_own_website_views():
     _, share = topic_scores(table)
     assert np.allclose(share[0], 0.0)
     assert share[1, 0] > 0 > share[1, 1] and share[1, 1] == share[1, 2]
+
+
+def test_website_views_reached_from_an_email_click_do_not_count_as_chosen_interest():
+    hcps = [_hcp(0)]
+    topics = ["dosing", "efficacy"]
+    events = [
+        _ev(1, "H0", EventType.EMAIL_SENT, 4, ("efficacy",)),
+        _ev(2, "H0", EventType.EMAIL_OPENED, 4, ("efficacy",)),
+        _ev(3, "H0", EventType.EMAIL_CLICKED, 4, ("efficacy",)),
+        _ev(4, "H0", EventType.WEB_VISIT, 4, ("efficacy",)),  # the page the click led to
+        _ev(5, "H0", EventType.WEB_VISIT, 9, ("dosing",)),  # looked up on their own
+    ]
+    table = hcp_features(EventIndex([h.id for h in hcps], events, topics=topics), hcps, DAY)
+    assert table.topic_signals[0].tolist() == [1.0, 0.0]
+    assert table.topic_signal_age[0].tolist() == [9.0, 4.0]  # the click still counts as recent engagement
+
+
+def test_contacts_are_measured_against_the_hcps_usual_load():
+    hcps = [_hcp(0)]
+    # twelve emails a month for the past year, none in the last 30 days
+    events = [_ev(k, "H0", EventType.EMAIL_SENT, 31 + 2 * k) for k in range(150)]
+    f = hcp_features(EventIndex([h.id for h in hcps], events, topics=[]), hcps, DAY).frame.loc["H0"]
+    usual = 150 * 30.0 / 365.0  # the 150 sends fall within the year (days 31..329)
+    assert f["contacts_30_usual"] == pytest.approx(usual)
+    assert f["contacts_30_vs_usual"] == pytest.approx(-usual)
+    assert f["contacts_7_vs_usual"] == pytest.approx(-usual * 7.0 / 30.0)
+
+
+def test_the_best_weekday_is_inferred_from_productive_calls():
+    from repcompanion.intel.actions import weekday_posterior
+
+    rate = np.array([0.5, 0.5, 0.5])
+    tries = np.array([[6.0, 6, 6, 6, 6], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]])
+    wins = np.array([[6.0, 3, 3, 3, 3], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]])
+    post = weekday_posterior(tries, wins, rate)
+    assert np.allclose(post.sum(axis=1), 1.0)
+    assert post[0].argmax() == 0 and post[0, 0] > 0.5  # six of six on Mondays, half on other days
+    assert np.allclose(post[1], 0.2)  # no calls: even over the five days
+    assert 0.2 < post[2, 0] < post[0, 0]  # one productive Monday says less than six

@@ -22,6 +22,7 @@ from repcompanion.intel.features import HcpFeatureTable
 from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
 
 WEB_PSEUDO = 2.0  # pseudo-visits per topic: with few website visits the topic shares stay near even
+WEEKDAY_EFFECT = 0.5  # assumed log-odds lift of an HCP's best weekday (the model learns how much it matters)
 FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)
 
 #: (action, with content?) candidate slots per HCP.
@@ -41,10 +42,10 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "decile",
     "channel_success_rate",
     "channel_tries",
-    "weekday_lift",
-    "weekday_best",
+    "weekday_posterior",
     "topic_open_lift",
     "topic_web_share",
+    "topic_web_share_f2f",
     "has_content",
     "days_since_relevant_signal",
     "msl_days_since_relevant_signal",
@@ -52,6 +53,8 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "contacts_7",
     "contacts_30",
     "contacts_30_usual",
+    "contacts_30_vs_usual",
+    "contacts_7_vs_usual",
     "days_since_visit",
     "days_since_email",
     "plan_gap",
@@ -103,6 +106,20 @@ def topic_scores(table: HcpFeatureTable) -> tuple[np.ndarray, np.ndarray]:
     visits = table.topic_signals
     share = np.log((visits + WEB_PSEUDO) / (visits.sum(axis=1, keepdims=True) + n_topics * WEB_PSEUDO) * n_topics)
     return open_lift, share
+
+
+def weekday_posterior(tries: np.ndarray, successes: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """(n, 5): the probability that each working day is the HCP's best day for calls, from the calls'
+    outcomes per weekday, if one day lifts the odds of a productive call by ``WEEKDAY_EFFECT`` (log-odds)
+    and the others are alike (even prior over the days)."""
+    days = tries.shape[1]
+    base = np.log(np.clip(rate, 0.02, 0.98) / (1.0 - np.clip(rate, 0.02, 0.98))) - WEEKDAY_EFFECT / days
+    p_lo = 1.0 / (1.0 + np.exp(-base))[:, None]
+    p_hi = 1.0 / (1.0 + np.exp(-(base + WEEKDAY_EFFECT)))[:, None]
+    llr = successes * np.log(p_hi / p_lo) + (tries - successes) * np.log((1.0 - p_hi) / (1.0 - p_lo))
+    llr -= llr.max(axis=1, keepdims=True)
+    weight = np.exp(llr)
+    return weight / weight.sum(axis=1, keepdims=True)
 
 
 def build_candidates(
@@ -176,8 +193,10 @@ def pair_features(
         others = (wd_rates.sum(axis=1) - wd_rates[:, weekday]) / 4.0
         wd_lift = wd_rates[:, weekday] - others
         wd_best = (wd_rates.argmax(axis=1) == weekday).astype(np.float64)
+        wd_post = weekday_posterior(table.weekday_tries[:, :5], table.weekday_success[:, :5], f2f_rate)[:, weekday]
     else:
         wd_lift = wd_best = np.zeros(len(f2f_rate))
+        wd_post = np.full(len(f2f_rate), 1.0 / 5.0)
     local = cand["local"].to_numpy()
     cidx = cand["content_idx"].to_numpy()
     action = cand["action"].to_numpy()
@@ -231,6 +250,12 @@ def pair_features(
     f2f = (action == str(ActionType.VISIT)) | (action == str(ActionType.REMOTE_MEETING)) | is_msl
     out["weekday_lift"] = np.where(f2f, wd_lift[local], 0.0)
     out["weekday_best"] = np.where(f2f, wd_best[local], 0.0)
+    # interest counts for calls with its own weight (a call covers a topic less than an email about it)
+    out["topic_web_share_f2f"] = np.where(f2f, out["topic_web_share"], 0.0)
+    # the even prior (1 in 5) for actions whose success does not depend on the weekday
+    out["weekday_posterior"] = np.where(f2f, wd_post[local], 1.0 / 5.0)
+    out["weekday_calls"] = table.weekday_tries[local, weekday]
+    out["weekday_productive"] = table.weekday_success[local, weekday]
     for col in (
         "segment",
         "specialty",
@@ -239,6 +264,8 @@ def pair_features(
         "contacts_7",
         "contacts_30",
         "contacts_30_usual",
+        "contacts_30_vs_usual",
+        "contacts_7_vs_usual",
         "days_since_visit",
         "days_since_email",
         "plan_gap",

@@ -76,7 +76,19 @@ def describe(
         lift = _num(row["weekday_lift"]) or 0.0
         verdict = "work better" if lift >= 0 else "work less well"
         return f"{day}s {verdict} than other days for calls with this HCP", {"weekday": day, "lift": round(lift, 3)}
-    if feature == "topic_web_share" and topics:
+    if feature == "weekday_posterior":
+        day = WEEKDAYS[weekday]
+        if action not in (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL):
+            return f"The weekday does not matter for {article(label)}", {"weekday": day}
+        data = {
+            "weekday": day,
+            "calls": int(row["weekday_calls"]),
+            "productive": int(row["weekday_productive"]),
+            "chance_best_day": round(float(row["weekday_posterior"]), 2),
+        }
+        calls = f"{data['productive']} of {_plural(data['calls'], 'call')} on {day}s led to a discussion"
+        return f"{calls}: {round(100 * data['chance_best_day'])}% chance {day} is this HCP's best day", data
+    if feature in ("topic_web_share", "topic_web_share_f2f") and topics:
         data = {
             "views_on_topics": int(row["web_views_on_topics"]),
             "views": int(row["web_views"]),
@@ -86,7 +98,7 @@ def describe(
             return f"No website views on record to show interest in {topic_text}", data
         views = _plural(data["views"], "website topic view")
         return f"{data['views_on_topics']} of {views} in 2 years were on {topic_text}", data
-    if feature in ("topic_open_lift", "topic_web_share", "has_content"):
+    if feature in ("topic_open_lift", "topic_web_share", "topic_web_share_f2f", "has_content"):
         if content is None:
             if topics and feature != "has_content":
                 return f"Interest in {topic_text} (what an MSL discusses)", {"topics": list(topics)}
@@ -116,6 +128,16 @@ def describe(
         window = 7 if feature == "contacts_7" else 30
         k = int(row[feature])
         return f"{_plural(k, 'company contact')} in the last {window} days", {"contacts": k, "days": window}
+    if feature in ("contacts_7_vs_usual", "contacts_30_vs_usual"):
+        window = 7 if feature == "contacts_7_vs_usual" else 30
+        k = int(row[f"contacts_{window}"])
+        usual = float(row["contacts_30_usual"]) * window / 30.0
+        verdict = "fewer than" if k < usual - 0.5 else "more than" if k > usual + 0.5 else "about"
+        return f"{_plural(k, 'company contact')} in the last {window} days, {verdict} the usual {usual:.1f}", {
+            "contacts": k,
+            "days": window,
+            "usual": round(usual, 1),
+        }
     if feature == "contacts_30_usual":
         k = float(row[feature])
         return f"Usually about {k:.0f} company contacts a month", {"contacts_per_30_days": round(k, 1)}

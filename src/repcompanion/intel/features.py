@@ -136,6 +136,9 @@ def hcp_features(
     # the HCP's usual contact load: with it in the model, contacts_7/30 measure the effect of
     # contacting an HCP more (or less) than usual rather than who tends to be contacted a lot
     f["contacts_30_usual"] = cube.count(CONTACT_CODES, 365, before_today=True) * 30.0 / 365.0
+    # contacts against the HCP's own usual load: within-HCP change in contact pressure (fatigue or relief)
+    f["contacts_30_vs_usual"] = f["contacts_30"] - f["contacts_30_usual"]
+    f["contacts_7_vs_usual"] = f["contacts_7"] - f["contacts_30_usual"] * 7.0 / 30.0
     f["days_since_contact"] = cube.last_age(CONTACT_CODES)
     f["days_since_signal"] = cube.last_age(SIGNAL_CODES)
     f["opens_90"] = cube.count([OPENED], 90)
@@ -191,7 +194,14 @@ def hcp_features(
     def per_topic(mask: np.ndarray) -> np.ndarray:
         return np.bincount(key[mask], minlength=size).reshape(n, n_topics).astype(np.float64)
 
-    sig_730 = per_topic((kind == WEB) & recent)
+    # website views the HCP chose: not the page an email click just led to (its topic is what was sent)
+    clicked_days = np.unique(ev.hcp[ev.type == CLICKED].astype(np.int64) * 1_000_000 + ev.day[ev.type == CLICKED])
+    is_web = kind == WEB
+    via_click = np.zeros(len(kind), dtype=bool)
+    via_click[is_web] = np.isin(
+        ev.hcp[pair_row[is_web]].astype(np.int64) * 1_000_000 + ev.day[pair_row[is_web]], clicked_days
+    )
+    sig_730 = per_topic(is_web & ~via_click & recent)
     sent_t = per_topic((kind == SENT) & recent)
     open_t = per_topic((kind == OPENED) & recent)
     latest = np.full(size, np.inf)

@@ -118,7 +118,12 @@ def training_examples(
 
 
 def new_propensity_model() -> AdditiveLogit:
-    return AdditiveLogit(categorical_features=list(CATEGORICAL_FEATURES), n_knots=6, C=0.3)
+    return AdditiveLogit(
+        categorical_features=list(CATEGORICAL_FEATURES),
+        n_knots=6,
+        C=0.3,
+        linear_features=["contacts_30_vs_usual", "contacts_7_vs_usual"],
+    )
 
 
 def held_out_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
