@@ -7,7 +7,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +109,10 @@ class Store:
             self.conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
     def close(self) -> None:
+        # Checkpoint through a statement first: sqlite3's close() runs the final checkpoint holding the GIL
+        # (tens of ms after a big download), which froze the window; a statement releases it while it works.
+        with suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         self.conn.close()
 
     # -- bulk territory load ----------------------------------------------------------------------------
