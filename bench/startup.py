@@ -98,7 +98,7 @@ def child(folder: Path, server: str) -> dict[str, Any]:
     heartbeat.timeout.connect(beat)
     heartbeat.start()
     started = time.perf_counter()
-    sync = LongOp(window, lambda ws, progress, cancelled: ws.sync(progress, cancelled), lane="net")
+    sync = LongOp(window, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
     sync.progress(lambda f, m: window.sync_bar._on_progress(f, m)).run()
     rerank = window.today.reload()
     _wait(lambda: sync.done and rerank.done, 600_000)

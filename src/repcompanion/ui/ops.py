@@ -1,11 +1,12 @@
 """Background operations: every workspace call runs on a worker thread; results come back by signal.
 
 Two lanes, as Anki's CollectionOp: the ``db`` lane is one QThread that opens and owns the Workspace (and
-so its SQLite connection); the ``net`` lane is a second QThread for network and other long work. A view
+so its SQLite connection); the ``net`` lane is a second QThread for network and other long work, which
+reaches the database only through the workspace's second connection (``Workspace.sync_store``). A view
 never touches the workspace itself::
 
     Op(self, lambda ws: ws.hcp(hcp_id)).success(self.show_hcp).run()
-    LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled), lane="net")
+    LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
         .progress(bar.update).success(done).run()
 """
 

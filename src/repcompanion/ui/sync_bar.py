@@ -234,7 +234,8 @@ class SyncBar(QWidget):
         self._show_running(True)
         self.last_fraction = 0.0
         self._on_progress(0.0, "Starting…")
-        op = LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled), lane="net")
+        # The list is re-ranked by the reload that follows, on the database thread.
+        op = LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
         op.progress(self._on_progress).success(self._done).failure(lambda e: self._failed(e, interactive))
         self.running = op
         return op.run()

@@ -69,6 +69,7 @@ class Workspace:
         self._credentials: Any = None
         self._priorities: Any = None
         self._key: bytes | None = None
+        self._sync_conn: Store | None = None
 
     # -- opening ------------------------------------------------------------------------------------------
 
@@ -162,7 +163,23 @@ class Workspace:
         return import_file(self.store, fmt, path, **options)
 
     def close(self) -> None:
+        if self._sync_conn is not None:
+            self._sync_conn.close()
+            self._sync_conn = None
         self.store.close()
+
+    def sync_store(self) -> Store:
+        """The workspace's second connection, for the sync and other network work.
+
+        The app's database thread owns ``store``; its network thread owns this one, so a sync's open
+        transaction is never seen half-done by (or mixed into) what the rep is doing meanwhile. SQLite
+        (WAL, ``BEGIN IMMEDIATE``) serialises their writes.
+        """
+        if self._sync_conn is None:
+            from repcompanion.store import open_store
+
+            self._sync_conn = open_store(self.store.path, key=self._key)
+        return self._sync_conn
 
     def __enter__(self) -> Workspace:
         return self
@@ -487,7 +504,7 @@ class Workspace:
 
         if self._client is None:
             self._client = SyncClient(
-                default_http_client(), self.store, self._credentials or CredentialStore(), key=self._key
+                default_http_client(), self.sync_store(), self._credentials or CredentialStore(), key=self._key
             )
             self._credentials = self._client.credentials
         return self._client
@@ -497,14 +514,18 @@ class Workspace:
         from repcompanion.sync import CredentialStore, SyncClient
 
         self._credentials = credentials or self._credentials or CredentialStore()
-        self._client = SyncClient(http, self.store, self._credentials, key=self._key)
+        self._client = SyncClient(http, self.sync_store(), self._credentials, key=self._key)
 
     def login(self, server_url: str, user: str, password: str) -> Any:
         """Log in to the hub; tokens go to the OS keyring (or memory for this run when there is none)."""
         return self._sync_client().login(server_url, user, password)
 
-    def sync(self, progress: Progress = no_progress, cancelled: Any = None) -> Any:
-        """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport."""
+    def sync(self, progress: Progress = no_progress, cancelled: Any = None, *, warm: bool = True) -> Any:
+        """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport.
+
+        Runs on :meth:`sync_store`'s connection. ``warm`` ranks today afterwards on the calling thread (the
+        command line); the app passes False and ranks on its database thread when it reloads the list.
+        """
         from repcompanion.sync import never_cancelled
         from repcompanion.sync.errors import DeviceRevoked
         from repcompanion.workspace.revocation import wipe_workspace
@@ -528,7 +549,8 @@ class Workspace:
         message = refresh_model(self, client)
         if "up to date" not in message and "has not published" not in message:
             report.notices.append(message)
-        self.warm_ranking()
+        if warm:
+            self.warm_ranking()
         return report
 
     def warm_ranking(self) -> None:
@@ -546,7 +568,7 @@ class Workspace:
         """A cheap health check of the hub this workspace syncs with (False when offline or not set up)."""
         import httpx
 
-        url = self.store.sync_state.get().server_url
+        url = self.sync_store().sync_state.get().server_url
         if not url:
             return False
         try:

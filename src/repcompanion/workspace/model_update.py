@@ -58,7 +58,7 @@ def refresh_model(ws: Any, client: Any) -> str:
 
     Returns a one-line message for the sync log; never raises for a bad or missing model (the current one stays).
     """
-    state = ws.store.sync_state.get()
+    state = client.store.sync_state.get()
     tokens = client.credentials.load(state.server_url, state.user) if state.server_url else None
     if tokens is None:
         return "The suggestion model was not checked: this workspace has no saved login."

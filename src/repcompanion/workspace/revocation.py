@@ -23,7 +23,7 @@ def workspace_files(folder: Path) -> list[Path]:
 
 def _forget_tokens(ws: Any) -> None:
     try:
-        state = ws.store.sync_state.get()
+        state = ws.sync_store().sync_state.get()  # the network thread's connection: the wipe runs there
         if not state.server_url:
             return
         credentials = ws._credentials
