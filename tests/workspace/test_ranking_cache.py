@@ -56,3 +56,21 @@ def test_list_lines_from_the_cache_match_the_full_ranking(tmp_path):
         assert ws._ranking._engine is None  # read from the cache, no engine built
     assert lines == full
     assert all(line.top_reason for line in lines)
+
+
+def test_a_retrained_default_model_is_not_served_the_old_ranking(tmp_path, monkeypatch):
+    import shutil
+
+    from repcompanion.intel.lifecycle import MODELS_ENV, default_model_path
+
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(default_model_path(), models / "propensity.skops")
+    monkeypatch.setenv(MODELS_ENV, str(models))
+    Workspace.create_demo(tmp_path / "ws", hcps=40, seed=4, today=DAY).close()
+    with _open(tmp_path / "ws") as ws:
+        ws.priorities()
+    (models / "propensity.skops").touch()  # as a newly shipped model file would be
+    with _open(tmp_path / "ws") as ws:
+        ws.priorities()
+        assert ws._ranking._engine is not None  # recomputed, not read from the cache

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from repcompanion import __version__
 from repcompanion.domain import ActionType, ContentId, HcpId, Reason, Suggestion, SuggestionId
+from repcompanion.intel.lifecycle import default_model_path
 from repcompanion.store import Store
 
 T = TypeVar("T")
@@ -34,14 +35,20 @@ _FINGERPRINT_SQL = (
 
 
 def fingerprint(store: Store, day: date, model_file: Path | None) -> str:
+    """``model_file``: the hub-published model installed in the workspace (if any); the shipped default model
+    counts too, so a retrained default is never served a ranking made with the old one."""
     state = store.sync_state.get_value("cursor") or "0"
     counts = store.conn.execute(_FINGERPRINT_SQL).fetchone()
-    model = ""
-    if model_file is not None and model_file.exists():
-        stat = model_file.stat()
-        model = f"{stat.st_size}:{stat.st_mtime_ns}"
-    raw = json.dumps([__version__, FORMAT, day.isoformat(), state, list(counts), model])
+    models = [_stamp(model_file), _stamp(default_model_path())]
+    raw = json.dumps([__version__, FORMAT, day.isoformat(), state, list(counts), models])
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _stamp(path: Path | None) -> str:
+    if path is None or not path.exists():
+        return ""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _encode(s: Suggestion) -> dict[str, Any]:
