@@ -1,0 +1,93 @@
+"""The safety-screening step of a visit: flagged phrases, restricted words, and the rep's adverse-event decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QTextBrowser, QWidget
+
+from repcompanion.domain import ScreeningDecisionKind
+from repcompanion.ui.safety_dialog import highlighted_html
+from repcompanion.ui.visit_drafts import ScreeningDecision
+from repcompanion.ui.widgets import Card, label
+
+FLAGGED_TITLE = "Possible adverse event — your decision is needed"
+
+
+class SafetyCard(Card):
+    """Hidden until a save screens the note; then shows what was flagged and asks: report it, or why not."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(FLAGGED_TITLE, parent)
+        self.text = QTextBrowser()
+        self.text.setAccessibleName("Flagged phrases")
+        self.text.setMaximumHeight(130)
+        self.body.addWidget(self.text)
+        self.categories = label("", "Muted", wrap=True)
+        self.body.addWidget(self.categories)
+        self.decision = QButtonGroup(self)
+        self.report_ae = QRadioButton("Report it (opens the adverse-event form)")
+        self.not_ae = QRadioButton("Not an adverse event")
+        self.report_ae.setAccessibleName("Report as adverse event")
+        self.not_ae.setAccessibleName("Not an adverse event")
+        self.decision.addButton(self.report_ae)
+        self.decision.addButton(self.not_ae)
+        self.body.addWidget(self.report_ae)
+        self.body.addWidget(self.not_ae)
+        self.not_ae_reason = QLineEdit()
+        self.not_ae_reason.setPlaceholderText("Why not? (kept for audit) e.g. 'refers to the disease, not our product'")
+        self.not_ae_reason.setAccessibleName("Reason it is not an adverse event")
+        self.body.addWidget(self.not_ae_reason)
+        self.not_ae.toggled.connect(lambda on: self.not_ae_reason.setEnabled(on))
+        self.not_ae_reason.setEnabled(False)
+        self.hide()
+
+    def reason(self) -> str:
+        return self.not_ae_reason.text().strip()
+
+    def decision_made(self, intake: Any) -> bool:
+        """A decision is made: reported with a filled-in ``intake``, or not an AE with a reason."""
+        if self.report_ae.isChecked():
+            return intake is not None
+        return self.not_ae.isChecked() and bool(self.reason())
+
+    def chosen(self, intake: Any) -> ScreeningDecision | None:
+        """The decision to record with the report, or None while there is none."""
+        if self.report_ae.isChecked() and intake is not None:
+            return (ScreeningDecisionKind.REPORT, "", intake)
+        if self.not_ae.isChecked() and self.reason():
+            return (ScreeningDecisionKind.NOT_AN_AE, self.reason(), None)
+        return None
+
+    def untick_report(self) -> None:
+        """Clear 'Report it' (the intake was cancelled) without ticking the other choice."""
+        self.decision.setExclusive(False)
+        self.report_ae.setChecked(False)
+        self.decision.setExclusive(True)
+
+    def show_screen(self, result: Any, restricted: list[Any], notes: str) -> None:
+        """Show the screening ``result`` and ``restricted`` words found in ``notes``; hide when there are none."""
+        if not result.flag and not restricted:
+            self.hide()
+            return
+        self.show()
+        parts = []
+        if result.flag:
+            parts.append(highlighted_html(notes, list(result.spans), "warning"))
+            cats = ", ".join(c.replace("_", " ") for c in result.categories)
+            self.categories.setText(f"Flagged as: {cats} (score {result.score:.2f})")
+        else:
+            self.categories.setText("")
+        if restricted:
+            spans = [r for r in restricted if hasattr(r, "start")]
+            parts.append("<p><b>Restricted words</b> (not allowed in a submitted note):</p>")
+            parts.append(highlighted_html(notes, spans, "danger") if spans else ", ".join(map(str, restricted)))
+        self.text.setHtml("".join(parts))
+        for w in (self.report_ae, self.not_ae, self.not_ae_reason):
+            w.setVisible(bool(result.flag))
+        if self.title_label is not None:
+            self.title_label.setText(FLAGGED_TITLE if result.flag else "Restricted words")
+
+    def set_locked(self, locked: bool) -> None:
+        for w in (self.report_ae, self.not_ae, self.not_ae_reason):
+            w.setEnabled(not locked)
