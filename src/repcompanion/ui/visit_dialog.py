@@ -2,73 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QButtonGroup,
-    QComboBox,
-    QDateTimeEdit,
-    QDialog,
-    QFormLayout,
-    QGridLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
-    QSpinBox,
-    QTableWidget,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QPlainTextEdit, QVBoxLayout, QWidget
 
-from repcompanion.domain import (
-    CallReport,
-    CallType,
-    ProductId,
-    SampleDrop,
-    ScreeningDecisionKind,
-    ValidationError,
-)
-from repcompanion.ui import theme
+from repcompanion.domain import CallReport, ValidationError
 from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
-from repcompanion.ui.safety_dialog import IntakeDialog, highlighted_html
+from repcompanion.ui.safety_dialog import IntakeDialog
+from repcompanion.ui.visit_drafts import AUTOSAVE_MS, SaveOutcome, autosave_key, save_visit
+from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
+from repcompanion.ui.visit_safety import SafetyCard
+from repcompanion.ui.visit_samples import SamplesCard
 from repcompanion.ui.widgets import Card, Chip, button, label
-from repcompanion.workspace.ui_support import (
-    VisitCatalogue,
-    report_from_payload,
-    report_to_payload,
-    sample_problems,
-    visit_catalogue,
-)
+from repcompanion.workspace.ui_support import VisitCatalogue, report_from_payload, report_to_payload, visit_catalogue
 
-CALL_TYPES = {
-    CallType.IN_PERSON: "In person",
-    CallType.REMOTE: "Remote meeting",
-    CallType.PHONE: "Phone",
-    CallType.GROUP: "Group / lunch & learn",
-}
-AUTOSAVE_MS = 3000
-
-
-@dataclass
-class SaveOutcome:
-    report: CallReport
-    screen: Any
-    restricted: list[Any]
-    submitted: bool
-
-
-def autosave_key(report_id: str) -> str:
-    return f"visit:{report_id}"
+# Callers and tests import these from here; the parts of the dialog live in the visit_* modules.
+__all__ = ["AUTOSAVE_MS", "CALL_TYPES", "SaveOutcome", "VisitDialog", "autosave_key"]
 
 
 class VisitDialog(QDialog):
@@ -105,13 +57,6 @@ class VisitDialog(QDialog):
         self._load()
 
     # -- building -------------------------------------------------------------------------------------------
-    def _checklist(self, name: str) -> QListWidget:
-        lst = QListWidget()
-        lst.setAccessibleName(name)
-        lst.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        lst.itemChanged.connect(self._changed)
-        return lst
-
     def _build(self) -> None:
         root = QVBoxLayout(self)
         root.setContentsMargins(20, 16, 20, 16)
@@ -130,68 +75,13 @@ class VisitDialog(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(12)
-        left = Card("The visit")
-        form = QFormLayout()
-        form.setSpacing(8)
-        self.when = QDateTimeEdit()
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
-        self.when.setAccessibleName("Visit time")
-        self.duration = QSpinBox()
-        self.duration.setRange(5, 480)
-        self.duration.setSuffix(" min")
-        self.duration.setAccessibleName("Duration")
-        self.call_type = QComboBox()
-        self.call_type.setAccessibleName("Visit type")
-        for ct, text in CALL_TYPES.items():
-            self.call_type.addItem(text, ct.value)
-        self.attendees = QLineEdit()
-        self.attendees.setPlaceholderText("Names, separated by commas")
-        self.attendees.setAccessibleName("Attendees")
-        form.addRow("When", self.when)
-        form.addRow("Duration", self.duration)
-        form.addRow("Type", self.call_type)
-        form.addRow("Attendees", self.attendees)
-        left.body.addLayout(form)
-        self.products = self._checklist("Products discussed")
-        self.products.setMaximumHeight(90)
-        left.body.addWidget(label("Products discussed", "Muted"))
-        left.body.addWidget(self.products)
-        grid.addWidget(left, 0, 0)
-
-        mid = Card("Discussed and shown")
-        mid.body.addWidget(label("Topics (approved catalogue)", "Muted"))
-        self.topics = self._checklist("Topics discussed")
-        mid.body.addWidget(self.topics, 1)
-        mid.body.addWidget(label("Approved content shown", "Muted"))
-        self.content = self._checklist("Content shown")
-        mid.body.addWidget(self.content, 1)
-        grid.addWidget(mid, 0, 1)
-
-        samples = Card("Samples left")
-        self.samples = QTableWidget(0, 3)
-        self.samples.setHorizontalHeaderLabels(["Product", "Lot", "Quantity"])
-        self.samples.setAccessibleName("Samples")
-        self.samples.verticalHeader().hide()
-        self.samples.horizontalHeader().setStretchLastSection(True)
-        self.samples.setColumnWidth(0, 150)
-        self.samples.setColumnWidth(1, 120)
-        self.samples.itemChanged.connect(self._changed)
-        samples.body.addWidget(self.samples, 1)
-        row = QHBoxLayout()
-        self.add_sample = QPushButton("Add sample")
-        self.add_sample.setAccessibleName("Add sample")
-        self.add_sample.clicked.connect(lambda: self.add_sample_row())
-        self.remove_sample = QPushButton("Remove")
-        self.remove_sample.setAccessibleName("Remove sample")
-        self.remove_sample.clicked.connect(self._remove_sample)
-        row.addWidget(self.add_sample)
-        row.addWidget(self.remove_sample)
-        row.addStretch(1)
-        samples.body.addLayout(row)
-        self.sample_check = label("", wrap=True)
-        samples.body.addWidget(self.sample_check)
-        grid.addWidget(samples, 0, 2)
+        self.details = VisitDetailsCard(self._changed)
+        self.attendees = self.details.attendees
+        grid.addWidget(self.details, 0, 0)
+        self.discussed = DiscussedCard(self._changed)
+        grid.addWidget(self.discussed, 0, 1)
+        self.samples_card = SamplesCard(self._changed)
+        grid.addWidget(self.samples_card, 0, 2)
 
         notes = Card("Notes")
         self.notes = QPlainTextEdit()
@@ -206,30 +96,12 @@ class VisitDialog(QDialog):
         notes.body.addWidget(self.autosave_label)
         grid.addWidget(notes, 1, 0, 1, 2)
 
-        self.safety = Card("Possible adverse event — your decision is needed")
-        self.safety_text = QTextBrowser()
-        self.safety_text.setAccessibleName("Flagged phrases")
-        self.safety_text.setMaximumHeight(130)
-        self.safety.body.addWidget(self.safety_text)
-        self.safety_categories = label("", "Muted", wrap=True)
-        self.safety.body.addWidget(self.safety_categories)
-        self.decision = QButtonGroup(self)
-        self.report_ae = QRadioButton("Report it (opens the adverse-event form)")
-        self.not_ae = QRadioButton("Not an adverse event")
-        self.report_ae.setAccessibleName("Report as adverse event")
-        self.not_ae.setAccessibleName("Not an adverse event")
-        self.decision.addButton(self.report_ae)
-        self.decision.addButton(self.not_ae)
-        self.safety.body.addWidget(self.report_ae)
-        self.safety.body.addWidget(self.not_ae)
-        self.not_ae_reason = QLineEdit()
-        self.not_ae_reason.setPlaceholderText("Why not? (kept for audit) e.g. 'refers to the disease, not our product'")
-        self.not_ae_reason.setAccessibleName("Reason it is not an adverse event")
-        self.safety.body.addWidget(self.not_ae_reason)
+        self.safety = SafetyCard()
+        self.safety_text = self.safety.text
+        self.report_ae = self.safety.report_ae
+        self.not_ae = self.safety.not_ae
+        self.not_ae_reason = self.safety.not_ae_reason
         self.report_ae.toggled.connect(lambda on: on and self._open_intake())
-        self.not_ae.toggled.connect(lambda on: self.not_ae_reason.setEnabled(on))
-        self.not_ae_reason.setEnabled(False)
-        self.safety.hide()
         side = QVBoxLayout()
         side.addWidget(self.safety, 3)
         self.follow_up_preview = FollowUpPreview()
@@ -271,19 +143,9 @@ class VisitDialog(QDialog):
         self.catalogue, report = result
         self.report = report
         self.title.setText(f"Visit with {self.catalogue.hcp.display_name}")
-        for lst, items in (
-            (self.products, [(p.id, p.name) for p in self.catalogue.products]),
-            (self.topics, [(t, t.replace("_", " ").capitalize()) for t in self.catalogue.topics]),
-            (self.content, [(c.id, f"{c.title}  ·  {c.mlr_code}") for c in self.catalogue.content]),
-        ):
-            lst.blockSignals(True)
-            for key, text in items:
-                item = QListWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, key)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Unchecked)
-                lst.addItem(item)
-            lst.blockSignals(False)
+        self.details.fill(self.catalogue)
+        self.discussed.fill(self.catalogue)
+        self.samples_card.products = self.catalogue.products
         self.set_report(report)
         self.setEnabled(True)
         self.ready = True
@@ -301,48 +163,24 @@ class VisitDialog(QDialog):
     def set_report(self, r: CallReport) -> None:
         """Show ``r`` in the form (locked when it was submitted)."""
         self._loading = True
-        self.when.setDateTime(QDateTime(r.started_at.astimezone()))
-        self.duration.setValue(r.duration_min)
-        self.call_type.setCurrentIndex(max(self.call_type.findData(r.call_type.value), 0))
-        self.attendees.setText(", ".join(r.attendees))
-        for lst, chosen in ((self.products, r.products), (self.topics, r.topics), (self.content, r.content_shown)):
-            lst.blockSignals(True)
-            for i in range(lst.count()):
-                item = lst.item(i)
-                on = item.data(Qt.ItemDataRole.UserRole) in chosen
-                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            lst.blockSignals(False)
-        self.samples.setRowCount(0)
-        for s in r.samples:
-            self.add_sample_row(s.product_id, s.lot, s.quantity)
+        self.details.show_report(r)
+        self.discussed.show_report(r)
+        self.samples_card.show_drops(r.samples)
         self.notes.blockSignals(True)
         self.notes.setPlainText(r.notes)
         self.notes.blockSignals(False)
         self.follow_up_preview.restore(r)
         self._loading = False
         self._lock(r.submitted)
-        self._check_samples()
+        self.samples_card.check()
 
     def _lock(self, locked: bool) -> None:
-        for w in (
-            self.when,
-            self.duration,
-            self.call_type,
-            self.attendees,
-            self.products,
-            self.topics,
-            self.content,
-            self.samples,
-            self.add_sample,
-            self.remove_sample,
-            self.save_button,
-            self.submit_button,
-            self.report_ae,
-            self.not_ae,
-            self.not_ae_reason,
-            self.follow_up_preview.list,
-        ):
+        for card in (self.details, self.discussed, self.samples_card):
+            card.set_locked(locked)
+        for w in (self.save_button, self.submit_button):
             w.setEnabled(not locked)
+        self.safety.set_locked(locked)
+        self.follow_up_preview.list.setEnabled(not locked)
         self.notes.setReadOnly(locked)
         if locked:
             self.status_chip.setText("Submitted — locked")
@@ -351,65 +189,13 @@ class VisitDialog(QDialog):
 
     # -- editing --------------------------------------------------------------------------------------------
     def add_sample_row(self, product_id: str = "", lot: str = "", quantity: int = 1) -> None:
-        row = self.samples.rowCount()
-        self.samples.insertRow(row)
-        combo = QComboBox()
-        combo.setAccessibleName("Sample product")
-        for p in self.catalogue.products if self.catalogue else []:
-            limit = f" (max {p.sample_limit_per_visit})" if p.sample_limit_per_visit else " (no samples)"
-            combo.addItem(p.name + limit, p.id)
-        combo.setCurrentIndex(max(combo.findData(product_id), 0))
-        combo.currentIndexChanged.connect(self._changed)
-        self.samples.setCellWidget(row, 0, combo)
-        lot_edit = QLineEdit(lot)
-        lot_edit.setPlaceholderText("Lot number")
-        lot_edit.setAccessibleName("Lot number")
-        lot_edit.textChanged.connect(self._changed)
-        self.samples.setCellWidget(row, 1, lot_edit)
-        qty = QSpinBox()
-        qty.setRange(1, 999)
-        qty.setValue(quantity)
-        qty.setAccessibleName("Quantity")
-        qty.valueChanged.connect(self._changed)
-        self.samples.setCellWidget(row, 2, qty)
-        self._changed()
-
-    def _remove_sample(self) -> None:
-        row = self.samples.currentRow()
-        if row < 0:
-            row = self.samples.rowCount() - 1
-        if row >= 0:
-            self.samples.removeRow(row)
-            self._changed()
-
-    def _samples(self) -> tuple[list[SampleDrop], list[str]]:
-        drops, problems = [], []
-        for row in range(self.samples.rowCount()):
-            combo, lot, qty = (self.samples.cellWidget(row, c) for c in range(3))
-            try:
-                drops.append(SampleDrop(ProductId(combo.currentData()), lot.text().strip(), qty.value()))
-            except ValidationError as exc:
-                problems.append(f"Sample line {row + 1}: {exc.message}")
-        return drops, problems
-
-    def _check_samples(self) -> list[str]:
-        drops, problems = self._samples()
-        products = {p.id: p for p in self.catalogue.products} if self.catalogue else {}
-        problems += sample_problems(drops, products)
-        t = theme.current()
-        if problems:
-            self.sample_check.setText(f"<span style='color:{t['danger']}'>" + "<br>".join(problems) + "</span>")
-        elif drops:
-            self.sample_check.setText(f"<span style='color:{t['success']}'>✓ Within the per-visit limits.</span>")
-        else:
-            self.sample_check.setText("")
-        return problems
+        self.samples_card.add_row(product_id, lot, quantity)
 
     def _changed(self, *_args: object) -> None:
         if getattr(self, "_loading", False) or not self.ready:
             return
         self._dirty = True
-        self._check_samples()
+        self.samples_card.check()
         self._autosave_timer.start()
         if self.sender() is not self.notes:
             self.follow_up_preview.schedule(self.current_report)
@@ -419,26 +205,10 @@ class VisitDialog(QDialog):
     def current_report(self) -> CallReport:
         """The report as the form shows it now."""
         assert self.report is not None and self.catalogue is not None
-
-        def checked(lst: QListWidget) -> tuple[str, ...]:
-            return tuple(
-                lst.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(lst.count())
-                if lst.item(i).checkState() == Qt.CheckState.Checked
-            )
-
-        drops, _ = self._samples()
-        started = self.when.dateTime().toPython()
-        if started.tzinfo is None:
-            started = started.astimezone()
+        drops, _ = self.samples_card.drops()
         report = self.report.edited(
-            started_at=started,
-            duration_min=self.duration.value(),
-            call_type=CallType(self.call_type.currentData()),
-            attendees=tuple(a.strip() for a in self.attendees.text().split(",") if a.strip()),
-            products=checked(self.products),
-            topics=checked(self.topics),
-            content_shown=checked(self.content),
+            **self.details.edits(),
+            **self.discussed.edits(),
             samples=tuple(drops),
             notes=self.notes.toPlainText(),
         )
@@ -448,10 +218,8 @@ class VisitDialog(QDialog):
         self.notes.setPlainText(text)
 
     def check_items(self, which: str, keys: list[str]) -> None:
-        lst = {"products": self.products, "topics": self.topics, "content": self.content}[which]
-        for i in range(lst.count()):
-            if lst.item(i).data(Qt.ItemDataRole.UserRole) in keys:
-                lst.item(i).setCheckState(Qt.CheckState.Checked)
+        lists = {"products": self.details.products, "topics": self.discussed.topics, "content": self.discussed.content}
+        tick(lists[which], keys)
 
     # -- autosave -------------------------------------------------------------------------------------------
     def autosave_now(self) -> Op | None:
@@ -483,14 +251,12 @@ class VisitDialog(QDialog):
         self.message.setVisible(bool(text))
 
     def decision_made(self) -> bool:
-        if self.report_ae.isChecked():
-            return self.intake is not None
-        return self.not_ae.isChecked() and bool(self.not_ae_reason.text().strip())
+        return self.safety.decision_made(self.intake)
 
     def save(self, *, submit: bool) -> Op | None:
         if not self.ready or self.report is None or self.report.submitted:
             return None
-        problems = self._check_samples()
+        problems = self.samples_card.check()
         if submit and problems:
             self.show_message("Fix the samples before submitting: " + " ".join(problems), "error")
             return None
@@ -499,28 +265,15 @@ class VisitDialog(QDialog):
         except ValidationError as exc:
             self.show_message(exc.user_message(), "error")
             return None
-        decision = None
-        if self.report_ae.isChecked() and self.intake is not None:
-            decision = (ScreeningDecisionKind.REPORT, "", self.intake)
-        elif self.not_ae.isChecked() and self.not_ae_reason.text().strip():
-            decision = (ScreeningDecisionKind.NOT_AN_AE, self.not_ae_reason.text().strip(), None)
-        key = autosave_key(report.id)
-
-        def job(ws: Any) -> SaveOutcome:
-            saved = ws.save_draft(report)
-            result = ws.screen_note(report.notes)
-            restricted = list(ws.check_restricted(report.notes))
-            if submit and not restricted and (not result.flag or decision is not None):
-                if result.flag and decision is not None:
-                    kind, reason, intake = decision
-                    ws.record_screening(saved, kind, reason=reason, intake=intake)
-                saved = ws.submit_visit(saved)
-            ws.discard_autosave(key)
-            return SaveOutcome(saved, result, restricted, saved.submitted)
-
+        decision = self.safety.chosen(self.intake)
         self.save_button.setEnabled(False)
         self.submit_button.setEnabled(False)
-        return Op(self, job).success(lambda o: self._saved(o, submit)).failure(self._save_failed).run()
+        return (
+            Op(self, lambda ws: save_visit(ws, report, submit=submit, decision=decision))
+            .success(lambda o: self._saved(o, submit))
+            .failure(self._save_failed)
+            .run()
+        )
 
     def _save_failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
@@ -534,7 +287,7 @@ class VisitDialog(QDialog):
         self.screen_done = True
         self.save_button.setEnabled(True)
         self.submit_button.setEnabled(True)
-        self._show_screen(outcome.screen, outcome.restricted)
+        self.safety.show_screen(outcome.screen, outcome.restricted, self.notes.toPlainText())
         self.screened.emit(outcome.screen)
         if outcome.submitted:
             self._lock(True)
@@ -555,31 +308,6 @@ class VisitDialog(QDialog):
         else:
             self.show_message("Saved as a draft.", "info")
 
-    def _show_screen(self, result: Any, restricted: list[Any]) -> None:
-        notes = self.notes.toPlainText()
-        if not result.flag and not restricted:
-            self.safety.hide()
-            return
-        self.safety.show()
-        parts = []
-        if result.flag:
-            parts.append(highlighted_html(notes, list(result.spans), "warning"))
-            cats = ", ".join(c.replace("_", " ") for c in result.categories)
-            self.safety_categories.setText(f"Flagged as: {cats} (score {result.score:.2f})")
-        else:
-            self.safety_categories.setText("")
-        if restricted:
-            spans = [r for r in restricted if hasattr(r, "start")]
-            parts.append("<p><b>Restricted words</b> (not allowed in a submitted note):</p>")
-            parts.append(highlighted_html(notes, spans, "danger") if spans else ", ".join(map(str, restricted)))
-        self.safety_text.setHtml("".join(parts))
-        for w in (self.report_ae, self.not_ae, self.not_ae_reason):
-            w.setVisible(bool(result.flag))
-        if self.safety.title_label is not None:
-            self.safety.title_label.setText(
-                "Possible adverse event — your decision is needed" if result.flag else "Restricted words"
-            )
-
     def _open_intake(self) -> None:
         if self.report is None or self.catalogue is None:
             return
@@ -593,9 +321,7 @@ class VisitDialog(QDialog):
                 self.show_message("The adverse-event report will be sent first at the next sync. Submit when ready.")
             else:
                 self.intake = None
-                self.decision.setExclusive(False)
-                self.report_ae.setChecked(False)
-                self.decision.setExclusive(True)
+                self.safety.untick_report()
 
         Op(self, lambda ws: ws.draft_intake(report, screen)).success(opened).run()
 
