@@ -79,6 +79,19 @@ def test_reporting_an_adverse_event_opens_the_intake_with_a_clock(window: Any, q
     assert len(intakes) == 1 and intakes[0].seriousness.value == "serious"
 
 
+def test_typing_only_the_attendees_is_autosaved(window: Any, qtbot: Any) -> None:
+    dialog = _open(window, qtbot)
+    assert not dialog._dirty
+    dialog.details.attendees.setText("Dr Lee, Nurse Patel")
+    assert dialog._dirty and dialog._autosave_timer.isActive()
+    op = dialog.autosave_now()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    saved = window.runner.workspace().autosaved()[autosave_key(dialog.report.id)]
+    assert "Nurse Patel" in str(saved)
+    dialog._dirty = False
+
+
 def test_samples_over_the_products_limit_block_submit(window: Any, qtbot: Any) -> None:
     dialog = _open(window, qtbot)
     product = max(dialog.catalogue.products, key=lambda p: p.sample_limit_per_visit)
