@@ -89,5 +89,6 @@ class SafetyCard(Card):
             self.title_label.setText(FLAGGED_TITLE if result.flag else "Restricted words")
 
     def set_locked(self, locked: bool) -> None:
-        for w in (self.report_ae, self.not_ae, self.not_ae_reason):
+        for w in (self.report_ae, self.not_ae):
             w.setEnabled(not locked)
+        self.not_ae_reason.setEnabled(not locked and self.not_ae.isChecked())  # the reason goes with its choice
