@@ -50,8 +50,37 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, str(action).replace("_", " ").capitalize())
 
 
+#: How the Why? chart names the propensity model's inputs (others: the name in words).
+FEATURE_LABELS: dict[str, str] = {
+    "action": "Kind of action",
+    "channel_preference": "Preferred channel",
+    "channel_success_rate": "Response rate on this channel",
+    "channel_tries": "Contacts on this channel",
+    "weekday_posterior": "Best day of the week",
+    "topic_open_lift": "Opens on these topics",
+    "topic_web_share": "Website views on these topics",
+    "topic_web_share_f2f": "Topic interest (calls)",
+    "has_content": "With approved content",
+    "days_since_relevant_signal": "Days since interest in the topic",
+    "msl_days_since_relevant_signal": "Days since clinical interest",
+    "days_since_signal": "Days since any engagement",
+    "contacts_7": "Contacts, last 7 days",
+    "contacts_30": "Contacts, last 30 days",
+    "contacts_30_usual": "Usual contacts per 30 days",
+    "contacts_30_vs_usual": "Last 30 days vs usual",
+    "contacts_7_vs_usual": "Last 7 days vs usual",
+    "days_since_visit": "Days since last visit",
+    "days_since_email": "Days since last email",
+    "plan_gap": "Behind the call plan",
+    "quarter_elapsed": "Share of the quarter gone",
+    "open_follow_ups": "Open follow-ups",
+}
+
+
 def feature_label(feature: str) -> str:
-    """A model feature name as words: ``days_since_visit`` → ``Days since visit``."""
+    """A model feature's name for a person: ``plan_gap`` → ``Behind the call plan``, else the name in words."""
+    if feature in FEATURE_LABELS:
+        return FEATURE_LABELS[feature]
     text = feature.replace("__", ": ").replace("_", " ").strip()
     return text[:1].upper() + text[1:] if text else "(baseline)"
 
