@@ -74,3 +74,15 @@ def test_a_retrained_default_model_is_not_served_the_old_ranking(tmp_path, monke
     with _open(tmp_path / "ws") as ws:
         ws.priorities()
         assert ws._ranking._engine is not None  # recomputed, not read from the cache
+
+
+def test_the_cache_stores_every_field_of_a_suggestion(tmp_path):
+    from dataclasses import fields
+
+    from repcompanion.domain import Suggestion
+    from repcompanion.workspace.ranking_cache import _encode
+
+    Workspace.create_demo(tmp_path, hcps=20, seed=4, today=DAY).close()
+    with _open(tmp_path) as ws:
+        first = ws.priorities()[0]
+    assert set(_encode(first)) == {f.name for f in fields(Suggestion)}

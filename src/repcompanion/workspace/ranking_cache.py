@@ -11,7 +11,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,10 +52,31 @@ def _stamp(path: Path | None) -> str:
 
 
 def _encode(s: Suggestion) -> dict[str, Any]:
-    d = asdict(s)
-    d["day"] = s.day.isoformat()
-    d["action"] = s.action.value
-    return d
+    # Field by field: dataclasses.asdict deep-copies every nested dict and took ~1 s for 5,000 suggestions.
+    return {
+        "id": s.id,
+        "hcp_id": s.hcp_id,
+        "day": s.day.isoformat(),
+        "action": s.action.value,
+        "priority": s.priority,
+        "probability": s.probability,
+        "logit": s.logit,
+        "intercept": s.intercept,
+        "contributions": s.contributions,
+        "value": s.value,
+        "urgency": s.urgency,
+        "context": s.context,
+        "reasons": [
+            {"text": r.text, "feature": r.feature, "contribution": r.contribution, "data": r.data} for r in s.reasons
+        ],
+        "rule_reasons": s.rule_reasons,
+        "blocked": s.blocked,
+        "content_id": s.content_id,
+        "what_would_change": s.what_would_change,
+        "model_version": s.model_version,
+        "rules_version": s.rules_version,
+        "rank": s.rank,
+    }
 
 
 def _decode(d: dict[str, Any]) -> Suggestion:
