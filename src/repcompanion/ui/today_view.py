@@ -23,7 +23,7 @@ from repcompanion.ui import theme
 from repcompanion.ui.models import PrioritiesModel, PrioritiesProxy
 from repcompanion.ui.ops import Op, error_text, show_error
 from repcompanion.ui.widgets import PriorityBarDelegate, SegmentDelegate, label, setup_table
-from repcompanion.workspace.ui_support import TodayData, TodayFilter, action_label, today_data
+from repcompanion.workspace.ui_support import TodayData, TodayFilter, action_label, previous_today_data, today_data
 
 
 class TodayView(QWidget):
@@ -153,7 +153,13 @@ class TodayView(QWidget):
 
     # -- loading --------------------------------------------------------------------------------------------
     def reload(self) -> Op:
+        if self.data is None:  # the first list of this window: the last ranking kept shows while today's is made
+            Op(self, lambda ws: previous_today_data(ws)).success(self._show_previous).failure(lambda _e: None).run()
         return Op(self, lambda ws: today_data(ws)).success(self.set_data).failure(self._load_failed).run()
+
+    def _show_previous(self, data: TodayData | None) -> None:
+        if data is not None and (self.data is None or self.data.ranked_on is not None):
+            self.set_data(data)
 
     def _load_failed(self, error: BaseException) -> None:
         self.load_error = error_text(error)
@@ -171,7 +177,13 @@ class TodayView(QWidget):
         self._fill_combo(self.action, sorted({r.action for r in data.rows}), action_label)
         self._fill_combo(self.town, sorted({r.town for r in data.rows}))
         where = f" · {data.territory}" if data.territory else ""
-        self.subtitle.setText(f"{data.day.strftime('%A %d %B %Y')}{where} · {len(data.rows)} HCPs ranked")
+        if data.ranked_on is not None:
+            self.subtitle.setText(
+                f"{data.day.strftime('%A %d %B %Y')}{where} · showing the list ranked on "
+                f"{data.ranked_on.strftime('%A %d %B')} while today's is prepared…"
+            )
+        else:
+            self.subtitle.setText(f"{data.day.strftime('%A %d %B %Y')}{where} · {len(data.rows)} HCPs ranked")
         self.set_day_progress(data.visits_logged)
         if selected:
             self.select_hcp(selected)

@@ -338,6 +338,10 @@ class Workspace:
         one line per HCP without each suggestion's full explanation."""
         return self._ranking.ranked_lines(day or self.today())
 
+    def previous_priority_lines(self, day: date | None = None) -> tuple[date, list[Any]] | None:
+        """The last ranking kept, with the day it was made for, when it is out of date (None when current)."""
+        return self._ranking.previous_lines(day or self.today())
+
     def suggestions_for(self, hcp_id: str, day: date | None = None) -> list[Suggestion]:
         """The HCP's current suggestion (empty when every action is blocked; see ``blocked_for``)."""
         s = self._ranking.for_hcp(hcp_id, day or self.today())

@@ -180,6 +180,18 @@ class Priorities:
                 return cached
         return [ranking_cache.RankedLine.of(s) for s in self.ranked(day)]
 
+    def previous_lines(self, day: date) -> tuple[date, list[RankedLine]] | None:
+        """The last ranking kept when it is out of date for ``day`` (e.g. yesterday's, on a new morning),
+        to show while today's is computed; None when the cache is current or there is none."""
+        from repcompanion.workspace import ranking_cache
+
+        if self._engine is not None and self._day == day:
+            return None
+        key = ranking_cache.fingerprint(self.store, day, self._model_file())
+        if self.store.conn.execute("SELECT 1 FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone():
+            return None
+        return ranking_cache.load_latest_lines(self.store)
+
     def for_hcp(self, hcp_id: str, day: date) -> Suggestion | None:
         return self.engine(day).suggestion_for(hcp_id, day)
 

@@ -138,6 +138,15 @@ def load_lines(store: Store, key: str) -> list[RankedLine] | None:
     return _load(store, key, _line)
 
 
+def load_latest_lines(store: Store) -> tuple[date, list[RankedLine]] | None:
+    """The last ranking kept, whatever it was made for (its day, and its lines), or None."""
+    row = store.conn.execute("SELECT day, fingerprint FROM ranking_cache ORDER BY created_at DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    lines = _load(store, row[1], _line)
+    return (date.fromisoformat(row[0]), lines) if lines else None
+
+
 def _load(store: Store, key: str, decode: Callable[[dict[str, Any]], T]) -> list[T] | None:
     row = store.conn.execute("SELECT payload FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone()
     if row is None:

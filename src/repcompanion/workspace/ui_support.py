@@ -5,7 +5,7 @@ The app's Qt models adapt these records; nothing here knows about Qt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -108,6 +108,7 @@ class TodayData:
     rows: list[TodayRow]
     visits_logged: int
     territory: str = ""
+    ranked_on: date | None = None  # set when the rows are an earlier day's ranking, shown until today's is ready
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,21 @@ class TodayFilter:
 def today_data(ws: Any, day: date | None = None) -> TodayData:
     """The ranked priorities with everything the Today table shows."""
     day = day or ws.today()
-    lines = ws.priority_lines(day)
+    return _today_rows(ws, day, ws.priority_lines(day))
+
+
+def previous_today_data(ws: Any, day: date | None = None) -> TodayData | None:
+    """The last ranking kept, when today's must still be computed (a new morning, fresh data): shown at once,
+    labelled with its day, until today's replaces it. None when today's is current or there is none."""
+    day = day or ws.today()
+    previous = ws.previous_priority_lines(day)
+    if previous is None:
+        return None
+    ranked_on, lines = previous
+    return replace(_today_rows(ws, day, lines), ranked_on=ranked_on)
+
+
+def _today_rows(ws: Any, day: date, lines: list[Any]) -> TodayData:
     hcps = {h.id: h for h in ws.hcps()}
     contacts = ws.last_contacts()
     rows = []
