@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -43,6 +44,10 @@ from repcompanion.domain import (
 )
 from repcompanion.store import Store
 from repcompanion.workspace.paths import database_path, default_folder
+
+log = logging.getLogger(__name__)
+#: Pins the working day for demos and benchmarks (``YYYY-MM-DD``); unset, it is the calendar day.
+TODAY_ENV = "REPCOMPANION_TODAY"
 
 
 @dataclass(frozen=True)
@@ -190,8 +195,16 @@ class Workspace:
     # -- time ---------------------------------------------------------------------------------------------
 
     def today(self) -> date:
-        """The working day: today, or a pinned day (tests, demos)."""
-        return self._today_override or date.today()
+        """The working day: today, or a pinned day (tests, demos; ``REPCOMPANION_TODAY=YYYY-MM-DD``)."""
+        if self._today_override is not None:
+            return self._today_override
+        pinned = os.environ.get(TODAY_ENV)
+        if pinned:
+            try:
+                return date.fromisoformat(pinned)
+            except ValueError:
+                log.warning("%s=%r is not a YYYY-MM-DD date; using today", TODAY_ENV, pinned)
+        return date.today()
 
     def pin_today(self, day: date | None) -> None:
         self._today_override = day
