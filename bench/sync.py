@@ -31,7 +31,7 @@ from repcompanion.domain import CallReport, CallReportId, CallType, HcpId, uuid7
 from repcompanion.domain.rows import SYNCED_TABLES
 from repcompanion.store import open_store
 from repcompanion.sync import CredentialStore, SyncClient
-from repcompanion.sync.cli_support import default_http_client
+from repcompanion.sync.http_client import default_http_client
 
 PASSWORD = "bench-password-123"
 EVENTS_PER_HCP_YEAR = 98.0  # what the simulator draws on average (measured on small territories)

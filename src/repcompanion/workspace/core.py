@@ -517,7 +517,7 @@ class Workspace:
 
     def _sync_client(self) -> Any:
         from repcompanion.sync import CredentialStore, SyncClient
-        from repcompanion.sync.cli_support import default_http_client
+        from repcompanion.sync.http_client import default_http_client
 
         if self._client is None:
             self._client = SyncClient(
