@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from repcompanion.domain import (
     FollowUpJob,
     Hcp,
     HcpId,
-    Mutation,
     NotFoundError,
     Product,
     Progress,
@@ -44,26 +42,14 @@ from repcompanion.domain import (
 )
 from repcompanion.store import Store
 from repcompanion.workspace.paths import database_path, default_folder
+from repcompanion.workspace.syncing import SyncMixin
 
 log = logging.getLogger(__name__)
 #: Pins the working day for demos and benchmarks (``YYYY-MM-DD``); unset, it is the calendar day.
 TODAY_ENV = "REPCOMPANION_TODAY"
 
 
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar shows."""
-
-    online: bool | None
-    server_url: str
-    user: str
-    last_sync_at: datetime | None
-    pending: int
-    rejected: list[Mutation] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-class Workspace:
+class Workspace(SyncMixin):
     """One rep's local territory: the store, plus the intelligence and sync that work on it."""
 
     def __init__(self, store: Store, folder: Path) -> None:
@@ -172,19 +158,6 @@ class Workspace:
             self._sync_conn.close()
             self._sync_conn = None
         self.store.close()
-
-    def sync_store(self) -> Store:
-        """The workspace's second connection, for the sync and other network work.
-
-        The app's database thread owns ``store``; its network thread owns this one, so a sync's open
-        transaction is never seen half-done by (or mixed into) what the rep is doing meanwhile. SQLite
-        (WAL, ``BEGIN IMMEDIATE``) serialises their writes.
-        """
-        if self._sync_conn is None:
-            from repcompanion.store import open_store
-
-            self._sync_conn = open_store(self.store.path, key=self._key)
-        return self._sync_conn
 
     def __enter__(self) -> Workspace:
         return self
@@ -513,63 +486,6 @@ class Workspace:
     def discard_autosave(self, key: str) -> None:
         self.store.discard_autosave(key)
 
-    # -- sync ---------------------------------------------------------------------------------------------
-
-    def _sync_client(self) -> Any:
-        from repcompanion.sync import CredentialStore, SyncClient
-        from repcompanion.sync.http_client import default_http_client
-
-        if self._client is None:
-            self._client = SyncClient(
-                default_http_client(), self.sync_store(), self._credentials or CredentialStore(), key=self._key
-            )
-            self._credentials = self._client.credentials
-        return self._client
-
-    def use_http(self, http: Any, credentials: Any | None = None) -> None:
-        """Sync through this httpx.Client (tests hand in an ASGI or fault-injecting transport)."""
-        from repcompanion.sync import CredentialStore, SyncClient
-
-        self._credentials = credentials or self._credentials or CredentialStore()
-        self._client = SyncClient(http, self.sync_store(), self._credentials, key=self._key)
-
-    def login(self, server_url: str, user: str, password: str) -> Any:
-        """Log in to the hub; tokens go to the OS keyring (or memory for this run when there is none)."""
-        return self._sync_client().login(server_url, user, password)
-
-    def sync(self, progress: Progress = no_progress, cancelled: Any = None, *, warm: bool = True) -> Any:
-        """Push the outbox (safety intakes first), then pull the territory; returns a SyncReport.
-
-        Runs on :meth:`sync_store`'s connection. ``warm`` ranks today afterwards on the calling thread (the
-        command line); the app passes False and ranks on its database thread when it reloads the list.
-        """
-        from repcompanion.sync import never_cancelled
-        from repcompanion.sync.errors import DeviceRevoked
-        from repcompanion.workspace.revocation import wipe_workspace
-
-        client = self._sync_client()
-        try:
-            report = client.sync(progress=progress, cancelled=cancelled or never_cancelled)
-        except DeviceRevoked as exc:
-            message = wipe_workspace(self, exc.reason, exc.revoked_at, flushed=exc.flushed, unsent=exc.unsent)
-            wiped = DeviceRevoked(
-                message,
-                hint="Ask your administrator to set this laptop up again.",
-                revoked_at=exc.revoked_at,
-                reason=exc.reason,
-            )
-            wiped.flushed, wiped.unsent = exc.flushed, exc.unsent
-            raise wiped from exc
-        self._after_data_change()
-        from repcompanion.workspace.model_update import refresh_model
-
-        message = refresh_model(self, client)
-        if "up to date" not in message and "has not published" not in message:
-            report.notices.append(message)
-        if warm:
-            self.warm_ranking()
-        return report
-
     def warm_ranking(self) -> None:
         """Rank today now (on the caller's worker thread) so the app's next list appears at once.
 
@@ -579,40 +495,7 @@ class Workspace:
         try:
             self.priorities()
         except Exception:
-            logging.getLogger(__name__).exception("ranking after a data change failed; it will run again on demand")
-
-    def hub_reachable(self, timeout_s: float = 2.0) -> bool:
-        """A cheap health check of the hub this workspace syncs with (False when offline or not set up)."""
-        import httpx
-
-        url = self.sync_store().sync_state.get().server_url
-        if not url:
-            return False
-        try:
-            http = self._sync_client().http
-            return http.get(f"{url}/v1/health", timeout=timeout_s).status_code == 200
-        except (httpx.HTTPError, OSError):
-            return False
-
-    def _after_data_change(self) -> None:
-        """The territory changed underneath (a sync): rebuild the ranking on next use."""
-        if self._priorities is not None:
-            self._priorities.invalidate()
-
-    # -- sync status --------------------------------------------------------------------------------------
-
-    def sync_status(self, online: bool | None = None) -> SyncStatus:
-        state = self.store.sync_state.get()
-        problems = [state.last_error] if state.last_error else []
-        return SyncStatus(
-            online=online,
-            server_url=state.server_url,
-            user=state.user,
-            last_sync_at=state.last_sync_at,
-            pending=self.store.outbox.pending_count(),
-            rejected=self.store.outbox.rejected(),
-            problems=problems,
-        )
+            log.exception("ranking after a data change failed; it will run again on demand")
 
     # -- numbers ------------------------------------------------------------------------------------------
 
