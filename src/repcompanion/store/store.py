@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from repcompanion.domain.enums import MutationKind, ReportStatus
 from repcompanion.domain.errors import ImmutableRecordError, NotFoundError, ValidationError
 from repcompanion.domain.ids import HcpId
@@ -67,7 +65,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | str) -> None:
         self.conn = conn
         self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
-        self.db = sqlite_utils.Database(conn)
         self._tx_depth = 0
         self._lock = threading.RLock()
         self.territories: TableRepository[Territory] = repository(conn, "territories")
