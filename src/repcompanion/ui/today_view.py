@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -134,10 +133,6 @@ class TodayView(QWidget):
         foot.addWidget(hint)
         root.addLayout(foot)
 
-        find = QAction("Find", self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(self.focus_search)
-        self.addAction(find)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
