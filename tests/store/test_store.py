@@ -17,6 +17,7 @@ from repcompanion.domain import (
 )
 from repcompanion.domain.rows import event_to_row, hcp_to_row
 from repcompanion.store import Store, open_store
+from repcompanion.store.replica import apply_page
 from tests import factories as f
 
 
@@ -134,10 +135,10 @@ def test_outbox_orders_safety_first_and_records_results(store):
     assert [(m.id, m.reason) for m in store.outbox.rejected()] == [(a.id, "unknown HCP")]
 
 
-def test_apply_changes_moves_the_cursor_with_the_page(store):
+def test_apply_page_moves_the_cursor_with_the_page(store):
     f.small_territory(store)
     row = hcp_to_row(f.hcp(7, last="Nakamura"))
-    store.apply_changes([{"table": "hcps", "op": "upsert", "id": "H00007", "row": row}], next_cursor=41)
+    apply_page(store, [{"table": "hcps", "op": "upsert", "id": "H00007", "row": row}], next_cursor=41)
     assert store.hcps.get("H00007").last_name == "Nakamura"
     assert store.sync_state.get().cursor == 41
 
@@ -147,7 +148,7 @@ def test_failed_page_keeps_the_old_cursor(store):
     store.sync_state.set_cursor(10)
     bad = {"table": "events", "op": "upsert", "id": "E9", "row": event_to_row(f.event("H_not_here", i=9))}
     with pytest.raises(sqlite3.IntegrityError):
-        store.apply_changes([{"table": "hcps", "op": "upsert", "id": "H00008", "row": hcp_to_row(f.hcp(8))}, bad], 20)
+        apply_page(store, [{"table": "hcps", "op": "upsert", "id": "H00008", "row": hcp_to_row(f.hcp(8))}, bad], 20)
     assert store.sync_state.get().cursor == 10
     assert store.hcps.find("H00008") is None
 
@@ -155,7 +156,7 @@ def test_failed_page_keeps_the_old_cursor(store):
 def test_remove_waits_for_pending_uploads(store):
     f.small_territory(store)
     store.submit_call_report(f.report("H00001"))
-    store.apply_changes([{"table": "hcps", "op": "remove", "id": "H00001"}], next_cursor=5)
+    apply_page(store, [{"table": "hcps", "op": "remove", "id": "H00001"}], next_cursor=5)
     assert store.hcps.find("H00001") is not None
     assert store.pending_removals() == ["H00001"]
     pending = store.outbox.pending()

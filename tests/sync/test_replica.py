@@ -37,7 +37,8 @@ def test_a_batched_page_ends_like_the_store_applying_it_change_by_change(ops: li
     ]
     batched, reference = open_store(":memory:"), open_store(":memory:")
     apply_page(batched, page, 7)
-    reference.apply_changes(page, 7)
+    for change in page:
+        apply_page(reference, [change], 7)
     rows = "SELECT id, last_name FROM hcps ORDER BY id"
     assert batched.query(rows) == reference.query(rows)
     assert batched.sync_state.get().cursor == 7

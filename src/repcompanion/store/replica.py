@@ -62,7 +62,10 @@ class PageResult:
 
 
 def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageResult:
-    """Apply one pulled page and advance the cursor in one transaction (same rules as ``Store.apply_changes``).
+    """Apply one pulled page and advance the cursor in one transaction.
+
+    Each change is ``{"table", "op": upsert|delete|remove, "id", "row"}``. A ``remove`` takes an HCP out of the
+    territory: its rows are purged now, or after the push if the outbox still refers to it (``Store.remove_hcp``).
 
     Consecutive changes to the same table with the same operation are written with one ``executemany``;
     the order of the page is kept, so a later change to a row always wins. A malformed change raises

@@ -77,7 +77,6 @@ class Store:
         self.call_plans: TableRepository[CallPlan] = repository(conn, "call_plans")
         self.events: TableRepository[EngagementEvent] = repository(conn, "events")
         self.follow_ups: TableRepository[FollowUpJob] = repository(conn, "follow_ups")
-        self.dcr_results: TableRepository[Any] = repository(conn, "dcr_results")
         self.sync_state = SyncStateRepository(conn)
         self.outbox = Outbox(conn, self.sync_state.device_id())
 
@@ -303,38 +302,6 @@ class Store:
         self.conn.execute("DELETE FROM draft_autosave WHERE key = ?", (key,))
 
     # -- replica (sync down) ------------------------------------------------------------------------------
-
-    def apply_changes(self, changes: Sequence[Row], next_cursor: int) -> dict[str, int]:
-        """Apply one page from the hub and advance the cursor, in one transaction.
-
-        Each change is ``{"table", "op": upsert|delete|remove, "id", "row"}``. A ``remove`` takes an HCP
-        out of the territory: its rows are purged now, or after the push if the outbox still refers to it.
-        """
-        counts = {"upserts": 0, "deletes": 0, "removes": 0}
-        with self.atomic():
-            for change in changes:
-                table, op, rid = change["table"], change["op"], change["id"]
-                if op == "remove":
-                    self.remove_hcp(rid, since_seq=next_cursor)
-                    counts["removes"] += 1
-                    continue
-                if table not in SYNCED_TABLES:
-                    continue  # a newer hub's table this client does not know: ignored, not fatal
-                if op == "upsert":
-                    self._repo(table).upsert_rows([change["row"]])
-                    if table == "hcps":
-                        self.conn.execute("DELETE FROM pending_removals WHERE hcp_id = ?", (rid,))
-                    counts["upserts"] += 1
-                elif op == "delete":
-                    self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (rid,))
-                    counts["deletes"] += 1
-                else:
-                    raise ValidationError(f"unknown change operation {op!r} for {table}/{rid}")
-            self.sync_state.set_cursor(next_cursor)
-        return counts
-
-    def _repo(self, table: str) -> TableRepository[Any]:
-        return getattr(self, table)
 
     def remove_hcp(self, hcp_id: str, *, since_seq: int = 0) -> bool:
         """Purge an HCP and its dependent rows unless a pending upload refers to it; True if purged."""

@@ -55,11 +55,6 @@ class TableRepository(Generic[T]):
             return cur.rowcount
         return self._conn.executemany(self._upsert, map(self.codec.values, records)).rowcount
 
-    def upsert_rows(self, rows: Iterable[Row]) -> int:
-        columns = self.codec.columns
-        cur = self._conn.executemany(self._upsert, (tuple(r.get(c) for c in columns) for r in rows))
-        return cur.rowcount
-
     def get(self, record_id: str) -> T:
         for row in self._rows(f"{self._select} WHERE id = ?", (record_id,)):
             return self.codec.from_row(row)
