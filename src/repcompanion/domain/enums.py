@@ -50,10 +50,6 @@ CONTACT_EVENTS = frozenset(
         EventType.MSL_VISIT,
     }
 )
-#: Events that are a response by the HCP.
-RESPONSE_EVENTS = frozenset(
-    {EventType.EMAIL_OPENED, EventType.EMAIL_CLICKED, EventType.WEB_VISIT, EventType.EVENT_ATTENDED}
-)
 
 
 class ActionType(StrEnum):
@@ -73,6 +69,14 @@ ACTION_CHANNEL: dict[ActionType, Channel] = {
     ActionType.EMAIL: Channel.EMAIL,
     ActionType.EVENT_INVITE: Channel.EMAIL,
     ActionType.MSL_REFERRAL: Channel.IN_PERSON,
+}
+#: The contact event an action becomes once done (and that counts against its frequency cap).
+ACTION_EVENT: dict[ActionType, EventType] = {
+    ActionType.VISIT: EventType.VISIT,
+    ActionType.REMOTE_MEETING: EventType.REMOTE_CALL,
+    ActionType.EMAIL: EventType.EMAIL_SENT,
+    ActionType.EVENT_INVITE: EventType.EVENT_INVITED,
+    ActionType.MSL_REFERRAL: EventType.MSL_VISIT,
 }
 
 
@@ -171,8 +175,8 @@ class AccountKind(StrEnum):
 
 __all__ = [
     "ACTION_CHANNEL",
+    "ACTION_EVENT",
     "CONTACT_EVENTS",
-    "RESPONSE_EVENTS",
     "AccountKind",
     "ActionType",
     "CallType",

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import (
+    ACTION_EVENT,
     ActionType,
     Consent,
     ContentId,
     EngagementEvent,
     EventId,
-    EventType,
     FeedbackKind,
     HcpId,
     ModelError,
@@ -56,14 +56,6 @@ from repcompanion.intel.rules import (
     feedback_blocks,
     sample_problem,
 )
-
-_COMPLETED_EVENT = {
-    ActionType.VISIT: EventType.VISIT,
-    ActionType.REMOTE_MEETING: EventType.REMOTE_CALL,
-    ActionType.EMAIL: EventType.EMAIL_SENT,
-    ActionType.EVENT_INVITE: EventType.EVENT_INVITED,
-    ActionType.MSL_REFERRAL: EventType.MSL_VISIT,
-}
 
 
 @dataclass
@@ -201,9 +193,7 @@ class Engine:
             if fb.kind is FeedbackKind.COMPLETED:
                 self._synthetic += 1
                 events.append(
-                    EngagementEvent(
-                        EventId(f"feedback-{self._synthetic}"), fb.hcp_id, _COMPLETED_EVENT[fb.action], fb.at
-                    )
+                    EngagementEvent(EventId(f"feedback-{self._synthetic}"), fb.hcp_id, ACTION_EVENT[fb.action], fb.at)
                 )
         if events:
             self.index.add(events)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from repcompanion.domain import (
     ACTION_CHANNEL,
+    ACTION_EVENT,
     ActionType,
     Channel,
     Consent,
@@ -26,7 +27,7 @@ from repcompanion.domain import (
     SuggestionFeedback,
     effective_consent,
 )
-from repcompanion.intel.events import INVITED, MSL, REMOTE, SENT, VISIT, EventArrays, day_number
+from repcompanion.intel.events import EVENT_TYPES, EventArrays, day_number
 
 RULES_VERSION = "nba-rules-2026.11.1"
 
@@ -72,13 +73,7 @@ class RuleConfig:
     dismiss_days: int = 14
 
 
-_CAP_EVENT = {
-    ActionType.EMAIL: SENT,
-    ActionType.VISIT: VISIT,
-    ActionType.REMOTE_MEETING: REMOTE,
-    ActionType.EVENT_INVITE: INVITED,
-    ActionType.MSL_REFERRAL: MSL,
-}
+_CAP_EVENT = {action: EVENT_TYPES.index(event) for action, event in ACTION_EVENT.items()}
 
 
 def is_invitation(content: Content) -> bool:

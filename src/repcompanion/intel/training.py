@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from repcompanion.domain import ActionType, EventType, ModelError, no_progress
+from repcompanion.domain import ACTION_EVENT, ActionType, ModelError, no_progress
 from repcompanion.domain.ports import Progress
 from repcompanion.intel.actions import CATEGORICAL_FEATURES, MODEL_FEATURES, ContentCatalog, pair_features
 from repcompanion.intel.events import EventIndex
@@ -24,13 +24,7 @@ from repcompanion.intel.inputs import IntelInputs, events_frame
 from repcompanion.intel.lifecycle import ModelBundle
 from repcompanion.intel.model import AdditiveLogit
 
-CONTACT_ACTION = {
-    str(EventType.VISIT): ActionType.VISIT,
-    str(EventType.REMOTE_CALL): ActionType.REMOTE_MEETING,
-    str(EventType.EMAIL_SENT): ActionType.EMAIL,
-    str(EventType.EVENT_INVITED): ActionType.EVENT_INVITE,
-    str(EventType.MSL_VISIT): ActionType.MSL_REFERRAL,
-}
+CONTACT_ACTION = {str(event): action for action, event in ACTION_EVENT.items()}
 ATTENDANCE_LAG_DAYS = 7
 
 
