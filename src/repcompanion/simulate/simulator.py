@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from repcompanion.domain import (
+    ACTION_CHANNEL,
     ActionType,
     Channel,
     ContentId,
@@ -19,16 +20,12 @@ from repcompanion.domain import (
     NotFoundError,
     ProductId,
 )
-from repcompanion.simulate.territory import DemoTerritory
+from repcompanion.simulate.labels import CONTACT_OF_ACTION
+from repcompanion.simulate.territory import DemoTerritory, source_of
+from repcompanion.simulate.truth import ACTION_SPECS
 
-_CONTACT = {
-    ActionType.VISIT: (EventType.VISIT, Channel.IN_PERSON, "crm"),
-    ActionType.REMOTE_MEETING: (EventType.REMOTE_CALL, Channel.REMOTE_MEETING, "crm"),
-    ActionType.EMAIL: (EventType.EMAIL_SENT, Channel.EMAIL, "email_platform"),
-    ActionType.EVENT_INVITE: (EventType.EVENT_INVITED, Channel.EMAIL, "events"),
-    ActionType.MSL_REFERRAL: (EventType.MSL_VISIT, Channel.IN_PERSON, "medical_affairs"),
-}
-_MSL_TOPICS = ("clinical_data", "mechanism")
+#: per action: the contact event it leaves, its channel and the system that records it
+_CONTACT = {action: (etype, ACTION_CHANNEL[action], source_of(etype)) for etype, action in CONTACT_OF_ACTION.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +112,7 @@ class TerritorySimulator:
         if content:
             topics = content.topics
         elif action is ActionType.MSL_REFERRAL:
-            topics = _MSL_TOPICS
+            topics = ACTION_SPECS[ActionType.MSL_REFERRAL].default_topics
         else:
             topics = ("efficacy",)
         shown = topics if responded or action in (ActionType.EMAIL, ActionType.EVENT_INVITE) else ()

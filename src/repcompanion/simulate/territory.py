@@ -50,6 +50,11 @@ _SOURCE = {
 }
 
 
+def source_of(event_type: EventType) -> str:
+    """The system an event of ``event_type`` is recorded by (the CRM unless another system owns it)."""
+    return _SOURCE.get(event_type, "crm")
+
+
 @dataclass
 class DemoTerritory:
     """Everything a demo workspace holds, plus the hidden truth that generated the history."""
@@ -112,7 +117,7 @@ def _events(
     content_ids: list[ContentId | None] = [c.id for c in content]
     content_ids.append(None)
     types = EVENT_TYPES
-    sources = [_SOURCE.get(t, "crm") for t in types]
+    sources = [source_of(t) for t in types]
     table = cols.topic_table
     events: list[EngagementEvent] = []
     probs: dict[EventId, float] = {}
