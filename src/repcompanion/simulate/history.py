@@ -171,7 +171,7 @@ class _HistoryRun:
             a: np.array([t in (s.default_topics or TOPICS) for t in TOPICS]) for a, s in ACTION_SPECS.items()
         }
         self.interest_default = {a: np.array([t in s.default_topics for t in TOPICS]) for a, s in ACTION_SPECS.items()}
-        self.msl_topics = self.key(("clinical_data", "mechanism"))
+        self.msl_topics = self.key(ACTION_SPECS[ActionType.MSL_REFERRAL].default_topics)
         self.clinical = TOPICS.index("clinical_data")
 
     def key(self, topics: tuple[str, ...]) -> int:
@@ -181,8 +181,7 @@ class _HistoryRun:
         return self._topic_key[topics]
 
     def allowed(self, channel: int) -> np.ndarray:
-        w = self.windows
-        return (w.first[:, channel] <= self.d) & (self.d < w.end[:, channel]) & ~self.dnc
+        return self.windows.allowed(self.d, channel) & ~self.dnc
 
     def probability(self, action: ActionType, rows: np.ndarray, cidx: np.ndarray) -> np.ndarray:
         """The truth's probability for ``rows`` taking ``action`` with content ``cidx`` (-1: none) today."""
