@@ -23,16 +23,8 @@ from repcompanion.domain import (
     ValidationError,
     effective_consent,
 )
-from repcompanion.simulate import TOPICS, DemoTerritory, generate_territory, hcp_value, npi_is_valid
+from repcompanion.simulate import CONTACT_OF_ACTION, TOPICS, DemoTerritory, generate_territory, hcp_value, npi_is_valid
 from repcompanion.simulate.people import npi_check_digit
-
-_ACTION_OF = {
-    EventType.VISIT: ActionType.VISIT,
-    EventType.REMOTE_CALL: ActionType.REMOTE_MEETING,
-    EventType.EMAIL_SENT: ActionType.EMAIL,
-    EventType.EVENT_INVITED: ActionType.EVENT_INVITE,
-    EventType.MSL_VISIT: ActionType.MSL_REFERRAL,
-}
 
 
 def _fingerprint(demo: DemoTerritory) -> str:
@@ -212,7 +204,7 @@ def test_no_company_contact_without_consent_at_that_time(demo: DemoTerritory) ->
     dnc = {h.id for h in demo.hcps if h.do_not_contact}
     checked = 0
     for e in demo.events:
-        action = _ACTION_OF.get(e.type)
+        action = CONTACT_OF_ACTION.get(e.type)
         if action is None:
             continue
         assert e.hcp_id not in dnc

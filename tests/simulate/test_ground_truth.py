@@ -12,15 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ActionType, EngagementEvent, EventId, EventType, HcpId
-from repcompanion.simulate import DemoTerritory, observed_actions
-
-_ACTION_OF = {
-    EventType.VISIT: ActionType.VISIT,
-    EventType.REMOTE_CALL: ActionType.REMOTE_MEETING,
-    EventType.EMAIL_SENT: ActionType.EMAIL,
-    EventType.EVENT_INVITED: ActionType.EVENT_INVITE,
-    EventType.MSL_VISIT: ActionType.MSL_REFERRAL,
-}
+from repcompanion.simulate import CONTACT_OF_ACTION, DemoTerritory, observed_actions
 
 
 def _history(demo: DemoTerritory) -> dict[HcpId, list[EngagementEvent]]:
@@ -76,7 +68,7 @@ def test_truth_matches_the_probabilities_that_generated_the_history(demo: DemoTe
     for eid in rng.sample(sorted(demo.contact_probabilities), 400):
         e = events[eid]
         p = demo.truth.response_probability(
-            e.hcp_id, _ACTION_OF[e.type], e.occurred_at.date(), content_id=e.content_id, history=by[e.hcp_id]
+            e.hcp_id, CONTACT_OF_ACTION[e.type], e.occurred_at.date(), content_id=e.content_id, history=by[e.hcp_id]
         )
         assert abs(p - demo.contact_probabilities[eid]) < 1e-6, e
 
