@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -203,7 +204,7 @@ def build_hcps(
                 specialty_label=label,
                 segment=segment,
                 decile=decile,
-                address=_address_of(account, suite if rng.random() < 0.6 else ""),
+                address=replace(account.address, line2=suite if rng.random() < 0.6 else ""),
                 preferred_channel=preferred,
                 do_not_contact=bool(rng.random() < 0.02),
                 target=bool(target),
@@ -214,17 +215,3 @@ def build_hcps(
             )
         )
     return hcps
-
-
-def _address_of(account: Account, line2: str) -> Address:
-    a = account.address
-    return Address(
-        line1=a.line1,
-        line2=line2,
-        city=a.city,
-        state=a.state,
-        zip=a.zip,
-        latitude=a.latitude,
-        longitude=a.longitude,
-        geo_precision=a.geo_precision,
-    )
