@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from repcompanion.domain import DismissReason
+from repcompanion.ui.ops import Op
 
 
 def _loaded(window: Any, qtbot: Any) -> None:
@@ -29,7 +30,11 @@ def test_search_narrows_the_list_to_matching_hcps(window: Any, qtbot: Any) -> No
     shown = [window.today.model.record(window.today.proxy.mapToSource(window.today.proxy.index(r, 0)).row())
              for r in range(window.today.proxy.rowCount())]  # fmt: skip
     assert target.hcp_id in {r.hcp_id for r in shown}
-    assert all(last_name.lower() in r.name.lower() or r.hcp_id for r in shown)
+    found: list[set[str]] = []
+    Op(window, lambda ws: ws.search(last_name)).success(lambda ids: found.append(set(ids))).run()
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    ranked = {r.hcp_id for r in window.today.data.rows}
+    assert {r.hcp_id for r in shown} == found[0] & ranked  # exactly the workspace's hits, no more, no fewer
     assert len(shown) < len(window.today.data.rows)
     window.today.clear_filters()
     assert window.today.proxy.rowCount() == len(window.today.data.rows)
