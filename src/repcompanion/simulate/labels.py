@@ -6,16 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from repcompanion.domain import ActionType, ContentId, EngagementEvent, EventId, EventType, HcpId
+from repcompanion.domain import ACTION_EVENT, ActionType, ContentId, EngagementEvent, EventId, EventType, HcpId
 
 #: The contact event each action leaves in the history.
-CONTACT_OF_ACTION: dict[EventType, ActionType] = {
-    EventType.VISIT: ActionType.VISIT,
-    EventType.REMOTE_CALL: ActionType.REMOTE_MEETING,
-    EventType.EMAIL_SENT: ActionType.EMAIL,
-    EventType.EVENT_INVITED: ActionType.EVENT_INVITE,
-    EventType.MSL_VISIT: ActionType.MSL_REFERRAL,
-}
+CONTACT_OF_ACTION: dict[EventType, ActionType] = {event: action for action, event in ACTION_EVENT.items()}
 EVENT_ATTENDANCE_LAG = timedelta(days=7)
 
 

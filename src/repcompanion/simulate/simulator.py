@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from repcompanion.domain import (
     ACTION_CHANNEL,
+    ACTION_EVENT,
     ActionType,
     Channel,
     ContentId,
@@ -20,12 +21,11 @@ from repcompanion.domain import (
     NotFoundError,
     ProductId,
 )
-from repcompanion.simulate.labels import CONTACT_OF_ACTION
 from repcompanion.simulate.territory import DemoTerritory, source_of
 from repcompanion.simulate.truth import ACTION_SPECS
 
 #: per action: the contact event it leaves, its channel and the system that records it
-_CONTACT = {action: (etype, ACTION_CHANNEL[action], source_of(etype)) for etype, action in CONTACT_OF_ACTION.items()}
+_CONTACT = {action: (event, ACTION_CHANNEL[action], source_of(event)) for action, event in ACTION_EVENT.items()}
 
 
 @dataclass(frozen=True, slots=True)
