@@ -193,16 +193,20 @@ class Workspace(SyncMixin):
         counts = self.store.table_counts()
         state = self.store.sync_state
         span = self.store.query("SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM events")[0]
-        territory = self.store.territories.all()
         return {
             "workspace": str(self.folder),
-            "territory": territory[0].name if territory else "",
+            "territory": self.territory_name(),
             "demo": state.get_value("demo") or "",
             **counts,
             "history_from": (span["first"] or "")[:10],
             "history_to": (span["last"] or "")[:10],
             "pending_uploads": self.store.outbox.pending_count(),
         }
+
+    def territory_name(self) -> str:
+        """The territory's name ("" before the first sync), without the counts ``summary`` gathers."""
+        territory = self.store.territories.all()
+        return territory[0].name if territory else ""
 
     def hcps(self) -> list[Hcp]:
         return self.store.hcps.all()

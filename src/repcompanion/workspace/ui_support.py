@@ -171,8 +171,7 @@ def _today_rows(ws: Any, day: date, lines: list[Any]) -> TodayData:
                 town=h.address.town,
             )
         )
-    summary = ws.summary()
-    return TodayData(day, rows, ws.visits_logged_on(day), str(summary.get("territory", "")))
+    return TodayData(day, rows, ws.visits_logged_on(day), ws.territory_name())
 
 
 @dataclass(frozen=True)
