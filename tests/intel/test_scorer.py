@@ -13,8 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ModelError
-from repcompanion.intel import model as model_module
-from repcompanion.intel import scorer as scorer_module
 from repcompanion.intel.lifecycle import default_model_path, load_model
 from repcompanion.intel.model import AdditiveLogit
 from repcompanion.intel.scorer import AdditiveScorer, bspline, compile_model
@@ -117,11 +115,6 @@ def test_an_archive_with_pickled_objects_or_garbage_is_refused():
         AdditiveScorer.from_bytes(buffer.getvalue())
     with pytest.raises(ModelError, match="could not be read"):
         AdditiveScorer.from_bytes(b"not an archive")
-
-
-def test_the_category_markers_are_the_models():
-    assert scorer_module.MISSING_CATEGORY == model_module.MISSING_CATEGORY
-    assert scorer_module.OTHER_CATEGORY == model_module.OTHER_CATEGORY
 
 
 def test_scoring_imports_neither_scikit_learn_nor_scipy(tmp_path, fitted):

@@ -22,8 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-MISSING_CATEGORY = "(missing)"
-OTHER_CATEGORY = "(other)"
+from repcompanion.intel.scorer import OTHER_CATEGORY, category_codes, category_strings
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
             for name, col in zip(names, X.columns, strict=True):
                 series = X[col]
                 if name in cat:
-                    cats.append(_as_category_strings(series))
+                    cats.append(category_strings(series))
                 else:
                     values = _as_float(series, name)
                     if np.isinf(values).any():
@@ -114,7 +113,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         nums, cats = [], []
         for i in range(arr.shape[1]):
             if i in cat_idx:
-                cats.append(_as_category_strings(pd.Series(arr[:, i])))
+                cats.append(category_strings(pd.Series(arr[:, i])))
             else:
                 values = np.asarray(arr[:, i], dtype=np.float64)
                 if np.isinf(values).any():
@@ -250,19 +249,11 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         if len(order) > limit:
             levels.append(OTHER_CATEGORY)
         levels = np.asarray(levels, dtype=object)
-        codes = self._category_codes(values, levels)
+        codes = category_codes(values, levels)
         part = np.zeros((len(values), len(levels)))
         known = codes >= 0
         part[np.flatnonzero(known), codes[known]] = 1.0
         return levels, part
-
-    @staticmethod
-    def _category_codes(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
-        """Index of each value in ``levels``; unseen values go to OTHER when it exists, else -1."""
-        codes = pd.Index(levels).get_indexer(values).astype(np.int64)
-        if len(levels) and levels[-1] == OTHER_CATEGORY:
-            codes[codes < 0] = len(levels) - 1
-        return codes
 
     # -- scoring ------------------------------------------------------------------------------
 
@@ -278,7 +269,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
                 value = self._numeric_value(block, self.knots_[n_num], w, nums[idx])
                 n_num += 1
             else:
-                codes = self._category_codes(cats[idx], self.categories_[idx])
+                codes = category_codes(cats[idx], self.categories_[idx])
                 value = np.where(codes >= 0, w[np.maximum(codes, 0)], 0.0)
             out[:, j] = value - self.offsets_[j]
         return out
@@ -379,11 +370,3 @@ def _as_float(series: pd.Series, name: str) -> np.ndarray:
         return pd.to_numeric(series, errors="raise").astype(np.float64).to_numpy()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"column {name!r} is not numeric: {exc}") from exc
-
-
-def _as_category_strings(series: pd.Series) -> np.ndarray:
-    values = series.to_numpy(dtype=object)
-    missing = pd.isna(values)
-    out = values.astype(str).astype(object)
-    out[missing] = MISSING_CATEGORY
-    return out

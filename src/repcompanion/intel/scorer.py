@@ -81,12 +81,8 @@ class AdditiveScorer:
 
     def _value(self, term: Term, column: pd.Series) -> np.ndarray:
         if term.kind == "category":
-            values = column.to_numpy(dtype=object)
-            strings = values.astype(str).astype(object)
-            strings[pd.isna(values)] = MISSING_CATEGORY
-            codes = pd.Index(term.levels).get_indexer(strings).astype(np.int64)
-            if len(term.levels) and term.levels[-1] == OTHER_CATEGORY:
-                codes[codes < 0] = len(term.levels) - 1
+            assert term.levels is not None
+            codes = category_codes(category_strings(column), term.levels)
             return np.where(codes >= 0, term.weights[np.maximum(codes, 0)], 0.0)
         x = pd.to_numeric(column, errors="raise").astype(np.float64).to_numpy()
         return self._numeric(term, x)
@@ -198,6 +194,22 @@ def compile_model(model: Any) -> AdditiveScorer:
             )
         )
     return AdditiveScorer(terms, float(model.intercept_), int(model.degree))
+
+
+def category_strings(column: pd.Series) -> np.ndarray:
+    """A categorical column as an object array of strings, missing values as MISSING_CATEGORY."""
+    values = column.to_numpy(dtype=object)
+    out = values.astype(str).astype(object)
+    out[pd.isna(values)] = MISSING_CATEGORY
+    return out
+
+
+def category_codes(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Index of each value in ``levels``; unseen values go to OTHER when it exists, else -1."""
+    codes = pd.Index(levels).get_indexer(values).astype(np.int64)
+    if len(levels) and levels[-1] == OTHER_CATEGORY:
+        codes[codes < 0] = len(levels) - 1
+    return codes
 
 
 def bspline(knots: np.ndarray, coef: np.ndarray, degree: int, x: np.ndarray) -> np.ndarray:
