@@ -36,9 +36,6 @@ class Taxonomy:
         """The most common codes only (physicians, nursing, pharmacy, hospitals, clinics)."""
         return cls((_entry(*row) for row in BUILTIN_TAXONOMY), source="built-in")
 
-    def get(self, code: str) -> TaxonomyEntry | None:
-        return self._entries.get(code)
-
     def label(self, code: str) -> str:
         entry = self._entries.get(code)
         return entry.label if entry else ""

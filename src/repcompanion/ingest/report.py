@@ -206,9 +206,6 @@ class InMemorySink:
             self.hcps, self.accounts, self.alignments = saved
             raise
 
-    def snapshot(self) -> tuple[dict[HcpId, Hcp], dict[AccountId, Account], set[Alignment]]:
-        return dict(self.hcps), dict(self.accounts), set(self.alignments)
-
 
 def drain(
     records: Iterable[Hcp | Account],

@@ -184,9 +184,6 @@ class GroundTruth:
             self._consents.setdefault(c.hcp_id, []).append(c)
         self._dnc = frozenset(do_not_contact)
 
-    def consents_of(self, hcp_id: HcpId) -> list[Consent]:
-        return list(self._consents.get(hcp_id, ()))
-
     def consent_allows(self, hcp_id: HcpId, action: ActionType, day: date) -> bool:
         """Whether the company may take ``action`` with the HCP on ``day`` (consent, do-not-contact)."""
         if hcp_id in self._dnc:

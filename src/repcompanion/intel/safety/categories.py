@@ -30,6 +30,3 @@ CATEGORIES: tuple[str, ...] = (
 
 # Special situations: reportable when a patient was exposed to a product, not when merely mentioned.
 EXPOSURE_CATEGORIES = frozenset({PREGNANCY_EXPOSURE, BREASTFEEDING_EXPOSURE, PAEDIATRIC_USE, OFF_LABEL_USE})
-
-# The classes of the sentence model, in the order of its probability columns.
-MODEL_CLASSES: tuple[str, ...] = ("none", ADVERSE_EVENT, WITHDRAWAL, LACK_OF_EFFICACY)

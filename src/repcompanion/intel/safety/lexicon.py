@@ -179,9 +179,9 @@ class Lexicon:
         n = len(words)
         found: list[Match] = []
         for first in range(n):
-            stack: list[tuple[_Node, int, int]] = [(self._root, first, 0)]
+            stack: list[tuple[_Node, int]] = [(self._root, first)]
             while stack:
-                node, j, gaps = stack.pop()
+                node, j = stack.pop()
                 if node.entries and j > first:
                     found.extend(Match(first, j, entry) for entry in node.entries)
                 if j >= n:
@@ -189,16 +189,16 @@ class Lexicon:
                 word = words[j]
                 child = node.exact.get(word)
                 if child is not None:
-                    stack.append((child, j + 1, gaps))
+                    stack.append((child, j + 1))
                 for length, table in node.prefixes.items():
                     if len(word) >= length:
                         child = table.get(word[:length])
                         if child is not None:
-                            stack.append((child, j + 1, gaps))
+                            stack.append((child, j + 1))
                 if node.gap is not None and j > first:
                     for skip in range(_MAX_GAP + 1):
                         if j + skip < n:
-                            stack.append((node.gap, j + skip, gaps + 1))
+                            stack.append((node.gap, j + skip))
         return found
 
 
