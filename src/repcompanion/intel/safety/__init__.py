@@ -17,7 +17,7 @@ from repcompanion.intel.safety.result import ScreenResult, Span
 
 #: Loaded on first use: the screener's model pulls in scikit-learn and skops (~110 MB), which code that only
 #: needs the resource folders (model updates, restricted words) should not pay for.
-_SCREENER_NAMES = frozenset({"Screener", "get_screener", "screen_note", "screen_notes"})
+_SCREENER_NAMES = frozenset({"Screener", "get_screener", "screen_note"})
 
 
 def __getattr__(name: str) -> object:
@@ -44,5 +44,4 @@ __all__ = [
     "resource_path",
     "resources_dir",
     "screen_note",
-    "screen_notes",
 ]

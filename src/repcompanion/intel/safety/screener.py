@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from repcompanion.intel.safety.analysis import Analyser, Hit, SentenceAnalysis
+from repcompanion.intel.safety.analysis import DISCOUNTING, Analyser, Hit, SentenceAnalysis
 from repcompanion.intel.safety.categories import CATEGORIES
 from repcompanion.intel.safety.lexicon import Lexicon, load_lexicon
 from repcompanion.intel.safety.locate import model_path, resource_path
@@ -85,7 +85,7 @@ def decide(
     if discounted and p >= strict_threshold:
         spans = tuple(_span(h, text, sentence, LEXICON, s_model) for h in discounted)
         return SentenceVerdict(True, s_model, spans, ())
-    weak = [h for h in inactive if h.context not in {"negated", "generic", "indication"}]
+    weak = [h for h in inactive if h.context not in DISCOUNTING]
     if weak and not discounted:
         spans = tuple(_span(h, text, sentence, LEXICON, s_model) for h in weak)
         return SentenceVerdict(True, s_model, spans, ())
@@ -205,8 +205,3 @@ def get_screener() -> Screener:
 def screen_note(text: str) -> ScreenResult:
     """Screen one visit note with the shared screener."""
     return get_screener().screen(text)
-
-
-def screen_notes(texts: Iterable[str]) -> list[ScreenResult]:
-    """Screen many notes with the shared screener."""
-    return get_screener().screen_many(list(texts))
