@@ -124,12 +124,6 @@ class _Cues:
         i = bisect_left(self.scope_ends, left)
         return i < len(self.scope_ends) and self.scope_ends[i] < right
 
-    def before(self, kind: str, first: int, window: int) -> bool:
-        return any(
-            cue_last <= first and first - cue_last <= window and not self.blocked(cue_last, first)
-            for _, cue_last in self.get(kind)
-        )
-
     def after(self, kind: str, last: int, window: int) -> bool:
         return any(
             cue_first >= last and cue_first - last <= window and not self.blocked(last, cue_first)
@@ -168,7 +162,7 @@ class Analyser:
         note_reporter = ""
         result: list[SentenceAnalysis] = []
         for (begin, end), (first, last), found in zip(bounds, ranges, per_sentence, strict=True):
-            sentence = self._sentence(text, begin, end, tokens, first, last, found)
+            sentence = self._sentence(text, begin, end, tokens, starts, first, last, found)
             note_reporter = note_reporter or sentence.reporter
             result.append(sentence)
         if note_reporter:
@@ -182,12 +176,13 @@ class Analyser:
         begin: int,
         end: int,
         tokens: list[Token],
+        starts: list[int],
         first: int,
         last: int,
         matches: list[Match],
     ) -> SentenceAnalysis:
         sentence = SentenceAnalysis(begin, end, text[begin:end])
-        found = [m for m in matches if m.entry.kind == "term"] + self._patterns(text, begin, end, tokens)
+        found = [m for m in matches if m.entry.kind == "term"] + self._patterns(text, begin, end, starts)
         terms = _longest_terms(found)
         cues = _Cues([m for m in matches if m.entry.kind == "cue"], [(m.first, m.last) for m in terms])
         brand = _brand_after_on(text, tokens, first, last)
@@ -237,9 +232,9 @@ class Analyser:
         sentence.clauses = bool(cues.scope_ends)
         return sentence
 
-    def _patterns(self, text: str, begin: int, end: int, tokens: list[Token]) -> list[Match]:
-        """Regular-expression rules as term matches, so negation and context apply to them too."""
-        starts = [t.start for t in tokens]
+    def _patterns(self, text: str, begin: int, end: int, starts: list[int]) -> list[Match]:
+        """Regular-expression rules as term matches, so negation and context apply to them too
+        (``starts``: the note's token start offsets)."""
         result: list[Match] = []
         for pattern in self.lexicon.patterns:
             for found in pattern.regex.finditer(text, begin, end):
