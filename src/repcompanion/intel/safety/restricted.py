@@ -57,15 +57,14 @@ class RestrictedList:
         self.source = source
         self._rules = rules
         parts: list[str] = []
-        for index, rule in enumerate(sorted(rules, key=lambda r: -len(r.phrase))):
+        longest_first = sorted(rules, key=lambda r: -len(r.phrase))
+        for index, rule in enumerate(longest_first):
             words = [re.escape(w) for w in re.split(r"[\s\-]+", rule.phrase.strip()) if w]
             body = r"[\s\-]+".join(words)
             left = r"(?<!\w)" if rule.phrase[:1].isalnum() else ""
             right = r"(?!\w)" if rule.phrase[-1:].isalnum() else ""
             parts.append(f"(?P<p{index}>{left}{body}{right})")
-        self._by_group: dict[str, _Rule] = {
-            f"p{index}": rule for index, rule in enumerate(sorted(rules, key=lambda r: -len(r.phrase)))
-        }
+        self._by_group: dict[str, _Rule] = {f"p{index}": rule for index, rule in enumerate(longest_first)}
         for index, (regex, rule) in enumerate(patterns):
             parts.insert(0, f"(?P<x{index}>{regex})")
             self._by_group[f"x{index}"] = rule
