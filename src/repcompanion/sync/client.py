@@ -345,7 +345,11 @@ class SyncClient:
                 if page.has_more and not cancelled():
                     ahead = pool.submit(api.pull, page.next_cursor, limit, epoch=page.epoch, verify=verify)
                 try:
-                    result = apply_page(target, changes, page.next_cursor)
+                    with target.atomic():  # the page, its cursor, epoch and territory: one commit, never half
+                        result = apply_page(target, changes, page.next_cursor)
+                        if page.epoch is not None:
+                            target.sync_state.set_value(EPOCH_KEY, str(page.epoch))
+                        target.sync_state.update(territory_id=page.territory_id)
                 except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
                     _drain(ahead)
                     raise HubProtocolError(
@@ -355,12 +359,9 @@ class SyncClient:
                 except BaseException:
                     _drain(ahead)
                     raise
-                if page.epoch is not None:
-                    target.sync_state.set_value(EPOCH_KEY, str(page.epoch))
                 report.pulled += len(changes)
                 report.removed += result.purged
                 cursor = page.next_cursor
-                target.sync_state.update(territory_id=page.territory_id)
                 meter.page(page, len(changes))
                 if not page.has_more:
                     return _Pass(counts=dict(page.counts) if page.counts is not None else None)
