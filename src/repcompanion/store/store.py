@@ -33,7 +33,6 @@ from repcompanion.domain.models import (
     Territory,
 )
 from repcompanion.domain.rows import (
-    HCP_DEPENDENT_TABLES,
     SYNCED_TABLES,
     Row,
     call_report_from_row,
@@ -311,12 +310,7 @@ class Store:
                     "INSERT OR IGNORE INTO pending_removals(hcp_id, since_seq) VALUES (?, ?)", (hcp_id, since_seq)
                 )
                 return False
-            for table in HCP_DEPENDENT_TABLES:
-                if table == "call_reports":
-                    self.conn.execute("DELETE FROM call_reports WHERE hcp_id = ? AND status != 'submitted'", (hcp_id,))
-                    continue
-                self.conn.execute(f"DELETE FROM {table} WHERE hcp_id = ?", (hcp_id,))
-            self.conn.execute("DELETE FROM suggestion_feedback WHERE hcp_id = ?", (hcp_id,))
+            # Every row that hangs off the HCP (its call reports too) goes with it: ON DELETE CASCADE.
             self.conn.execute("DELETE FROM hcps WHERE id = ?", (hcp_id,))
             self.conn.execute("DELETE FROM pending_removals WHERE hcp_id = ?", (hcp_id,))
             return True
