@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
 from PySide6.QtCore import QItemSelection, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -423,28 +424,24 @@ class HcpView(QWidget):
         return QSize(1300, 900)
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def profile_html(d: HcpDossier) -> str:
     h = d.hcp
     t = theme.current()
     lines = []
     addr = h.address
-    lines.append(_esc(f"{addr.line1}{', ' + addr.line2 if addr.line2 else ''}, {addr.city}, {addr.state} {addr.zip}"))
+    lines.append(escape(f"{addr.line1}{', ' + addr.line2 if addr.line2 else ''}, {addr.city}, {addr.state} {addr.zip}"))
     contact = " · ".join(x for x in (h.phone, h.email) if x)
     if contact:
-        lines.append(_esc(contact))
+        lines.append(escape(contact))
     ids = [f"NPI {h.npi}" if h.npi else "", f"prefers {CHANNEL_LABELS.get(h.preferred_channel, h.preferred_channel)}"]
-    lines.append(_esc(" · ".join(x for x in ids if x)))
+    lines.append(escape(" · ".join(x for x in ids if x)))
     if d.affiliations:
         affs = []
         for account, aff in d.affiliations:
             star = " <b>(primary)</b>" if aff.primary else ""
             kind = str(account.kind).replace("_", " ")
-            muted = f"<span style='color:{t['muted']}'>· {kind} · {_esc(aff.role)}</span>"
-            affs.append(f"{_esc(account.name)} {muted}{star}")
+            muted = f"<span style='color:{t['muted']}'>· {kind} · {escape(aff.role)}</span>"
+            affs.append(f"{escape(account.name)} {muted}{star}")
         lines.append("<br>".join(affs))
     else:
         lines.append(f"<span style='color:{t['muted']}'>No affiliations on file.</span>")
@@ -457,7 +454,7 @@ def follow_ups_html(d: HcpDossier) -> str:
     if not items:
         return f"<span style='color:{t['muted']}'>No open follow-ups for this HCP.</span>"
     rows = "".join(
-        f"<li style='margin-bottom:4px'>{_esc(text)} <span style='color:{t['muted']}'>"
+        f"<li style='margin-bottom:4px'>{escape(text)} <span style='color:{t['muted']}'>"
         f"(visit of {r.started_at:%d %b %Y})</span></li>"
         for r, text in items
     )

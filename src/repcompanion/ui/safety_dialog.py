@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QTimer
@@ -30,7 +31,7 @@ SERIOUSNESS_LABELS = {
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
+    return escape(text, quote=False).replace("\n", "<br>")
 
 
 def highlighted_html(text: str, spans: list[Any], color: str = "warning") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from html import escape
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -135,10 +136,6 @@ class WhyPanel(Card):
         self.reasons.setText(reasons_html(s, blocked if blocked is not None else s.blocked))
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def blocked_label(key: str) -> str:
     """``email:c005`` → ``Send email (content c005)``."""
     action, _, content = key.partition(":")
@@ -150,7 +147,7 @@ def reasons_html(s: Suggestion | None, blocked: dict[str, str]) -> str:
     parts = []
     if s is not None and s.reasons:
         items = "".join(
-            f"<li style='margin-bottom:3px'>{_esc(r.text)}"
+            f"<li style='margin-bottom:3px'>{escape(r.text)}"
             + (
                 f" <span style='color:{t['positive'] if r.contribution >= 0 else t['negative']}'>"
                 f"({r.contribution:+.2f})</span>"
@@ -162,16 +159,16 @@ def reasons_html(s: Suggestion | None, blocked: dict[str, str]) -> str:
         )
         parts.append(f"<b>Reasons</b><ul style='margin-top:2px'>{items}</ul>")
     if s is not None and s.rule_reasons:
-        items = "".join(f"<li>{_esc(r)}</li>" for r in s.rule_reasons)
+        items = "".join(f"<li>{escape(r)}</li>" for r in s.rule_reasons)
         parts.append(f"<b>Rules applied</b><ul style='margin-top:2px'>{items}</ul>")
     if blocked:
         items = "".join(
-            f"<li><span style='color:{t['danger']}'>✕ {_esc(blocked_label(a))}</span> — {_esc(why)}</li>"
+            f"<li><span style='color:{t['danger']}'>✕ {escape(blocked_label(a))}</span> — {escape(why)}</li>"
             for a, why in blocked.items()
         )
         parts.append(f"<b>Not allowed today</b><ul style='margin-top:2px'>{items}</ul>")
     if s is not None and s.what_would_change:
-        items = "".join(f"<li>{_esc(w)}</li>" for w in s.what_would_change)
+        items = "".join(f"<li>{escape(w)}</li>" for w in s.what_would_change)
         parts.append(f"<b>What would change this</b><ul style='margin-top:2px'>{items}</ul>")
     return "".join(parts) or "<i>No further reasons recorded.</i>"
 
