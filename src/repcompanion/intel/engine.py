@@ -8,9 +8,9 @@ visit, event, consent or feedback touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,6 @@ from repcompanion.intel.arbitration import (
     best_per_hcp,
     context,
     hcp_value,
-    pick_with_capacity,
     suggested_boost,
     urgency,
 )
@@ -177,10 +176,6 @@ class Engine:
                 "blocked_reason": cand["blocked_reason"].to_numpy(),
             }
         )
-
-    def pick(self, day: date | None = None, capacity: Mapping[str, int] | None = None) -> pd.DataFrame:
-        """The day's actions within capacity ({'field': visits+remote+MSL, 'digital': emails+invites})."""
-        return pick_with_capacity(self.candidates(day), capacity or {"field": 8, "digital": 20})
 
     def record_feedback(self, feedback: Iterable[SuggestionFeedback]) -> list[str]:
         """Apply feedback at once (dismissed/snoozed block, completed counts as done); return changed HCP ids."""
@@ -510,8 +505,3 @@ class Engine:
         top = best_per_hcp(pos, priority, ok)
         out[pos[top]] = priority[top]
         return out
-
-
-def feedback_time(day: date) -> datetime:
-    """Noon of ``day``: the time stamp tests and tools use for feedback given on a day."""
-    return datetime.combine(day, time(12))

@@ -114,10 +114,6 @@ class EventIndex:
         self._extra: list[EventArrays] = []
         self._all: EventArrays | None = None  # base and extra events together, built when first needed
 
-    @property
-    def topic_bits(self) -> dict[str, int]:
-        return {t: i for i, t in enumerate(self.topics)}
-
     def _encode(self, frame: pd.DataFrame, *, grow_topics: bool) -> EventArrays:
         hcp = self.hcp_ids.get_indexer(frame["hcp_id"].astype(str))
         types = pd.Index([str(t) for t in EVENT_TYPES]).get_indexer(frame["type"].astype(str))

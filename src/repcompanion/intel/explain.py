@@ -245,21 +245,6 @@ def _reasons(
     return tuple(reasons)
 
 
-def top_reasons(
-    features: Sequence[str],
-    contributions: np.ndarray,
-    row: dict[str, Any],
-    hcp: dict[str, Any],
-    content: Content | None,
-    topics: Sequence[str],
-    weekday: int,
-    k: int = 3,
-) -> tuple[Reason, ...]:
-    """The ``k`` features that raise the logit most (then those that lower it most), in words."""
-    chosen = reason_features(np.asarray(contributions, dtype=np.float64), k)[0]
-    return _reasons(features, chosen, contributions, row, hcp, content, topics, weekday)
-
-
 class RowView:
     """One row of a dict of column arrays, read like a dict (no per-row copies)."""
 

@@ -85,7 +85,6 @@ def hcp_features(
     positions: np.ndarray | None = None,
     call_plans: Sequence[CallPlan] = (),
     follow_ups: Sequence[FollowUp] = (),
-    consent_allowed: dict[str, np.ndarray] | None = None,
     priors: dict[str, float] | None = None,
     include_today: bool = False,
 ) -> HcpFeatureTable:
@@ -163,9 +162,6 @@ def hcp_features(
         due.setdefault(str(fu.hcp_id), []).append((fu.due - day).days)
     f["open_follow_ups"] = np.array([float(len(due.get(str(x.id), ()))) for x in sel])
     f["follow_up_due_in"] = np.array([float(min(due[str(x.id)])) if str(x.id) in due else NEVER for x in sel])
-    if consent_allowed is not None:
-        for channel, allowed in consent_allowed.items():
-            f[f"consent_{channel}"] = allowed[chosen].astype(np.float64)
 
     for name, code in (("visit", VISIT), ("remote", REMOTE), ("msl", MSL)):
         tries = cube.count([code], 730)

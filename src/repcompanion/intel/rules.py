@@ -207,11 +207,6 @@ class ConsentBook:
         return out
 
 
-def consent_table(hcps: Sequence[Hcp], consents: Sequence[Consent], day: date) -> dict[Channel, np.ndarray]:
-    """Per channel, an object array (one entry per HCP) of consent problems ('' = allowed)."""
-    return ConsentBook([h.id for h in hcps], consents).problems(day)
-
-
 def cap_counts(
     events: EventArrays, local: np.ndarray, n: int, day: date, config: RuleConfig
 ) -> dict[ActionType, np.ndarray]:
