@@ -13,7 +13,6 @@ Every error a user can cause says what happened and what to do (``hint``)::
      │    ├── ImmutableRecordError      a submitted call report cannot change
      │    └── ScreeningRequiredError    a flagged note needs the rep's decision before submit
      ├── NotFoundError                  an id that does not exist here
-     ├── RuleBlockedError               a compliance rule forbids the action
      ├── IngestError                    an import file cannot be read (line / resource named)
      ├── ModelError                     a model file is missing, untrusted or incompatible
      │    └── UntrustedModelError       a model file contains types we do not load
@@ -91,10 +90,6 @@ class NotFoundError(RepCompanionError):
     """An id that does not exist in this workspace or hub."""
 
 
-class RuleBlockedError(RepCompanionError):
-    """A compliance rule forbids the action; the message names the rule."""
-
-
 class IngestError(RepCompanionError):
     """An import file cannot be read; nothing was imported."""
 
@@ -131,7 +126,6 @@ __all__ = [
     "NotFoundError",
     "PlanError",
     "RepCompanionError",
-    "RuleBlockedError",
     "SafetyError",
     "ScreeningRequiredError",
     "SyncError",

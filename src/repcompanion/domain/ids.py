@@ -22,7 +22,6 @@ FeedbackId = NewType("FeedbackId", str)
 IntakeId = NewType("IntakeId", str)
 MutationId = NewType("MutationId", str)
 DeviceId = NewType("DeviceId", str)
-UserId = NewType("UserId", str)
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -55,11 +54,6 @@ def uuid7(now_ms: int | None = None) -> str:
     return str(uuid.UUID(int=value))
 
 
-def uuid7_time_ms(value: str) -> int:
-    """The Unix time in milliseconds encoded in a UUIDv7."""
-    return uuid.UUID(value).int >> 80
-
-
 __all__ = [
     "AccountId",
     "CallPlanId",
@@ -75,7 +69,5 @@ __all__ = [
     "ProductId",
     "SuggestionId",
     "TerritoryId",
-    "UserId",
     "uuid7",
-    "uuid7_time_ms",
 ]

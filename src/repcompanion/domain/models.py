@@ -432,10 +432,6 @@ class Mutation:
     reason: str = ""
     priority: int = 0  # lower goes first: adverse-event intakes are pushed before anything else
 
-    @property
-    def idempotency_key(self) -> str:
-        return f"{self.device_id}:{self.device_seq}:{self.id}"
-
 
 @dataclass(frozen=True, slots=True)
 class SyncState:

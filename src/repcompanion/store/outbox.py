@@ -99,14 +99,6 @@ class Outbox:
         )
         return cur.rowcount
 
-    def dismiss_rejected(self, mutation_id: str) -> None:
-        """The rep has read a rejection: keep it for audit but stop showing it."""
-        self._conn.execute(
-            "UPDATE outbox SET status = 'applied', reason = 'dismissed by rep: ' || reason "
-            "WHERE id = ? AND status = 'rejected'",
-            (mutation_id,),
-        )
-
     def pending_for_hcp(self, hcp_id: str) -> int:
         return int(
             self._conn.execute(

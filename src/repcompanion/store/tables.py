@@ -73,9 +73,6 @@ class TableRepository(Generic[T]):
             self.codec.from_row(r) for r in self._rows(f"{self._select} WHERE {clause} ORDER BY {order_by}", params)
         ]
 
-    def rows(self, clause: str = "1", params: Sequence[Any] = ()) -> list[Row]:
-        return list(self._rows(f"{self._select} WHERE {clause} ORDER BY rowid", params))
-
     def count(self, clause: str = "1", params: Sequence[Any] = ()) -> int:
         return int(self._conn.execute(f"SELECT count(*) FROM {self.table} WHERE {clause}", params).fetchone()[0])
 
