@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
+from repcompanion.ui import theme
 from repcompanion.ui.widgets import label
-
-MIN_CHARS = 8
 
 
 class PassphraseDialog(QDialog):
@@ -22,16 +21,18 @@ class PassphraseDialog(QDialog):
         self.setMinimumWidth(460)
         lay = QVBoxLayout(self)
         if creating:
+            from repcompanion.workspace.security import MIN_PASSPHRASE_CHARS  # keyring loads only when asked
+
             intro = (
                 f"Your territory data in {folder} is stored encrypted. This computer has no system keyring to "
-                f"keep the key, so choose a passphrase (at least {MIN_CHARS} characters). You will need it "
+                f"keep the key, so choose a passphrase (at least {MIN_PASSPHRASE_CHARS} characters). You will need it "
                 "each time you open the app."
             )
         else:
             intro = f"The workspace in {folder} is encrypted. Enter its passphrase to open it."
         lay.addWidget(label(intro, wrap=True))
         self.problem = label("", "ErrorText", wrap=True)
-        self.problem.setStyleSheet("color: #B42318;")
+        self.problem.setStyleSheet(f"color: {theme.current()['danger']};")
         self.problem.setAccessibleName("Passphrase problem")
         lay.addWidget(self.problem)
         if wrong:
@@ -72,8 +73,10 @@ class PassphraseDialog(QDialog):
             self.show_problem("Type the passphrase first.")
             return
         if self.creating:
-            if len(text) < MIN_CHARS:
-                self.show_problem(f"Use at least {MIN_CHARS} characters.")
+            from repcompanion.workspace.security import MIN_PASSPHRASE_CHARS
+
+            if len(text) < MIN_PASSPHRASE_CHARS:
+                self.show_problem(f"Use at least {MIN_PASSPHRASE_CHARS} characters.")
                 return
             if text != self.confirm.text():
                 self.show_problem("The two passphrases differ. Type the same one twice.")
