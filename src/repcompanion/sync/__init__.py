@@ -12,7 +12,7 @@ from repcompanion.sync.errors import (
     SyncError,
     UpgradeRequired,
 )
-from repcompanion.sync.report import LoginResult, Rejection, SyncReport, never_cancelled, no_progress
+from repcompanion.sync.report import LoginResult, Rejection, SyncReport
 
 __all__ = [
     "NO_KEYRING_NOTICE",
@@ -30,7 +30,5 @@ __all__ = [
     "SyncReport",
     "Tokens",
     "UpgradeRequired",
-    "never_cancelled",
-    "no_progress",
     "normalize_server_url",
 ]

@@ -34,6 +34,7 @@ import httpx
 
 from repcompanion.domain.enums import MutationStatus
 from repcompanion.domain.errors import ValidationError
+from repcompanion.domain.ports import Cancelled, Progress, never_cancelled, no_progress
 from repcompanion.protocol import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PUSH_BATCH, PullPage
 from repcompanion.store import Store
 from repcompanion.store.replica import (
@@ -50,15 +51,7 @@ from repcompanion.sync.auth import Session, TokenAuth
 from repcompanion.sync.credentials import CredentialStore, Tokens
 from repcompanion.sync.errors import DeviceRevoked, HubProtocolError, LoginRequired, SyncCancelled, SyncError
 from repcompanion.sync.hub_api import HubApi
-from repcompanion.sync.report import (
-    CancelledFn,
-    LoginResult,
-    ProgressFn,
-    Rejection,
-    SyncReport,
-    never_cancelled,
-    no_progress,
-)
+from repcompanion.sync.report import LoginResult, Rejection, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +74,7 @@ class _Pass:
 
 
 class _PullProgress:
-    def __init__(self, progress: ProgressFn, start: float, what: str) -> None:
+    def __init__(self, progress: Progress, start: float, what: str) -> None:
         self.progress, self.start, self.what = progress, start, what
         self.estimate: int | None = None
         self.received = 0
@@ -171,7 +164,7 @@ class SyncClient:
 
     # -- sync ---------------------------------------------------------------------------------------------
 
-    def sync(self, progress: ProgressFn = no_progress, cancelled: CancelledFn = never_cancelled) -> SyncReport:
+    def sync(self, progress: Progress = no_progress, cancelled: Cancelled = never_cancelled) -> SyncReport:
         """Push, then pull; see the module docstring. Raises a ``SyncError`` subclass; the outbox is kept."""
         started = time.monotonic()
         state = self.store.sync_state.get()
@@ -222,7 +215,7 @@ class SyncClient:
 
     # -- push ---------------------------------------------------------------------------------------------
 
-    def _push(self, api: HubApi, report: SyncReport, progress: ProgressFn, cancelled: CancelledFn) -> None:
+    def _push(self, api: HubApi, report: SyncReport, progress: Progress, cancelled: Cancelled) -> None:
         outbox = self.store.outbox
         total = outbox.pending_count()
         done = 0
@@ -255,7 +248,7 @@ class SyncClient:
             done += len(marks)
         report.removed += len(self.store.purge_pending_removals())
 
-    def _flush_revoked(self, api: HubApi, report: SyncReport, revoked: DeviceRevoked, progress: ProgressFn) -> None:
+    def _flush_revoked(self, api: HubApi, report: SyncReport, revoked: DeviceRevoked, progress: Progress) -> None:
         """This laptop was revoked: upload what the outbox still holds if the hub lets us, then say what is left."""
         if self.store.outbox.pending_count():
             try:
@@ -267,7 +260,7 @@ class SyncClient:
 
     # -- pull ---------------------------------------------------------------------------------------------
 
-    def _pull(self, api: HubApi, report: SyncReport, progress: ProgressFn, cancelled: CancelledFn) -> None:
+    def _pull(self, api: HubApi, report: SyncReport, progress: Progress, cancelled: Cancelled) -> None:
         state = self.store.sync_state
         start = PUSH_SHARE if report.pushed else 0.0
         full = not state.get().initial_complete or state.get_value(RESYNC_KEY) == "1"
@@ -283,7 +276,7 @@ class SyncClient:
         if full:
             self._pull_full(api, report, _PullProgress(progress, start, "Downloading the territory"), cancelled)
 
-    def _pull_full(self, api: HubApi, report: SyncReport, meter: _PullProgress, cancelled: CancelledFn) -> None:
+    def _pull_full(self, api: HubApi, report: SyncReport, meter: _PullProgress, cancelled: Cancelled) -> None:
         path = self._staging_path()
         state = self.store.sync_state.get()
         owner = f"{state.server_url}|{state.user}"
@@ -318,7 +311,7 @@ class SyncClient:
         target: Store,
         report: SyncReport,
         meter: _PullProgress,
-        cancelled: CancelledFn,
+        cancelled: Cancelled,
         *,
         verify: bool = True,
     ) -> _Pass:

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-#: progress(fraction in [0, 1], message) — plain callables so the UI can turn them into a progress bar
-ProgressFn = Callable[[float, str], None]
-#: cancelled() -> True when the rep pressed Cancel; checked between pages and upload batches
-CancelledFn = Callable[[], bool]
-
-
-def no_progress(fraction: float, message: str) -> None:
-    """The default progress callback: report nothing."""
-
-
-def never_cancelled() -> bool:
-    return False
 
 
 @dataclass(frozen=True)
@@ -70,4 +56,4 @@ class LoginResult:
     notice: str | None = None  # e.g. the no-keyring notice, shown once
 
 
-__all__ = ["CancelledFn", "LoginResult", "ProgressFn", "Rejection", "SyncReport", "never_cancelled", "no_progress"]
+__all__ = ["LoginResult", "Rejection", "SyncReport"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from repcompanion.domain import Mutation, Progress, no_progress
+from repcompanion.domain import Mutation, Progress, never_cancelled, no_progress
 from repcompanion.store import Store
 
 
@@ -81,7 +81,6 @@ class SyncMixin:
         Runs on :meth:`sync_store`'s connection. ``warm`` ranks today afterwards on the calling thread (the
         command line); the app passes False and ranks on its database thread when it reloads the list.
         """
-        from repcompanion.sync import never_cancelled
         from repcompanion.sync.errors import DeviceRevoked
         from repcompanion.workspace.revocation import wipe_workspace
 
