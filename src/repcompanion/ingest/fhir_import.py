@@ -28,8 +28,9 @@ from repcompanion.ingest.errors import ImportCancelledError
 from repcompanion.ingest.fhir_io import GEOLOCATION_URL, SourcedResource, load_resources, npi_of, record_id_of
 from repcompanion.ingest.geo import locate_zip
 from repcompanion.ingest.normalize import (
-    NPI_ID_PREFIX,
+    account_id_for_npi,
     format_phone,
+    hcp_id_for_npi,
     normalize_credentials,
     tidy_city,
     tidy_name,
@@ -147,16 +148,15 @@ class _Builder:
         self.report.warnings.append(f"{key}: coordinates are far from ZIP {zip_code}; used the ZIP centroid")
         return c_lat, c_lon, c_precision, c_why
 
-    def account_id(self, res: SourcedResource, *, warn: bool = True) -> tuple[AccountId, str | None]:
-        npi, rejected = npi_of(res.data)
-        if rejected and warn:
-            self.report.warnings.append(
-                f"{res.where}: {res.ref} has NPI {rejected!r} with a wrong check digit; imported without it"
-            )
-        if npi:
-            return AccountId(NPI_ID_PREFIX + npi), npi
-        own = record_id_of(res.data)
-        return AccountId(own or f"FHIR-{res.ref.replace('/', '-')}"), None
+    def bad_npi(self, res: SourcedResource, rejected: str) -> None:
+        self.report.warnings.append(
+            f"{res.where}: {res.ref} has NPI {rejected!r} with a wrong check digit; imported without it"
+        )
+
+
+def _own_id(res: SourcedResource) -> str:
+    """The record id the resource carries, else one made from its reference (``FHIR-Location-3``)."""
+    return record_id_of(res.data) or f"FHIR-{res.ref.replace('/', '-')}"
 
 
 def _telecom(resource: dict[str, Any], system: str) -> str:
@@ -189,9 +189,18 @@ def iter_fhir(
             if managing and res.data.get("address"):
                 org_address.setdefault(managing, res.data["address"])
 
-    for res in resources:
-        if res.type == "Organization" and not set(_texts(res.data.get("type")).split()) & NON_CARE_ORG_TYPES:
-            account_ids[res.ref] = build.account_id(res, warn=False)[0]
+    # index -> (type text, account id or None for a payer/network, NPI, rejected NPI)
+    orgs: dict[int, tuple[str, AccountId | None, str | None, str | None]] = {}
+    for index, res in enumerate(resources, start=1):
+        if res.type != "Organization":
+            continue
+        kind_text = _texts(res.data.get("type"))
+        if set(kind_text.split()) & NON_CARE_ORG_TYPES:
+            orgs[index] = (kind_text, None, None, None)
+            continue
+        npi, rejected = npi_of(res.data)
+        account_ids[res.ref] = account_id_for_npi(npi) if npi else AccountId(_own_id(res))
+        orgs[index] = (kind_text, account_ids[res.ref], npi, rejected)
 
     roles: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, res in enumerate(resources, start=1):
@@ -200,16 +209,16 @@ def iter_fhir(
         progress(index / (2 * len(resources)), f"{res.ref}")
         data = res.data
         if res.type == "Organization":
-            kind_text = _texts(data.get("type"))
-            kind_codes = set(kind_text.split())
-            if kind_codes & NON_CARE_ORG_TYPES:
+            kind_text, org_id, npi, rejected = orgs[index]
+            if org_id is None:
                 report.skip(index, "a payer or network organization, not a care-delivery account", res.ref, "not_care")
                 continue
-            account_id, npi = build.account_id(res)
+            if rejected:
+                build.bad_npi(res, rejected)
             addresses = data.get("address") or []
             address = build.address(addresses[0] if addresses else org_address.get(res.ref), index, res.ref)
             yield Account(
-                account_id,
+                org_id,
                 str(data.get("name") or res.ref),
                 _org_kind(kind_text, nucc, data),
                 address,
@@ -239,10 +248,7 @@ def iter_fhir(
         if physical in AREA_TYPES:
             report.skip(index, f"an area (physical type {physical!r}), not a site", res.ref, "not_site")
             continue
-        npi, _ = npi_of(data)
-        own = record_id_of(data)
-        account_id = AccountId(own or f"FHIR-{res.ref.replace('/', '-')}")
-        account_ids[res.ref] = account_id
+        account_id = account_ids[res.ref] = AccountId(_own_id(res))
         position = data.get("position") or {}
         address = build.address(
             data.get("address"), index, res.ref, (position.get("latitude"), position.get("longitude"))
@@ -304,10 +310,8 @@ def _practitioner(
         return None
     npi, rejected = npi_of(data)
     if rejected:
-        report.warnings.append(
-            f"{res.where}: {res.ref} has NPI {rejected!r} with a wrong check digit; imported without it"
-        )
-    hcp_id = HcpId(NPI_ID_PREFIX + npi) if npi else HcpId(record_id_of(data) or f"FHIR-{res.ref.replace('/', '-')}")
+        build.bad_npi(res, rejected)
+    hcp_id = hcp_id_for_npi(npi) if npi else HcpId(_own_id(res))
 
     specialty_code = specialty_label = ""
     affiliations: list[Affiliation] = []

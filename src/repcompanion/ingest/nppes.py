@@ -22,8 +22,9 @@ from repcompanion.domain import (
 from repcompanion.ingest.errors import ImportCancelledError
 from repcompanion.ingest.geo import NO_ZIP, NON_US, UNKNOWN_ZIP, US_STATES, zip_centroids
 from repcompanion.ingest.normalize import (
-    NPI_ID_PREFIX,
+    account_id_for_npi,
     format_phone,
+    hcp_id_for_npi,
     normalize_credentials,
     npi_is_valid,
     parse_us_date,
@@ -175,7 +176,7 @@ def iter_nppes(
                 if why:
                     no_coords.append(RowNote(line_no, why, npi))
                 yield Hcp(
-                    NPI_ID_PREFIX + npi,  # type: ignore[arg-type]
+                    hcp_id_for_npi(npi),
                     npi,
                     tidy_name(f[i_first]),
                     tidy_name(last),
@@ -198,7 +199,7 @@ def iter_nppes(
                 kind = kinds.get(primary)
                 if kind is None:
                     kind = kinds[primary] = taxonomy.account_kind(primary)
-                yield Account(NPI_ID_PREFIX + npi, tidy_name(name), kind, address, npi)  # type: ignore[arg-type]
+                yield Account(account_id_for_npi(npi), tidy_name(name), kind, address, npi)
             else:
                 skip(line_no, f"entity type {entity!r} is neither 1 (individual) nor 2 (organization)", npi, "bad_row")
     finally:
