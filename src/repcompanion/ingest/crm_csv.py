@@ -203,9 +203,7 @@ def iter_csv(
             yield record
     finally:
         report.rows_read += rows_read
-        if table.decoding.fallback_lines:
-            report.encoding = table.decoding.encoding
-            report.warnings.append(table.decoding.warning(f"CSV file {path.name}"))
+        table.decoding.note_in(report, f"CSV file {path.name}")
         if npi_dropped:
             report.warnings.append(
                 f"{len(npi_dropped)} row(s) had an NPI with a wrong check digit and were imported by CRM id "

@@ -206,9 +206,7 @@ def iter_nppes(
         report.rows_read += rows_read
         report.filtered += filtered
         report.elapsed_s += time.perf_counter() - started
-        if table.decoding.fallback_lines:
-            report.encoding = table.decoding.encoding
-            report.warnings.append(table.decoding.warning(f"NPPES file {path.name}"))
+        table.decoding.note_in(report, f"NPPES file {path.name}")
         if unknown_codes:
             sample = ", ".join(f"{c} (line {ln})" for c, ln in list(unknown_codes.items())[:5])
             report.warnings.append(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repcompanion.ingest.errors import DelimiterError, NotCsvError, TruncatedFileError
+from repcompanion.ingest.report import ImportReport
 
 SNIFF_BYTES = 8192
 TAIL_BYTES = 1 << 16
@@ -42,8 +43,12 @@ class Decoding:
     first_fallback_line: int = 0
     encoding: str = "utf-8"
 
-    def warning(self, name: str) -> str:
-        return (
+    def note_in(self, report: ImportReport, name: str) -> None:
+        """Record the encoding and a warning in ``report`` when any line fell back from UTF-8."""
+        if not self.fallback_lines:
+            return
+        report.encoding = self.encoding
+        report.warnings.append(
             f"{name}: {self.fallback_lines} line(s) were not valid UTF-8 (first: line "
             f"{self.first_fallback_line}); they were read as Windows-1252/Latin-1. "
             "Check accented names; save the file as UTF-8 to avoid this."
