@@ -18,6 +18,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, Text, select
 from repcompanion.domain.errors import HubError
 from repcompanion.hub import schema
 from repcompanion.hub.db import HubDb
+from repcompanion.protocol import REVOKED_AT_HEADER, REVOKED_REASON_HEADER
 
 metadata = MetaData()
 
@@ -32,9 +33,6 @@ device_revocations = Table(
     Column("flush_started_at", Text),
     Column("flushed_at", Text),
 )
-
-REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
-REVOKED_REASON_HEADER = "X-RepCompanion-Revoked-Reason"
 
 
 class UnknownDeviceError(HubError):
@@ -145,8 +143,6 @@ def may_flush(conn: Connection, device_id: str) -> DeviceRevokedError | None:
 
 
 __all__ = [
-    "REVOKED_AT_HEADER",
-    "REVOKED_REASON_HEADER",
     "DeviceInfo",
     "DeviceRevokedError",
     "UnknownDeviceError",

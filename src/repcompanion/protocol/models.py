@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-RepCompanion-Protocol"
+#: headers of a 403 ``device_revoked`` reply: when and why the device was revoked (the reason URL-quoted)
+REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
+REVOKED_REASON_HEADER = "X-RepCompanion-Revoked-Reason"
 DEFAULT_PAGE_LIMIT = 5000
 MAX_PAGE_LIMIT = 20000
 MAX_PUSH_BATCH = 500
@@ -136,6 +139,8 @@ __all__ = [
     "MAX_PUSH_BATCH",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
+    "REVOKED_AT_HEADER",
+    "REVOKED_REASON_HEADER",
     "Change",
     "ErrorBody",
     "HealthReply",

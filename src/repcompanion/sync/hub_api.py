@@ -17,6 +17,8 @@ from repcompanion.domain.models import Mutation
 from repcompanion.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    REVOKED_AT_HEADER,
+    REVOKED_REASON_HEADER,
     ErrorBody,
     LoginRequest,
     MutationIn,
@@ -36,10 +38,6 @@ from repcompanion.sync.errors import (
 )
 
 log = logging.getLogger(__name__)
-
-#: headers of a 403 ``device_revoked`` reply (see repcompanion.hub.revocation)
-REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
-REVOKED_REASON_HEADER = "X-RepCompanion-Revoked-Reason"
 
 #: statuses worth asking again after a pause (the hub or a proxy in front of it is overloaded or restarting)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
