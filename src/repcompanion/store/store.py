@@ -192,54 +192,40 @@ class Store:
         if report.submitted:
             raise ValidationError("use submit_call_report() for submitted reports")
         with self.atomic():
-            existing = self._one("SELECT status FROM call_reports WHERE id = ?", (report.id,))
-            if existing and existing["status"] == ReportStatus.SUBMITTED.value:
-                raise ImmutableRecordError(f"call report {report.id} was submitted and cannot be changed")
-            self._ensure_hcp(report.hcp_id)
-            report = replace(
-                report,
-                device_id=report.device_id or self.outbox.device_id,
-                created_at=report.created_at or datetime.now(UTC),
-            )
-            self._upsert_report(report)
+            report = self._stamped_unsubmitted(report, "was submitted and cannot be changed")
+            self._upsert_row("call_reports", call_report_to_row(report))
         return report
 
     def submit_call_report(self, report: CallReport, at: datetime | None = None) -> CallReport:
         """Lock the report and queue it for the hub, in one transaction."""
         with self.atomic():
-            existing = self._one("SELECT status FROM call_reports WHERE id = ?", (report.id,))
-            if existing and existing["status"] == ReportStatus.SUBMITTED.value:
-                raise ImmutableRecordError(f"call report {report.id} was already submitted")
-            self._ensure_hcp(report.hcp_id)
-            base = replace(
-                report,
-                device_id=report.device_id or self.outbox.device_id,
-                created_at=report.created_at or datetime.now(UTC),
-            )
+            base = self._stamped_unsubmitted(report, "was already submitted")
             submitted = base.submit(at or datetime.now(UTC)) if not base.submitted else base
-            self._upsert_report(submitted)
-            self.outbox.enqueue(
-                MutationKind.CALL_REPORT_SUBMIT, submitted.id, call_report_to_row(submitted), hcp_id=submitted.hcp_id
-            )
+            row = call_report_to_row(submitted)
+            self._upsert_row("call_reports", row)
+            self.outbox.enqueue(MutationKind.CALL_REPORT_SUBMIT, submitted.id, row, hcp_id=submitted.hcp_id)
             self.conn.execute("DELETE FROM draft_autosave WHERE key = ?", (f"report:{submitted.id}",))
         return submitted
 
-    def _upsert_report(self, report: CallReport) -> None:
-        row = call_report_to_row(report)
-        cols = tuple(row)
-        self.conn.execute(upsert_sql("call_reports", cols), tuple(row[c] for c in cols))
-
-    def _ensure_hcp(self, hcp_id: str) -> None:
-        if self._one("SELECT 1 AS x FROM hcps WHERE id = ?", (hcp_id,)) is None:
-            raise NotFoundError(f"No HCP with id {hcp_id} in this territory.")
+    def _stamped_unsubmitted(self, report: CallReport, locked: str) -> CallReport:
+        """``report`` with this device and a creation time, once it is known to be unlocked and its HCP here."""
+        existing = self._one("SELECT status FROM call_reports WHERE id = ?", (report.id,))
+        if existing and existing["status"] == ReportStatus.SUBMITTED.value:
+            raise ImmutableRecordError(f"call report {report.id} {locked}")
+        if self._one("SELECT 1 AS x FROM hcps WHERE id = ?", (report.hcp_id,)) is None:
+            raise NotFoundError(f"No HCP with id {report.hcp_id} in this territory.")
+        return replace(
+            report,
+            device_id=report.device_id or self.outbox.device_id,
+            created_at=report.created_at or datetime.now(UTC),
+        )
 
     # -- feedback, safety ---------------------------------------------------------------------------------
 
     def add_feedback(self, feedback: SuggestionFeedback) -> None:
         with self.atomic():
             row = feedback_to_row(feedback)
-            cols = tuple(row)
-            self.conn.execute(upsert_sql("suggestion_feedback", cols), tuple(row[c] for c in cols))
+            self._upsert_row("suggestion_feedback", row)
             self.outbox.enqueue(MutationKind.SUGGESTION_FEEDBACK, feedback.id, row, hcp_id=feedback.hcp_id)
 
     def feedback(self, hcp_id: str | None = None) -> list[SuggestionFeedback]:
@@ -269,8 +255,7 @@ class Store:
     def save_intake(self, intake: AdverseEventIntake, *, queue: bool = True) -> None:
         with self.atomic():
             row = intake_to_row(intake)
-            cols = tuple(row)
-            self.conn.execute(upsert_sql("ae_intakes", cols), tuple(row[c] for c in cols))
+            self._upsert_row("ae_intakes", row)
             if queue and intake.status.value == "queued":
                 self.outbox.enqueue(
                     MutationKind.AE_INTAKE, intake.id, row, hcp_id=intake.hcp_id, priority=PRIORITY_SAFETY
@@ -332,6 +317,9 @@ class Store:
         cur = self.conn.execute(sql, params)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def _upsert_row(self, table: str, row: Row) -> None:
+        self.conn.execute(upsert_sql(table, tuple(row)), tuple(row.values()))
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self._all(sql, params)
