@@ -40,10 +40,10 @@ from repcompanion.intel.engine import Engine
 from repcompanion.intel.inputs import IntelInputs
 from repcompanion.intel.training import (
     CONTACT_ACTION,
+    _examples,
     expected_calibration_error,
     new_propensity_model,
     train_propensity,
-    training_examples,
 )
 from repcompanion.simulate import TerritorySimulator, generate_territory, hcp_value
 
@@ -94,12 +94,10 @@ def weekly_campaign(engine: Engine, hcps, day: date) -> dict[str, str]:
 def history_holdout(demo, inputs: IntelInputs, holdout_days: int = 90) -> dict[str, float]:
     """Model vs truth on the last ``holdout_days`` of the history itself (the contact patterns the model was
     trained on), with a model fitted on the days before: context for the random-policy figures, not a target."""
-    X, y = training_examples(inputs)
+    X, y, days = _examples(inputs)
     contacts = [e for e in demo.events if str(e.type) in CONTACT_ACTION]
-    # training_examples orders contacts by day, keeping the events' order within a day
-    order = sorted(range(len(contacts)), key=lambda i: contacts[i].occurred_at.date())
-    days = np.array([contacts[i].occurred_at.date() for i in order])
-    truth = np.array([demo.contact_probabilities[contacts[i].id] for i in order])
+    # the truth in the examples' order: by day, keeping the events' order within a day
+    truth = np.array([demo.contact_probabilities[e.id] for e in sorted(contacts, key=lambda e: e.occurred_at.date())])
     held = days >= demo.today - timedelta(days=holdout_days)
     model = new_propensity_model().fit(X[~held], y[~held])
     p = model.predict_proba(X[held])[:, 1]

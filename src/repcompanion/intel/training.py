@@ -65,6 +65,14 @@ def training_examples(
     inputs: IntelInputs, *, since: date | None = None, until: date | None = None, progress: Progress = no_progress
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Model inputs (MODEL_FEATURES) and outcomes of every past contact with ``since <= day < until``."""
+    X, y, _ = _examples(inputs, since=since, until=until, progress=progress)
+    return X, y
+
+
+def _examples(
+    inputs: IntelInputs, *, since: date | None = None, until: date | None = None, progress: Progress = no_progress
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """:func:`training_examples` and the day of each example (examples are in day order)."""
     hcps = list(inputs.hcps)
     topics = sorted({t for c in inputs.content for t in c.topics})
     index = EventIndex([h.id for h in hcps], inputs.events, topics=topics)
@@ -83,7 +91,7 @@ def training_examples(
     follow_ups = inputs.follow_up_records()
     last_day = (inputs.day or contacts["day"].max().date()) if len(contacts) else date.today()
     priors = hcp_features(index, hcps, last_day, call_plans=inputs.call_plans).priors
-    frames, labels = [], []
+    frames, labels, example_days = [], [], []
     groups = list(contacts.groupby(contacts["day"].dt.date, sort=True))
     for k, (day, rows) in enumerate(groups):
         positions = np.unique(rows["hcp_id"].map(pos_of).to_numpy())
@@ -102,13 +110,14 @@ def training_examples(
         cand = pair_features(cand, table, hcps, catalog, index.topics)
         frames.append(cand[list(MODEL_FEATURES)])
         labels.append(rows["responded"].to_numpy())
+        example_days.append(rows["day"].dt.date.to_numpy())
         if k % 20 == 0:
             progress(k / max(len(groups), 1), f"features for {day.isoformat()}")
     if not frames:
         raise ModelError(
             "the history holds no past contacts to learn from", hint="Train on a territory with engagement history."
         )
-    return pd.concat(frames, ignore_index=True), np.concatenate(labels)
+    return pd.concat(frames, ignore_index=True), np.concatenate(labels), np.concatenate(example_days)
 
 
 def new_propensity_model() -> AdditiveLogit:
@@ -158,11 +167,11 @@ def train_propensity(
     territories = [inputs] if isinstance(inputs, IntelInputs) else list(inputs)
     parts_X, parts_y, parts_train = [], [], []
     for k, one in enumerate(territories):
-        X, y = training_examples(one, progress=lambda f, m, k=k: progress((k + f) / len(territories), m))
+        X, y, days = _examples(one, progress=lambda f, m, k=k: progress((k + f) / len(territories), m))
         last = one.day or date.today()
         parts_X.append(X)
         parts_y.append(y)
-        parts_train.append(_example_days(one) < last - timedelta(days=holdout_days))
+        parts_train.append(days < last - timedelta(days=holdout_days))
     X = pd.concat(parts_X, ignore_index=True)
     y = np.concatenate(parts_y)
     train = np.concatenate(parts_train)
@@ -181,10 +190,3 @@ def train_propensity(
         "territories": len(territories),
     }
     return ModelBundle(model, "propensity", version or f"propensity-{last_day.isoformat()}", meta)
-
-
-def _example_days(inputs: IntelInputs) -> np.ndarray:
-    contacts = observed_contacts(events_frame(inputs.events))
-    ids = {str(h.id) for h in inputs.hcps}
-    contacts = contacts[contacts["hcp_id"].isin(ids)]
-    return contacts.sort_values("day", kind="stable")["day"].dt.date.to_numpy()
