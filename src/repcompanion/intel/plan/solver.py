@@ -27,7 +27,7 @@ from repcompanion.domain import Cancelled, PlanError, Progress, never_cancelled,
 from repcompanion.intel.plan.greedy import greedy_order
 from repcompanion.intel.plan.problem import Problem, build_problem
 from repcompanion.intel.plan.records import Candidate, DayPlan, LockedVisit, PlanSettings
-from repcompanion.intel.plan.schedule import check_bookings, earliest, schedule, to_day_plan
+from repcompanion.intel.plan.schedule import schedule, to_day_plan
 from repcompanion.intel.plan.shortlist import shortlist
 
 __all__ = ["PORTFOLIO", "PRIZE_SCALE", "Strategy", "plan_day", "solve_order"]
@@ -192,8 +192,7 @@ def plan_day(
     """
     progress(0.0, "Checking the day")
     problem = build_problem(candidates, settings, locked)
-    check_bookings(problem)
-    baseline = greedy_order(problem)
+    baseline = greedy_order(problem)  # raises PlanInputError when the booked visits cannot all be kept
     keep = shortlist(problem, extra=baseline.order)
     progress(0.1, f"Routing the best {len(keep)} of {len(problem.stops)} candidates")
     best = baseline
@@ -213,7 +212,7 @@ def plan_day(
             cancelled=cancelled,
             progress=report,
         )
-        if order is None or not earliest(problem, order).ok:
+        if order is None:
             continue
         routed = schedule(problem, order)
         if routed.ok and _prize(problem, routed.order) > _prize(problem, best.order) + 1e-9:
