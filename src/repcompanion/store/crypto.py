@@ -16,21 +16,18 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceKeyError
-from repcompanion.store.db import BUSY_TIMEOUT_MS, SQLITE_HEADER, set_connection_factory
+from repcompanion.store.db import BUSY_TIMEOUT_MS, is_plain_database, plain_connect, set_connection_factory
 
 KEY_BYTES = 32
 ENCRYPTED_SUFFIX = ".encrypting"
 BACKUP_SUFFIX = ".plain-backup"
 
 
-def _key_pragma(key: bytes) -> str:
+def _hex_key(key: bytes) -> str:
+    """SQLCipher's quoted raw-key literal (``"x'…'"``) for a key of exactly ``KEY_BYTES`` bytes."""
     if len(key) != KEY_BYTES:
         raise ValueError(f"an SQLCipher key must be {KEY_BYTES} bytes, got {len(key)}")
-    return f"PRAGMA key = \"x'{key.hex()}'\""
-
-
-def _plain_connect(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    return f"\"x'{key.hex()}'\""
 
 
 def _as_sqlite3(exc: BaseException) -> BaseException:
@@ -118,7 +115,7 @@ def sqlcipher_connect(path: str, key: bytes | None) -> Any:
     ``WorkspaceKeyError`` before any write, so the file is left byte-for-byte as it was.
     """
     if key is None:
-        return _plain_connect(path)
+        return plain_connect(path)
     conn = sqlcipher.connect(
         path,
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -129,7 +126,7 @@ def sqlcipher_connect(path: str, key: bytes | None) -> Any:
     try:
         # A wrong key is reported to the user as WorkspaceKeyError; SQLCipher's own stderr log would only add noise.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(_key_pragma(key))
+        conn.execute(f"PRAGMA key = {_hex_key(key)}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -145,15 +142,6 @@ def sqlcipher_connect(path: str, key: bytes | None) -> Any:
 def enable_encryption() -> None:
     """Route every store connection through SQLCipher (plain SQLite still serves ``key=None``)."""
     set_connection_factory(sqlcipher_connect)
-
-
-def is_plain_database(path: Path | str) -> bool:
-    """True when ``path`` starts with the plain SQLite header (an unencrypted workspace)."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return False
-    with path.open("rb") as fh:
-        return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
 
 
 def _tables(conn: Any, schema: str = "main") -> list[str]:
@@ -219,7 +207,7 @@ def encrypt_in_place(db_path: Path | str, key: bytes) -> dict[str, int]:
         expected = table_counts(src)
         expected_digest = content_digest(src)
         version = int(src.execute("PRAGMA user_version").fetchone()[0])
-        src.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
+        src.execute(f"ATTACH DATABASE ? AS encrypted KEY {_hex_key(key)}", (str(tmp),))
         src.execute("SELECT sqlcipher_export('encrypted')")
         src.execute(f"PRAGMA encrypted.user_version = {version}")
         src.execute("DETACH DATABASE encrypted")

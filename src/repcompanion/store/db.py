@@ -20,17 +20,27 @@ BUSY_TIMEOUT_MS = 5000
 ConnectionFactory = Callable[[str, "bytes | None"], sqlite3.Connection]
 
 
-def _plain_connect(path: str, key: bytes | None) -> sqlite3.Connection:
+def plain_connect(path: str, key: bytes | None = None) -> sqlite3.Connection:
+    """A plain (unencrypted) SQLite connection; ``key`` is ignored."""
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
 
 
-_factory: ConnectionFactory = _plain_connect
+_factory: ConnectionFactory = plain_connect
 
 
 def set_connection_factory(factory: ConnectionFactory | None) -> None:
     """Install the function that makes connections (None restores plain SQLite)."""
     global _factory
-    _factory = factory or _plain_connect
+    _factory = factory or plain_connect
+
+
+def is_plain_database(path: Path | str) -> bool:
+    """True when ``path`` starts with the plain SQLite header (an unencrypted workspace)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh:
+        return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
 
 
 def _writable(path: Path) -> bool:
@@ -59,9 +69,7 @@ def _check_file(path: Path, encrypted: bool) -> None:
         )
     if encrypted or path.stat().st_size == 0:
         return
-    with path.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
+    if not is_plain_database(path):
         raise WorkspaceCorruptError(f"{path} is not a RepCompanion workspace (it is not an SQLite database).")
 
 
