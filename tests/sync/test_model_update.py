@@ -225,9 +225,3 @@ def test_refresh_model_after_sync_uses_the_shipped_keys(
     assert invalidated == [True]
     assert installed_model(tmp_path / "ws" / "models").version == "v1"
     assert "up to date" in refresh_model(ws, rep.client)
-
-
-def test_hub_and_client_sign_the_same_message() -> None:
-    key = Ed25519PrivateKey.generate()
-    assert model_signing.signed_message("v9", "AB" * 32) == model_update.signed_message("v9", "ab" * 32)
-    assert model_signing.key_id(key.public_key()) == model_update.key_id(model_update.parse_public_key(public_pem(key)))

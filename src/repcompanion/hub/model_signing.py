@@ -1,13 +1,12 @@
 """The hub's Ed25519 model-signing key: created once, kept in a 0600 file, its public half shipped with the app.
 
-What is signed is :func:`signed_message` (version and SHA-256 of the .skops bytes); the client builds the same
-bytes in ``repcompanion.sync.model_update`` and a test checks that the two agree.
+What is signed is ``repcompanion.protocol.signing.signed_message`` (version and SHA-256 of the .skops bytes), the
+same bytes the client verifies.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import stat
 from pathlib import Path
@@ -19,25 +18,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.engine import make_url
 
 from repcompanion.domain.errors import HubError
+from repcompanion.protocol.signing import key_id as key_id
+from repcompanion.protocol.signing import signed_message
 
 KEY_ENV = "REPCOMPANION_HUB_MODEL_KEY"
 KEY_FILE_NAME = "model-signing-key.pem"
-SIGNATURE_DOMAIN = b"repcompanion-model-signature-v1"
 
 
 class ModelKeyError(HubError):
     """The signing key is missing, unreadable, or readable by other users."""
-
-
-def signed_message(version: str, sha256_hex: str) -> bytes:
-    """The exact bytes the Ed25519 signature covers."""
-    return b"\n".join((SIGNATURE_DOMAIN, version.encode("utf-8"), sha256_hex.lower().encode("ascii")))
-
-
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """First 16 hex digits of the SHA-256 of the raw public key (names the key in metadata and logs)."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def public_key_text(public_key: Ed25519PublicKey) -> str:

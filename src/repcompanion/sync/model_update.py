@@ -6,8 +6,7 @@ sha256; the file loads with skops trusted types only (the caller's ``load``, nor
 ``repcompanion.intel.lifecycle.load_model`` — sync may not import intel) and holds that version. Only then is
 it moved into place with ``os.replace``; the model it replaces is kept as ``propensity.previous.skops``.
 
-The signed bytes are ``b"repcompanion-model-signature-v1\\n<version>\\n<sha256 hex>"`` (the hub builds the
-same in ``repcompanion.hub.model_signing.signed_message``).
+The signed bytes are ``repcompanion.protocol.signing.signed_message`` (version and sha256), as on the hub.
 """
 
 from __future__ import annotations
@@ -31,7 +30,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-SIGNATURE_DOMAIN = b"repcompanion-model-signature-v1"
+from repcompanion.protocol.signing import key_id, signed_message
+
 MODEL_FILE = "propensity.skops"
 MODEL_META = "propensity.json"
 PREVIOUS_FILE = "propensity.previous.skops"
@@ -69,11 +69,6 @@ class ModelUpdate:
         return f"The new suggestion model was not installed: {self.reason} Suggestions keep using {kept}."
 
 
-def signed_message(version: str, sha256_hex: str) -> bytes:
-    """The exact bytes the hub's Ed25519 signature covers."""
-    return b"\n".join((SIGNATURE_DOMAIN, version.encode("utf-8"), sha256_hex.lower().encode("ascii")))
-
-
 def parse_public_key(value: PublicKeyLike) -> Ed25519PublicKey:
     """An Ed25519 public key from PEM (text or bytes), 32 raw bytes, or base64 of those 32 bytes."""
     if isinstance(value, Ed25519PublicKey):
@@ -87,11 +82,6 @@ def parse_public_key(value: PublicKeyLike) -> Ed25519PublicKey:
     if len(data) != 32:
         data = base64.b64decode(data.strip(), validate=True)
     return Ed25519PublicKey.from_public_bytes(data)
-
-
-def key_id(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def trusted_key_map(keys: Sequence[PublicKeyLike]) -> dict[str, Ed25519PublicKey]:
