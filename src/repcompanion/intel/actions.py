@@ -79,13 +79,7 @@ class ContentCatalog:
 
     def eligible(self, action: ActionType, hcps: Sequence[Hcp], day: date) -> np.ndarray:
         """(n_hcps, C) bool: the content rule allows item c for ``action`` with HCP i on ``day``."""
-        base = np.array(
-            [
-                bool(c.mlr_code) and c.valid_from <= day <= c.valid_to and content_fits_action(c, action)
-                for c in self.items
-            ],
-            dtype=bool,
-        )
+        base = np.array([c.is_valid_on(day) and content_fits_action(c, action) for c in self.items], dtype=bool)
         specialties = np.array([h.specialty_code for h in hcps], dtype=object)
         out = np.zeros((len(hcps), len(self.items)), dtype=bool)
         for code in pd.unique(specialties):

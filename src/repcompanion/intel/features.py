@@ -15,6 +15,7 @@ from repcompanion.intel.events import (
     CLICKED,
     CONTACT_CODES,
     EVENT_TYPES,
+    F2F_CODES,
     INVITED,
     IS_F2F,
     IS_SIGNAL,
@@ -169,7 +170,7 @@ def hcp_features(
         # a face-to-face contact in which topics were discussed is a successful call
         f[f"{name}_successes"] = cube.count([code], 730, successful=True)
         f[f"{name}_success_rate"] = rate(f"{name}_success_rate", f[f"{name}_successes"], tries, [code], [code], 730)
-    f2f_codes = [VISIT, REMOTE, MSL]
+    f2f_codes = F2F_CODES.tolist()
     f2f = IS_F2F[t] & (age <= 730)
     f2f_ok = cube.count(f2f_codes, 730, successful=True)
     f["f2f_success_rate"] = rate("f2f_success_rate", f2f_ok, cube.count(f2f_codes, 730), f2f_codes, f2f_codes, 730)
