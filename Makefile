@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint install demo package package-test bench clean
+.PHONY: run test lint install demo package package-test clean
 
 $(PY):
 	@scripts/ensure_venv.sh "$(PYTHON)" "$(VENV)"

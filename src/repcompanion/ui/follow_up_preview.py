@@ -35,7 +35,6 @@ class FollowUpPreview(Card):
         self.body.addWidget(self.note)
         self.planned: list[Any] = []
         self.deselected: set[str] = set()
-        self.loaded = False
         self._source: Callable[[], CallReport] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -76,7 +75,6 @@ class FollowUpPreview(Card):
     def show_planned(self, planned: list[Any]) -> None:
         t = theme.current()
         self.planned = list(planned)
-        self.loaded = True
         self.list.blockSignals(True)
         self.list.clear()
         for p in self.planned:

@@ -417,9 +417,6 @@ class HcpView(QWidget):
     def accept_selected(self) -> Op | None:
         return self._feedback(FeedbackKind.ACCEPTED)
 
-    def complete_selected(self) -> Op | None:
-        return self._feedback(FeedbackKind.COMPLETED)
-
     def sizeHint(self) -> QSize:
         return QSize(1300, 900)
 

@@ -50,9 +50,6 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         self._records = list(records)
         self.endResetModel()
 
-    def records(self) -> list[T]:
-        return list(self._records)
-
     def record(self, row: int) -> T:
         return self._records[row]
 

@@ -14,7 +14,7 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
@@ -75,8 +75,6 @@ class Donut(Card):
 
 class NumbersView(QWidget):
     """The rep's own numbers for the current period — charts, not tables."""
-
-    loaded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -221,4 +219,3 @@ class NumbersView(QWidget):
             line.attachAxis(y_axis)
         y_axis.setRange(0, top_y * 1.15)
         self.trend_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.loaded.emit()

@@ -48,10 +48,6 @@ class _Worker(QObject):
     done = Signal(int, object, object)
     progressed = Signal(int, float, str)
 
-    def __init__(self, runner: Runner) -> None:
-        super().__init__()
-        self._runner = runner
-
     @Slot(int, object)
     def execute(self, job_id: int, call: Callable[[Callable[[float, str], None]], Any]) -> None:
         def progress(fraction: float, message: str = "") -> None:
@@ -75,8 +71,6 @@ class Runner(QObject):
 
     _to_db = Signal(int, object)
     _to_net = Signal(int, object)
-    workspace_changed = Signal(object)
-    busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,7 +82,7 @@ class Runner(QObject):
         for lane, signal in (("db", self._to_db), ("net", self._to_net)):
             thread = QThread()
             thread.setObjectName(f"repcompanion-{lane}")
-            worker = _Worker(self)
+            worker = _Worker()
             worker.moveToThread(thread)
             signal.connect(worker.execute)
             worker.done.connect(self._on_done)
@@ -119,20 +113,12 @@ class Runner(QObject):
         self._next_id += 1
         job_id = self._next_id
         self._pending[job_id] = job
-        if len(self._pending) == 1:
-            self.busy_changed.emit(True)
         (self._to_db if lane == "db" else self._to_net).emit(job_id, job.call)
         return job_id
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._pending)
 
     @Slot(int, object, object)
     def _on_done(self, job_id: int, result: Any, error: BaseException | None) -> None:
         job = self._pending.pop(job_id, None)
-        if not self._pending:
-            self.busy_changed.emit(False)
         if job is not None:
             job.finish(result, error)
 

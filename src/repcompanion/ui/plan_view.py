@@ -39,7 +39,6 @@ def _time(q: QTime) -> time:
 class PlanView(QWidget):
     """The day's route: plan, edit by hand with the times recomputed, and export to a calendar."""
 
-    plan_changed = Signal(object)
     hcp_activated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -306,7 +305,6 @@ class PlanView(QWidget):
         self.notice.hide()
         self.last_error = ""
         self._update_buttons()
-        self.plan_changed.emit(plan)
 
     # -- selection and state -------------------------------------------------------------------------------
     def selected_hcp_id(self) -> str | None:

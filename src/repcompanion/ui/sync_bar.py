@@ -130,7 +130,6 @@ class SyncBar(QWidget):
     """Always shows the sync state; F5 syncs; syncs by itself when the hub comes back."""
 
     synced = Signal(object)
-    status_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, poll_ms: int = HEALTH_POLL_MS) -> None:
         super().__init__(parent)
@@ -138,7 +137,6 @@ class SyncBar(QWidget):
         self.online: bool | None = None
         self.status: Any = None
         self.running: LongOp | None = None
-        self.last_fraction = 0.0
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
         lay.setSpacing(8)
@@ -199,7 +197,6 @@ class SyncBar(QWidget):
         issues = len(status.rejected) + len(status.problems)
         self.problems.setVisible(bool(issues))
         self.problems.setText(f"{issues} problem{'s' if issues != 1 else ''}")
-        self.status_changed.emit(status)
 
     def _set_online(self, online: bool | None) -> None:
         self.online = online
@@ -232,7 +229,6 @@ class SyncBar(QWidget):
         if interactive and unset and not self.login():
             return None
         self._show_running(True)
-        self.last_fraction = 0.0
         self._on_progress(0.0, "Starting…")
         # The list is re-ranked by the reload that follows, on the database thread.
         op = LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
@@ -241,7 +237,6 @@ class SyncBar(QWidget):
         return op.run()
 
     def _on_progress(self, fraction: float, message: str) -> None:
-        self.last_fraction = fraction
         self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
         self.progress_text.setText(message[:60])
 

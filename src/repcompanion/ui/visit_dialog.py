@@ -28,8 +28,6 @@ class VisitDialog(QDialog):
 
     saved = Signal(object)
     submitted = Signal(object)
-    screened = Signal(object)
-    ready_changed = Signal()
 
     def __init__(
         self,
@@ -150,7 +148,6 @@ class VisitDialog(QDialog):
         self.setEnabled(True)
         self.ready = True
         self._dirty = False
-        self.ready_changed.emit()
         self.follow_up_preview.schedule(self.current_report)
         self.notes.setFocus()
 
@@ -250,9 +247,6 @@ class VisitDialog(QDialog):
         self.message.style().polish(self.message)
         self.message.setVisible(bool(text))
 
-    def decision_made(self) -> bool:
-        return self.safety.decision_made(self.intake)
-
     def save(self, *, submit: bool) -> Op | None:
         if not self.ready or self.report is None or self.report.submitted:
             return None
@@ -288,7 +282,6 @@ class VisitDialog(QDialog):
         self.save_button.setEnabled(True)
         self.submit_button.setEnabled(True)
         self.safety.show_screen(outcome.screen, outcome.restricted, self.notes.toPlainText())
-        self.screened.emit(outcome.screen)
         if outcome.submitted:
             self._lock(True)
             self.show_message("Submitted. The report is locked and will be uploaded at the next sync.", "info")
@@ -315,7 +308,6 @@ class VisitDialog(QDialog):
 
         def opened(intake: Any) -> None:
             dlg = IntakeDialog(intake, self.catalogue.products if self.catalogue else [], self)
-            self.intake_dialog = dlg
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 self.intake = dlg.result_intake()
                 self.show_message("The adverse-event report will be sent first at the next sync. Submit when ready.")

@@ -45,12 +45,6 @@ class SafetyCard(Card):
     def reason(self) -> str:
         return self.not_ae_reason.text().strip()
 
-    def decision_made(self, intake: Any) -> bool:
-        """A decision is made: reported with a filled-in ``intake``, or not an AE with a reason."""
-        if self.report_ae.isChecked():
-            return intake is not None
-        return self.not_ae.isChecked() and bool(self.reason())
-
     def chosen(self, intake: Any) -> ScreeningDecision | None:
         """The decision to record with the report, or None while there is none."""
         if self.report_ae.isChecked() and intake is not None:

@@ -213,13 +213,6 @@ def setup_table(view: QTableView, *, stretch_column: int | None = None) -> None:
         view.horizontalHeader().setSectionResizeMode(stretch_column, view.horizontalHeader().ResizeMode.Stretch)
 
 
-def hline() -> QFrame:
-    line = QFrame()
-    line.setFrameShape(QFrame.Shape.HLine)
-    line.setStyleSheet(f"color: {theme.current()['border']};")
-    return line
-
-
 class ChipDelegate(QStyledItemDelegate):
     """Draws a cell as a coloured pill; the colour is a theme key (or #hex) from ``color_role``."""
 
