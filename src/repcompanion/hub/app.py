@@ -66,7 +66,6 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
         f"mutations. Every /v1 request except health carries `{PROTOCOL_HEADER}`.",
     )
     app.state.db = db
-    app.state.settings = settings
     bearer = HTTPBearer(auto_error=False)
 
     def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> auth.Caller:
@@ -153,7 +152,7 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
 
     from repcompanion.hub import routes
 
-    ctx = routes.RouteContext(db=db, settings=settings, signer=signer, caller=caller, errors=_ERRORS)
+    ctx = routes.RouteContext(db=db, caller=caller, errors=_ERRORS)
     for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
         importlib.import_module(f"{routes.__name__}.{info.name}").register(app, ctx)
 

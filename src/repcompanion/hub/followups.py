@@ -418,12 +418,9 @@ def list_follow_ups(conn: Connection, status: str | None = None, limit: int = 20
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def engagement_secret(db: Any, settings: Any = None) -> str:
-    """The shared HMAC secret of engagement webhooks and unsubscribe links: HubSettings.engagement_secret
-    when set, else the hub's own (created once and kept in hub_settings; show it with `followups secret`)."""
-    configured = getattr(settings, "engagement_secret", "") if settings is not None else ""
-    if configured:
-        return str(configured)
+def engagement_secret(db: Any) -> str:
+    """The shared HMAC secret of engagement webhooks and unsubscribe links: the hub's own, created once and
+    kept in hub_settings (show it with `repcompanion-hub followups secret`)."""
     with db.read() as conn:
         value = db.setting(conn, "engagement_secret")
     if value:

@@ -78,7 +78,6 @@ class Worker:
         settings: WorkerSettings | None = None,
         *,
         owner: str | None = None,
-        hub_settings: object = None,
         clock: Callable[[], datetime] = _now,
         after_send: Callable[[str], None] | None = None,
     ) -> None:
@@ -88,7 +87,7 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.clock = clock
         self.after_send = after_send
-        self.secret = engagement_secret(db, hub_settings)
+        self.secret = engagement_secret(db)
         self.sender = SmtpSender(mail)
 
     # -- claiming -----------------------------------------------------------------------------------------

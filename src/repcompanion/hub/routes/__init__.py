@@ -1,7 +1,7 @@
 """Extra hub API routes: each module here has ``register(app, ctx)`` and is found when the app is made.
 
-``ctx`` is a :class:`RouteContext` holding the database, the settings, the token signer and the
-``caller`` dependency (the authenticated rep), so a module adds endpoints without touching app.py.
+``ctx`` is a :class:`RouteContext` holding the database, the ``caller`` dependency (the authenticated
+rep) and the shared error responses, so a module adds endpoints without touching app.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,5 @@ from typing import Any
 @dataclass(frozen=True)
 class RouteContext:
     db: Any
-    settings: Any
-    signer: Any
     caller: Callable[..., Any]
     errors: dict[int | str, dict[str, Any]]

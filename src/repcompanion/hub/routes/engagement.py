@@ -2,7 +2,7 @@
 
 The body is JSON ``{"event_id", "type", "follow_up_id", "occurred_at", "timestamp"}``; the header
 ``X-RepCompanion-Signature: sha256=<hex>`` is HMAC-SHA256 of the raw body with the shared secret
-(HubSettings.engagement_secret, else the hub's own: `repcompanion-hub followups secret`). A timestamp
+(the hub's own, kept in its database: `repcompanion-hub followups secret`). A timestamp
 more than ``MAX_SKEW_S`` away from the hub's clock is refused (401), and so is an event id seen before
 (409): a captured request cannot be replayed. Each event becomes a synced engagement event, moves the
 follow-up's status, and an unsubscribe is an email opt-out at once — all reach the rep on the next pull.
@@ -62,7 +62,7 @@ def register(app: FastAPI, ctx: Any) -> None:
 
     def secret() -> str:
         if not secret_box:
-            secret_box.append(engagement_secret(ctx.db, ctx.settings))
+            secret_box.append(engagement_secret(ctx.db))
         return secret_box[0]
 
     def apply(event: EngagementIn) -> JSONResponse | EngagementReply:
