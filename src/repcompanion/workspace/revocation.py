@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from repcompanion.workspace.paths import DB_FILE
+from repcompanion.workspace.security import forget_workspace_key
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +24,7 @@ def workspace_files(folder: Path) -> list[Path]:
 
 def _forget_tokens(ws: Any) -> None:
     try:
-        state = ws.sync_store().sync_state.get()  # the network thread's connection: the wipe runs there
-        if not state.server_url:
-            return
-        credentials = ws._credentials
-        if credentials is None:
-            from repcompanion.sync import CredentialStore
-
-            credentials = CredentialStore()
-        credentials.forget(state.server_url, state.user)
+        ws._sync_client().logout()  # on the network thread's connection: the wipe runs there
     except Exception as exc:  # the wipe goes on: the hub refuses these tokens anyway
         log.warning("could not forget the saved login of a revoked laptop: %s", exc)
 
@@ -61,13 +54,7 @@ def wipe_workspace(ws: Any, reason: str, revoked_at: str = "", *, flushed: bool 
         ws.close()
     for path in workspace_files(folder):
         path.unlink(missing_ok=True)
-    try:
-        from repcompanion.workspace import security
-    except ImportError:  # a build without encryption support has no key to forget
-        security = None  # type: ignore[assignment]
-    forget = getattr(security, "forget_workspace_key", None)
-    if forget is not None:
-        forget(folder)
+    forget_workspace_key(folder)
     left = workspace_files(folder)
     if left:
         raise OSError(f"Could not erase {', '.join(p.name for p in left)} in {folder}.")
