@@ -28,7 +28,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -214,11 +214,18 @@ def _write_marker(store: Store) -> tuple[int, int]:
     return store.conn.total_changes, int(store.conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def _copy_rows(src: sqlite3.Connection, dst: sqlite3.Connection, table: str, where: str = "1") -> int:
-    cur = src.execute(f"SELECT * FROM {table} WHERE {where}")
+def _copy_rows(
+    src: sqlite3.Connection, dst: sqlite3.Connection, table: str, *, hcps: Container[str] | None = None
+) -> None:
+    """Copy ``table`` into ``dst`` (only the rows of ``hcps`` when given), keeping the rows ``dst`` already has."""
+    cur = src.execute(f"SELECT * FROM {table}")
     names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    if hcps is not None:
+        at = names.index("hcp_id")
+        rows = [r for r in rows if r[at] in hcps]
     sql = f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    return dst.executemany(sql, cur.fetchall()).rowcount
+    dst.executemany(sql, rows)
 
 
 def _copy_local(store: Store, staging: Store) -> None:
@@ -232,12 +239,7 @@ def _copy_local(store: Store, staging: Store) -> None:
         dst.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('outbox', ?)", (int(top[0]),))
     staged_hcps = {r[0] for r in dst.execute("SELECT id FROM hcps")}
     for table in LOCAL_HCP_TABLES:
-        cur = src.execute(f"SELECT * FROM {table}")
-        names = [d[0] for d in cur.description]
-        at = names.index("hcp_id")
-        rows = [r for r in cur.fetchall() if r[at] in staged_hcps]
-        sql = f"INSERT OR IGNORE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        dst.executemany(sql, rows)
+        _copy_rows(src, dst, table, hcps=staged_hcps)
     for key, value in src.execute("SELECT key, value FROM sync_state").fetchall():
         if key not in _REPLICA_STATE_KEYS and key not in ("staging_owner", _DEFERRED_KEY):
             staging.sync_state.set_value(key, value)

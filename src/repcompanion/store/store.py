@@ -48,7 +48,7 @@ from repcompanion.store.db import open_connection, translate_error
 from repcompanion.store.migrations import migrate
 from repcompanion.store.outbox import PRIORITY_NORMAL, PRIORITY_SAFETY, Outbox
 from repcompanion.store.state import SyncStateRepository
-from repcompanion.store.tables import TableRepository, repository, upsert_sql
+from repcompanion.store.tables import TableRepository, dict_rows, repository, upsert_sql
 
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -314,9 +314,7 @@ class Store:
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = self.conn.execute(sql, params)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return list(dict_rows(self.conn.execute(sql, params)))
 
     def _upsert_row(self, table: str, row: Row) -> None:
         self.conn.execute(upsert_sql(table, tuple(row)), tuple(row.values()))

@@ -20,6 +20,13 @@ def upsert_sql(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}"
 
 
+def dict_rows(cur: sqlite3.Cursor) -> Iterator[Row]:
+    """The rows of an executed cursor as ``{column: value}`` dicts."""
+    names = [d[0] for d in cur.description]
+    for values in cur:
+        yield dict(zip(names, values, strict=True))
+
+
 class TableRepository(Generic[T]):
     """Reads and writes one synced table through its codec."""
 
@@ -33,10 +40,7 @@ class TableRepository(Generic[T]):
         self._select = f"SELECT {', '.join(codec.columns)} FROM {codec.table}"
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
-        cur = self._conn.execute(sql, params)
-        names = [d[0] for d in cur.description]
-        for values in cur:
-            yield dict(zip(names, values, strict=True))
+        return dict_rows(self._conn.execute(sql, params))
 
     def upsert_many(self, records: Iterable[T]) -> int:
         """Insert or update records; the caller's transaction makes a batch atomic."""
