@@ -23,7 +23,8 @@ from typing import Any
 
 import platformdirs
 
-APP_NAME = "RepCompanion"
+from repcompanion.workspace.paths import APP_NAME
+
 LOG_FILE = "repcompanion.log"
 DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_BACKUPS = 5

@@ -19,9 +19,5 @@ def default_folder() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workspace"
 
 
-def log_folder() -> Path:
-    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-
-
 def database_path(folder: Path | None) -> Path:
     return (folder or default_folder()) / DB_FILE
