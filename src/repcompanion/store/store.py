@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from repcompanion.domain.enums import MutationKind, ReportStatus
+from repcompanion.domain.enums import IntakeStatus, MutationKind, ReportStatus
 from repcompanion.domain.errors import ImmutableRecordError, NotFoundError, ValidationError
 from repcompanion.domain.ids import HcpId
 from repcompanion.domain.models import (
@@ -63,7 +63,7 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection, path: Path | str) -> None:
         self.conn = conn
-        self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
+        self.path = Path(path)
         self._tx_depth = 0
         self._lock = threading.RLock()
         self.territories: TableRepository[Territory] = repository(conn, "territories")
@@ -256,7 +256,7 @@ class Store:
         with self.atomic():
             row = intake_to_row(intake)
             self._upsert_row("ae_intakes", row)
-            if queue and intake.status.value == "queued":
+            if queue and intake.status is IntakeStatus.QUEUED:
                 self.outbox.enqueue(
                     MutationKind.AE_INTAKE, intake.id, row, hcp_id=intake.hcp_id, priority=PRIORITY_SAFETY
                 )

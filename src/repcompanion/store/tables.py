@@ -60,9 +60,11 @@ class TableRepository(Generic[T]):
         return self._conn.executemany(self._upsert, map(self.codec.values, records)).rowcount
 
     def get(self, record_id: str) -> T:
-        for row in self._rows(f"{self._select} WHERE id = ?", (record_id,)):
-            return self.codec.from_row(row)
-        raise NotFoundError(f"No {self.table[:-1] if self.table.endswith('s') else self.table} with id {record_id}.")
+        record = self.find(record_id)
+        if record is None:
+            noun = self.table[:-1] if self.table.endswith("s") else self.table
+            raise NotFoundError(f"No {noun} with id {record_id}.")
+        return record
 
     def find(self, record_id: str) -> T | None:
         for row in self._rows(f"{self._select} WHERE id = ?", (record_id,)):
