@@ -52,9 +52,10 @@ def run_import(args: argparse.Namespace) -> int:
     filters: dict[str, Any] = {}
     if args.fmt == "nppes":
         filters = {"states": tuple(args.state), "taxonomies": tuple(args.taxonomy), "zip_prefixes": tuple(args.zip)}
+    db = db_from_args(args)
     try:
         report = import_into_hub(
-            db_from_args(args),
+            db,
             args.fmt,
             args.file,
             territory_id=args.territory,
@@ -65,7 +66,7 @@ def run_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise IngestError(f"{exc.message} Nothing was imported; the hub is unchanged.", hint=exc.hint) from exc
-    audit.record_args(db_from_args(args), f"import {args.fmt}", args)
+    audit.record_args(db, f"import {args.fmt}", args)
     print(report.summary_text())
     if args.report:
         args.report.write_text(json.dumps(report.to_dict(), indent=1, default=str), encoding="utf-8")

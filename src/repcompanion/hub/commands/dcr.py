@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
@@ -47,15 +46,6 @@ def register(sub: argparse._SubParsersAction, command: Any) -> None:
     rej.set_defaults(func=cmd_reject)
 
 
-def _by(args: argparse.Namespace) -> str:
-    if args.by:
-        return str(args.by)
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "admin"
-
-
 def _changes_text(changes: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in changes.items())
 
@@ -85,8 +75,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_accept(args: argparse.Namespace) -> int:
     from repcompanion.hub.dcr import accept_dcr
 
-    r = accept_dcr(db_from_args(args), args.id, decided_by=_by(args), note=args.note)
-    audit.record_args(db_from_args(args), "dcr accept", args)
+    db = db_from_args(args)
+    r = accept_dcr(db, args.id, decided_by=args.by or audit.os_user(), note=args.note)
+    audit.record_args(db, "dcr accept", args)
     print(f"Accepted {r.id}: HCP {r.hcp_name} ({r.hcp_id}) now has {_changes_text(r.applied)}.")
     print("Reps aligned to this HCP receive the change on their next sync.")
     return 0
@@ -95,7 +86,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
 def cmd_reject(args: argparse.Namespace) -> int:
     from repcompanion.hub.dcr import reject_dcr
 
-    r = reject_dcr(db_from_args(args), args.id, reason=args.reason, decided_by=_by(args))
-    audit.record_args(db_from_args(args), "dcr reject", args)
+    db = db_from_args(args)
+    r = reject_dcr(db, args.id, reason=args.reason, decided_by=args.by or audit.os_user())
+    audit.record_args(db, "dcr reject", args)
     print(f"Rejected {r.id} for HCP {r.hcp_name} ({r.hcp_id}): {r.reason}. The HCP was not changed.")
     return 0
