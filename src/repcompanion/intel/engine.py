@@ -279,6 +279,7 @@ class Engine:
             cand["hcp_pos"].to_numpy(), cand["action"].to_numpy(), self.suggested
         )
         cand["priority"] = cand["probability"] * cand["value"] * cand["urgency"] * cand["context"]
+        cand["local"] = cand["hcp_pos"]
         if subset:
             keep = ~np.isin(base.cand["hcp_pos"].to_numpy(), positions)
             frame = base.table.frame.copy()
@@ -302,7 +303,6 @@ class Engine:
                 ),
                 base.table.priors,
             )
-            cand["local"] = cand["hcp_pos"]
             state = _Day(
                 day,
                 merged,
@@ -314,7 +314,6 @@ class Engine:
                 dict(base.ranked),
             )
         else:
-            cand["local"] = cand["hcp_pos"]
             state = _Day(day, table, consent, caps, cand, contrib, {})
         self._explain(state, positions)
         return state

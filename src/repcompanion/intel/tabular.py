@@ -30,6 +30,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from repcompanion.domain import IngestError, ModelError, ValidationError
+from repcompanion.intel.engine import sigmoid
 from repcompanion.intel.lifecycle import ModelBundle, load_model, save_model
 from repcompanion.intel.model import AdditiveLogit
 from repcompanion.intel.training import held_out_metrics
@@ -274,7 +275,7 @@ def score_csv(model: str | Path, data: str | Path, out: str | Path, id_col: str 
     X = model_frame(frame, plan)
     intercept, contrib = bundle.estimator.contribution_matrix(X)
     logit = intercept + contrib.sum(axis=1)
-    score = 1.0 / (1.0 + np.exp(-logit))
+    score = sigmoid(logit)
     names = bundle.estimator.feature_names_out_()
     top = np.argsort(-contrib, axis=1, kind="stable")[:, :3]
     cells = {c: X[c].to_numpy() for c in names}
