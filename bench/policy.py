@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from bench import demo_inputs
 from repcompanion.domain import ActionType, ContentId, HcpId
 from repcompanion.intel.arbitration import pick_with_capacity
 from repcompanion.intel.engine import Engine
@@ -111,15 +112,7 @@ def history_holdout(demo, inputs: IntelInputs, holdout_days: int = 90) -> dict[s
 
 def run(args: argparse.Namespace) -> dict:
     demo = generate_territory(hcps=args.hcps, seed=args.seed)
-    inputs = IntelInputs(
-        hcps=demo.hcps,
-        consents=demo.consents,
-        events=demo.events,
-        content=demo.content,
-        products=demo.products,
-        call_plans=demo.call_plans,
-        day=demo.today,
-    )
+    inputs = demo_inputs(demo)
     started = time.perf_counter()
     bundle = train_propensity(inputs, holdout_days=90, version="bench-policy")
     train_s = time.perf_counter() - started

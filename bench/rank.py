@@ -15,9 +15,10 @@ import time
 from datetime import datetime
 from datetime import time as clock
 
+from bench import demo_inputs
 from repcompanion.domain import EngagementEvent, EventId, EventType
 from repcompanion.intel.engine import Engine
-from repcompanion.intel.inputs import IntelInputs, events_frame
+from repcompanion.intel.inputs import events_frame
 from repcompanion.intel.lifecycle import default_model_path, load_model
 from repcompanion.simulate import generate_territory
 
@@ -30,15 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     demo = generate_territory(hcps=args.hcps, seed=args.seed)
     events = events_frame(demo.events)
-    inputs = IntelInputs(
-        hcps=demo.hcps,
-        consents=demo.consents,
-        events=events,
-        content=demo.content,
-        products=demo.products,
-        call_plans=demo.call_plans,
-        day=demo.today,
-    )
+    inputs = demo_inputs(demo, events)
     bundle = load_model(default_model_path())
     rank_times, rerank_times = [], []
     index_s = 0.0

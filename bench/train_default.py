@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from repcompanion.intel.inputs import IntelInputs
+from bench import demo_inputs
 from repcompanion.intel.lifecycle import default_model_path, save_model
 from repcompanion.intel.training import train_propensity
 from repcompanion.simulate import generate_territory
@@ -40,20 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     territories = parse_territories(args.territories)
-    inputs = []
-    for hcps, seed in territories:
-        demo = generate_territory(hcps=hcps, seed=seed)
-        inputs.append(
-            IntelInputs(
-                hcps=demo.hcps,
-                consents=demo.consents,
-                events=demo.events,
-                content=demo.content,
-                products=demo.products,
-                call_plans=demo.call_plans,
-                day=demo.today,
-            )
-        )
+    inputs = [demo_inputs(generate_territory(hcps=hcps, seed=seed)) for hcps, seed in territories]
     total = sum(h for h, _ in territories)
     seeds = "-".join(str(s) for _, s in territories)
     version = f"propensity-sim-{total}h-seeds{seeds}-{inputs[0].day.isoformat()}"
