@@ -27,7 +27,6 @@ class Session:
     device_id: str
     credentials: CredentialStore
     notice: str | None = None
-    refreshes: int = 0
 
     def tokens(self) -> Tokens | None:
         return self.credentials.load(self.server_url, self.user)
@@ -60,7 +59,6 @@ class Session:
         saved = Tokens(tokens.access_token, tokens.refresh_token, tokens.user, tokens.territory_id)
         notice = self.credentials.save(self.server_url, self.user, saved)
         self.notice = self.notice or notice
-        self.refreshes += 1
         return saved
 
     def refused(self, reply: httpx.Response) -> AuthError:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +196,6 @@ class SyncClient:
             self.requests = api.requests
             if session.notice:
                 report.notices.append(session.notice)
-        report.pending = self.store.outbox.pending_count()
-        report.cursor = self.store.sync_state.get().cursor
         report.seconds = time.monotonic() - started
         self.store.sync_state.update(last_error="", last_sync_at=datetime.now(UTC))
         progress(1.0, report.summary())
@@ -210,7 +209,7 @@ class SyncClient:
             backoff=self.backoff,
             sleep=self.sleep,
             auth=TokenAuth(session) if session else None,
-            on_unauthorized=(lambda: _forget_and_relogin(session)) if session else None,
+            on_unauthorized=partial(_forget_and_relogin, session) if session else None,
         )
 
     # -- push ---------------------------------------------------------------------------------------------
@@ -379,7 +378,6 @@ class SyncClient:
     def _verify(self, report: SyncReport, local: dict[str, int], hub: dict[str, int], *, schedule: bool) -> None:
         mismatches = count_mismatches(local, hub)
         report.verified = not mismatches
-        report.mismatches = mismatches
         if not mismatches:
             self.store.sync_state.set_value(VERIFIED_KEY, datetime.now(UTC).isoformat())
             return
@@ -409,9 +407,7 @@ def _drain(ahead: Future[Any] | None) -> None:
             ahead.result()
 
 
-def _forget_and_relogin(session: Session | None) -> SyncError:
-    if session is None:
-        return LoginRequired("The hub asks to log in again.")
+def _forget_and_relogin(session: Session) -> SyncError:
     session.credentials.forget(session.server_url, session.user)
     return session.no_login("The hub no longer accepts your login")
 

@@ -26,10 +26,7 @@ class SyncReport:
     seconds: float = 0.0
     reset: bool = False  # the hub said our cursor was too old: the territory was downloaded again
     full: bool = False  # a whole territory was downloaded and swapped in (first sync, reset or resync)
-    cursor: int = 0
-    pending: int = 0  # local changes still waiting (normally 0 after a successful sync)
     verified: bool | None = None  # per-table counts matched the hub (None: the hub sent no counts)
-    mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (local, hub)
     notices: list[str] = field(default_factory=list)  # things to tell the rep (e.g. no system keyring)
 
     def summary(self) -> str:
