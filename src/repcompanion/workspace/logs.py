@@ -79,11 +79,6 @@ class RedactingFilter(logging.Filter):
                 else None
             )
 
-    def clear_names(self) -> None:
-        with self._lock:
-            self._names.clear()
-            self._name_re = None
-
     def redact(self, text: str) -> str:
         text = _BEARER.sub("Bearer [secret]", text)
         text = _JWT.sub("[secret]", text)

@@ -207,11 +207,6 @@ def workspace_key(folder: Path, *, passphrase: str | None = None, params: KdfPar
     return key
 
 
-def migrate_plain_to_encrypted(db_path: Path | str, key: bytes) -> dict[str, int]:
-    """Encrypt a plain workspace file in place (verified row by row, atomic swap, no plain copy kept)."""
-    return encrypt_in_place(db_path, key)
-
-
 def unlock_workspace(
     folder: Path | str, *, passphrase: str | None = None, params: KdfParams | None = None
 ) -> tuple[Store, bytes]:
@@ -225,7 +220,7 @@ def unlock_workspace(
     enable_encryption()
     key = workspace_key(folder, passphrase=passphrase, params=params)
     if is_plain_database(db):
-        migrate_plain_to_encrypted(db, key)
+        encrypt_in_place(db, key)  # verified row by row, atomic swap, no plain copy kept
     try:
         return open_store(db, key=key), key
     except WorkspaceKeyError as exc:
@@ -262,7 +257,6 @@ __all__ = [
     "derive_key",
     "forget_workspace_key",
     "keyring_available",
-    "migrate_plain_to_encrypted",
     "open_encrypted_store",
     "unlock_workspace",
     "workspace_key",
