@@ -57,11 +57,7 @@ DEFAULT_HOLDOUT_DAYS = 90
 AUC_MARGIN = 0.02
 #: … and gain at most this much Brier score
 BRIER_MARGIN = 0.01
-_FEEDBACK_COLUMNS = ("id", "hcp_id", "action", "kind", "at", "suggestion_id", "reason", "note", "snooze_until")
-
-
-class ModelGateError(HubError):
-    """The new model is worse than the published one; nothing was published."""
+_EVENT_COLUMNS = ("hcp_id", "type", "occurred_at", "channel", "product_id", "content_id", "topics")
 
 
 @dataclass(frozen=True)
@@ -108,24 +104,25 @@ class TrainResult:
 
 def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
     """One IntelInputs per territory that has HCPs, all dated the hub's last event day."""
+    ev, al = schema.synced["events"], schema.synced["alignments"]
     with db.read() as conn:
-        rows = {name: [dict(r) for r in conn.execute(select(t)).mappings()] for name, t in schema.synced.items()}
-        feedback_rows = [dict(r) for r in conn.execute(select(schema.suggestion_feedback)).mappings()]
-    records = {
-        name: [SYNCED_TABLES[name].from_row({c: r.get(c) for c in SYNCED_TABLES[name].columns}) for r in rows[name]]
-        for name in ("hcps", "consents", "content", "products", "call_plans")
-    }
-    events = _events_frame(rows["events"])
+        records = {
+            name: [SYNCED_TABLES[name].from_row(r) for r in conn.execute(select(schema.synced[name])).mappings()]
+            for name in ("hcps", "consents", "content", "products", "call_plans")
+        }
+        event_rows = [dict(r) for r in conn.execute(select(*(ev.c[c] for c in _EVENT_COLUMNS))).mappings()]
+        alignments = conn.execute(select(al.c.territory_id, al.c.hcp_id)).all()
+        feedback_rows = list(conn.execute(select(schema.suggestion_feedback)).mappings())
+    events = _events_frame(event_rows)
     if events.empty:
         raise ModelError("The hub holds no engagement events to learn from.", hint="Sync reps or seed the hub first.")
     last_day: date = events["occurred_at"].max().date()
     members: dict[str, set[str]] = {}
-    for a in rows["alignments"]:
-        members.setdefault(str(a["territory_id"]), set()).add(str(a["hcp_id"]))
+    for territory_id, hcp_id in alignments:
+        members.setdefault(str(territory_id), set()).add(str(hcp_id))
     feedback_by_territory: dict[str, list[Any]] = {}
     for r in feedback_rows:
-        fb = feedback_from_row({c: r.get(c) for c in _FEEDBACK_COLUMNS})
-        feedback_by_territory.setdefault(str(r["territory_id"]), []).append(_naive(fb, "at"))
+        feedback_by_territory.setdefault(str(r["territory_id"]), []).append(_naive(feedback_from_row(r), "at"))
     out = []
     for territory in sorted(members):
         ids = members[territory]
@@ -148,9 +145,7 @@ def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
 
 
 def _events_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows, columns=["hcp_id", "type", "occurred_at", "channel", "product_id", "content_id", "topics"]
-    )
+    frame = pd.DataFrame(rows, columns=list(_EVENT_COLUMNS))
     for c in ("channel", "product_id", "content_id", "topics"):
         frame[c] = frame[c].fillna("").astype(str)
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_localize(None)
@@ -185,15 +180,17 @@ def _record(row: Any) -> ModelVersion:
 _META = [c for c in model_versions.c if c.name != "data"]
 
 
+_NEWEST_FIRST = (model_versions.c.created_at.desc(), model_versions.c.version.desc())
+
+
 def list_versions(conn: Connection) -> list[ModelVersion]:
     """Every published version, newest first."""
-    rows = conn.execute(select(*_META).order_by(model_versions.c.created_at.desc(), model_versions.c.version.desc()))
-    return [_record(r) for r in rows]
+    return [_record(r) for r in conn.execute(select(*_META).order_by(*_NEWEST_FIRST))]
 
 
 def latest_version(conn: Connection) -> ModelVersion | None:
-    versions = list_versions(conn)
-    return versions[0] if versions else None
+    row = conn.execute(select(*_META).order_by(*_NEWEST_FIRST).limit(1)).first()
+    return _record(row) if row is not None else None
 
 
 def get_version(conn: Connection, version: str) -> ModelVersion | None:
@@ -260,12 +257,11 @@ def current_model(db: HubDb) -> ModelBundle | None:
 def _new_version(db: HubDb, last_day: date) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     base = f"propensity-hub-{last_day.isoformat()}-{stamp}"
-    with db.read() as conn:
-        taken = {v.version for v in list_versions(conn)}
     version, n = base, 1
-    while version in taken:
-        n += 1
-        version = f"{base}-{n}"
+    with db.read() as conn:
+        while get_version(conn, version) is not None:
+            n += 1
+            version = f"{base}-{n}"
     return version
 
 
