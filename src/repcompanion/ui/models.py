@@ -23,8 +23,6 @@ Index = QModelIndex | QPersistentModelIndex
 
 #: the role that returns the record behind a row
 RecordRole = Qt.ItemDataRole.UserRole + 1
-#: the role sorting uses (raw numbers and dates rather than the displayed text)
-SortRole = Qt.ItemDataRole.UserRole + 2
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,6 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.AccessibleTextRole:
             return column.text(record)
-        if role == SortRole:
-            return column.sort(record) if column.sort else column.text(record)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(record)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -189,13 +185,11 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
 
 
 class PrioritiesProxy(QSortFilterProxyModel):
-    """Sorting by raw values and the rep's filters (segment, specialty, action, town, search hits)."""
+    """The rep's filters (segment, specialty, action, town, search hits); sorting is the source model's."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._filter = TodayFilter()
-        self.setSortRole(SortRole)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     @property
     def current_filter(self) -> TodayFilter:
