@@ -44,7 +44,7 @@ PublicKeyLike = Ed25519PublicKey | str | bytes
 
 @dataclass(frozen=True)
 class ModelUpdate:
-    """What happened: ``status`` is installed, up_to_date, none_published, unreachable or rejected."""
+    """What happened: ``status`` is installed, up_to_date, none_published, not_checked, unreachable or rejected."""
 
     status: str
     version: str = ""
@@ -65,6 +65,8 @@ class ModelUpdate:
             return f"The suggestion model {self.version} is up to date."
         if self.status == "none_published":
             return "The hub has not published a suggestion model; the current one stays."
+        if self.status == "not_checked":
+            return f"The suggestion model was not checked: {self.reason}"
         kept = self.previous_version or "the current model"
         return f"The new suggestion model was not installed: {self.reason} Suggestions keep using {kept}."
 

@@ -53,15 +53,24 @@ def models_folder(ws: Any) -> Path:
     return Path(ws.folder) / "models"
 
 
+#: outcomes of a model check the rep need not hear about after a sync
+QUIET_MODEL_STATUSES = frozenset({"up_to_date", "none_published"})
+
+
 def refresh_model(ws: Any, client: Any) -> str:
+    """:func:`check_model`, as a one-line message for the sync log."""
+    return check_model(ws, client).message()
+
+
+def check_model(ws: Any, client: Any) -> ModelUpdate:
     """Call after a successful ``client.sync()``: install a newer signed model if the hub has one.
 
-    Returns a one-line message for the sync log; never raises for a bad or missing model (the current one stays).
+    Never raises for a bad or missing model (the current one stays).
     """
     state = client.store.sync_state.get()
     tokens = client.credentials.load(state.server_url, state.user) if state.server_url else None
     if tokens is None:
-        return "The suggestion model was not checked: this workspace has no saved login."
+        return ModelUpdate("not_checked", reason="this workspace has no saved login.")
     headers = {"Authorization": f"Bearer {tokens.access_token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
     result = update_model(
         client.http, state.server_url, headers, models_folder(ws), trusted_model_keys(), load=load_model
@@ -70,7 +79,7 @@ def refresh_model(ws: Any, client: Any) -> str:
         after = getattr(ws, "_after_data_change", None)
         if callable(after):
             after()  # the next ranking is built with the new model
-    return result.message()
+    return result
 
 
 def verified_models(folder: Path, trusted_keys: list[bytes] | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -108,7 +117,9 @@ def installed_model(folder: Path, trusted_keys: list[bytes] | None = None) -> Mo
 
 
 __all__ = [
+    "QUIET_MODEL_STATUSES",
     "ModelUpdate",
+    "check_model",
     "installed_model",
     "keys_dir",
     "models_folder",

@@ -98,11 +98,11 @@ class SyncMixin:
             wiped.flushed, wiped.unsent = exc.flushed, exc.unsent
             raise wiped from exc
         self._after_data_change()
-        from repcompanion.workspace.model_update import refresh_model
+        from repcompanion.workspace.model_update import QUIET_MODEL_STATUSES, check_model
 
-        message = refresh_model(self, client)
-        if "up to date" not in message and "has not published" not in message:
-            report.notices.append(message)
+        update = check_model(self, client)
+        if update.status not in QUIET_MODEL_STATUSES:
+            report.notices.append(update.message())
         if warm:
             self.warm_ranking()
         return report
