@@ -89,11 +89,12 @@ def _build(folder: Path, args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     folder = args.workspace or default_folder()
     if Workspace.exists(folder) and args.force:
+        from repcompanion.workspace.revocation import workspace_files
         from repcompanion.workspace.security import forget_workspace_key
 
         forget_workspace_key(folder)
-        for suffix in ("", "-wal", "-shm"):
-            (folder / f"workspace.db{suffix}").unlink(missing_ok=True)
+        for path in workspace_files(folder):
+            path.unlink(missing_ok=True)
     if not Workspace.exists(folder):
         _build(folder, args)
     elif not args.screenshot:
