@@ -83,7 +83,7 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
     assert statuses["msl-after-open"] is FollowUpStatus.SCHEDULED
     [top] = ws.suggestions_for(WITH_CONSENT)
     assert top.action is ActionType.MSL_REFERRAL
-    day = opened.json() and ws.today().isoformat()
+    day = ws.today().isoformat()
     assert top.reasons[0].text.startswith(f"Opened '{content.title}' on {day}")
 
 

@@ -15,7 +15,6 @@ from repcompanion.domain.rows import DCR_COLUMNS, dcr_from_row, dcr_to_row, hcp_
 from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes
 
 
-#: HCP fields a rep may propose to change (the hub's repcompanion.hub.dcr.ALLOWED_FIELDS is the same list).
 def validate_changes(changes: Mapping[str, Any]) -> dict[str, str]:
     """``changes`` checked and normalised (ZIP to 5 digits, state upper-case, phone formatted), or a
     ValidationError naming every field or value that cannot be proposed."""
