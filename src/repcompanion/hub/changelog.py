@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from repcompanion.domain.errors import ValidationError
 from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row
 from repcompanion.hub import schema
+from repcompanion.hub.db import read_setting, write_setting
 from repcompanion.hub.errors import UnknownHcpError, UnknownTerritoryError
 
 SAFE_ID = re.compile(r"[A-Za-z0-9._:|@-]{1,128}")
@@ -235,17 +236,10 @@ def compact(conn: Connection, tombstone_days: float) -> dict[str, int]:
             cancelled = and_(c.c.seq <= seq, c.c.tbl == tbl, c.c.row_id == row_id)
         dropped += conn.execute(delete(c).where(cancelled)).rowcount
     floor = max((s[0] for s in stones), default=0)
-    old = int(
-        conn.execute(select(schema.hub_settings.c.value).where(schema.hub_settings.c.key == "log_floor")).scalar() or 0
-    )
+    old = int(read_setting(conn, "log_floor") or 0)
     if floor > old:
-        conn.execute(
-            schema.hub_settings.update().where(schema.hub_settings.c.key == "log_floor").values(value=str(floor))
-        )
+        write_setting(conn, "log_floor", str(floor))
     if dropped:
         # the compaction count: a pull cursor echoed with an older epoch may have missed dropped tombstones
-        hs = schema.hub_settings
-        epoch = int(conn.execute(select(hs.c.value).where(hs.c.key == "log_epoch")).scalar() or 0) + 1
-        if conn.execute(hs.update().where(hs.c.key == "log_epoch").values(value=str(epoch))).rowcount == 0:
-            conn.execute(hs.insert().values(key="log_epoch", value=str(epoch)))
+        write_setting(conn, "log_epoch", str(int(read_setting(conn, "log_epoch") or 0) + 1))
     return {"tombstones": len(stones), "dropped": dropped, "floor": max(floor, old)}

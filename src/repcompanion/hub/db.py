@@ -130,12 +130,7 @@ class HubDb:
             with self.write() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")  # capabilities add migrations as branches of 0002
-                if (
-                    conn.execute(
-                        select(schema.hub_settings.c.value).where(schema.hub_settings.c.key == "token_secret")
-                    ).first()
-                    is None
-                ):
+                if not read_setting(conn, "token_secret"):
                     conn.execute(
                         schema.hub_settings.insert(),
                         [
@@ -152,18 +147,26 @@ class HubDb:
             ) from exc
 
     def setting(self, conn: Connection, key: str, default: str = "") -> str:
-        value = conn.execute(select(schema.hub_settings.c.value).where(schema.hub_settings.c.key == key)).scalar()
-        return default if value is None else str(value)
+        return read_setting(conn, key, default)
 
     def set_setting(self, conn: Connection, key: str, value: str) -> None:
-        updated = conn.execute(
-            schema.hub_settings.update().where(schema.hub_settings.c.key == key).values(value=value)
-        ).rowcount
-        if not updated:
-            conn.execute(schema.hub_settings.insert().values(key=key, value=value))
+        write_setting(conn, key, value)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def read_setting(conn: Connection, key: str, default: str = "") -> str:
+    """The hub_settings value of ``key`` (``default`` when it has none)."""
+    value = conn.execute(select(schema.hub_settings.c.value).where(schema.hub_settings.c.key == key)).scalar()
+    return default if value is None else str(value)
+
+
+def write_setting(conn: Connection, key: str, value: str) -> None:
+    """Set (insert or update) the hub_settings value of ``key``."""
+    hs = schema.hub_settings
+    if not conn.execute(hs.update().where(hs.c.key == key).values(value=value)).rowcount:
+        conn.execute(hs.insert().values(key=key, value=value))
 
 
 def _is_connect_error(exc: DBAPIError) -> bool:
