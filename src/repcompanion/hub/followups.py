@@ -349,12 +349,18 @@ def _within(journeys: Sequence[Journey], journey_id: str, elapsed: timedelta) ->
     return j.trigger.within is None or elapsed <= j.trigger.within
 
 
+def not_opened_journeys(conn: Connection) -> list[Journey]:
+    """The journeys an unopened email starts (none: the worker need not open a write transaction for them)."""
+    journeys, _ = JOURNEYS.load(conn)
+    return [j for j in journeys if j.trigger.on == "email_not_opened"]
+
+
 def plan_not_opened(conn: Connection, now: datetime) -> int:
     """Start email_not_opened journeys for emails sent longer ago than their window and never opened."""
-    journeys, content = JOURNEYS.load(conn)
-    waiting = [j for j in journeys if j.trigger.on == "email_not_opened"]
+    waiting = not_opened_journeys(conn)
     if not waiting:
         return 0
+    _, content = JOURNEYS.load(conn)
     fu = schema.synced["follow_ups"]
     oldest = dt_text(now - min(j.trigger.within or timedelta(0) for j in waiting))
     rows = (

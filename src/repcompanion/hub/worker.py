@@ -40,7 +40,7 @@ from repcompanion.hub import schema
 from repcompanion.hub.changelog import upsert_rows
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.followup_schema import followup_jobs
-from repcompanion.hub.followups import engagement_secret, plan_not_opened
+from repcompanion.hub.followups import engagement_secret, not_opened_journeys, plan_not_opened
 from repcompanion.hub.mailer import MailError, MailSettings, SmtpSender, render
 
 log = logging.getLogger("repcompanion.hub.worker")
@@ -266,8 +266,11 @@ class Worker:
     def run_once(self) -> RunReport:
         """Start due not-opened journeys, then deliver every due job (batch by batch) and return."""
         report = RunReport()
-        with self.db.write() as conn:
-            plan_not_opened(conn, self.clock())
+        with self.db.read() as conn:
+            waiting = bool(not_opened_journeys(conn))
+        if waiting:
+            with self.db.write() as conn:
+                plan_not_opened(conn, self.clock())
         try:
             while True:
                 ids = self.claim()
