@@ -18,6 +18,7 @@ from repcompanion.hub import auth, hardening
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AuthError, HubDatabaseError
 from repcompanion.hub.middleware import GunzipRequest, ProtocolGate
+from repcompanion.hub.middleware import error_response as _error
 from repcompanion.hub.pull import pull_page
 from repcompanion.hub.push import push
 from repcompanion.hub.settings import HubSettings
@@ -44,12 +45,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     426: {"model": ErrorBody, "description": f"missing or unsupported {PROTOCOL_HEADER} header"},
     503: {"model": ErrorBody, "description": "the hub database is unreachable; retry later"},
 }
-
-
-def _error(
-    status: int, error: str, message: str, hint: str = "", headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(ErrorBody(error=error, message=message, hint=hint).model_dump(), status, headers=headers)
 
 
 def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: bool = True) -> FastAPI:

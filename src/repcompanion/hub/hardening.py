@@ -23,10 +23,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from repcompanion.hub.middleware import send_error
+from repcompanion.hub.middleware import error_response, replay, send_error
 from repcompanion.hub.revocation import DeviceRevokedError
 from repcompanion.hub.settings import HubSettings
-from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
+from repcompanion.protocol.models import PROTOCOL_HEADER
 
 LOGIN_PATH = "/v1/auth/login"
 #: pages a browser renders (FastAPI's interactive docs): no API Content-Security-Policy there
@@ -104,32 +104,6 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return bytes(body)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _send_with_headers(
-    send: Send, status: int, error: str, message: str, hint: str, headers: dict[str, str]
-) -> None:
-    extra = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-
-    async def add(msg: Message) -> None:
-        if msg["type"] == "http.response.start":
-            msg = {**msg, "headers": [*msg.get("headers", []), *extra]}
-        await send(msg)
-
-    await send_error(add, status, error, message, hint)
-
-
 class LoginGuard:
     """Lockout and CPU bound around ``POST /v1/auth/login`` (sees the inflated JSON body)."""
 
@@ -156,13 +130,13 @@ class LoginGuard:
         wait = self.limiter.locked_for(*keys)
         if wait > 0:
             minutes = max(1, math.ceil(wait / 60))
-            await _send_with_headers(
+            await send_error(
                 send,
                 429,
                 "login_locked",
                 "Too many failed logins: logging in is paused for this account or address.",
                 f"Try again in {minutes} minute{'s' if minutes > 1 else ''}, or ask your administrator.",
-                {"Retry-After": str(math.ceil(wait))},
+                headers={"Retry-After": str(math.ceil(wait))},
             )
             return
         if self._slots is None:
@@ -170,13 +144,13 @@ class LoginGuard:
         try:
             await asyncio.wait_for(self._slots.acquire(), _BUSY_WAIT_S)
         except TimeoutError:
-            await _send_with_headers(
+            await send_error(
                 send,
                 429,
                 "hub_busy",
                 "The hub is busy checking other logins.",
                 "Try again in a minute.",
-                {"Retry-After": "30"},
+                headers={"Retry-After": "30"},
             )
             return
         status = 0
@@ -188,7 +162,7 @@ class LoginGuard:
             await send(message)
 
         try:
-            await self.app(scope, _replay(body, receive), watch)
+            await self.app(scope, replay(body, receive), watch)
         finally:
             self._slots.release()
         if status == 401 and user:
@@ -228,7 +202,7 @@ class BodyLimit:
         if body is None:
             await self._too_large(send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
     async def _too_large(self, send: Send) -> None:
         await send_error(
@@ -286,8 +260,7 @@ def install(app: FastAPI, settings: HubSettings, *, clock: Callable[[], float] =
 
     @app.exception_handler(DeviceRevokedError)
     async def _revoked(_: Request, exc: DeviceRevokedError) -> JSONResponse:
-        body = ErrorBody(error="device_revoked", message=exc.message, hint=exc.hint).model_dump()
-        return JSONResponse(body, 403, headers=exc.headers())
+        return error_response(403, "device_revoked", exc.message, exc.hint, exc.headers())
 
     app.user_middleware.append(Middleware(LoginGuard, limiter=limiter, settings=settings))  # innermost
     app.add_middleware(BodyLimit, max_bytes=settings.max_raw_body_bytes)

@@ -1,4 +1,4 @@
-"""ASGI middleware of the hub: protocol-version gate and gzip request bodies (replies use Starlette's GZip)."""
+"""ASGI middleware of the hub: protocol gate, gzip request bodies, ErrorBody replies (gzip replies: Starlette)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,54 @@ import json
 import zlib
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from repcompanion.protocol.models import PROTOCOL_HEADER, PROTOCOL_VERSION
+from repcompanion.protocol.models import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody
 
 _HEADER = PROTOCOL_HEADER.lower().encode()
 _EXEMPT = ("/v1/health", "/v1/engagement")  # engagement: an email service, HMAC-signed, not our app
 
 
-async def send_error(send: Send, status: int, error: str, message: str, hint: str = "") -> None:
+def error_response(
+    status: int, error: str, message: str, hint: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An ErrorBody reply (for exception handlers and routes)."""
+    return JSONResponse(ErrorBody(error=error, message=message, hint=hint).model_dump(), status, headers=headers)
+
+
+async def send_error(
+    send: Send, status: int, error: str, message: str, hint: str = "", headers: dict[str, str] | None = None
+) -> None:
+    """Send an ErrorBody reply straight from ASGI middleware."""
     body = json.dumps({"error": error, "message": message, "hint": hint}).encode()
+    extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *extra,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the already-read ``body`` once, then defers to the client's ``receive``."""
+    sent = False
+
+    async def inner() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return inner
 
 
 def protocol_mismatch(sent: str | None, update_url: str) -> tuple[str, str] | None:
@@ -109,15 +139,6 @@ class GunzipRequest:
             return
         new_headers = [(k, v) for k, v in headers if k not in (b"content-encoding", b"content-length")]
         new_headers.append((b"content-length", str(len(body)).encode()))
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
         inner: dict[str, Any] = dict(scope)
         inner["headers"] = new_headers
-        await self.app(inner, replay, send)
+        await self.app(inner, replay(body, receive), send)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from repcompanion.hub.changelog import now_text
 from repcompanion.hub.followup_schema import engagement_seen
 from repcompanion.hub.followups import ENGAGEMENT_TYPES, apply_engagement, engagement_secret
+from repcompanion.hub.middleware import error_response as _error
 from repcompanion.protocol.models import ErrorBody
 
 SIGNATURE_HEADER = "X-RepCompanion-Signature"
@@ -51,10 +52,6 @@ class EngagementReply(BaseModel):
 def sign(body: bytes, secret: str) -> str:
     """The signature header value for ``body``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _error(status: int, error: str, message: str, hint: str = "") -> JSONResponse:
-    return JSONResponse(ErrorBody(error=error, message=message, hint=hint).model_dump(), status)
 
 
 def register(app: FastAPI, ctx: Any) -> None:
