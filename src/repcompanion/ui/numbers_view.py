@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from repcompanion.ui import theme
 from repcompanion.ui.ops import Op
-from repcompanion.ui.why_panel import style_axis, style_chart
+from repcompanion.ui.why_panel import clear_chart, style_axis, style_chart
 from repcompanion.ui.widgets import Card, label
 
 TREND_SERIES = (
@@ -128,9 +128,7 @@ class NumbersView(QWidget):
             reach["reached"], reach["targets"], f"{reach['reached']} of {reach['targets']} targets seen", "chart_2"
         )
 
-        self.frequency_chart.removeAllSeries()
-        for axis in self.frequency_chart.axes():
-            self.frequency_chart.removeAxis(axis)
+        clear_chart(self.frequency_chart)
         actual, target = QBarSet("You"), QBarSet("Target")
         actual.append(round(freq["per_reached_target"], 1))
         target.append(round(freq["target_per_hcp"], 1))
@@ -154,17 +152,10 @@ class NumbersView(QWidget):
             series.attachAxis(axis)
         self.frequency_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 
-        self.acceptance_chart.removeAllSeries()
-        for axis in self.acceptance_chart.axes():
-            self.acceptance_chart.removeAxis(axis)
-        kinds = [
-            ("Accepted", "accepted", "accent"),
-            ("Done", "completed", "success"),
-            ("Snoozed", "snoozed", "warning"),
-            ("Dismissed", "dismissed", "negative"),
-        ]
+        clear_chart(self.acceptance_chart)
+        kinds = [("Accepted", "accepted"), ("Done", "completed"), ("Snoozed", "snoozed"), ("Dismissed", "dismissed")]
         bar = QBarSet("Suggestions")
-        for _, key, _ in kinds:
+        for _, key in kinds:
             bar.append(sugg.get(key, 0))
         bar.setColor(t.color("accent"))
         s2 = QBarSeries()
@@ -190,9 +181,7 @@ class NumbersView(QWidget):
             else "Accept, dismiss, snooze or complete suggestions on an HCP's page; they show up here."
         )
 
-        self.trend_chart.removeAllSeries()
-        for axis in self.trend_chart.axes():
-            self.trend_chart.removeAxis(axis)
+        clear_chart(self.trend_chart)
         weeks = sorted(n["engagement_trend"])
         top_y = 1
         x_axis = QBarCategoryAxis()

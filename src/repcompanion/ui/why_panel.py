@@ -46,6 +46,13 @@ def style_chart(chart: QChart) -> None:
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
 
 
+def clear_chart(chart: QChart) -> None:
+    """Take every series and axis off ``chart`` so it can be drawn again."""
+    chart.removeAllSeries()
+    for axis in chart.axes():
+        chart.removeAxis(axis)
+
+
 def style_axis(axis: QValueAxis | QBarCategoryAxis) -> None:
     t = theme.current()
     axis.setLabelsColor(t.color("muted"))
@@ -81,9 +88,7 @@ class WhyPanel(Card):
 
     def show_suggestion(self, s: Suggestion | None, blocked: dict[str, str] | None = None) -> None:
         self.current = s
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
+        clear_chart(self.chart)
         if s is None:
             self.headline.setText("Select a suggestion to see why it was made.")
             self.arithmetic.clear()
