@@ -38,7 +38,6 @@ def test_init_seed_user_realign_status_on_a_fresh_sqlite_hub(
     assert "no territory T-404" in capsys.readouterr().err
     assert main(["status", "--db", db]) == 0
     status = json.loads(capsys.readouterr().out)
-    hcp = None
     assert status["hcps_per_territory"] == {"T-001": 3, "T-002": 3}
     from repcompanion.hub.db import HubDb
 

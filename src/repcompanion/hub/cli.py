@@ -31,7 +31,7 @@ def _db(args: argparse.Namespace) -> HubDb:
     return db
 
 
-def _password(args: argparse.Namespace, prompt: str) -> str | None:
+def _password(args: argparse.Namespace) -> str | None:
     if getattr(args, "password_stdin", False):
         value = sys.stdin.readline().rstrip("\r\n")
         if not value:
@@ -96,7 +96,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from repcompanion.hub.seed import seed_hub
 
     db = _db(args)
-    password = _password(args, "Password for every seeded rep: ")
+    password = _password(args)
     reps = seed_hub(
         db, reps=args.reps, hcps_per_rep=args.hcps_per_rep, seed=args.seed, years=args.years, password=password
     )
@@ -112,7 +112,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     db = _db(args)
-    password = _password(args, "")
+    password = _password(args)
     if password is None:
         password = getpass.getpass(f"Password for {args.name}: ")
         if password != getpass.getpass("Again: "):

@@ -24,8 +24,6 @@ from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes
 from repcompanion.ingest.geo import locate_zip
 from repcompanion.ingest.nucc import Taxonomy
 
-#: HCP fields a data change request may change (the client's workspace.dcr keeps the same list).
-
 _metadata = MetaData()
 
 #: Hub-only: who decided a request, when, why, and the HCP values before and after (migration 0004).

@@ -100,7 +100,7 @@ def _apply_once(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
             user_name=caller.user,
             kind=m.kind,
             entity_id=m.entity_id,
-            status="applied" if status == "applied" else status,
+            status=status,
             reason=reason,
             received_at=now_text(),
         )

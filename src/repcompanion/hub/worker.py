@@ -141,9 +141,6 @@ class Worker:
         jobs.sort(key=lambda j: order[j["id"]])
         return [(j, hcps.get(j["hcp_id"]), content.get(j["content_id"])) for j in jobs]
 
-    def deliver(self, job_id: str, report: RunReport) -> None:
-        self.deliver_batch([job_id], report)
-
     def deliver_batch(self, job_ids: list[str], report: RunReport) -> None:
         """Send each claimed job and mark it sent at once (one commit per job bounds duplicates to one)."""
         for job, hcp, content in self._load(job_ids):
