@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, Text, select
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, Text, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from repcompanion.domain.enums import IntakeStatus
@@ -169,9 +169,10 @@ def backoff(attempts: int) -> timedelta:
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-def _clock_query() -> Any:
+def _clock_query(*, unforwarded: bool = False) -> Any:
+    """Intakes with their HCP's name and forwarding state; ``unforwarded``: only those not yet forwarded."""
     i, h, f = schema.ae_intakes, schema.synced["hcps"], ae_forwarding
-    return (
+    query = (
         select(
             i.c.id,
             i.c.hcp_id,
@@ -192,6 +193,10 @@ def _clock_query() -> Any:
         .select_from(i.outerjoin(h, h.c.id == i.c.hcp_id).outerjoin(f, f.c.intake_id == i.c.id))
         .order_by(i.c.aware_at, i.c.id)
     )
+    if unforwarded:  # what _clock reads as forwarded_at None: neither timestamp set
+        query = query.where(or_(f.c.sent_at.is_(None), f.c.sent_at == ""))
+        query = query.where(or_(i.c.forwarded_at.is_(None), i.c.forwarded_at == ""))
+    return query
 
 
 def _clock(r: Any) -> IntakeClock:
@@ -323,9 +328,9 @@ def smtp_send(mailbox: PvMailbox, msg: EmailMessage) -> None:
 
 def _candidates(db: HubDb, now: datetime) -> tuple[list[str], int]:
     ready, waiting = [], 0
-    for c in intake_clocks(db, now=now):
-        if c.forwarded_at is not None:
-            continue
+    with db.read() as conn:
+        clocks = [_clock(r) for r in conn.execute(_clock_query(unforwarded=True))]
+    for c in clocks:
         if c.next_attempt_at is not None and c.next_attempt_at > now:
             waiting += 1
             continue
