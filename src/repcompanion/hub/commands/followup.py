@@ -20,7 +20,12 @@ def register(sub: argparse._SubParsersAction, command: Any) -> None:
         default="https://hub.invalid/unsubscribe",
         help="landing page of the unsubscribe link (it posts an 'unsubscribed' engagement event)",
     )
-    w.add_argument("--journeys", type=Path, metavar="DIR", help="journey folder (default resources/journeys)")
+    w.add_argument(
+        "--journeys",
+        type=Path,
+        metavar="DIR",
+        help="journey folder (default $REPCOMPANION_JOURNEYS, else resources/journeys)",
+    )
     w.add_argument("--lease", type=float, default=120.0, help="seconds a claimed job stays with this worker")
     w.add_argument("--max-attempts", type=int, default=5, help="attempts before a job is dead-lettered")
     w.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
@@ -29,7 +34,9 @@ def register(sub: argparse._SubParsersAction, command: Any) -> None:
     j = command("journeys", "Journey rules.")
     jsub = j.add_subparsers(dest="journeys_command", required=True, metavar="ACTION", help="check")
     check = jsub.add_parser("check", help="Validate the journey files against the hub's content catalog.")
-    check.add_argument("path", nargs="?", type=Path, help="file or folder (default resources/journeys)")
+    check.add_argument(
+        "path", nargs="?", type=Path, help="file or folder (default $REPCOMPANION_JOURNEYS, else resources/journeys)"
+    )
     check.add_argument("--db", help=argparse.SUPPRESS)
     check.set_defaults(func=run_check)
 
@@ -71,12 +78,13 @@ def run_check(args: argparse.Namespace) -> int:
 
     from repcompanion.domain.rows import content_from_row
     from repcompanion.hub import schema
-    from repcompanion.intel.journeys import default_journey_dir, load_journeys
+    from repcompanion.hub.followups import JOURNEYS
+    from repcompanion.intel.journeys import load_journeys
 
     db = db_from_args(args)
     with db.read() as conn:
         content = [content_from_row(dict(r)) for r in conn.execute(select(schema.synced["content"])).mappings()]
-    path = args.path or default_journey_dir()
+    path = args.path or JOURNEYS.path()  # the folder the worker reads
     journeys = load_journeys([path], content)  # JourneyError → exit 2 with file:line
     for j in journeys:
         what = j.action.content or (f"topic {j.action.topic}" if j.action.topic else "")
