@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, Suggestion
 from repcompanion.ui import theme
 from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
-from repcompanion.ui.ops import Op
+from repcompanion.ui.ops import Op, show_error
 from repcompanion.ui.plan_model import FollowUpModel
 from repcompanion.ui.why_panel import WhyPanel, reasons_html
 from repcompanion.ui.widgets import Card, Chip, ChipDelegate, button, label, segment_chip, setup_table
@@ -384,14 +384,9 @@ class HcpView(QWidget):
         return (
             Op(self, lambda ws: ws.give_feedback(hcp_id, action, kind, **extra))
             .success(done)
-            .failure(lambda e: (self._set_actions_enabled(True), self._show_error(e)))
+            .failure(lambda e: (self._set_actions_enabled(True), show_error(self, e)))
             .run()
         )
-
-    def _show_error(self, error: BaseException) -> None:
-        from repcompanion.ui.ops import show_error
-
-        show_error(self, error)
 
     def _dismiss(self) -> None:
         s = self.selected_suggestion()

@@ -31,6 +31,7 @@ from repcompanion.ui.settings_dialog import SettingsDialog
 from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
 from repcompanion.ui.visit_dialog import VisitDialog
+from repcompanion.ui.visit_drafts import AUTOSAVE_PREFIX
 from repcompanion.ui.widgets import Banner, label
 
 ORG, APP = "RepCompanion", "RepCompanion"
@@ -295,7 +296,7 @@ class MainWindow(QMainWindow):
         """Offer to restore visit notes that were being written when the app last stopped."""
 
         def found(saved: dict[str, dict[str, Any]]) -> None:
-            visits = [(k, p) for k, p in saved.items() if k.startswith("visit:") and p.get("hcp_id")]
+            visits = [(k, p) for k, p in saved.items() if k.startswith(AUTOSAVE_PREFIX) and p.get("hcp_id")]
             if not visits:
                 return
             key, payload = visits[0]

@@ -8,6 +8,7 @@ from typing import Any
 from repcompanion.domain import CallReport, ScreeningDecisionKind
 
 AUTOSAVE_MS = 3000
+AUTOSAVE_PREFIX = "visit:"
 
 ScreeningDecision = tuple[ScreeningDecisionKind, str, Any]
 """The rep's decision on a flagged note as ``Workspace.record_screening`` takes it: (kind, reason, intake)."""
@@ -15,7 +16,7 @@ ScreeningDecision = tuple[ScreeningDecisionKind, str, Any]
 
 def autosave_key(report_id: str) -> str:
     """The workspace autosave slot of the report ``report_id`` (restored after a crash)."""
-    return f"visit:{report_id}"
+    return f"{AUTOSAVE_PREFIX}{report_id}"
 
 
 @dataclass
