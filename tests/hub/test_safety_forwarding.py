@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -19,36 +15,18 @@ from sqlalchemy import select
 from repcompanion.domain.enums import MutationKind
 from repcompanion.hub import safety, schema
 from repcompanion.hub.cli import main
+from tests.e2e.conftest import Inbox, free_port
 from tests.hub.conftest import Hub
 
 PV = "pv-intake@pharma.example"
 
 
-class Mailbox:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.received.append((list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    yield handler, port
+    yield inbox, port
     controller.stop()
 
 
@@ -90,7 +68,7 @@ def hcp_row(hub: Hub, hcp_id: str) -> dict[str, Any]:
 
 
 def test_an_intake_pushed_by_a_rep_reaches_the_pv_mailbox_exactly_once_with_every_field(
-    hub: Hub, smtp: tuple[Mailbox, int], capsys: pytest.CaptureFixture[str]
+    hub: Hub, smtp: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     mailbox, port = smtp
     hcp = hub.hcps_of("T-001")[0]
@@ -101,8 +79,8 @@ def test_an_intake_pushed_by_a_rep_reaches_the_pv_mailbox_exactly_once_with_ever
     assert main(forward) == 0
     assert "forwarded intake AE-0001" in capsys.readouterr().out
     assert main(forward) == 0  # nothing left to send
-    assert len(mailbox.received) == 1
-    rcpt, msg = mailbox.received[0]
+    assert len(mailbox.messages) == 1
+    rcpt, msg = mailbox.recipients[0], mailbox.messages[0]
     assert rcpt == [PV] and msg["To"] == PV
     assert msg["Message-ID"] == safety.message_id("AE-0001", "safety-hub@pharma.example")
     assert msg["Message-ID"] == "<ae-intake.AE-0001@pharma.example>"
@@ -136,7 +114,7 @@ def test_an_intake_pushed_by_a_rep_reaches_the_pv_mailbox_exactly_once_with_ever
 
 
 def test_a_crash_between_smtp_accept_and_marking_resends_once_with_the_same_message_id(
-    hub: Hub, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+    hub: Hub, smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mailbox, port = smtp
     push_intakes(hub, (hub.hcps_of("T-001")[0], "AE-CRASH", datetime.now(UTC) - timedelta(hours=1)))
@@ -147,20 +125,20 @@ def test_a_crash_between_smtp_accept_and_marking_resends_once_with_the_same_mess
     monkeypatch.setattr(safety, "_mark_forwarded", crash)
     with pytest.raises(RuntimeError):
         safety.forward_pending(hub.db, mailbox_config(port))
-    assert len(mailbox.received) == 1
+    assert len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is None  # the claim rolled back with the crash: still owed to PV
     monkeypatch.undo()
     assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == ["AE-CRASH"]
     assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == []
-    assert len(mailbox.received) == 2
-    ids = {m["Message-ID"] for _, m in mailbox.received}
+    assert len(mailbox.messages) == 2
+    ids = {m["Message-ID"] for m in mailbox.messages}
     assert ids == {"<ae-intake.AE-CRASH@pharma.example>"}
     assert safety.intake_clocks(hub.db)[0].forwarded_at is not None
 
 
 def test_safety_list_shows_the_clock_and_flags_an_unforwarded_intake_older_than_24_hours_as_overdue(
-    hub: Hub, smtp: tuple[Mailbox, int], capsys: pytest.CaptureFixture[str]
+    hub: Hub, smtp: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, port = smtp
     now = datetime.now(UTC)
@@ -189,7 +167,7 @@ def test_safety_list_shows_the_clock_and_flags_an_unforwarded_intake_older_than_
 
 
 def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_visible(
-    hub: Hub, smtp: tuple[Mailbox, int], capsys: pytest.CaptureFixture[str]
+    hub: Hub, smtp: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     mailbox, live_port = smtp
     dead_port = free_port()
@@ -216,7 +194,7 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 
     # the server comes back: the retry delivers it
     done = safety.forward_pending(hub.db, mailbox_config(live_port), now=later + timedelta(minutes=5))
-    assert done.forwarded == ["AE-DOWN"] and len(mailbox.received) == 1
+    assert done.forwarded == ["AE-DOWN"] and len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is not None and clock.last_error == "" and clock.attempts == 3
 
@@ -226,7 +204,7 @@ def test_backoff_doubles_and_is_capped_well_inside_the_24_hour_clock() -> None:
     assert safety.backoff(30) == safety.MAX_RETRY <= timedelta(minutes=15)
 
 
-def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hub, smtp: tuple[Mailbox, int]) -> None:
+def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hub, smtp: tuple[Inbox, int]) -> None:
     mailbox, port = smtp
     hcps = hub.hcps_of("T-001")
     now = datetime.now(UTC)
@@ -245,13 +223,11 @@ def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hu
         t.join(timeout=30)
     forwarded = [i for r in results for i in r.forwarded]
     assert sorted(forwarded) == [f"AE-PAR-{n}" for n in range(6)]
-    assert len(mailbox.received) == 6
-    assert len({m["Message-ID"] for _, m in mailbox.received}) == 6
+    assert len(mailbox.messages) == 6
+    assert len({m["Message-ID"] for m in mailbox.messages}) == 6
 
 
-def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(
-    hub: Hub, smtp: tuple[Mailbox, int]
-) -> None:
+def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(hub: Hub, smtp: tuple[Inbox, int]) -> None:
     mailbox, port = smtp
     hcp = hub.hcps_of("T-001")[0]
     aware = datetime.now(UTC) - timedelta(hours=2)
@@ -263,6 +239,6 @@ def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(
     again = rep.mutation(MutationKind.AE_INTAKE.value, "AE-AGAIN", intake(hcp, "AE-AGAIN", aware))
     assert rep.push([again])[0]["status"] == "applied"
     assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == []
-    assert len(mailbox.received) == 1
+    assert len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is not None and not clock.overdue(datetime.now(UTC) + timedelta(days=2))
