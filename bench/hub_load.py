@@ -76,20 +76,20 @@ class RepClient:
         self.headers = self.headers | {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     async def pull(self, *, verify: bool = True) -> int:
-        """Pull to the head; routine deltas skip the count check, as the app does between its 6-hourly checks."""
-        errors = 0
+        """Pull to the head (1 if a page failed, else 0); routine deltas skip the count check, as the app
+        does between its 6-hourly checks."""
         params: dict[str, object] = {"limit": 5000} if verify else {"limit": 5000, "verify": "false"}
         while True:
             r = await self.client.get("/v1/pull", params={**params, "cursor": self.cursor}, headers=self.headers)
             if r.status_code != 200:
-                return errors + 1
+                return 1
             page = r.json()
             for c in page["changes"]:
                 if c["table"] == "hcps" and c["op"] == "upsert":
                     self.hcps.append(c["id"])
             self.cursor = page["next_cursor"]
             if not page["has_more"]:
-                return errors
+                return 0
 
     async def sync(self) -> int:
         """Push one submitted report, then pull the delta; returns the number of errors."""
@@ -115,10 +115,8 @@ class RepClient:
         r = await self.client.post(
             "/v1/push", headers=self.headers, json={"device_id": self.device_id, "mutations": [mutation]}
         )
-        errors = 0
-        if r.status_code != 200 or r.json()["results"][0]["status"] != "applied":
-            errors += 1
-        return errors + await self.pull(verify=False)
+        failed = r.status_code != 200 or r.json()["results"][0]["status"] != "applied"
+        return int(failed) + await self.pull(verify=False)
 
 
 def _percentile(values: list[float], q: float) -> float:
