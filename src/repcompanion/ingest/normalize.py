@@ -121,19 +121,20 @@ _CRED_SPLIT = re.compile(r"[,;]+|\s+-\s+")
 def normalize_credentials(text: str) -> str:
     """``"M.D."``, ``"md"``, ``"M.D., PH.D."`` → ``"MD"``, ``"MD"``, ``"MD, PhD"`` (unknown ones upper-cased)."""
     out: list[str] = []
-    for part in _CRED_SPLIT.split(text):
-        part = part.strip(" -/.")
+    # Dots go first: removed later, they could join a " - " that splits the result differently next time.
+    for part in _CRED_SPLIT.split(text.replace(".", "")):
+        part = part.strip(" -/")
         if not part:
             continue
-        key = re.sub(r"[.\s]", "", part).upper()
+        key = re.sub(r"\s", "", part).upper()
         if key in _CREDENTIALS:
             tokens = [_CREDENTIALS[key]]
         else:
-            pieces = [p.replace(".", "").upper() for p in re.split(r"[\s/]+", part) if p]
+            pieces = [p.upper() for p in re.split(r"[\s/]+", part) if p]
             if len(pieces) > 1 and all(p in _CREDENTIALS for p in pieces):
                 tokens = [_CREDENTIALS[p] for p in pieces]
             else:
-                tokens = [" ".join(part.replace(".", "").upper().split()).strip(" -/")]
+                tokens = [" ".join(part.upper().split()).strip(" -/")]
         for token in tokens:
             if token and token not in out:
                 out.append(token)
