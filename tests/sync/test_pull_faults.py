@@ -45,12 +45,12 @@ def test_pull_killed_mid_page_writes_nothing_of_that_page_and_resumes_without_a_
     _hub_edits(hub, 12)  # 96 changes: two pages of 50
     pages: list[int] = []
 
-    def dies_in_page_two(store: Any, changes: Any, next_cursor: int) -> Any:
+    def dies_in_page_two(store: Any, changes: Any, next_cursor: int, **state: Any) -> Any:
         pages.append(next_cursor)
         if len(pages) < 2:
-            return apply_page(store, changes, next_cursor)
+            return apply_page(store, changes, next_cursor, **state)
         with store.atomic():
-            apply_page(store, changes[: len(changes) // 2], next_cursor)  # half the rows are on disk...
+            apply_page(store, changes[: len(changes) // 2], next_cursor, **state)  # half the rows are on disk...
             raise KeyboardInterrupt("power cut")  # ...when the laptop dies
 
     monkeypatch.setattr(client_module, "apply_page", dies_in_page_two)

@@ -105,3 +105,13 @@ def test_a_staged_download_builds_the_event_index_once_at_the_end(tmp_path: Path
     swap_in(store, staging)
     assert store.query(indexes) == expected and expected
     assert store.sync_state.get_value("staging_deferred_indexes") is None
+
+
+def test_the_page_state_is_written_with_its_cursor_or_not_at_all() -> None:
+    store = open_store(":memory:")
+    apply_page(store, [_hcp_change(1)], 5, state={"hub_epoch": "2", "territory_id": "T-1"})
+    assert store.sync_state.get().cursor == 5
+    assert store.sync_state.get_value("hub_epoch") == "2" and store.sync_state.get_value("territory_id") == "T-1"
+    with pytest.raises(ValidationError):
+        apply_page(store, [_hcp_change(2), {"table": "hcps", "op": "explode"}], 9, state={"hub_epoch": "3"})
+    assert store.sync_state.get().cursor == 5 and store.sync_state.get_value("hub_epoch") == "2"

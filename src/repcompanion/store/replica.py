@@ -28,7 +28,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -61,8 +61,11 @@ class PageResult:
     purged: int = 0
 
 
-def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageResult:
-    """Apply one pulled page and advance the cursor in one transaction.
+def apply_page(
+    store: Store, changes: Sequence[Row], next_cursor: int, *, state: Mapping[str, str] | None = None
+) -> PageResult:
+    """Apply one pulled page and advance the cursor in one transaction, with any other sync-state ``state``
+    that belongs to the page (the hub's epoch, the territory id).
 
     Each change is ``{"table", "op": upsert|delete|remove, "id", "row"}``. A ``remove`` takes an HCP out of the
     territory: its rows are purged now, or after the push if the outbox still refers to it (``Store.remove_hcp``).
@@ -98,6 +101,8 @@ def apply_page(store: Store, changes: Sequence[Row], next_cursor: int) -> PageRe
                 conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(c["id"],) for c in run])
                 result.deletes += len(run)
         store.sync_state.set_cursor(next_cursor)
+        for key, value in (state or {}).items():
+            store.sync_state.set_value(key, value)
     return result
 
 

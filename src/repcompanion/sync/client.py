@@ -337,11 +337,12 @@ class SyncClient:
                 if page.has_more and not cancelled():
                     ahead = pool.submit(api.pull, page.next_cursor, limit, epoch=page.epoch, verify=verify)
                 try:
-                    with target.atomic():  # the page, its cursor, epoch and territory: one commit, never half
-                        result = apply_page(target, changes, page.next_cursor)
-                        if page.epoch is not None:
-                            target.sync_state.set_value(EPOCH_KEY, str(page.epoch))
-                        target.sync_state.update(territory_id=page.territory_id)
+                    # The page, its cursor, epoch and territory: one commit, never half. (Not an outer atomic() around
+                    # apply_page: its transaction would become a savepoint, which journals every page it writes.)
+                    state = {"territory_id": page.territory_id} if page.territory_id is not None else {}
+                    if page.epoch is not None:
+                        state[EPOCH_KEY] = str(page.epoch)
+                    result = apply_page(target, changes, page.next_cursor, state=state)
                 except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
                     _drain(ahead)
                     raise HubProtocolError(
