@@ -1,6 +1,6 @@
 """Policy value and model quality on a held-out simulated period, measured against the ground truth.
 
-Run: python -m bench.policy [--hcps 300] [--seed 3] [--days 60]. Prints one JSON object.
+Run: python -m bench.policy [--hcps 300] [--seed 3] [--days 60] [--no-bound]. Prints one JSON object.
 
 Set-up. A demo territory (seed 3, different from the default model's seed 11) with two years of
 history. The propensity model is trained on that history only (as the hub would retrain it); the
@@ -21,6 +21,12 @@ Value = Σ over the period of responded × hcp_value(hcp) (segment weight × (0.
 explores every action type); ``engine_model_auc`` on the engine's own outcomes. For context,
 ``history_holdout_vs_truth`` gives the same three on the last 90 days of the history itself (a model fitted
 on the days before; the contact patterns it was trained on), against the truth's probabilities recorded there.
+
+``knowable`` (skip with ``--no-bound``) is the best any predictor learning from this data can do on the
+random policy's outcomes: the Bayes predictor of ``bench.policy_bound``, which knows the truth's formula,
+its priors and every HCP's topic interest, and infers only receptivity, fatigue sensitivity and preferred
+weekday from the outcomes before each day. ``*_gap_expected`` are AUC gaps to the truth averaged over
+outcomes redrawn from the true probabilities (free of this draw's luck), with their spread.
 """
 
 from __future__ import annotations
@@ -121,6 +127,7 @@ def run(args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(args.seed)
     totals = {}
     scored: dict[str, list[tuple[float, float, bool]]] = {}
+    random_outcomes: list = []
     for policy in POLICIES:
         sim = TerritorySimulator(demo, seed=args.seed)
         engine = Engine(inputs, bundle, include_today=False)  # each day is scored before it happens
@@ -160,6 +167,8 @@ def run(args: argparse.Namespace) -> dict:
             ]
             before = len(sim.events)
             outcomes = sim.step(day, actions)
+            if policy == "random":
+                random_outcomes.extend(outcomes)
             for o, p_model in zip(outcomes, chosen["probability"], strict=True):
                 total += value_of[o.hcp_id] * o.responded
                 scored[policy].append((float(p_model), o.probability, o.responded))
@@ -167,8 +176,15 @@ def run(args: argparse.Namespace) -> dict:
                     last_email[o.hcp_id] = day
             engine.rerank(day=day, events=sim.events[before:])
         totals[policy] = total
+        if policy == "random":
+            random_events = sim.events
     model_p, true_p, y = (np.array(v) for v in zip(*scored["random"], strict=True))
     e_model, _, e_y = (np.array(v) for v in zip(*scored["engine"], strict=True))
+    bound = {}
+    if args.bound:
+        from bench.policy_bound import knowable_auc
+
+        bound = {"knowable": knowable_auc(demo, random_outcomes, random_events, model_p)}
     return {
         "hcps": len(demo.hcps),
         "days": len(days),
@@ -185,6 +201,7 @@ def run(args: argparse.Namespace) -> dict:
         "engine_vs_baseline": round(totals["engine"] / totals["baseline"], 3),
         "engine_vs_random": round(totals["engine"] / totals["random"], 3),
         "engine_vs_oracle": round(totals["engine"] / totals["oracle"], 3),
+        **bound,
     }
 
 
@@ -193,6 +210,9 @@ def main() -> None:
     parser.add_argument("--hcps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--days", type=int, default=60)
+    parser.add_argument(
+        "--no-bound", dest="bound", action="store_false", help="skip the knowable predictor (bench.policy_bound)"
+    )
     print(json.dumps(run(parser.parse_args())))
 
 
