@@ -61,7 +61,7 @@ def _history_contacts(demo: DemoTerritory) -> list[tuple[str, date, ActionType, 
     return out
 
 
-def _loads(events: Sequence[EngagementEvent]) -> dict[str, np.ndarray]:
+def _contact_days(events: Sequence[EngagementEvent]) -> dict[str, np.ndarray]:
     """Per HCP: the sorted day numbers of their company contacts."""
     days: dict[str, list[int]] = defaultdict(list)
     for e in events:
@@ -82,7 +82,7 @@ def knowable_probabilities(
     policy whose simulator ended with ``period_events``; NaN where the truth's is 0 or 1), and the smallest
     effective sample size. ``flip_history`` inverts every past outcome (a check that outcomes inform it)."""
     rng = np.random.default_rng(seed)
-    contact_days = _loads(period_events)
+    contact_days = _contact_days(period_events)
     truth = demo.truth.params
     hcps = {h.id: h for h in demo.hcps}
     rows: dict[str, list[tuple[int, int, float, float, float, int, bool, int]]] = defaultdict(list)
@@ -107,7 +107,6 @@ def knowable_probabilities(
     probs = np.full(len(outcomes), np.nan)
     min_ess = float("inf")
     for hcp_id, items in rows.items():
-        items.sort(key=lambda r: (r[0], r[7] >= 0))
         d, key, known, load, wd_w, wd, ok, target = (np.array(col) for col in zip(*items, strict=True))
         hcp = hcps[hcp_id]
         prior_mean = np.array([_CHANNEL_MEAN[k] for k in RECEPTIVITY_KEYS]) + _SEGMENT_OPENNESS[hcp.segment]
@@ -138,9 +137,9 @@ def knowable_probabilities(
         # a contact informs only scored outcomes on later days: sum the log-likelihood of earlier days
         ll_hist = np.where(scored[None, :], 0.0, ll)  # the period's own outcomes count once they are observed
         ll_period = np.where(scored[None, :], ll, 0.0)
+        history_logw = base_logw + ll_hist.sum(axis=1)
         for i in np.flatnonzero(scored):
-            earlier = d < d[i]
-            lw = base_logw + ll_hist.sum(axis=1) + ll_period[:, earlier].sum(axis=1)
+            lw = history_logw + ll_period[:, d < d[i]].sum(axis=1)
             wts = np.exp(lw - lw.max())
             wts /= wts.sum()
             min_ess = min(min_ess, 1.0 / float((wts**2).sum()))

@@ -36,12 +36,12 @@ EVENTS_PER_HCP = 25
 def child(folder: Path, server: str) -> dict[str, Any]:
     """Runs in the measured process: open the app, wait for the painted list, then sync and re-rank."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from keyring.backend import KeyringBackend
     from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 
     from repcompanion.ui.app import _wait, application
     from repcompanion.ui.main_window import MainWindow
     from repcompanion.ui.ops import LongOp, Op
+    from tests.keyrings import MemoryKeyring
 
     app = application([sys.argv[0]])
     window = MainWindow(restore_state=False)
@@ -63,22 +63,6 @@ def child(folder: Path, server: str) -> dict[str, Any]:
     window.open_workspace(folder)
     if not _wait(lambda: "today_at" in painted, 120_000):
         raise RuntimeError("today's priorities list was never painted")
-
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.entries.pop((service, username), None)
 
     def setup(ws: Any) -> None:
         import httpx

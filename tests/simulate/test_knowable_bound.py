@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import numpy as np
 
@@ -22,7 +23,7 @@ def test_knowable_predictor_tracks_the_truth_better_than_a_predictor_blind_to_ou
     outcomes: list[Outcome] = []
     day = demo.today
     for _ in range(14):
-        day = day.fromordinal(day.toordinal() + 1)
+        day += timedelta(days=1)
         if day.weekday() >= 5:
             continue
         actions = []

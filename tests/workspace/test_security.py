@@ -25,28 +25,10 @@ from repcompanion.workspace.security import (
     workspace_key,
 )
 from tests import factories as f
+from tests.keyrings import MemoryKeyring
 
 CHEAP = KdfParams(time_cost=1, memory_cost=1024, parallelism=1)
 PASSPHRASE = "correct horse battery"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in a dict: the positive path without a desktop session."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +62,7 @@ def test_new_workspace_key_lives_in_the_keyring_not_on_disk(tmp_path, memory_key
     store.close()
     header = _header(tmp_path)
     assert header["kdf"] == "keyring"
-    stored = memory_keyring.secrets[(KEYRING_SERVICE, header["workspace_id"])]
+    stored = memory_keyring.entries[(KEYRING_SERVICE, header["workspace_id"])]
     assert len(bytes.fromhex(stored)) == 32
     assert stored not in (tmp_path / HEADER_FILE).read_text()
     assert not is_plain_database(tmp_path / "workspace.db")
@@ -92,7 +74,7 @@ def test_new_workspace_key_lives_in_the_keyring_not_on_disk(tmp_path, memory_key
 def test_a_lost_keyring_entry_is_a_clear_error_and_changes_nothing(tmp_path, memory_keyring):
     open_encrypted_store(tmp_path).close()
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    memory_keyring.secrets.clear()
+    memory_keyring.entries.clear()
     with pytest.raises(KeyringKeyMissingError, match="no key"):
         open_encrypted_store(tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -178,9 +160,9 @@ def test_production_kdf_is_memory_hard():
 
 def test_forgetting_a_workspace_key_removes_it_from_the_keyring_and_disk(tmp_path, memory_keyring):
     open_encrypted_store(tmp_path).close()
-    assert memory_keyring.secrets
+    assert memory_keyring.entries
     forget_workspace_key(tmp_path)
-    assert memory_keyring.secrets == {}
+    assert memory_keyring.entries == {}
     assert not (tmp_path / HEADER_FILE).exists()
 
 
