@@ -117,6 +117,18 @@ def test_real_nppes_providers_round_trip_through_fhir(nppes_dir: Path, nucc, tmp
             assert back.address.geo_precision is GeoPrecision.ZIP_CENTROID
 
 
+def test_providers_whose_specialty_the_taxonomy_does_not_know_export_as_valid_fhir(nppes_dir: Path) -> None:
+    """Imported with the built-in NUCC subset, some real codes have no label: the export stays valid R4."""
+    sink = InMemorySink()
+    import_nppes(nppes_dir / PRACTITIONERS, sink, states=["RI"])
+    unlabelled = [h for h in sink.hcps.values() if h.specialty_code and not h.specialty_label]
+    assert unlabelled
+    bundle = export_fhir(unlabelled, [])  # validates every resource, raising on an invalid one
+    again = InMemorySink()
+    import_fhir(bundle, again)
+    assert {h.specialty_code for h in again.hcps.values()} == {h.specialty_code for h in unlabelled}
+
+
 def test_invalid_resource_is_refused_by_name_and_nothing_is_imported(fhir_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "bundle"
     folder.mkdir()

@@ -103,7 +103,8 @@ def _roles(hcp: Hcp, exported: set[str], nucc: Taxonomy) -> list[dict[str, Any]]
         coding = {"system": NUCC_SYSTEM, "code": hcp.specialty_code}
         if display:
             coding["display"] = display
-        specialty = [{"coding": [coding], "text": hcp.specialty_label or display}]
+        text = hcp.specialty_label or display
+        specialty = [{"coding": [coding], **({"text": text} if text else {})}]
     elif hcp.specialty_label:
         specialty = [{"text": hcp.specialty_label}]
     affiliations = [a for a in hcp.affiliations if a.account_id in exported] or [None]
