@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from repcompanion.domain import Account, Alignment, Hcp
-from repcompanion.ingest import import_nppes, load_nucc
+from repcompanion.ingest import Written, import_nppes, load_nucc
 from repcompanion.ingest.normalize import npi_with_check_digit
 from repcompanion.ingest.nppes_layout import nppes_header
 from repcompanion.ingest.nucc import Taxonomy
@@ -38,13 +38,13 @@ class CountingSink:
     def __init__(self) -> None:
         self.hcps = self.accounts = 0
 
-    def upsert_hcp(self, hcp: Hcp) -> bool:
+    def upsert_hcp(self, hcp: Hcp) -> Written:
         self.hcps += 1
-        return True
+        return Written.CREATED
 
-    def upsert_account(self, account: Account) -> bool:
+    def upsert_account(self, account: Account) -> Written:
         self.accounts += 1
-        return True
+        return Written.CREATED
 
     def align_hcp(self, alignment: Alignment) -> None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.abc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,14 @@ if os.environ.get("REPCOMPANION_BLOCK_QT") == "1":
     sys.meta_path.insert(0, _BlockQt())
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """URL of a real PostgreSQL server for the tests, or None (tests using ``tests.pg.pg_schema`` then skip)."""
+    from tests.pg import start_server
+
+    yield from start_server()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -85,13 +86,10 @@ class LoopbackHub:
         }
 
 
-@pytest.fixture
-def loopback_hub(tmp_path: Path) -> Iterator[LoopbackHub]:
-    JOURNEYS.use(None)
-    db_url = f"sqlite:///{tmp_path / 'hub.db'}"
+@contextmanager
+def serving(db_url: str) -> Iterator[LoopbackHub]:
+    """The hub app on ``db_url`` (already migrated) under uvicorn on a free loopback port."""
     db = HubDb(db_url)
-    db.migrate()
-    seed_hub(db, reps=1, hcps_per_rep=12, password=PASSWORD, demo=generate_territory(hcps=12, seed=11, years=0.25))
     app = create_app(db_url, migrate=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
@@ -103,9 +101,23 @@ def loopback_hub(tmp_path: Path) -> Iterator[LoopbackHub]:
     assert server.started, "uvicorn did not start"
     hub = LoopbackHub(f"http://127.0.0.1:{port}", db_url, db, server, thread)
     hub.secret = engagement_secret(db)
-    yield hub
-    hub.http.close()
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.db.dispose()
+    try:
+        yield hub
+    finally:
+        hub.http.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.db.dispose()
+        db.dispose()
+
+
+@pytest.fixture
+def loopback_hub(tmp_path: Path) -> Iterator[LoopbackHub]:
+    JOURNEYS.use(None)
+    db_url = f"sqlite:///{tmp_path / 'hub.db'}"
+    db = HubDb(db_url)
+    db.migrate()
+    seed_hub(db, reps=1, hcps_per_rep=12, password=PASSWORD, demo=generate_territory(hcps=12, seed=11, years=0.25))
     db.dispose()
+    with serving(db_url) as hub:
+        yield hub

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from repcompanion.domain.enums import CallType, MutationKind
 from repcompanion.domain.ids import CallReportId, HcpId, uuid7
@@ -26,33 +21,9 @@ from repcompanion.hub import HubDb, HubSettings, auth, create_app
 from repcompanion.hub.seed import seed_hub
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.simulate import DemoTerritory, generate_territory
+from tests.pg import pg_schema
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse"
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str | None]:
-    """URL of a PostgreSQL server for the tests, or None (with the reason in pg_server.reason)."""
-    url = os.environ.get("REPCOMPANION_PG_URL")
-    if url:
-        yield url
-        return
-    folder = f"/tmp/repcompanion-pg-test-{os.getpid()}"
-    try:
-        proc = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "pg_start.sh"), folder], capture_output=True, text=True, timeout=900
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pg_server.reason = f"scripts/pg_start.sh could not run: {exc}"  # type: ignore[attr-defined]
-        yield None
-        return
-    if proc.returncode != 0:
-        pg_server.reason = f"PostgreSQL could not be installed or started: {proc.stderr.strip()[-500:]}"  # type: ignore[attr-defined]
-        yield None
-        return
-    yield proc.stdout.strip().splitlines()[-1]
-    subprocess.run(["bash", str(ROOT / "scripts" / "pg_stop.sh"), folder], capture_output=True, timeout=120)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -60,17 +31,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hub.db'}"
         return
-    server = request.getfixturevalue("pg_server")
-    if server is None:
-        pytest.skip(getattr(pg_server, "reason", "PostgreSQL is not available"))
-    base = make_url(server)
-    schema = f"hub_{uuid.uuid4().hex[:12]}"  # one schema per test: much faster than a database per test
-    plain = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with pg_schema(request.getfixturevalue("pg_server")) as url:
+        yield url
 
 
 class Rep:

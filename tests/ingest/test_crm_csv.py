@@ -108,7 +108,7 @@ def test_reimport_updates_rather_than_duplicates(crm: tuple[Path, Path]) -> None
     sink = InMemorySink()
     first = import_csv(data, mapping, sink)
     second = import_csv(data, mapping, sink)
-    assert second.created == 0 and second.updated == first.created == len(sink.hcps)
+    assert second.created == second.updated == 0 and second.unchanged == first.created == len(sink.hcps)
 
 
 def test_account_mapping(tmp_path: Path) -> None:

@@ -58,12 +58,12 @@ def test_reactivated_npis_stay_active(nppes_dir: Path, nucc) -> None:
     assert report.deactivated_keys() == []
 
 
-def test_reimporting_the_same_file_updates_instead_of_duplicating(nppes_dir: Path, nucc) -> None:
+def test_reimporting_the_same_file_changes_nothing_instead_of_duplicating(nppes_dir: Path, nucc) -> None:
     sink = InMemorySink()
     first = import_nppes(nppes_dir / PRACTITIONERS, sink, nucc=nucc)
     second = import_nppes(nppes_dir / PRACTITIONERS, sink, nucc=nucc)
-    assert second.created == 0
-    assert second.updated == first.created == len(sink.hcps)
+    assert second.created == second.updated == 0
+    assert second.unchanged == first.created == len(sink.hcps)
     assert second.accounted()
 
 

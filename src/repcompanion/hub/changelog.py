@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from repcompanion.domain import Alignment, HcpId, TerritoryId
 from repcompanion.domain.errors import ValidationError
-from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row
+from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row, alignment_to_row
 from repcompanion.hub import schema
 from repcompanion.hub.db import read_setting, write_setting
 from repcompanion.hub.errors import UnknownHcpError, UnknownTerritoryError
@@ -159,7 +160,6 @@ def realign(conn: Connection, hcp_ids: Sequence[str], source: str, target: str) 
         if not territory_exists(conn, t):
             raise UnknownTerritoryError(f"There is no territory {t} on this hub.")
     hcps = schema.synced["hcps"]
-    a = schema.synced["alignments"]
     written = {"removed": 0, "joined": 0, "reemitted": 0}
     for hcp_id in hcp_ids:
         if conn.execute(select(hcps.c.id).where(hcps.c.id == hcp_id)).first() is None:
@@ -185,11 +185,27 @@ def realign(conn: Connection, hcp_ids: Sequence[str], source: str, target: str) 
         written["removed"] += 1
         if source == target or hcp_in_territory(conn, hcp_id, target):
             continue
-        since = head(conn)
-        conn.execute(a.insert().values(id=f"{target}|{hcp_id}", territory_id=target, hcp_id=hcp_id, since_seq=since))
         written["joined"] += 1
-        written["reemitted"] += reemit_hcp(conn, hcp_id, target)
+        written["reemitted"] += join_territory(conn, hcp_id, target)
     return written
+
+
+def join_territory(conn: Connection, hcp_id: str, territory_id: str, *, new_since: int | None = None) -> int:
+    """Align an HCP to a territory so that its laptops receive the HCP row before the alignment, in commit order.
+
+    ``new_since``: the HCP was first written in this transaction, after the log head was ``new_since``; the
+    territory is then served the HCP's changes as they were logged (no laptop can have passed them yet).
+    Otherwise laptops of the territory may already be past the HCP's changes, so the HCP and every row that
+    hangs off it are re-emitted, tagged to the territory. Returns the number of change-log rows written.
+    """
+    a = schema.synced["alignments"]
+    row = alignment_to_row(Alignment(TerritoryId(territory_id), HcpId(hcp_id)))
+    if new_since is not None:
+        conn.execute(a.insert().values(**row, since_seq=new_since))
+        upsert_rows(conn, "alignments", [row])
+        return 1
+    conn.execute(a.insert().values(**row, since_seq=head(conn)))
+    return reemit_hcp(conn, hcp_id, territory_id)
 
 
 def reemit_hcp(conn: Connection, hcp_id: str, territory_id: str) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, Table, Text, select
+from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, select
 
 from repcompanion.domain.enums import GeoPrecision
 from repcompanion.domain.errors import HubError
@@ -205,8 +205,30 @@ def accept_dcr(db: HubDb, dcr_id: str, *, decided_by: str, note: str = "") -> Dc
         previous = {k: row.get(k) for k in applied}
         row.update(applied)
         upsert_rows(conn, "hcps", [row])
+        _remember_override(conn, dcr_id, request.hcp_id, applied, previous)
         _decide(conn, dcr_id, "accepted", decided_by, note.strip(), applied, previous)
         return _reviewed(conn, dcr_id)
+
+
+def _remember_override(
+    conn: Connection, dcr_id: str, hcp_id: str, applied: dict[str, Any], previous: dict[str, Any]
+) -> None:
+    """Record the request's values and the source's values they replace, so a re-import of an unchanged source
+    keeps them (hub.imports.HubSink). A field already overridden keeps the source value of the first request."""
+    o = schema.dcr_overrides
+    for name, value in applied.items():
+        where = (o.c.hcp_id == hcp_id, o.c.field == name)
+        source_value = conn.execute(select(o.c.source_value).where(*where)).scalar()
+        conn.execute(delete(o).where(*where))
+        conn.execute(
+            o.insert().values(
+                hcp_id=hcp_id,
+                field=name,
+                value=json.dumps(value),
+                source_value=source_value if source_value is not None else json.dumps(previous.get(name)),
+                dcr_id=dcr_id,
+            )
+        )
 
 
 def reject_dcr(db: HubDb, dcr_id: str, *, reason: str, decided_by: str) -> DcrView:

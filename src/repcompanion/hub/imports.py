@@ -6,24 +6,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from repcompanion.domain import Account, Alignment, Hcp, TerritoryId
 from repcompanion.domain.models import Territory
 from repcompanion.domain.rows import (
     account_from_row,
     account_to_row,
-    alignment_to_row,
     hcp_from_row,
     hcp_to_row,
     territory_to_row,
 )
 from repcompanion.hub import schema
-from repcompanion.hub.changelog import hcp_in_territory, head, reemit_hcp, territory_exists, upsert_rows
+from repcompanion.hub.changelog import hcp_in_territory, head, join_territory, territory_exists, upsert_rows
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import UnknownTerritoryError
 from repcompanion.ingest import (
     ImportReport,
+    ReplacedValue,
+    Written,
     export_fhir,
     import_csv,
     import_fhir,
@@ -31,44 +32,93 @@ from repcompanion.ingest import (
     load_nucc,
     merge_account,
     merge_hcp,
+    written,
 )
+from repcompanion.ingest.changes import ALLOWED_FIELDS
 
 
 class HubSink:
-    """An ingest RecordSink writing through the change log, so every imported row reaches the reps' laptops."""
+    """An ingest RecordSink writing through the change log, so every imported row reaches the reps' laptops.
+
+    A record equal to what the hub holds writes nothing. A field set by an accepted data change request keeps
+    the request's value while the source still sends the value it had then (``schema.dcr_overrides``); once
+    the source's value changes, the source wins and the request's value is listed in ``replaced``.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.start = head(conn)  # writers are serialised: every change above this one is this import's
+        self.created: set[str] = set()
+        self.replaced: list[ReplacedValue] = []
+        self.kept = 0
+        o = schema.dcr_overrides
+        self.overrides: dict[str, list[Any]] = {}
+        for r in conn.execute(select(o)).all():
+            self.overrides.setdefault(r.hcp_id, []).append(r)
 
     def _existing(self, table: str, record_id: str) -> dict[str, Any] | None:
         t = schema.synced[table]
         row = self.conn.execute(select(t).where(t.c.id == record_id)).mappings().first()
         return dict(row) if row is not None else None
 
-    def upsert_hcp(self, hcp: Hcp) -> bool:
+    def upsert_hcp(self, hcp: Hcp) -> Written:
         old = self._existing("hcps", hcp.id)
-        merged = hcp if old is None else merge_hcp(hcp_from_row(old), hcp)
-        upsert_rows(self.conn, "hcps", [hcp_to_row(merged)])
-        return old is None
+        if old is None:
+            self.created.add(hcp.id)
+            upsert_rows(self.conn, "hcps", [hcp_to_row(hcp)])
+            return Written.CREATED
+        stored = hcp_from_row(old)
+        row = hcp_to_row(merge_hcp(stored, hcp))
+        if hcp.id in self.overrides:
+            self._apply_overrides(hcp.id, row)
+        outcome = written(stored, hcp_from_row(row))
+        if outcome is Written.UPDATED:
+            upsert_rows(self.conn, "hcps", [row])
+        return outcome
 
-    def upsert_account(self, account: Account) -> bool:
+    def _apply_overrides(self, hcp_id: str, row: dict[str, Any]) -> None:
+        o = schema.dcr_overrides
+        for ov in self.overrides[hcp_id]:
+            request_value, source_then = json.loads(ov.value), json.loads(ov.source_value)
+            source_now = row.get(ov.field)
+            if _same(source_now, source_then) or _same(source_now, request_value):
+                row[ov.field] = request_value
+                self.kept += ov.field in ALLOWED_FIELDS
+                continue
+            if ov.field in ALLOWED_FIELDS:  # derived fields (coordinates, a specialty's label) follow silently
+                self.replaced.append(
+                    ReplacedValue(hcp_id, ov.field, _text(request_value), _text(source_now), ov.dcr_id)
+                )
+            self.conn.execute(delete(o).where(o.c.hcp_id == hcp_id, o.c.field == ov.field))
+        self.overrides[hcp_id] = [ov for ov in self.overrides[hcp_id] if _same(row.get(ov.field), json.loads(ov.value))]
+
+    def upsert_account(self, account: Account) -> Written:
         old = self._existing("accounts", account.id)
-        merged = account if old is None else merge_account(account_from_row(old), account)
-        upsert_rows(self.conn, "accounts", [account_to_row(merged)])
-        return old is None
+        stored = account_from_row(old) if old is not None else None
+        new = account if stored is None else merge_account(stored, account)
+        outcome = written(stored, new)
+        if outcome is not Written.UNCHANGED:
+            upsert_rows(self.conn, "accounts", [account_to_row(new)])
+        return outcome
 
     def align_hcp(self, alignment: Alignment) -> None:
         if hcp_in_territory(self.conn, alignment.hcp_id, alignment.territory_id):
             return
-        rows_before = self.conn.execute(
-            select(schema.synced["alignments"].c.id).where(schema.synced["alignments"].c.hcp_id == alignment.hcp_id)
-        ).first()
-        a = schema.synced["alignments"]
-        row = alignment_to_row(alignment)
-        self.conn.execute(a.insert().values(**row, since_seq=head(self.conn)))
-        upsert_rows(self.conn, "alignments", [row])
-        if rows_before is not None:  # already in another territory: send its history to the new one
-            reemit_hcp(self.conn, alignment.hcp_id, alignment.territory_id)
+        new_since = self.start if alignment.hcp_id in self.created else None
+        join_territory(self.conn, alignment.hcp_id, alignment.territory_id, new_since=new_since)
+
+    def note_in(self, report: ImportReport) -> ImportReport:
+        report.replaced.extend(self.replaced)
+        report.kept += self.kept
+        return report
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (a if a is not None else "") == (b if b is not None else "")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _ensure_territory(conn: Connection, territory_id: str | None, *, create: bool) -> None:
@@ -99,12 +149,12 @@ def import_into_hub(
         _ensure_territory(conn, territory_id, create=create_territory)
         sink = HubSink(conn)
         if fmt == "nppes":
-            return import_nppes(path, sink, territory_id=territory_id, nucc=taxonomy, **filters)
+            return sink.note_in(import_nppes(path, sink, territory_id=territory_id, nucc=taxonomy, **filters))
         if fmt == "fhir":
-            return import_fhir(path, sink, territory_id=territory_id, nucc=taxonomy)
+            return sink.note_in(import_fhir(path, sink, territory_id=territory_id, nucc=taxonomy))
         if mapping is None:
             raise ValueError("a CSV import needs its mapping file")
-        return import_csv(path, mapping, sink, territory_id=territory_id, nucc=taxonomy)
+        return sink.note_in(import_csv(path, mapping, sink, territory_id=territory_id, nucc=taxonomy))
 
 
 def export_territory(db: HubDb, territory_id: str, out: Path, *, nucc: Path | None = None) -> int:

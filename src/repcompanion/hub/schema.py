@@ -204,3 +204,15 @@ data_change_requests = Table(
     Column("territory_id", Text, nullable=False),
     Column("received_at", Text, nullable=False),
 )
+
+#: Hub-only: HCP fields set by an accepted data change request, with the source's value at that time. An import
+#: keeps the request's value while the source still says ``source_value``; a new source value wins.
+dcr_overrides = Table(
+    "dcr_overrides",
+    metadata,
+    Column("hcp_id", Text, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("value", Text),
+    Column("source_value", Text),
+    Column("dcr_id", Text, nullable=False),
+)

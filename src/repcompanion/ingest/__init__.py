@@ -28,10 +28,13 @@ from repcompanion.ingest.report import (
     ImportReport,
     InMemorySink,
     RecordSink,
+    ReplacedValue,
     RowNote,
     SkippedRow,
+    Written,
     merge_account,
     merge_hcp,
+    written,
 )
 
 __all__ = [
@@ -44,11 +47,13 @@ __all__ = [
     "MissingColumnsError",
     "NotCsvError",
     "RecordSink",
+    "ReplacedValue",
     "RowNote",
     "SkippedRow",
     "Taxonomy",
     "TaxonomyEntry",
     "TruncatedFileError",
+    "Written",
     "account_id_for_npi",
     "export_fhir",
     "hcp_id_for_npi",
@@ -62,4 +67,5 @@ __all__ = [
     "merge_hcp",
     "normalize_credentials",
     "npi_is_valid",
+    "written",
 ]

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from typing import Any, Protocol
 
 from repcompanion.domain import (
@@ -43,6 +44,25 @@ class RowNote:
     key: str = ""
 
 
+class Written(Enum):
+    """What a sink did with one record."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # the record already held exactly these values: nothing was written
+
+
+@dataclass(slots=True)
+class ReplacedValue:
+    """A value set by an accepted data change request that the source's own, changed value replaced."""
+
+    key: str  # the HCP id
+    field: str
+    request_value: str  # what the accepted request had set
+    source_value: str  # the source's new value, now stored
+    dcr_id: str = ""
+
+
 @dataclass(slots=True)
 class ImportReport:
     """Counts and reasons for one import; ``accounted()`` proves no row went missing."""
@@ -52,6 +72,7 @@ class ImportReport:
     rows_read: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows whose record already held exactly the file's values (nothing written)
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     filtered: int = 0  # rows left out by the user's filters (state, ZIP prefix, taxonomy)
@@ -63,10 +84,13 @@ class ImportReport:
     hcps: int = 0
     accounts: int = 0
     elapsed_s: float = 0.0
+    repairs: dict[str, int] = field(default_factory=dict)  # kind of value repaired -> how many
+    replaced: list[ReplacedValue] = field(default_factory=list)
+    kept: int = 0  # values set by accepted data change requests kept because the source did not change them
 
     def accounted(self) -> bool:
         """True when every row read was created, updated, skipped, filtered out or merged."""
-        total = self.created + self.updated + len(self.skipped) + self.filtered + self.merged
+        total = self.created + self.updated + self.unchanged + len(self.skipped) + self.filtered + self.merged
         return self.rows_read == total
 
     def skip(self, line: int, reason: str, key: str = "", code: str = "") -> None:
@@ -91,7 +115,7 @@ class ImportReport:
         lines = [f"{head} ({', '.join(extras)})"]
         lines.append(
             f"  rows read {self.rows_read}: created {self.created}, updated {self.updated}, "
-            f"skipped {len(self.skipped)}, filtered out {self.filtered}"
+            f"unchanged {self.unchanged}, skipped {len(self.skipped)}, filtered out {self.filtered}"
             + (f", merged {self.merged}" if self.merged else "")
         )
         lines.append(f"  records written: {self.hcps} HCPs, {self.accounts} accounts")
@@ -105,6 +129,19 @@ class ImportReport:
                 lines.append(f"    line {s.line}{key}: {s.reason}")
             if len(self.skipped) > SUMMARY_ROWS:
                 lines.append(f"    ... and {len(self.skipped) - SUMMARY_ROWS} more (see the full report)")
+        if self.repairs:
+            fixed = ", ".join(f"{n} {kind}" for kind, n in sorted(self.repairs.items()))
+            lines.append(f"  values repaired (the file went through a spreadsheet or a script): {fixed}")
+        if self.kept:
+            lines.append(f"  kept {self.kept} value(s) set by accepted data change requests (unchanged in the source)")
+        if self.replaced:
+            lines.append(f"  the source changed {len(self.replaced)} value(s) set by accepted data change requests:")
+            for r in self.replaced[:SUMMARY_ROWS]:
+                via = f" by {r.dcr_id}" if r.dcr_id else ""
+                new, old = r.source_value, r.request_value
+                lines.append(f"    {r.key} {r.field}: source {new!r} replaced {old!r} (set{via})")
+            if len(self.replaced) > SUMMARY_ROWS:
+                lines.append(f"    ... and {len(self.replaced) - SUMMARY_ROWS} more (see the full report)")
         if self.no_coordinates:
             reasons = Counter(n.reason for n in self.no_coordinates)
             why = "; ".join(f"{n} {r}" for r, n in reasons.most_common())
@@ -119,12 +156,12 @@ class RecordSink(Protocol):
     """Where an importer's records go. The caller opens one transaction around the whole import
     and commits only if the importer returned (an IngestError means: roll back)."""
 
-    def upsert_hcp(self, hcp: Hcp) -> bool:
-        """Insert or update by ``hcp.id``; True if the HCP was created, False if updated."""
+    def upsert_hcp(self, hcp: Hcp) -> Written:
+        """Insert or update by ``hcp.id`` (merging with what is stored, see ``merge_hcp``)."""
         ...
 
-    def upsert_account(self, account: Account) -> bool:
-        """Insert or update by ``account.id``; True if created, False if updated."""
+    def upsert_account(self, account: Account) -> Written:
+        """Insert or update by ``account.id`` (merging with what is stored, see ``merge_account``)."""
         ...
 
     def align_hcp(self, alignment: Alignment) -> None:
@@ -134,6 +171,13 @@ class RecordSink(Protocol):
 
 def _unknown_commercial(hcp: Hcp) -> bool:
     return hcp.segment is Segment.D and hcp.decile == 0
+
+
+def written(old: object | None, new: object) -> Written:
+    """CREATED when there was no record, UNCHANGED when the merged record equals the stored one."""
+    if old is None:
+        return Written.CREATED
+    return Written.UNCHANGED if old == new else Written.UPDATED
 
 
 def merge_hcp(existing: Hcp, incoming: Hcp) -> Hcp:
@@ -183,15 +227,17 @@ class InMemorySink:
         self.accounts: dict[AccountId, Account] = {}
         self.alignments: set[Alignment] = set()
 
-    def upsert_hcp(self, hcp: Hcp) -> bool:
+    def upsert_hcp(self, hcp: Hcp) -> Written:
         old = self.hcps.get(hcp.id)
-        self.hcps[hcp.id] = hcp if old is None else merge_hcp(old, hcp)
-        return old is None
+        new = hcp if old is None else merge_hcp(old, hcp)
+        self.hcps[hcp.id] = new
+        return written(old, new)
 
-    def upsert_account(self, account: Account) -> bool:
+    def upsert_account(self, account: Account) -> Written:
         old = self.accounts.get(account.id)
-        self.accounts[account.id] = account if old is None else merge_account(old, account)
-        return old is None
+        new = account if old is None else merge_account(old, account)
+        self.accounts[account.id] = new
+        return written(old, new)
 
     def align_hcp(self, alignment: Alignment) -> None:
         self.alignments.add(alignment)
@@ -215,27 +261,29 @@ def drain(
     progress: Progress = no_progress,
 ) -> ImportReport:
     """Write records to the sink, counting created and updated (the sink decides which)."""
-    created = updated = hcps = accounts = 0
+    hcps = accounts = 0
+    outcomes: Counter[Written] = Counter()
     upsert_hcp, upsert_account = sink.upsert_hcp, sink.upsert_account
     territory = TerritoryId(territory_id) if territory_id else None
     for record in records:
         if type(record) is Hcp:
             hcps += 1
-            is_new = upsert_hcp(record)
+            outcomes[upsert_hcp(record)] += 1
             if territory is not None:
                 sink.align_hcp(Alignment(territory, record.id))
         else:
             accounts += 1
-            is_new = upsert_account(record)  # type: ignore[arg-type]
-        if is_new:
-            created += 1
-        else:
-            updated += 1
+            outcomes[upsert_account(record)] += 1  # type: ignore[arg-type]
+    created, updated = outcomes[Written.CREATED], outcomes[Written.UPDATED]
     report.created += created
     report.updated += updated
+    report.unchanged += outcomes[Written.UNCHANGED]
     report.hcps += hcps
     report.accounts += accounts
-    progress(1.0, f"{report.fmt} import finished: {created} created, {updated} updated")
+    progress(
+        1.0,
+        f"{report.fmt} import finished: {created} created, {updated} updated, {outcomes[Written.UNCHANGED]} unchanged",
+    )
     return report
 
 
@@ -243,9 +291,12 @@ __all__ = [
     "ImportReport",
     "InMemorySink",
     "RecordSink",
+    "ReplacedValue",
     "RowNote",
     "SkippedRow",
+    "Written",
     "drain",
     "merge_account",
     "merge_hcp",
+    "written",
 ]

@@ -20,12 +20,14 @@ from repcompanion.domain import (
 )
 from repcompanion.ingest import (
     ImportReport,
+    Written,
     export_fhir,
     import_fhir,
     import_nppes,
     load_nucc,
     merge_account,
     merge_hcp,
+    written,
 )
 from repcompanion.store import Store
 
@@ -36,15 +38,21 @@ class StoreSink:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def upsert_hcp(self, hcp: Hcp) -> bool:
+    def upsert_hcp(self, hcp: Hcp) -> Written:
         old = self.store.hcps.find(hcp.id)
-        self.store.hcps.upsert_many([hcp if old is None else merge_hcp(old, hcp)])
-        return old is None
+        new = hcp if old is None else merge_hcp(old, hcp)
+        outcome = written(old, new)
+        if outcome is not Written.UNCHANGED:
+            self.store.hcps.upsert_many([new])
+        return outcome
 
-    def upsert_account(self, account: Account) -> bool:
+    def upsert_account(self, account: Account) -> Written:
         old = self.store.accounts.find(account.id)
-        self.store.accounts.upsert_many([account if old is None else merge_account(old, account)])
-        return old is None
+        new = account if old is None else merge_account(old, account)
+        outcome = written(old, new)
+        if outcome is not Written.UNCHANGED:
+            self.store.accounts.upsert_many([new])
+        return outcome
 
     def align_hcp(self, alignment: Alignment) -> None:
         self.store.alignments.upsert_many([alignment])
