@@ -264,6 +264,10 @@ class Store:
     def intakes(self) -> list[AdverseEventIntake]:
         return [intake_from_row(r) for r in self._all("SELECT * FROM ae_intakes ORDER BY aware_at")]
 
+    def intake(self, intake_id: str) -> AdverseEventIntake | None:
+        row = self._one("SELECT * FROM ae_intakes WHERE id = ?", (intake_id,))
+        return intake_from_row(row) if row else None
+
     # -- autosaved drafts ---------------------------------------------------------------------------------
 
     def autosave(self, key: str, payload: dict[str, Any], hcp_id: str | None = None) -> None:

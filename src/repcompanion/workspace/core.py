@@ -290,15 +290,19 @@ class Workspace(SyncMixin):
     def save_draft(self, report: CallReport) -> CallReport:
         return self.store.save_draft(report)
 
-    def submit_visit(self, report: CallReport) -> CallReport:
+    def submit_visit(self, report: CallReport, *, confirm_empty: bool = False) -> CallReport:
         """Lock the report, queue it for the hub and record the visit in the HCP's timeline.
 
-        The note is screened first: a possible adverse event needs the rep's recorded decision
-        (``record_screening``) or the submit is refused with ScreeningRequiredError (the draft is kept).
+        A visit with no product, topic, content, sample or note is refused (EmptyVisitError) unless
+        ``confirm_empty``. The note is screened first: a possible adverse event needs the rep's recorded
+        decision (``record_screening``) or the submit is refused with ScreeningRequiredError (the draft is kept).
         """
         from repcompanion.domain import visit_event
         from repcompanion.workspace import safety
+        from repcompanion.workspace.visits import EmptyVisitError, is_empty_visit
 
+        if is_empty_visit(report) and not confirm_empty:
+            raise EmptyVisitError("This visit has no product, topic or note; it was not submitted.")
         self.save_draft(report)
         safety.check_before_submit(self.store, report)
         with self.store.atomic():
@@ -456,21 +460,33 @@ class Workspace(SyncMixin):
         reason: str = "",
         intake: AdverseEventIntake | None = None,
     ) -> ScreeningDecision:
-        """Record 'report' (with its intake, queued ahead of everything) or 'not an adverse event' + reason."""
+        """Record 'report' (with its intake, queued ahead of everything) or 'not an adverse event' + reason.
+
+        A draft is saved with the decision, in the same transaction.
+        """
         from repcompanion.workspace import safety
 
-        if not report.submitted:
-            self.save_draft(report)
         result = self.screen_note(report.notes)
-        return safety.record_decision(
-            self.store,
-            report,
-            decision,
-            categories=tuple(result.categories),
-            at=datetime.now(UTC),
-            reason=reason,
-            intake=intake,
-        )
+        with self.store.atomic():
+            if not report.submitted:
+                self.save_draft(report)
+            return safety.record_decision(
+                self.store,
+                report,
+                decision,
+                categories=tuple(result.categories),
+                at=datetime.now(UTC),
+                reason=reason,
+                intake=intake,
+            )
+
+    def report_intake(self, report: CallReport, intake: AdverseEventIntake) -> AdverseEventIntake:
+        """Report ``intake`` now: it is queued for the hub ahead of everything, with the 'report' decision, and
+        ``report`` is kept as a draft — one transaction, whatever becomes of the visit afterwards."""
+        self.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
+        reported = self.store.intake(intake.id)
+        assert reported is not None
+        return reported
 
     def intakes(self) -> list[AdverseEventIntake]:
         return self.store.intakes()

@@ -66,7 +66,25 @@ def record_decision(
     reason: str = "",
     intake: AdverseEventIntake | None = None,
 ) -> ScreeningDecision:
-    """Record the rep's decision on a flagged note (kept for audit); a report needs a complete intake."""
+    """Record the rep's decision on a flagged note (kept for audit); a report needs a complete intake.
+
+    A reported intake cannot be withdrawn or replaced; a decision the same as the one recorded writes nothing.
+    """
+    existing = store.screening_decision(report.id)
+    if existing is not None and existing.decision is ScreeningDecisionKind.REPORT:
+        if decision is ScreeningDecisionKind.REPORT and intake is not None and intake.id == existing.intake_id:
+            return existing
+        raise ValidationError(
+            "An adverse event was already reported from this visit; it cannot be withdrawn or replaced.",
+            hint="Add anything new to the note. Pharmacovigilance will contact you if they need more.",
+        )
+    if (
+        existing is not None
+        and decision is ScreeningDecisionKind.NOT_AN_AE
+        and existing.decision is decision
+        and existing.reason == reason.strip()
+    ):
+        return existing
     if decision is ScreeningDecisionKind.NOT_AN_AE and not reason.strip():
         raise ValidationError("Say why this is not an adverse event; the reason is kept for audit.")
     if decision is ScreeningDecisionKind.REPORT:

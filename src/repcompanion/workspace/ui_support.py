@@ -265,6 +265,7 @@ def report_to_payload(report: CallReport) -> dict[str, Any]:
         "content_shown": list(report.content_shown),
         "samples": [[s.product_id, s.lot, s.quantity] for s in report.samples],
         "notes": report.notes,
+        "follow_up_requests": list(report.follow_up_requests),
         "duration_min": report.duration_min,
     }
 
@@ -288,5 +289,6 @@ def report_from_payload(payload: dict[str, Any]) -> CallReport:
         content_shown=tuple(ContentId(c) for c in payload.get("content_shown", ())),
         samples=tuple(samples),
         notes=payload.get("notes", ""),
+        follow_up_requests=tuple(payload.get("follow_up_requests", ())),
         duration_min=int(payload.get("duration_min", 20)),
     )
