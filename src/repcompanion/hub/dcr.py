@@ -204,7 +204,8 @@ def accept_dcr(db: HubDb, dcr_id: str, *, decided_by: str, note: str = "") -> Dc
             applied.update(latitude=lat, longitude=lon, geo_precision=GeoPrecision(precision).value)
         previous = {k: row.get(k) for k in applied}
         row.update(applied)
-        upsert_rows(conn, "hcps", [row])
+        if row != dict(current):  # a request for the values the HCP already has changes nothing on the laptops
+            upsert_rows(conn, "hcps", [row])
         _remember_override(conn, dcr_id, request.hcp_id, applied, previous)
         _decide(conn, dcr_id, "accepted", decided_by, note.strip(), applied, previous)
         return _reviewed(conn, dcr_id)
