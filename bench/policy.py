@@ -42,16 +42,15 @@ from sklearn.metrics import roc_auc_score
 
 from bench import demo_inputs
 from repcompanion.domain import ActionType, ContentId, HcpId
-from repcompanion.intel.arbitration import pick_with_capacity
-from repcompanion.intel.engine import Engine
-from repcompanion.intel.inputs import IntelInputs
-from repcompanion.intel.training import (
+from repcompanion.intel.nba import Engine, pick_with_capacity
+from repcompanion.intel.propensity.training import (
     CONTACT_ACTION,
     _examples,
     expected_calibration_error,
     new_propensity_model,
     train_propensity,
 )
+from repcompanion.intel.territory import IntelInputs
 from repcompanion.simulate import TerritorySimulator, generate_territory, hcp_value
 
 CAPACITY = {"field": 8, "digital": 20}

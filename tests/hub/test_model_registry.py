@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from repcompanion.hub import HubDb, create_app, model_registry, model_signing
 from repcompanion.hub.cli import main
 from repcompanion.hub.seed import seed_hub
-from repcompanion.intel.lifecycle import load_model
+from repcompanion.intel.propensity import load_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import PASSWORD, Rep
 

@@ -23,8 +23,8 @@ from repcompanion.domain import (
     FeedbackKind,
     SuggestionFeedback,
 )
-from repcompanion.intel.engine import Engine
-from repcompanion.intel.rules import Cap, RuleConfig, consent_problem, content_fits_action
+from repcompanion.intel.nba import Engine
+from repcompanion.intel.nba.rules import Cap, RuleConfig, consent_problem, content_fits_action
 
 _CAP_TYPE = {
     ActionType.EMAIL: EventType.EMAIL_SENT,
@@ -181,7 +181,7 @@ def test_rerank_after_a_logged_visit_equals_a_full_recompute(small_demo, small_b
 
 
 def test_events_as_a_dataframe_give_the_same_ranking(small_demo, small_bundle, to_inputs):
-    from repcompanion.intel.inputs import events_frame
+    from repcompanion.intel.territory import events_frame
 
     inputs = to_inputs(small_demo)
     by_list = Engine(inputs, small_bundle).rank()
@@ -242,7 +242,7 @@ def test_training_and_simulation_keep_the_strict_cut_off(small_demo, small_bundl
 
 
 def test_an_msl_referral_without_content_is_explained_by_its_topics():
-    from repcompanion.intel.explain import describe
+    from repcompanion.intel.nba.explain import describe
 
     row = {"action": str(ActionType.MSL_REFERRAL)}
     text, data = describe("topic_open_lift", row, {}, None, ("clinical_data", "mechanism"), 0)
@@ -251,7 +251,7 @@ def test_an_msl_referral_without_content_is_explained_by_its_topics():
 
 
 def test_website_interest_is_explained_with_the_views_behind_it():
-    from repcompanion.intel.explain import describe
+    from repcompanion.intel.nba.explain import describe
 
     row = {"action": str(ActionType.MSL_REFERRAL), "web_views_on_topics": 4.0, "web_views": 9.0}
     text, data = describe("topic_web_share", row, {}, None, ("clinical_data", "mechanism"), 0)
@@ -262,7 +262,7 @@ def test_website_interest_is_explained_with_the_views_behind_it():
 
 
 def test_contact_load_and_best_weekday_are_explained_with_their_data():
-    from repcompanion.intel.explain import describe
+    from repcompanion.intel.nba.explain import describe
 
     row = {"action": str(ActionType.EMAIL), "contacts_7": 0.0, "contacts_30": 2.0, "contacts_30_usual": 9.0}
     text, data = describe("contacts_30_vs_usual", row, {}, None, (), 1)

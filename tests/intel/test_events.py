@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import EngagementEvent, EventId, EventType, HcpId
-from repcompanion.intel.events import EventIndex, day_number
-from repcompanion.intel.inputs import EventChunks, events_frame
+from repcompanion.intel.territory import EventChunks, EventIndex, day_number, events_frame
 
 HCPS = [f"H{i}" for i in range(6)]
 TOPICS = ("efficacy", "safety", "dosing", "access")

@@ -19,9 +19,8 @@ from repcompanion.domain import (
     Segment,
     TerritoryId,
 )
-from repcompanion.intel.events import EventIndex
-from repcompanion.intel.features import hcp_features
-from repcompanion.intel.inputs import FollowUp, events_frame
+from repcompanion.intel.propensity.features import hcp_features
+from repcompanion.intel.territory import EventIndex, FollowUp, events_frame
 
 DAY = date(2026, 11, 24)
 
@@ -105,7 +104,7 @@ def test_todays_events_count_for_live_ranking_only():
 
 
 def test_rates_are_shrunk_by_how_much_hcps_really_differ():
-    from repcompanion.intel.features import _shrinkage_strength
+    from repcompanion.intel.propensity.features import _shrinkage_strength
 
     rng = np.random.default_rng(0)
     tries = np.full(400, 20.0)
@@ -116,7 +115,7 @@ def test_rates_are_shrunk_by_how_much_hcps_really_differ():
 
 
 def test_topic_interest_comes_from_the_hcps_own_website_views():
-    from repcompanion.intel.actions import topic_scores
+    from repcompanion.intel.propensity.pairs import topic_scores
 
     hcps = [_hcp(0), _hcp(1)]
     topics = ["dosing", "efficacy", "safety"]
@@ -157,7 +156,7 @@ def test_contacts_are_measured_against_the_hcps_usual_load():
 
 
 def test_the_best_weekday_is_inferred_from_productive_calls():
-    from repcompanion.intel.actions import weekday_posterior
+    from repcompanion.intel.propensity.pairs import weekday_posterior
 
     rate = np.array([0.5, 0.5, 0.5])
     tries = np.array([[6.0, 6, 6, 6, 6], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]])

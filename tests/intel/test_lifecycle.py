@@ -11,7 +11,8 @@ import pytest
 import skops.io as sio
 
 from repcompanion.domain import ModelError, UntrustedModelError
-from repcompanion.intel.lifecycle import (
+from repcompanion.intel.propensity import AdditiveLogit
+from repcompanion.intel.propensity.bundle import (
     MODELS_ENV,
     ModelBundle,
     default_model_path,
@@ -19,7 +20,6 @@ from repcompanion.intel.lifecycle import (
     models_dir,
     save_model,
 )
-from repcompanion.intel.model import AdditiveLogit
 
 
 def _fitted() -> tuple[AdditiveLogit, pd.DataFrame]:
@@ -64,7 +64,7 @@ def test_the_models_folder_can_be_overridden(tmp_path: Path, monkeypatch: pytest
 
 
 def test_the_default_model_ships_with_the_repository():
-    from repcompanion.intel.actions import MODEL_FEATURES
+    from repcompanion.intel.propensity import MODEL_FEATURES
 
     bundle = load_model(default_model_path())
     assert bundle.kind == "propensity" and bundle.version

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from repcompanion.intel.model import AdditiveLogit
+from repcompanion.intel.propensity import AdditiveLogit
 
 
 @parametrize_with_checks([AdditiveLogit(), AdditiveLogit(n_knots=3, degree=2, C=0.5)])

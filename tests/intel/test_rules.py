@@ -22,7 +22,7 @@ from repcompanion.domain import (
     Segment,
     SuggestionFeedback,
 )
-from repcompanion.intel.rules import (
+from repcompanion.intel.nba.rules import (
     ConsentBook,
     RuleConfig,
     consent_problem,

@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ModelError
-from repcompanion.intel.lifecycle import default_model_path, load_model
-from repcompanion.intel.model import AdditiveLogit
-from repcompanion.intel.scorer import AdditiveScorer, bspline, compile_model
+from repcompanion.intel.propensity import AdditiveLogit, default_model_path, load_model
+from repcompanion.intel.propensity.compiled import AdditiveScorer, bspline, compile_model
 
 
 def _data(seed: int, n: int = 400) -> tuple[pd.DataFrame, np.ndarray]:
@@ -124,8 +123,8 @@ def test_scoring_imports_neither_scikit_learn_nor_scipy(tmp_path, fitted):
     code = (
         "import sys, pandas as pd\n"
         "from pathlib import Path\n"
-        "from repcompanion.intel.scorer import AdditiveScorer\n"
-        "from repcompanion.intel.engine import Engine\n"
+        "from repcompanion.intel.propensity import AdditiveScorer\n"
+        "from repcompanion.intel.nba import Engine\n"
         f"s, _ = AdditiveScorer.from_bytes(Path({str(tmp_path / 'm.npz')!r}).read_bytes())\n"
         f"s.decision_function(pd.read_csv({str(tmp_path / 'x.csv')!r}))\n"
         "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))\n"

@@ -108,8 +108,7 @@ def test_an_empty_file_is_refused(tmp_path: Path):
 
 
 def test_scoring_with_a_propensity_model_is_refused(tmp_path: Path):
-    from repcompanion.intel.lifecycle import ModelBundle, save_model
-    from repcompanion.intel.model import AdditiveLogit
+    from repcompanion.intel.propensity import AdditiveLogit, ModelBundle, save_model
 
     model = AdditiveLogit().fit(np.arange(20.0).reshape(-1, 1), np.arange(20) % 2)
     path = save_model(ModelBundle(model, "propensity", "p"), tmp_path / "p.skops")

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sklearn.preprocessing import FunctionTransformer
 
 from repcompanion.hub import model_registry, model_signing
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model, save_model
+from repcompanion.intel.propensity import ModelBundle, default_model_path, load_model, save_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.sync import model_update
 from repcompanion.sync.model_update import MODEL_FILE, PREVIOUS_FILE, update_model

@@ -33,9 +33,16 @@ from repcompanion.domain.ports import Progress
 from repcompanion.domain.rows import SYNCED_TABLES, feedback_from_row
 from repcompanion.hub import model_signing, schema
 from repcompanion.hub.db import HubDb
-from repcompanion.intel.inputs import IntelInputs
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model, save_model
-from repcompanion.intel.training import held_out_metrics, train_propensity, training_examples
+from repcompanion.intel.propensity import (
+    ModelBundle,
+    default_model_path,
+    held_out_metrics,
+    load_model,
+    save_model,
+    train_propensity,
+    training_examples,
+)
+from repcompanion.intel.territory import IntelInputs
 
 #: the registry's own table (created by migration 0006; kept out of schema.metadata, which another team owns)
 registry_metadata = MetaData()

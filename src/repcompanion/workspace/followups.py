@@ -1,5 +1,4 @@
-"""Follow-ups on the rep's side: preview what a visit will trigger (with consent state), deselect one,
-and hand the hub's open journey suggestions (e.g. an MSL referral after an opened email) to the engine."""
+"""Follow-ups on the rep's side: preview what a visit will trigger (with consent state), and deselect one."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from repcompanion.domain import ActionType, CallReport, EventType, FollowUpStatus, HcpId
+from repcompanion.domain import CallReport, EventType, FollowUpStatus
 from repcompanion.intel.journeys import (
     SKIP_PREFIX,
     HcpContext,
@@ -21,12 +20,6 @@ from repcompanion.intel.journeys import (
     load_journeys,
     skipped_journeys,
 )
-
-#: follow-up actions that become a suggestion for the rep, and the engine action they boost
-SUGGESTION_ACTIONS = {
-    "suggest_msl_referral": ActionType.MSL_REFERRAL,
-    "suggest_remote_follow_up": ActionType.REMOTE_MEETING,
-}
 
 
 def journey_folder() -> Path:
@@ -80,12 +73,3 @@ def deselect(report: CallReport, journey_id: str, selected: bool = False) -> Cal
     if not selected:
         requests.append(entry)
     return replace(report, follow_up_requests=tuple(requests))
-
-
-def journey_suggestions(store: Any) -> list[tuple[HcpId, ActionType, str]]:
-    """Open journey suggestions synced from the hub: (HCP, engine action, the journey's reason)."""
-    out = []
-    for action, engine_action in SUGGESTION_ACTIONS.items():
-        for f in store.follow_ups.where("action = ? AND status = ?", [action, FollowUpStatus.SCHEDULED.value]):
-            out.append((f.hcp_id, engine_action, f.reason or f.journey))
-    return out

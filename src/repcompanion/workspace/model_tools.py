@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from repcompanion.intel import tabular
+from repcompanion.intel import propensity
 
 
 def train_csv(
@@ -14,9 +14,9 @@ def train_csv(
 ) -> dict[str, Any]:
     """Train on ``data`` predicting ``target``, save to ``out``; return held-out metrics
     (auc, average_precision, brier, ece) with a summary of the columns used and dropped."""
-    return tabular.train_csv(data, target, out, id_col=id_col, drop=drop)
+    return propensity.train_csv(data, target, out, id_col=id_col, drop=drop)
 
 
 def score_csv(model: str | Path, data: str | Path, out: str | Path, id_col: str | None = None) -> int:
     """Write id, score and top three reasons per row of ``data`` to ``out``; return the row count."""
-    return tabular.score_csv(model, data, out, id_col=id_col)
+    return propensity.score_csv(model, data, out, id_col=id_col)

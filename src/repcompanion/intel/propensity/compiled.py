@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from repcompanion.domain import ModelError
+from repcompanion.intel.propensity.bundle import ModelBundle
 
 FORMAT = 1
 MISSING_CATEGORY = "(missing)"
@@ -169,7 +170,7 @@ class AdditiveScorer:
 
 
 def compile_model(model: Any) -> AdditiveScorer:
-    """The :class:`AdditiveScorer` of a fitted ``repcompanion.intel.model.AdditiveLogit``."""
+    """The :class:`AdditiveScorer` of a fitted :class:`~repcompanion.intel.propensity.model.AdditiveLogit`."""
     coef = np.asarray(model.logistic_.coef_[0], dtype=np.float64)
     terms: list[Term] = []
     for j, ((name, group, idx), block) in enumerate(zip(model._column_order(), model.blocks_, strict=True)):
@@ -194,6 +195,34 @@ def compile_model(model: Any) -> AdditiveScorer:
             )
         )
     return AdditiveScorer(terms, float(model.intercept_), int(model.degree))
+
+
+def compile_bundle(bundle: ModelBundle) -> ModelBundle:
+    """``bundle`` with its fitted model compiled to an :class:`AdditiveScorer` (kind, version, metadata kept)."""
+    return replace(bundle, estimator=compile_model(bundle.estimator))
+
+
+def compiled_bytes(bundle: ModelBundle) -> bytes:
+    """A compiled bundle as one ``.npz`` archive, its kind, version and metadata in the header."""
+    if not isinstance(bundle.estimator, AdditiveScorer):
+        raise ModelError(f"model {bundle.version} is not compiled; compile it with compile_bundle first")
+    return bundle.estimator.to_bytes(kind=bundle.kind, version=bundle.version, metadata=bundle.metadata)
+
+
+def read_compiled(data: bytes) -> ModelBundle:
+    """The bundle :func:`compiled_bytes` wrote; a damaged or foreign archive raises ModelError."""
+    scorer, header = AdditiveScorer.from_bytes(data)
+    return ModelBundle(
+        estimator=scorer,
+        kind=str(header.get("kind", "")),
+        version=str(header.get("version", "")),
+        metadata=dict(header.get("metadata") or {}),
+    )
+
+
+def sigmoid(logit: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-logit), without overflow for large negative logits."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(logit, dtype=np.float64)))
 
 
 def category_strings(column: pd.Series) -> np.ndarray:

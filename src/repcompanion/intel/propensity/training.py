@@ -17,12 +17,12 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from repcompanion.domain import ACTION_EVENT, ActionType, ModelError, no_progress
 from repcompanion.domain.ports import Progress
-from repcompanion.intel.actions import CATEGORICAL_FEATURES, MODEL_FEATURES, ContentCatalog, pair_features
-from repcompanion.intel.events import EventIndex
-from repcompanion.intel.features import hcp_features
-from repcompanion.intel.inputs import IntelInputs, events_frame
-from repcompanion.intel.lifecycle import ModelBundle
-from repcompanion.intel.model import AdditiveLogit
+from repcompanion.intel.propensity.bundle import ModelBundle
+from repcompanion.intel.propensity.features import hcp_features
+from repcompanion.intel.propensity.model import AdditiveLogit
+from repcompanion.intel.propensity.pairs import CATEGORICAL_FEATURES, MODEL_FEATURES, ContentCatalog, pair_features
+from repcompanion.intel.territory.events import EventIndex
+from repcompanion.intel.territory.inputs import IntelInputs, events_frame
 
 CONTACT_ACTION = {str(event): action for action, event in ACTION_EVENT.items()}
 ATTENDANCE_LAG_DAYS = 7

@@ -27,7 +27,7 @@ from repcompanion.domain import (
     SuggestionFeedback,
     effective_consent,
 )
-from repcompanion.intel.events import EVENT_TYPES, EventArrays, day_number
+from repcompanion.intel.territory.events import EVENT_TYPES, EventArrays, day_number
 
 RULES_VERSION = "nba-rules-2026.11.1"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import CallPlan, Hcp
-from repcompanion.intel.events import (
+from repcompanion.intel.territory.events import (
     ATTENDED,
     CLICKED,
     CONTACT_CODES,
@@ -31,7 +31,7 @@ from repcompanion.intel.events import (
     EventIndex,
     day_number,
 )
-from repcompanion.intel.inputs import FollowUp
+from repcompanion.intel.territory.inputs import FollowUp
 
 WINDOWS = np.array([0, 7, 30, 90, 365, 730])  # age 0 (today) has its own bucket
 

@@ -30,10 +30,10 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from repcompanion.domain import IngestError, ModelError, ValidationError
-from repcompanion.intel.engine import sigmoid
-from repcompanion.intel.lifecycle import ModelBundle, load_model, save_model
-from repcompanion.intel.model import AdditiveLogit
-from repcompanion.intel.training import held_out_metrics
+from repcompanion.intel.propensity.bundle import ModelBundle, load_model, save_model
+from repcompanion.intel.propensity.compiled import sigmoid
+from repcompanion.intel.propensity.model import AdditiveLogit
+from repcompanion.intel.propensity.training import held_out_metrics
 
 NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none", "-", "."]
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "1.0"}

@@ -1,7 +1,7 @@
 """The model the day's ranking uses, compiled once per model file and kept in the (encrypted) workspace.
 
 The first ranking with a model file loads it with skops (trusted types only), compiles it to an
-:class:`~repcompanion.intel.scorer.AdditiveScorer` and stores that under the file's sha256; every later
+:class:`~repcompanion.intel.propensity.AdditiveScorer` and stores that under the file's sha256; every later
 ranking, on any day, reads the compiled form and never loads scikit-learn, SciPy or skops (~110 MB).
 A hub-published model is only used while its file still matches its signed record.
 """
@@ -12,11 +12,16 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from repcompanion.domain import ModelError, RepCompanionError
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model
-from repcompanion.intel.scorer import AdditiveScorer, compile_model
+from repcompanion.intel.propensity import (
+    ModelBundle,
+    compile_bundle,
+    compiled_bytes,
+    default_model_path,
+    load_model,
+    read_compiled,
+)
 from repcompanion.store import Store
 from repcompanion.sync.model_update import file_sha256
 
@@ -54,18 +59,15 @@ def _compiled(store: Store, path: Path, sha: str) -> ModelBundle:
     row = store.conn.execute("SELECT payload FROM model_scorers WHERE sha256 = ?", (sha,)).fetchone()
     if row is not None:
         try:
-            scorer, header = AdditiveScorer.from_bytes(row[0])
-            return _bundle(scorer, header)
+            return read_compiled(row[0])
         except ModelError as exc:
             log.warning("the compiled model for %s is damaged (%s); compiling it again", path.name, exc)
-    full = load_model(path)
-    scorer = compile_model(full.estimator)
-    header = {"kind": full.kind, "version": full.version, "metadata": full.metadata}
+    bundle = compile_bundle(load_model(path))
     try:
         with store.atomic():
             store.conn.execute(
                 "INSERT OR REPLACE INTO model_scorers(sha256, created_at, payload) VALUES (?, ?, ?)",
-                (sha, datetime.now(UTC).isoformat(), scorer.to_bytes(**header)),
+                (sha, datetime.now(UTC).isoformat(), compiled_bytes(bundle)),
             )
             store.conn.execute(
                 "DELETE FROM model_scorers WHERE sha256 NOT IN "
@@ -74,13 +76,4 @@ def _compiled(store: Store, path: Path, sha: str) -> ModelBundle:
             )
     except sqlite3.Error as exc:  # e.g. a read-only workspace: rank anyway, compile again next time
         log.warning("the compiled model could not be kept in the workspace (%s)", exc)
-    return _bundle(scorer, header)
-
-
-def _bundle(scorer: AdditiveScorer, header: dict[str, Any]) -> ModelBundle:
-    return ModelBundle(
-        estimator=scorer,
-        kind=str(header.get("kind", "")),
-        version=str(header.get("version", "")),
-        metadata=dict(header.get("metadata") or {}),
-    )
+    return bundle

@@ -31,20 +31,16 @@ from repcompanion.domain import (
     SuggestionFeedback,
     SuggestionId,
 )
-from repcompanion.intel.actions import MODEL_FEATURES, ContentCatalog, build_candidates
-from repcompanion.intel.arbitration import (
+from repcompanion.intel.nba.arbitration import (
     best_per_hcp,
     context,
     hcp_value,
     suggested_boost,
     urgency,
 )
-from repcompanion.intel.events import EventIndex
-from repcompanion.intel.explain import ReasonWriter, article, reason_features
-from repcompanion.intel.features import HcpFeatureTable, hcp_features
-from repcompanion.intel.inputs import FollowUp, IntelInputs
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model
-from repcompanion.intel.rules import (
+from repcompanion.intel.nba.candidates import build_candidates
+from repcompanion.intel.nba.explain import ReasonWriter, article, reason_features
+from repcompanion.intel.nba.rules import (
     ACTION_LABEL,
     RULES_VERSION,
     ConsentBook,
@@ -55,6 +51,12 @@ from repcompanion.intel.rules import (
     feedback_blocks,
     sample_problem,
 )
+from repcompanion.intel.propensity.bundle import ModelBundle, default_model_path, load_model
+from repcompanion.intel.propensity.compiled import sigmoid
+from repcompanion.intel.propensity.features import HcpFeatureTable, hcp_features
+from repcompanion.intel.propensity.pairs import MODEL_FEATURES, ContentCatalog
+from repcompanion.intel.territory.events import EventIndex
+from repcompanion.intel.territory.inputs import FollowUp, IntelInputs
 
 
 @dataclass
@@ -69,11 +71,6 @@ class _Day:
     contrib: np.ndarray
     suggestions: dict[int, Suggestion]
     ranked: dict[int, Suggestion] = field(default_factory=dict)  # the last ranked copies, reused when unchanged
-
-
-def sigmoid(logit: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-logit), without overflow for large negative logits."""
-    return np.exp(-np.logaddexp(0.0, -np.asarray(logit, dtype=np.float64)))
 
 
 class Engine:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from repcompanion.domain import ModelError, UntrustedModelError
 
 if TYPE_CHECKING:  # skops, scikit-learn and SciPy load only to save, load or fit a model (not to score one)
-    from repcompanion.intel.model import AdditiveLogit
-    from repcompanion.intel.scorer import AdditiveScorer
+    from repcompanion.intel.propensity.compiled import AdditiveScorer
+    from repcompanion.intel.propensity.model import AdditiveLogit
 
 MODELS_ENV = "REPCOMPANION_MODELS"
 DEFAULT_MODEL_NAME = "propensity.skops"
@@ -32,8 +32,8 @@ class ModelBundle:
     """A fitted model with what is needed to use it: its kind, version and free-form metadata.
 
     ``kind`` is ``"propensity"`` for the next-best-action model (its inputs are the columns of
-    ``repcompanion.intel.features``) or ``"tabular"`` for a model trained on an arbitrary CSV. The
-    estimator is the fitted model, or its compiled :class:`~repcompanion.intel.scorer.AdditiveScorer`.
+    ``repcompanion.intel.propensity.MODEL_FEATURES``) or ``"tabular"`` for a model trained on an arbitrary CSV. The
+    estimator is the fitted model, or its compiled :class:`~repcompanion.intel.propensity.compiled.AdditiveScorer`.
     """
 
     estimator: AdditiveLogit | AdditiveScorer
@@ -54,7 +54,7 @@ def models_dir() -> Path:
     for parent in here.parents:
         if (parent / "models").is_dir() and (parent / "pyproject.toml").exists():
             return parent / "models"
-    return here.parents[3] / "models"
+    return here.parents[4] / "models"
 
 
 def default_model_path() -> Path:
@@ -87,7 +87,7 @@ def load_model(path: str | Path) -> ModelBundle:
     """
     import skops.io as sio
 
-    from repcompanion.intel.model import AdditiveLogit
+    from repcompanion.intel.propensity.model import AdditiveLogit
 
     path = Path(path)
     if not path.is_file():

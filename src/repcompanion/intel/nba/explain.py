@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 
 from repcompanion.domain import ACTION_CHANNEL, ActionType, Content, Hcp, Reason
-from repcompanion.intel.rules import ACTION_LABEL, CHANNEL_LABEL
+from repcompanion.intel.nba.rules import ACTION_LABEL, CHANNEL_LABEL
+from repcompanion.intel.propensity.pairs import MSL_TOPICS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_CONTRIBUTION = 0.02
-#: Topics an MSL discusses when no content is attached.
-MSL_TOPICS = ("clinical_data", "mechanism")
 _MSL = str(ActionType.MSL_REFERRAL)
 
 

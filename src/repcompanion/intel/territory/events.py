@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from repcompanion.domain import EngagementEvent, EventType
-from repcompanion.intel.inputs import EventChunks, events_frame
+from repcompanion.intel.territory.inputs import EventChunks, events_frame
 
 EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
 _T = {t: i for i, t in enumerate(EVENT_TYPES)}

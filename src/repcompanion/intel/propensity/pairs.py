@@ -1,41 +1,21 @@
-"""Candidate (HCP, action, content) pairs for a day and the model's input columns for each pair.
-
-Every HCP gets a visit, a remote meeting and an MSL referral without content, a visit and a remote
-meeting with the in-date approved item its engagement suggests, an approved email and an event
-invitation. Content is chosen among the items the content rule allows, by the HCP's engagement
-with the item's topics; when none is allowed the candidate stays, blocked with the reason.
-"""
+"""The model's input columns for each (HCP, action, content) pair, from the HCPs' features on a day."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from repcompanion.domain import ACTION_CHANNEL, ActionType, Content, Hcp
-from repcompanion.intel.events import NEVER
-from repcompanion.intel.explain import MSL_TOPICS
-from repcompanion.intel.features import HcpFeatureTable
-from repcompanion.intel.rules import ACTION_LABEL, content_fits_action
+from repcompanion.intel.propensity.features import HcpFeatureTable
+from repcompanion.intel.territory.events import NEVER
 
 WEB_PSEUDO = 2.0  # pseudo-visits per topic: with few website visits the topic shares stay near even
 WEEKDAY_EFFECT = 0.5  # assumed log-odds lift of an HCP's best weekday (the model learns how much it matters)
-FACE_TO_FACE = (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.MSL_REFERRAL)
-
-#: (action, with content?) candidate slots per HCP.
-SLOTS: tuple[tuple[ActionType, bool], ...] = (
-    (ActionType.VISIT, False),
-    (ActionType.VISIT, True),
-    (ActionType.REMOTE_MEETING, False),
-    (ActionType.REMOTE_MEETING, True),
-    (ActionType.EMAIL, True),
-    (ActionType.EVENT_INVITE, True),
-    (ActionType.MSL_REFERRAL, False),
-)
-REQUIRES_CONTENT = frozenset({ActionType.EMAIL, ActionType.EVENT_INVITE})
+#: Topics an MSL discusses when no content is attached.
+MSL_TOPICS = ("clinical_data", "mechanism")
 
 CATEGORICAL_FEATURES: tuple[str, ...] = ("action", "segment", "specialty", "channel_preference")
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -66,7 +46,7 @@ MODEL_FEATURES: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 
 @dataclass
 class ContentCatalog:
-    """Content items as arrays: topic membership (C × T) and, per day, the eligibility per specialty."""
+    """Content items with their topic membership (C × T) over the event index's topic vocabulary."""
 
     items: list[Content]
     topic_mask: np.ndarray  # (C, T) bool over the event index's topic vocabulary
@@ -76,17 +56,6 @@ class ContentCatalog:
         items = list(content)
         mask = np.array([[t in c.topics for t in topics] for c in items], dtype=bool).reshape(len(items), len(topics))
         return cls(items, mask)
-
-    def eligible(self, action: ActionType, hcps: Sequence[Hcp], day: date) -> np.ndarray:
-        """(n_hcps, C) bool: the content rule allows item c for ``action`` with HCP i on ``day``."""
-        base = np.array([c.is_valid_on(day) and content_fits_action(c, action) for c in self.items], dtype=bool)
-        specialties = np.array([h.specialty_code for h in hcps], dtype=object)
-        out = np.zeros((len(hcps), len(self.items)), dtype=bool)
-        for code in pd.unique(specialties):
-            rows = specialties == code
-            fits = np.array([c.is_for_specialty(code) for c in self.items], dtype=bool)
-            out[rows] = base & fits
-        return out
 
 
 def topic_scores(table: HcpFeatureTable) -> tuple[np.ndarray, np.ndarray]:
@@ -114,44 +83,6 @@ def weekday_posterior(tries: np.ndarray, successes: np.ndarray, rate: np.ndarray
     llr -= llr.max(axis=1, keepdims=True)
     weight = np.exp(llr)
     return weight / weight.sum(axis=1, keepdims=True)
-
-
-def build_candidates(
-    table: HcpFeatureTable, hcps: Sequence[Hcp], catalog: ContentCatalog, topics: Sequence[str], positions: np.ndarray
-) -> pd.DataFrame:
-    """One row per (HCP, slot) with the model's features, ``content_idx`` (-1: none) and
-    ``content_problem`` (why no content could be attached, '' otherwise)."""
-    n = len(table.frame)
-    open_lift, share = topic_scores(table)
-    sel = [hcps[i] for i in positions]
-    n_content = len(catalog.items)
-    counts = np.maximum(catalog.topic_mask.sum(axis=1), 1)
-    affinity = ((open_lift + share) @ catalog.topic_mask.T) / counts if n_content else np.zeros((n, 0))
-    chosen: dict[ActionType, tuple[np.ndarray, np.ndarray]] = {}
-    for action in (ActionType.VISIT, ActionType.REMOTE_MEETING, ActionType.EMAIL, ActionType.EVENT_INVITE):
-        if n_content == 0:
-            chosen[action] = (np.full(n, -1), np.zeros(n, dtype=bool))
-            continue
-        ok = catalog.eligible(action, sel, table.day)
-        score = np.where(ok, affinity, -np.inf)
-        best = score.argmax(axis=1)
-        chosen[action] = (np.where(ok.any(axis=1), best, -1), ok.any(axis=1))
-
-    columns: dict[str, list[np.ndarray]] = {"hcp_pos": [], "local": [], "action": [], "content_idx": []}
-    everyone = np.arange(n)
-    for action, with_content in SLOTS:
-        keep = everyone
-        idx = np.full(n, -1, dtype=np.int64)
-        if with_content:
-            idx, found = chosen[action]
-            if action not in REQUIRES_CONTENT:
-                keep = np.flatnonzero(found)
-        columns["hcp_pos"].append(np.asarray(positions)[keep])
-        columns["local"].append(keep)
-        columns["action"].append(np.full(len(keep), str(action), dtype=object))
-        columns["content_idx"].append(np.asarray(idx)[keep])
-    cand = object_frame({name: np.concatenate(parts) for name, parts in columns.items()})
-    return pair_features(cand, table, hcps, catalog, topics, open_lift=open_lift, share=share)
 
 
 def object_frame(columns: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
@@ -267,15 +198,5 @@ def pair_features(
         "open_follow_ups",
     ):
         out[col] = frame[col].to_numpy()[local]
-    problem = np.full(len(cand), "", dtype=object)
-    missing = (cidx < 0) & ((action == str(ActionType.EMAIL)) | (action == str(ActionType.EVENT_INVITE)))
-    if missing.any():
-        labels = np.array([ACTION_LABEL[ActionType(a)] for a in action[missing]], dtype=object)
-        specs = np.array(
-            [hcps[p].specialty_label or hcps[p].specialty_code for p in cand["hcp_pos"].to_numpy()[missing]],
-            dtype=object,
-        )
-        problem[missing] = "No approved, in-date content for this " + labels + " to " + specs
-    out["content_problem"] = problem
     kept = cand.drop(columns=[c for c in out if c in cand.columns])
     return pd.concat([kept, object_frame(out, index=cand.index)], axis=1)

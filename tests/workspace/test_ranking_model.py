@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from repcompanion.intel.lifecycle import default_model_path, load_model
+from repcompanion.intel.propensity import default_model_path, load_model
 from repcompanion.workspace import Workspace
-from repcompanion.workspace.scorers import ranking_model
+from repcompanion.workspace.ranking_model import ranking_model
 
 DAY = date(2026, 11, 24)
 
@@ -49,12 +49,12 @@ def test_a_reopened_workspace_ranks_a_new_day_without_scikit_learn(tmp_path):
 
 
 def test_the_compiled_model_ranks_exactly_like_the_fitted_one(tmp_path, monkeypatch):
-    from repcompanion.workspace import scorers
+    from repcompanion.workspace import ranking_model as ranking_model_module
 
     Workspace.create_demo(tmp_path, hcps=40, seed=3, today=DAY).close()
     with Workspace.open(tmp_path) as ws:
         compiled = ws.priorities(DAY + timedelta(days=1))
-    monkeypatch.setattr(scorers, "ranking_model", lambda store, folder: load_model(default_model_path()))
+    monkeypatch.setattr(ranking_model_module, "ranking_model", lambda store, folder: load_model(default_model_path()))
     with Workspace.open(tmp_path) as ws:
         ws.store.conn.execute("DELETE FROM ranking_cache")
         full = ws.priorities(DAY + timedelta(days=1))
