@@ -8,7 +8,7 @@ import pytest
 from repcompanion.intel.safety import get_screener
 from repcompanion.intel.safety.corpus import read_psytar
 
-PSYTAR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psytar"
+PSYTAR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "psytar"
 
 pytestmark = pytest.mark.skipif(not (PSYTAR / "binary_dev.csv").is_file(), reason="shared/data/psytar is not available")
 

@@ -13,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ModelError
-from repcompanion.intel.propensity import AdditiveLogit, default_model_path, load_model
+from repcompanion.intel.propensity import (
+    AdditiveLogit,
+    ModelBundle,
+    compile_bundle,
+    compiled_bytes,
+    default_model_path,
+    load_model,
+    read_compiled,
+)
 from repcompanion.intel.propensity.compiled import AdditiveScorer, bspline, compile_model
 
 
@@ -131,3 +139,16 @@ def test_scoring_imports_neither_scikit_learn_nor_scipy(tmp_path, fitted):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_compiled_bundle_round_trips_with_its_kind_version_and_metadata(fitted):
+    model, frame = fitted
+    bundle = compile_bundle(ModelBundle(model, "propensity", "v-7", {"examples": 400}))
+    back = read_compiled(compiled_bytes(bundle))
+    assert (back.kind, back.version, back.metadata) == ("propensity", "v-7", {"examples": 400})
+    np.testing.assert_array_equal(back.estimator.decision_function(frame), bundle.estimator.decision_function(frame))
+
+
+def test_a_fitted_model_is_not_written_as_a_compiled_one(fitted):
+    with pytest.raises(ModelError, match="not compiled"):
+        compiled_bytes(ModelBundle(fitted[0], "propensity", "v-7"))

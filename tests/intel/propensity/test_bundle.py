@@ -14,6 +14,7 @@ from repcompanion.domain import ModelError, UntrustedModelError
 from repcompanion.intel.propensity import AdditiveLogit
 from repcompanion.intel.propensity.bundle import (
     MODELS_ENV,
+    TRUSTED_TYPES,
     ModelBundle,
     default_model_path,
     load_model,
@@ -35,6 +36,13 @@ def test_a_saved_model_loads_and_scores_identically(tmp_path: Path):
     bundle = load_model(path)
     assert bundle.kind == "tabular" and bundle.version == "t-1" and bundle.metadata == {"target": "y"}
     assert np.array_equal(bundle.estimator.decision_function(X), model.decision_function(X))
+
+
+def test_model_files_name_the_additive_model_by_the_path_released_clients_trust(tmp_path: Path):
+    model, _ = _fitted()
+    path = save_model(ModelBundle(model, "tabular", "t-1"), tmp_path / "m.skops")
+    named = set(sio.get_untrusted_types(file=path))
+    assert {"repcompanion.intel.model.AdditiveLogit", "repcompanion.intel.model._Block"} <= named <= set(TRUSTED_TYPES)
 
 
 def test_a_model_file_with_an_untrusted_type_is_refused(tmp_path: Path):
