@@ -78,6 +78,7 @@ class Priorities:
     def engine(self, day: date) -> Engine:
         if self._engine is None or self._day != day:
             from repcompanion.intel.nba import (
+                SUGGESTION_ACTIONS,
                 Engine,
                 journey_suggestions,
                 naive_consents,
@@ -103,7 +104,10 @@ class Priorities:
                     follow_ups=promised_follow_ups(store.call_reports(ReportStatus.SUBMITTED), day),
                     day=day,
                     suggested_actions=journey_suggestions(
-                        store.follow_ups.where("status = ?", [FollowUpStatus.SCHEDULED.value])
+                        store.follow_ups.where(
+                            f"status = ? AND action IN ({', '.join('?' * len(SUGGESTION_ACTIONS))})",
+                            [FollowUpStatus.SCHEDULED.value, *SUGGESTION_ACTIONS],
+                        )
                     ),
                 ),
                 bundle,

@@ -9,6 +9,7 @@ from repcompanion.intel.nba.arbitration import pick_with_capacity
 from repcompanion.intel.nba.engine import Engine
 from repcompanion.intel.nba.rules import RULES_VERSION, Cap, RuleConfig
 from repcompanion.intel.nba.sources import (
+    SUGGESTION_ACTIONS,
     journey_suggestions,
     naive_consents,
     naive_events,
@@ -18,6 +19,7 @@ from repcompanion.intel.nba.sources import (
 
 __all__ = [
     "RULES_VERSION",
+    "SUGGESTION_ACTIONS",
     "Cap",
     "Engine",
     "RuleConfig",
