@@ -60,7 +60,7 @@ def window(qtbot: Any, demo_folder: Path) -> Iterator[Any]:
     yield win
     win.sync_bar.timer.stop()
     for dialog in list(win.visit_dialogs):
-        dialog._dirty = False
+        dialog._closing = True
         dialog.close()
     win.close()
     win.runner.shutdown()
