@@ -123,9 +123,7 @@ class HubDb:
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision and create the hub's secrets once."""
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        cfg = alembic_config(self.url)
         try:
             with self.write() as conn:
                 cfg.attributes["connection"] = conn
@@ -154,6 +152,14 @@ class HubDb:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for the hub's migrations on ``url`` (its env.py compares against ``schema.metadata``)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
 
 
 def read_setting(conn: Connection, key: str, default: str = "") -> str:
