@@ -205,6 +205,7 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 def test_backoff_doubles_and_is_capped_well_inside_the_24_hour_clock() -> None:
     assert [safety.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert safety.backoff(30) == safety.MAX_RETRY <= timedelta(minutes=15)
+    assert safety.backoff(1000) == safety.MAX_RETRY  # a day-long outage of the PV mailbox: no overflow
 
 
 def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hub, smtp: tuple[Inbox, int]) -> None:

@@ -56,7 +56,9 @@ class RetryPolicy:
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after ``attempts`` failed attempts: ``first_retry × 2^(attempts-1)``, at most ``max_retry``."""
-        return min(self.first_retry * 2 ** max(attempts - 1, 0), self.max_retry)
+        doublings = min(max(attempts - 1, 0), 64)  # past any cap; more would overflow a timedelta
+        wait = self.first_retry.total_seconds() * 2.0**doublings
+        return timedelta(seconds=min(wait, self.max_retry.total_seconds()))
 
     def gives_up(self, attempts: int, permanent: bool) -> bool:
         return self.max_attempts is not None and (permanent or attempts >= self.max_attempts)
