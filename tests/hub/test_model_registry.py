@@ -30,7 +30,7 @@ class TrainedHub:
     folder: Path
     db: HubDb
     key: Ed25519PrivateKey
-    first: models.TrainResult
+    first: training.TrainResult
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedHub]:
     seed_hub(db, reps=2, hcps_per_rep=40, seed=7, password=PASSWORD)
     key, created = signing.load_or_create_key(signing.default_key_path(url))
     assert created
-    first = models.train_and_publish(db, key)
+    first = training.train_and_publish(db, key)
     yield TrainedHub(url, folder, db, key, first)
     db.dispose()
 
@@ -71,12 +71,12 @@ def test_a_worse_model_is_refused_unless_forced(trained: TrainedHub, monkeypatch
     with trained.db.read() as conn:
         before = models.count_versions(conn)
     monkeypatch.setattr(training, "AUC_MARGIN", -0.5)  # demand an impossible improvement
-    refused = models.train_and_publish(trained.db, trained.key)
+    refused = training.train_and_publish(trained.db, trained.key)
     assert not refused.published
     assert "below the current model" in refused.reason and trained.first.version in refused.reason
     with trained.db.read() as conn:
         assert models.count_versions(conn) == before
-    forced = models.train_and_publish(trained.db, trained.key, force=True)
+    forced = training.train_and_publish(trained.db, trained.key, force=True)
     assert forced.published and forced.notes
     with trained.db.read() as conn:
         assert models.latest_version(conn).version == forced.version  # type: ignore[union-attr]
@@ -93,7 +93,7 @@ def test_a_worse_model_is_refused_unless_forced(trained: TrainedHub, monkeypatch
     ],
 )
 def test_gate_margins(candidate: dict[str, float], baseline: dict[str, float] | None, refused: bool) -> None:
-    assert bool(models.gate(candidate, baseline)) is refused
+    assert bool(training.gate(candidate, baseline)) is refused
 
 
 def test_model_routes_need_a_rep_token_and_serve_the_signed_bytes(trained: TrainedHub) -> None:

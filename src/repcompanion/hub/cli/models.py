@@ -73,7 +73,7 @@ def run_publish_key(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from repcompanion.hub import models
+    from repcompanion.hub.models import training
 
     db = db_from_args(args)
     path = _key_path(args, db.url)
@@ -85,7 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
     def progress(fraction: float, message: str) -> None:
         print(f"\r{fraction:5.0%} {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    result = models.train_and_publish(db, key, force=args.force, holdout_days=args.holdout_days, progress=progress)
+    result = training.train_and_publish(db, key, force=args.force, holdout_days=args.holdout_days, progress=progress)
     print(file=sys.stderr)
     held, base = result.metrics["holdout"], result.baseline_metrics
     print(

@@ -1,4 +1,4 @@
-"""The propensity-model registry: retrain from every territory, gate, sign with Ed25519, store and serve versions."""
+"""The propensity-model registry: signed versions, stored and served; retraining (scikit-learn) is models.training."""
 
 from repcompanion.hub.models import signing
 from repcompanion.hub.models.registry import (
@@ -11,20 +11,15 @@ from repcompanion.hub.models.registry import (
     model_bytes,
     publish,
 )
-from repcompanion.hub.models.training import TrainResult, gate, hub_training_inputs, train_and_publish
 
 __all__ = [
     "ModelVersion",
-    "TrainResult",
     "count_versions",
     "current_model",
-    "gate",
     "get_version",
-    "hub_training_inputs",
     "latest_version",
     "list_versions",
     "model_bytes",
     "publish",
     "signing",
-    "train_and_publish",
 ]
