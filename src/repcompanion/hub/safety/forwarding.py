@@ -61,7 +61,8 @@ class PvOutbox:
         self.mailbox = mailbox
 
     def claim(self, now: datetime, limit: int) -> Batch[Intake | None]:
-        """The intakes whose retry is due (not locked yet: :meth:`attempt` locks each); the others are waiting."""
+        """The intakes whose retry is due, nearest deadline first; their Message-ID and data are read under the lock
+        (:meth:`attempt`). Those whose retry is not due yet are counted as waiting."""
         ready, waiting = [], 0
         with self.db.read() as conn:
             clocks = [read_clock(r) for r in conn.execute(clock_query(unforwarded=True))]
