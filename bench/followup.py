@@ -27,13 +27,12 @@ from repcompanion.domain.enums import CallType, MutationKind
 from repcompanion.domain.ids import CallReportId, HcpId, uuid7
 from repcompanion.domain.models import CallReport
 from repcompanion.domain.rows import call_report_to_row
+from repcompanion.hub.admin import seed_hub
 from repcompanion.hub.auth import Caller
 from repcompanion.hub.db import HubDb
-from repcompanion.hub.followups import JOURNEYS
-from repcompanion.hub.mailer import MailSettings
-from repcompanion.hub.push import push
-from repcompanion.hub.seed import seed_hub
-from repcompanion.hub.worker import RunReport, Worker
+from repcompanion.hub.delivery import DeliveryReport
+from repcompanion.hub.followups import JOURNEYS, MailSettings, Worker
+from repcompanion.hub.sync import push
 from repcompanion.protocol.models import MutationIn, PushRequest
 
 JOURNEY = """format = 1
@@ -124,13 +123,13 @@ def main() -> None:
         try:
             _wait_for(port)
             worker = Worker(db, MailSettings(host="127.0.0.1", port=port))
-            report = RunReport()
+            report = DeliveryReport()
             t1 = time.perf_counter()
-            while report.sent < args.max_emails:
-                ids = worker.claim(min(worker.settings.batch, args.max_emails - report.sent))
-                if not ids:
+            while len(report.sent) < args.max_emails:
+                batch = worker.deliver(min(worker.settings.batch, args.max_emails - len(report.sent)))
+                if not batch.claimed:
                     break
-                worker.deliver_batch(ids, report)
+                report.add(batch)
             worker.sender.close()
             mail_s = time.perf_counter() - t1
         finally:
@@ -141,11 +140,11 @@ def main() -> None:
             json.dumps(
                 {
                     "reports_per_s": round(applied / push_s, 1),
-                    "emails_per_s": round(report.sent / mail_s, 1) if report.sent else 0.0,
+                    "emails_per_s": round(len(report.sent) / mail_s, 1) if report.sent else 0.0,
                     "reports": applied,
                     "follow_ups_planned": planned,
                     "email_jobs": jobs,
-                    "emails_sent": report.sent,
+                    "emails_sent": len(report.sent),
                     "push_seconds": round(push_s, 2),
                     "delivery_seconds": round(mail_s, 2),
                     "hcps": len(hcps),

@@ -32,8 +32,8 @@ from repcompanion.domain.enums import CallType, MutationKind
 from repcompanion.domain.ids import CallReportId, HcpId, uuid7
 from repcompanion.domain.models import CallReport
 from repcompanion.domain.rows import call_report_to_row
+from repcompanion.hub.admin import seed_hub
 from repcompanion.hub.db import HubDb
-from repcompanion.hub.seed import seed_hub
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]

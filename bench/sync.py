@@ -96,7 +96,7 @@ def change_hcps(db_url: str, n: int) -> None:
     from sqlalchemy import text
 
     from repcompanion.hub import HubDb
-    from repcompanion.hub.changelog import upsert_rows
+    from repcompanion.hub.db import upsert_rows
 
     db = HubDb(db_url)
     with db.write() as conn:

@@ -21,9 +21,9 @@ import uvicorn
 from aiosmtpd.controller import Controller
 
 from repcompanion.hub import HubDb, create_app
+from repcompanion.hub.admin import seed_hub
+from repcompanion.hub.api.routes.engagement import SIGNATURE_HEADER, sign
 from repcompanion.hub.followups import JOURNEYS, engagement_secret
-from repcompanion.hub.routes.engagement import SIGNATURE_HEADER, sign
-from repcompanion.hub.seed import seed_hub
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.simulate import generate_territory
 

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from repcompanion.domain import ActionType, Channel, FollowUpStatus
 from repcompanion.domain.rows import content_from_row
-from repcompanion.hub import schema
-from repcompanion.hub.followup_schema import followup_jobs
-from repcompanion.hub.mailer import MailSettings
-from repcompanion.hub.worker import Worker
+from repcompanion.hub.db import schema
+from repcompanion.hub.db.schema import followup_jobs
+from repcompanion.hub.followups import MailSettings, Worker
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.followups import deselect, preview_follow_ups
 from tests.e2e.conftest import PASSWORD, Inbox, LoopbackHub
@@ -59,8 +58,8 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
 
     worker = Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port))
     run = worker.run_once()
-    assert (run.sent, run.dead) == (1, 0)
-    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == 0
+    assert (len(run.sent), len(run.dead)) == (1, 0)
+    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == []
 
     assert len(inbox.messages) == 1
     msg = inbox.messages[0]
@@ -100,7 +99,7 @@ def test_without_email_consent_nothing_is_sent_and_the_follow_up_says_why(
     ws.submit_visit(skipped)
     ws.sync()
 
-    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == 0
+    assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == []
     assert inbox.messages == []
     [row] = ws.follow_ups_for(WITHOUT_CONSENT)
     assert row.status is FollowUpStatus.SUPPRESSED

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from repcompanion.domain.rows import account_from_row, hcp_from_row
-from repcompanion.hub import HubDb, schema
+from repcompanion.hub import HubDb
 from repcompanion.hub.cli import main as hub
+from repcompanion.hub.db import schema
 from repcompanion.workspace import Workspace
 from tests.e2e.conftest import LoopbackHub, serving
 from tests.pg import pg_schema
@@ -178,8 +179,8 @@ def test_a_hub_an_earlier_release_stranded_is_repaired_by_the_upgrade(shared_dat
         conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0008'")
         conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0003'), ('0004'), ('0005'), ('0006'), ('0007')")
         conn.exec_driver_sql("DROP TABLE dcr_overrides")
-    from repcompanion.hub.pull import pull_page
     from repcompanion.hub.settings import HubSettings
+    from repcompanion.hub.sync import pull_page
 
     def served() -> set[str]:
         page = json.loads(pull_page(db, HubSettings(), "T-A", 0, 1000))

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from repcompanion.domain import MutationKind, MutationStatus, ReportStatus, ScreeningDecisionKind
-from repcompanion.hub import schema
+from repcompanion.hub.db import schema
 from repcompanion.workspace import Workspace
 from tests.e2e.conftest import PASSWORD, LoopbackHub
 

@@ -17,8 +17,9 @@ from repcompanion.domain.enums import CallType, MutationKind
 from repcompanion.domain.ids import CallReportId, HcpId, uuid7
 from repcompanion.domain.models import CallReport
 from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, call_report_to_row
-from repcompanion.hub import HubDb, HubSettings, auth, create_app
-from repcompanion.hub.seed import seed_hub
+from repcompanion.hub import HubDb, HubSettings, create_app
+from repcompanion.hub.admin import seed_hub
+from repcompanion.hub.auth import sessions
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.simulate import DemoTerritory, generate_territory
 from tests.pg import pg_schema
@@ -134,10 +135,10 @@ def _demo() -> DemoTerritory:
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing() -> Iterator[None]:
     """argon2id with tiny costs in tests (the hub's real profile takes ~0.1 s per hash by design)."""
-    saved = auth._hasher
-    auth._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    saved = sessions._hasher
+    sessions._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     yield
-    auth._hasher = saved
+    sessions._hasher = saved
 
 
 class Hub:

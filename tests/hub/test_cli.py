@@ -2,13 +2,56 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from repcompanion.hub.cli import build_parser, main
+
+#: every parser level's description, sub-commands and arguments, as released (before the hub was split into rooms)
+CLI_SURFACE = Path(__file__).with_name("cli_surface.json")
+
+
+def cli_surface(parser: argparse.ArgumentParser, path: str = "repcompanion-hub") -> dict[str, Any]:
+    """What a user of the command line sees of ``parser`` and every sub-parser below it, keyed by command path."""
+    arguments: list[dict[str, Any]] = []
+    commands: list[tuple[str, str | None]] = []  # in the order --help lists them
+    below: dict[str, Any] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                commands.append((name, helps.get(name)))
+                below.update(cli_surface(sub, f"{path} {name}"))
+            continue
+        arguments.append(
+            {
+                "flags": list(action.option_strings) or [action.dest],
+                "action": type(action).__name__,
+                "nargs": action.nargs,
+                "required": action.required,
+                "default": None if callable(action.default) else repr(action.default),
+                "type": getattr(action.type, "__name__", None),
+                "choices": list(action.choices) if action.choices else None,
+                "metavar": action.metavar,
+                "help": action.help,
+            }
+        )
+    defaults = {k: v for k, v in parser._defaults.items() if not callable(v)}
+    here = {"description": parser.description, "commands": commands, "arguments": arguments, "defaults": defaults}
+    return {path: here, **below}
+
+
+def test_every_command_and_option_is_the_one_released() -> None:
+    released = json.loads(CLI_SURFACE.read_text(encoding="utf-8"))
+    now = json.loads(json.dumps(cli_surface(build_parser())))
+    assert sorted(now) == sorted(released)
+    for path, surface in released.items():
+        assert now[path] == surface, path
 
 
 def test_every_command_has_help_text() -> None:

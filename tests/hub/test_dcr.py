@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from repcompanion.domain.enums import MutationKind
-from repcompanion.hub import dcr, schema
+from repcompanion.hub.admin import dcr
 from repcompanion.hub.cli import main
+from repcompanion.hub.db import schema
 from tests.hub.conftest import Hub, Rep
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from repcompanion.hub import HubDb, HubSettings, audit, cli, create_app
+from repcompanion.hub import HubDb, HubSettings, cli, create_app
+from repcompanion.hub.admin import audit
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import PASSWORD, Hub
 

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from repcompanion.hub import HubDb, dcr
+from repcompanion.hub import HubDb
+from repcompanion.hub.admin import dcr
 from repcompanion.hub.cli import main
-from repcompanion.hub.imports import export_territory, import_into_hub
+from repcompanion.hub.sync import export_territory, import_into_hub
 from repcompanion.ingest import InMemorySink, import_fhir
 
 

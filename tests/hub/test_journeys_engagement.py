@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from repcompanion.hub import schema
-from repcompanion.hub.followup_schema import followup_jobs
+from repcompanion.hub.api.routes.engagement import SIGNATURE_HEADER, sign
+from repcompanion.hub.db import schema
+from repcompanion.hub.db.schema import followup_jobs
 from repcompanion.hub.followups import JOURNEYS, engagement_secret
-from repcompanion.hub.routes.engagement import SIGNATURE_HEADER, sign
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import Hub, Rep
 

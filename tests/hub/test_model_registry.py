@@ -15,9 +15,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from repcompanion.hub import HubDb, create_app, model_registry, model_signing
+from repcompanion.hub import HubDb, create_app, models
+from repcompanion.hub.admin import seed_hub
 from repcompanion.hub.cli import main
-from repcompanion.hub.seed import seed_hub
+from repcompanion.hub.models import signing, training
 from repcompanion.intel.propensity import load_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import PASSWORD, Rep
@@ -29,7 +30,7 @@ class TrainedHub:
     folder: Path
     db: HubDb
     key: Ed25519PrivateKey
-    first: model_registry.TrainResult
+    first: training.TrainResult
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +40,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedHub]:
     db = HubDb(url)
     db.migrate()
     seed_hub(db, reps=2, hcps_per_rep=40, seed=7, password=PASSWORD)
-    key, created = model_signing.load_or_create_key(model_signing.default_key_path(url))
+    key, created = signing.load_or_create_key(signing.default_key_path(url))
     assert created
-    first = model_registry.train_and_publish(db, key)
+    first = training.train_and_publish(db, key)
     yield TrainedHub(url, folder, db, key, first)
     db.dispose()
 
@@ -54,12 +55,12 @@ def test_training_pools_every_territory_and_publishes_a_signed_loadable_version(
     assert 0.6 < result.metrics["holdout"]["auc"] <= 1.0
     assert result.baseline_metrics, "the shipped default model was not scored on the held-out days"
     with trained.db.read() as conn:
-        record = model_registry.latest_version(conn)
-        data = model_registry.model_bytes(conn, result.version)
+        record = models.latest_version(conn)
+        data = models.model_bytes(conn, result.version)
     assert record is not None and data is not None and record.version == result.version
     assert hashlib.sha256(data).hexdigest() == record.sha256
-    assert model_signing.verify(trained.key.public_key(), record.version, record.sha256, record.signature)
-    assert not model_signing.verify(trained.key.public_key(), record.version + "x", record.sha256, record.signature)
+    assert signing.verify(trained.key.public_key(), record.version, record.sha256, record.signature)
+    assert not signing.verify(trained.key.public_key(), record.version + "x", record.sha256, record.signature)
     path = trained.folder / "check.skops"
     path.write_bytes(data)
     bundle = load_model(path)
@@ -68,17 +69,17 @@ def test_training_pools_every_territory_and_publishes_a_signed_loadable_version(
 
 def test_a_worse_model_is_refused_unless_forced(trained: TrainedHub, monkeypatch: pytest.MonkeyPatch) -> None:
     with trained.db.read() as conn:
-        before = model_registry.count_versions(conn)
-    monkeypatch.setattr(model_registry, "AUC_MARGIN", -0.5)  # demand an impossible improvement
-    refused = model_registry.train_and_publish(trained.db, trained.key)
+        before = models.count_versions(conn)
+    monkeypatch.setattr(training, "AUC_MARGIN", -0.5)  # demand an impossible improvement
+    refused = training.train_and_publish(trained.db, trained.key)
     assert not refused.published
     assert "below the current model" in refused.reason and trained.first.version in refused.reason
     with trained.db.read() as conn:
-        assert model_registry.count_versions(conn) == before
-    forced = model_registry.train_and_publish(trained.db, trained.key, force=True)
+        assert models.count_versions(conn) == before
+    forced = training.train_and_publish(trained.db, trained.key, force=True)
     assert forced.published and forced.notes
     with trained.db.read() as conn:
-        assert model_registry.latest_version(conn).version == forced.version  # type: ignore[union-attr]
+        assert models.latest_version(conn).version == forced.version  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,7 @@ def test_a_worse_model_is_refused_unless_forced(trained: TrainedHub, monkeypatch
     ],
 )
 def test_gate_margins(candidate: dict[str, float], baseline: dict[str, float] | None, refused: bool) -> None:
-    assert bool(model_registry.gate(candidate, baseline)) is refused
+    assert bool(training.gate(candidate, baseline)) is refused
 
 
 def test_model_routes_need_a_rep_token_and_serve_the_signed_bytes(trained: TrainedHub) -> None:
@@ -103,8 +104,8 @@ def test_model_routes_need_a_rep_token_and_serve_the_signed_bytes(trained: Train
         rep = Rep(client, "rep01", "device-model-test")
         meta = client.get("/v1/model/latest", headers=rep.headers).json()
         with trained.db.read() as conn:
-            assert meta["version"] == model_registry.latest_version(conn).version  # type: ignore[union-attr]
-        assert meta["key_id"] == model_signing.key_id(trained.key.public_key())
+            assert meta["version"] == models.latest_version(conn).version  # type: ignore[union-attr]
+        assert meta["key_id"] == signing.key_id(trained.key.public_key())
         assert len(base64.b64decode(meta["signature"])) == 64
         assert "auc" in meta["metrics"]["holdout"]
         data = client.get(f"/v1/model/{meta['version']}/file", headers=rep.headers).content
@@ -114,17 +115,17 @@ def test_model_routes_need_a_rep_token_and_serve_the_signed_bytes(trained: Train
 
 def test_signing_key_is_private_never_overwritten_and_refused_when_readable(tmp_path: Path) -> None:
     path = tmp_path / "k.pem"
-    key = model_signing.create_key(path)
+    key = signing.create_key(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with pytest.raises(model_signing.ModelKeyError, match="already exists"):
-        model_signing.create_key(path)
-    assert model_signing.key_id(model_signing.load_key(path).public_key()) == model_signing.key_id(key.public_key())
+    with pytest.raises(signing.ModelKeyError, match="already exists"):
+        signing.create_key(path)
+    assert signing.key_id(signing.load_key(path).public_key()) == signing.key_id(key.public_key())
     os.chmod(path, 0o644)
-    with pytest.raises(model_signing.ModelKeyError, match="read by other users") as refused:
-        model_signing.load_key(path)
+    with pytest.raises(signing.ModelKeyError, match="read by other users") as refused:
+        signing.load_key(path)
     assert "chmod 600" in (refused.value.hint or "")
-    with pytest.raises(model_signing.ModelKeyError) as missing:
-        model_signing.load_key(tmp_path / "missing.pem")
+    with pytest.raises(signing.ModelKeyError) as missing:
+        signing.load_key(tmp_path / "missing.pem")
     assert "model keygen" in missing.value.user_message()
 
 
@@ -132,7 +133,7 @@ def test_cli_keygen_list_and_publish_key(tmp_path: Path, capsys: pytest.CaptureF
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     assert main(["model", "keygen", "--db", url]) == 0
     out = capsys.readouterr().out
-    assert "BEGIN PUBLIC KEY" in out and (tmp_path / model_signing.KEY_FILE_NAME).is_file()
+    assert "BEGIN PUBLIC KEY" in out and (tmp_path / signing.KEY_FILE_NAME).is_file()
     assert main(["model", "keygen", "--db", url]) == 2  # refuses to replace the key clients trust
     assert main(["model", "publish-key", "--db", url]) == 0
     assert "BEGIN PUBLIC KEY" in capsys.readouterr().out

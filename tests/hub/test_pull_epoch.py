@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from repcompanion.hub import schema
-from repcompanion.hub.changelog import compact, delete_rows
+from repcompanion.hub.db import delete_rows, schema
+from repcompanion.hub.sync import compact
 from tests.hub.conftest import Hub, Rep, Replica
 
 

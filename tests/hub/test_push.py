@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from repcompanion.domain.enums import MutationKind
-from repcompanion.hub import schema
+from repcompanion.hub.db import schema
 from tests.hub.conftest import Hub
 
 

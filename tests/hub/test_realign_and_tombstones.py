@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from repcompanion.hub import schema
-from repcompanion.hub.changelog import compact, delete_rows, realign
+from repcompanion.hub.db import delete_rows, schema
+from repcompanion.hub.sync import compact, realign
 from tests.hub.conftest import Hub, Replica
 
 

@@ -13,8 +13,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from repcompanion.domain.enums import MutationKind
-from repcompanion.hub import safety, schema
+from repcompanion.hub import safety
 from repcompanion.hub.cli import main
+from repcompanion.hub.db import schema
+from repcompanion.hub.delivery import DeliveryReport
+from repcompanion.hub.safety import forwarding
 from tests.e2e.conftest import Inbox, free_port
 from tests.hub.conftest import Hub
 
@@ -122,15 +125,15 @@ def test_a_crash_between_smtp_accept_and_marking_resends_once_with_the_same_mess
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("killed after the SMTP server accepted the report")
 
-    monkeypatch.setattr(safety, "_mark_forwarded", crash)
+    monkeypatch.setattr(forwarding, "_mark_forwarded", crash)
     with pytest.raises(RuntimeError):
         safety.forward_pending(hub.db, mailbox_config(port))
     assert len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is None  # the claim rolled back with the crash: still owed to PV
     monkeypatch.undo()
-    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == ["AE-CRASH"]
-    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == []
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == ["AE-CRASH"]
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == []
     assert len(mailbox.messages) == 2
     ids = {m["Message-ID"] for m in mailbox.messages}
     assert ids == {"<ae-intake.AE-CRASH@pharma.example>"}
@@ -157,7 +160,7 @@ def test_safety_list_shows_the_clock_and_flags_an_unforwarded_intake_older_than_
     assert [r["id"] for r in rows] == ["AE-OLD"]
     assert rows[0]["overdue"] and not rows[0]["forwarded"] and rows[0]["seconds_left"] < -6 * 3600 + 60
 
-    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == ["AE-OLD", "AE-NEW"]  # nearest due first
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == ["AE-OLD", "AE-NEW"]  # nearest due first
     assert main(["safety", "list", "--json", "--db", hub.url]) == 0
     rows = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert rows["AE-OLD"]["forwarded"] and not rows["AE-OLD"]["overdue"]
@@ -185,7 +188,7 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 
     # backing off: an immediate second pass does not hammer the server
     waiting = safety.forward_pending(hub.db, mailbox_config(dead_port))
-    assert waiting.waiting == 1 and not waiting.failed and not waiting.forwarded
+    assert waiting.waiting == 1 and not waiting.failed and not waiting.sent
     later = datetime.now(UTC) + timedelta(minutes=1)
     again = safety.forward_pending(hub.db, mailbox_config(dead_port), now=later)
     assert [i for i, _ in again.failed] == ["AE-DOWN"]
@@ -194,7 +197,7 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 
     # the server comes back: the retry delivers it
     done = safety.forward_pending(hub.db, mailbox_config(live_port), now=later + timedelta(minutes=5))
-    assert done.forwarded == ["AE-DOWN"] and len(mailbox.messages) == 1
+    assert done.sent == ["AE-DOWN"] and len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is not None and clock.last_error == "" and clock.attempts == 3
 
@@ -202,6 +205,7 @@ def test_an_smtp_server_that_is_down_leaves_the_intake_queued_with_the_error_vis
 def test_backoff_doubles_and_is_capped_well_inside_the_24_hour_clock() -> None:
     assert [safety.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert safety.backoff(30) == safety.MAX_RETRY <= timedelta(minutes=15)
+    assert safety.backoff(1000) == safety.MAX_RETRY  # a day-long outage of the PV mailbox: no overflow
 
 
 def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hub, smtp: tuple[Inbox, int]) -> None:
@@ -210,7 +214,7 @@ def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hu
     now = datetime.now(UTC)
     push_intakes(hub, *((hcps[n % len(hcps)], f"AE-PAR-{n}", now - timedelta(hours=n)) for n in range(6)))
     barrier = threading.Barrier(2)
-    results: list[safety.ForwardResult] = []
+    results: list[DeliveryReport] = []
 
     def worker() -> None:
         barrier.wait()
@@ -221,7 +225,7 @@ def test_two_forwarders_running_at_once_deliver_each_intake_exactly_once(hub: Hu
         t.start()
     for t in threads:
         t.join(timeout=30)
-    forwarded = [i for r in results for i in r.forwarded]
+    forwarded = [i for r in results for i in r.sent]
     assert sorted(forwarded) == [f"AE-PAR-{n}" for n in range(6)]
     assert len(mailbox.messages) == 6
     assert len({m["Message-ID"] for m in mailbox.messages}) == 6
@@ -234,11 +238,11 @@ def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(hub
     rep = hub.rep()
     first = rep.mutation(MutationKind.AE_INTAKE.value, "AE-AGAIN", intake(hcp, "AE-AGAIN", aware))
     assert rep.push([first])[0]["status"] == "applied"
-    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == ["AE-AGAIN"]
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == ["AE-AGAIN"]
     # the device queues the intake again (its copy still says queued, not forwarded)
     again = rep.mutation(MutationKind.AE_INTAKE.value, "AE-AGAIN", intake(hcp, "AE-AGAIN", aware))
     assert rep.push([again])[0]["status"] == "applied"
-    assert safety.forward_pending(hub.db, mailbox_config(port)).forwarded == []
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == []
     assert len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is not None and not clock.overdue(datetime.now(UTC) + timedelta(days=2))

@@ -9,11 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from repcompanion.hub import schema
-from repcompanion.hub.followup_schema import followup_jobs
-from repcompanion.hub.followups import JOURNEYS
-from repcompanion.hub.mailer import MailSettings
-from repcompanion.hub.worker import Worker, WorkerSettings
+from repcompanion.hub.db import schema
+from repcompanion.hub.db.schema import followup_jobs
+from repcompanion.hub.followups import JOURNEYS, MailSettings, Worker, WorkerSettings
 from tests.e2e.conftest import Inbox, free_port
 from tests.hub.conftest import Hub
 
@@ -75,10 +73,10 @@ def test_crash_after_smtp_accept_resends_at_most_once_with_the_same_message_id(
     assert _status(hub, jobs[0]["id"])[0] == "scheduled"  # the 'sent' commit never happened
 
     restarted = Worker(hub.db, mail, WorkerSettings(lease_s=60), clock=clock)
-    assert restarted.run_once().sent == 0  # the crashed worker's batch is still leased to it
+    assert not restarted.run_once().sent  # the crashed worker's batch is still leased to it
     clock.now += timedelta(seconds=61)
-    assert restarted.run_once().sent == len(jobs)
-    assert restarted.run_once().sent == 0
+    assert len(restarted.run_once().sent) == len(jobs)
+    assert not restarted.run_once().sent
 
     ids = [m["Message-ID"].strip() for m in box.messages]
     assert len(ids) == len(jobs) + 1  # exactly one duplicate, for the one crash
@@ -93,12 +91,12 @@ def test_a_worker_killed_holding_a_lease_loses_no_job(hub: Hub, inbox: tuple[Inb
     clock = Clock()
     mail = MailSettings(host="127.0.0.1", port=port)
     dead = Worker(hub.db, mail, WorkerSettings(lease_s=30), owner="dead", clock=clock)
-    assert sorted(dead.claim()) == [j["id"] for j in jobs]  # … and then the process is killed
+    assert sorted(dead.lease()) == [j["id"] for j in jobs]  # … and then the process is killed
 
     other = Worker(hub.db, mail, WorkerSettings(lease_s=30), owner="other", clock=clock)
-    assert other.run_once().sent == 0  # the leases still hold
+    assert not other.run_once().sent  # the leases still hold
     clock.now += timedelta(seconds=31)
-    assert other.run_once().sent == len(jobs)
+    assert len(other.run_once().sent) == len(jobs)
     assert sorted(m["Message-ID"].strip() for m in box.messages) == sorted(j["message_id"] for j in jobs)
     assert all(_status(hub, j["id"]) == ("sent", "sent") for j in jobs)
 
@@ -108,17 +106,17 @@ def test_an_unreachable_smtp_server_is_retried_with_backoff_then_dead_lettered_w
     clock = Clock()
     settings = WorkerSettings(max_attempts=3, backoff_s=10)
     worker = Worker(hub.db, MailSettings(host="127.0.0.1", port=free_port(), timeout_s=2), settings, clock=clock)
-    assert worker.run_once().retried == len(jobs)
+    assert len(worker.run_once().retried) == len(jobs)
     assert worker.run_once().claimed == 0  # not due before the backoff
     with hub.db.read() as conn:
         due = conn.execute(select(followup_jobs.c.next_attempt_at, followup_jobs.c.attempts)).all()
     assert all(datetime.fromisoformat(d) == clock.now + timedelta(seconds=10) and a == 1 for d, a in due)
     clock.now += timedelta(seconds=10)
-    assert worker.run_once().retried == len(jobs)
+    assert len(worker.run_once().retried) == len(jobs)
     clock.now += timedelta(seconds=19)
     assert worker.run_once().claimed == 0  # the second wait is twice as long
     clock.now += timedelta(seconds=1)
-    assert worker.run_once().dead == len(jobs)
+    assert len(worker.run_once().dead) == len(jobs)
     job, row = _status(hub, jobs[0]["id"])
     assert (job, row) == ("failed", "failed")
     with hub.db.read() as conn:
@@ -137,7 +135,7 @@ def test_an_email_not_opened_within_seven_days_starts_the_remote_follow_up_journ
     jobs = _jobs(hub)
     clock = Clock()
     worker = Worker(hub.db, MailSettings(host="127.0.0.1", port=inbox[1]), clock=clock)
-    assert worker.run_once().sent == len(jobs)
+    assert len(worker.run_once().sent) == len(jobs)
     fu = schema.synced["follow_ups"]
     clock.now += timedelta(days=6)
     worker.run_once()

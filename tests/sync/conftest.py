@@ -18,8 +18,8 @@ from sqlalchemy import text
 from repcompanion.domain import CallReport, CallReportId, CallType, HcpId, uuid7
 from repcompanion.domain.rows import SYNCED_TABLES
 from repcompanion.hub import HubDb, HubSettings, create_app
-from repcompanion.hub.changelog import realign
-from repcompanion.hub.seed import seed_hub
+from repcompanion.hub.admin import seed_hub
+from repcompanion.hub.sync import realign
 from repcompanion.store import Store, open_store
 from repcompanion.sync import CredentialStore, SyncClient
 from tests.keyrings import MemoryKeyring
@@ -195,7 +195,7 @@ class Hub:
 
     def touch_hcps(self, hcp_ids: list[str], suffix: str) -> None:
         """A hub-side edit (an HCP's phone number changes), logged like any master-data change."""
-        from repcompanion.hub.changelog import upsert_rows
+        from repcompanion.hub.db import upsert_rows
 
         with self.db.write() as conn:
             rows = [

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-import repcompanion.hub.auth as hub_auth
+import repcompanion.hub.auth.sessions as hub_sessions
 import repcompanion.store.outbox as outbox_module
 import repcompanion.store.store as store_module
 import repcompanion.sync.client as client_module
 from repcompanion.domain import CallReport, CallReportId, CallType, HcpId, uuid7
-from repcompanion.hub.changelog import compact
+from repcompanion.hub.sync import compact
 from repcompanion.sync import LoginRequired
 from tests.sync.conftest import Device, Hub, assert_invariants, quiesce
 
@@ -38,7 +38,7 @@ class _DayLater:
 
 def _expire_access_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hub's clock moves a day on: every access token it signed has expired."""
-    monkeypatch.setattr(hub_auth, "time", _DayLater())
+    monkeypatch.setattr(hub_sessions, "time", _DayLater())
 
 
 def test_an_expired_access_token_is_refreshed_once_and_the_sync_carries_on(

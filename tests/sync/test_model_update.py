@@ -12,7 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sklearn.preprocessing import FunctionTransformer
 
-from repcompanion.hub import model_registry, model_signing
+from repcompanion.hub import models
+from repcompanion.hub.db.schema import model_versions
+from repcompanion.hub.models import signing
 from repcompanion.intel.propensity import ModelBundle, default_model_path, load_model, save_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.sync import model_update
@@ -35,7 +37,7 @@ def signing_key() -> Ed25519PrivateKey:
 
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:
-    return model_signing.public_key_text(key.public_key()).encode()
+    return signing.public_key_text(key.public_key()).encode()
 
 
 def model_file_bytes(bundle: ModelBundle, tmp_path: Path) -> bytes:
@@ -49,13 +51,13 @@ def put_version(
     digest = hashlib.sha256(signed_data if signed_data is not None else data).hexdigest()
     with hub.db.write() as conn:
         conn.execute(
-            model_registry.model_versions.insert().values(
+            model_versions.insert().values(
                 version=version,
-                created_at=created or f"2026-11-24T00:00:0{len(model_registry.list_versions(conn))}",
+                created_at=created or f"2026-11-24T00:00:0{len(models.list_versions(conn))}",
                 metrics=json.dumps({"holdout": {"auc": 0.8}}),
                 sha256=digest,
-                signature=model_signing.sign(key, version, digest),
-                key_id=model_signing.key_id(key.public_key()),
+                signature=signing.sign(key, version, digest),
+                key_id=signing.key_id(key.public_key()),
                 size=len(data),
                 data=data,
             )
@@ -146,13 +148,9 @@ def test_a_signature_forged_under_a_trusted_key_id_is_rejected(
     put_version(
         hub, signing_key, "v2", model_file_bytes(ModelBundle(default_bundle.estimator, "propensity", "v2"), tmp_path)
     )
-    forged = model_signing.sign(Ed25519PrivateKey.generate(), "v2", "0" * 64)
+    forged = signing.sign(Ed25519PrivateKey.generate(), "v2", "0" * 64)
     with hub.db.write() as conn:
-        conn.execute(
-            model_registry.model_versions.update()
-            .where(model_registry.model_versions.c.version == "v2")
-            .values(signature=forged)
-        )
+        conn.execute(model_versions.update().where(model_versions.c.version == "v2").values(signature=forged))
     result = fetch(rep, folder, [public_pem(signing_key)])
     assert result.status == "rejected"
     assert "signature does not match" in result.reason

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from repcompanion.domain import Territory, TerritoryId
 from repcompanion.domain.rows import SYNCED_TABLES, territory_to_row
-from repcompanion.hub import HubDb, HubSettings, dcr, schema
-from repcompanion.hub.changelog import compact, hcp_in_territory, realign, upsert_rows
-from repcompanion.hub.imports import import_into_hub
-from repcompanion.hub.pull import pull_page, territory_counts
+from repcompanion.hub import HubDb, HubSettings
+from repcompanion.hub.admin import dcr
+from repcompanion.hub.db import schema, upsert_rows
+from repcompanion.hub.sync import compact, hcp_in_territory, import_into_hub, pull_page, realign, territory_counts
 from repcompanion.ingest.normalize import npi_with_check_digit
 from repcompanion.store import Store, open_store
 from repcompanion.store.replica import apply_page

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from repcompanion.domain import CallReport, CallReportId, CallType, HcpId, uuid7
-from repcompanion.hub.revocation import revoke_device
+from repcompanion.hub.auth import revoke_device
 from repcompanion.sync import CredentialStore
 from repcompanion.sync.errors import DeviceRevoked
 from repcompanion.workspace import Workspace

@@ -60,7 +60,7 @@ def window(qtbot: Any, demo_folder: Path) -> Iterator[Any]:
     yield win
     win.sync_bar.timer.stop()
     for dialog in list(win.visit_dialogs):
-        dialog._dirty = False
+        dialog._closing = True
         dialog.close()
     win.close()
     win.runner.shutdown()
@@ -106,7 +106,7 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def hub_transport(tmp_path: Path) -> Iterator[InProcessTransport]:
     from repcompanion.hub import HubDb, create_app
-    from repcompanion.hub.seed import seed_hub
+    from repcompanion.hub.admin import seed_hub
 
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     db = HubDb(url)

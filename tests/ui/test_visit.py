@@ -127,7 +127,7 @@ def test_a_half_written_note_survives_a_crash(window: Any, qtbot: Any, demo_fold
         assert restored.report.id == dialog.report.id
     finally:
         for d in list(second.visit_dialogs):
-            d._dirty = False
+            d._closing = True
             d.close()
         second.close()
         second.runner.shutdown()

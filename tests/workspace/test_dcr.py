@@ -118,7 +118,7 @@ def test_validation_never_lets_a_field_outside_the_allowed_list_through(changes)
 
 
 def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, make_device, tmp_path) -> None:  # noqa: F811
-    from repcompanion.hub.dcr import accept_dcr, list_dcrs
+    from repcompanion.hub.admin import accept_dcr, list_dcrs
 
     laptop = make_device(hub)
     laptop.login()
@@ -143,7 +143,7 @@ def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, m
 
 
 def test_a_rejection_reaches_the_laptop_with_the_admins_reason(hub, make_device, tmp_path) -> None:  # noqa: F811
-    from repcompanion.hub.dcr import reject_dcr
+    from repcompanion.hub.admin import reject_dcr
 
     laptop = make_device(hub)
     laptop.login()

@@ -1,6 +1,6 @@
-"""The central hub: territory store, change log, auth and the sync API (``create_app``), plus its CLI."""
+"""The central hub: one database, the sync API (``create_app``), follow-up and adverse-event delivery, its CLI."""
 
-from repcompanion.hub.app import create_app
+from repcompanion.hub.api import create_app
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.settings import HubSettings
 

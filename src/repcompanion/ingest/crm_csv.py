@@ -38,6 +38,7 @@ from repcompanion.ingest.normalize import (
     zip5,
 )
 from repcompanion.ingest.nucc import Taxonomy
+from repcompanion.ingest.repair import LOST_NPI, Repairs, lost_digits
 from repcompanion.ingest.report import ImportReport, RecordSink, RowNote, drain
 from repcompanion.ingest.textfile import open_table
 
@@ -156,6 +157,7 @@ def iter_csv(
     report.layout = f"mapped {mapping.record}"
     rows_read = 0
     npi_dropped: list[int] = []
+    repairs = Repairs()
 
     def get(row: list[str], name: str) -> str:
         i = cols.get(name)
@@ -179,6 +181,11 @@ def iter_csv(
                 continue
             npi_raw, crm_id = get(row, "npi"), get(row, "crm_id")
             key = npi_raw or crm_id
+            if npi_raw and not npi_is_valid(npi_raw):
+                if lost_digits(npi_raw, 10):
+                    report.skip(line_no, f"NPI {npi_raw!r} {LOST_NPI}", key, "bad_npi")
+                    continue
+                npi_raw = repairs.npi(npi_raw)
             npi = npi_raw if npi_is_valid(npi_raw) else None
             if npi_raw and npi is None:
                 if not crm_id:
@@ -192,9 +199,9 @@ def iter_csv(
                 continue
             record_id = NPI_ID_PREFIX + npi if npi else mapping.id_prefix + crm_id
             try:
-                address = _address(get, row, line_no, key, report)
+                address = _address(get, row, line_no, key, report, repairs)
                 if mapping.record == "hcp":
-                    record: Hcp | Account = _hcp(get, row, record_id, npi, address, nucc)
+                    record: Hcp | Account = _hcp(get, row, record_id, npi, address, nucc, repairs)
                 else:
                     record = _account(get, row, record_id, npi, address, mapping)
             except _RowError as exc:
@@ -203,6 +210,7 @@ def iter_csv(
             yield record
     finally:
         report.rows_read += rows_read
+        repairs.into(report.repairs)
         table.decoding.note_in(report, f"CSV file {path.name}")
         if npi_dropped:
             report.warnings.append(
@@ -211,8 +219,8 @@ def iter_csv(
             )
 
 
-def _address(get: Any, row: list[str], line_no: int, key: str, report: ImportReport) -> Address:
-    zip_code = zip5(get(row, "zip"))
+def _address(get: Any, row: list[str], line_no: int, key: str, report: ImportReport, repairs: Repairs) -> Address:
+    zip_code = zip5(repairs.zip(get(row, "zip")))
     lat_text, lon_text = get(row, "latitude"), get(row, "longitude")
     if lat_text and lon_text:
         try:
@@ -238,7 +246,9 @@ def _address(get: Any, row: list[str], line_no: int, key: str, report: ImportRep
     )
 
 
-def _hcp(get: Any, row: list[str], record_id: str, npi: str | None, address: Address, nucc: Taxonomy) -> Hcp:
+def _hcp(
+    get: Any, row: list[str], record_id: str, npi: str | None, address: Address, nucc: Taxonomy, repairs: Repairs
+) -> Hcp:
     last = get(row, "last_name")
     if not last:
         raise _RowError("no last name")
@@ -247,9 +257,9 @@ def _hcp(get: Any, row: list[str], record_id: str, npi: str | None, address: Add
         segment = Segment(segment_text.upper())
     except ValueError as exc:
         raise _RowError(f"segment {segment_text!r} is not A-D (translate it under [values.segment])") from exc
-    decile_text = get(row, "decile") or "0"
+    decile_text = repairs.number(get(row, "decile") or "0")
     try:
-        decile = int(float(decile_text))
+        decile = int(decile_text)
     except ValueError as exc:
         raise _RowError(f"decile {decile_text!r} is not a number") from exc
     if not 0 <= decile <= 10:
@@ -260,7 +270,7 @@ def _hcp(get: Any, row: list[str], record_id: str, npi: str | None, address: Add
     except ValueError as exc:
         allowed = ", ".join(c.value for c in Channel)
         raise _RowError(f"preferred channel {channel_text!r} is not one of {allowed}") from exc
-    visits_text = get(row, "planned_visits") or "0"
+    visits_text = repairs.number(get(row, "planned_visits") or "0")
     if not visits_text.isdigit():
         raise _RowError(f"planned visits {visits_text!r} is not a whole number")
     code = get(row, "specialty_code").upper()
@@ -279,7 +289,7 @@ def _hcp(get: Any, row: list[str], record_id: str, npi: str | None, address: Add
         do_not_contact=_flag(get(row, "do_not_contact"), "do-not-contact"),
         target=_flag(get(row, "target") or "yes", "target"),
         planned_visits=int(visits_text),
-        phone=format_phone(get(row, "phone")),
+        phone=format_phone(repairs.phone(get(row, "phone"))),
         email=get(row, "email"),
         middle_name=tidy_name(get(row, "middle_name")),
         active=_flag(get(row, "active") or "yes", "active"),

@@ -37,6 +37,7 @@ from repcompanion.ingest.normalize import (
     zip5,
 )
 from repcompanion.ingest.nucc import NUCC_SYSTEM, Taxonomy
+from repcompanion.ingest.repair import Repairs
 from repcompanion.ingest.report import ImportReport, RecordSink, RowNote, drain
 
 FORMAT = "FHIR"
@@ -107,13 +108,14 @@ class _Builder:
     def __init__(self, report: ImportReport, nucc: Taxonomy) -> None:
         self.report = report
         self.nucc = nucc
+        self.repairs = Repairs()
 
     def address(
         self, data: dict[str, Any] | None, where: int, key: str, position: tuple[Any, Any] = (None, None)
     ) -> Address:
         data = data or {}
         lines = [str(x) for x in data.get("line") or []]
-        zip_code = zip5(str(data.get("postalCode") or ""))
+        zip_code = zip5(self.repairs.zip(str(data.get("postalCode") or "")))
         lat, lon = position if position[0] is not None else _geolocation(data)
         lat, lon, precision, why = self._checked_point(lat, lon, zip_code, key)
         if not data:
@@ -270,6 +272,7 @@ def iter_fhir(
         hcp = _practitioner(res, index, roles.get(res.ref, []), by_ref, account_ids, build)
         if hcp is not None:
             yield hcp
+    build.repairs.into(report.repairs)
 
 
 def _org_kind(kind_text: str, nucc: Taxonomy, data: dict[str, Any]) -> AccountKind:
@@ -370,7 +373,7 @@ def _practitioner(
         0,
         address,
         affiliations=tuple(affiliations),
-        phone=format_phone(_telecom(data, "phone")),
+        phone=format_phone(build.repairs.phone(_telecom(data, "phone"))),
         email=_telecom(data, "email"),
         middle_name=" ".join(tidy_name(g) for g in given[1:]),
         active=data.get("active") is not False,

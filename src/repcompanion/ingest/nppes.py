@@ -33,6 +33,7 @@ from repcompanion.ingest.normalize import (
 )
 from repcompanion.ingest.nppes_layout import resolve_layout
 from repcompanion.ingest.nucc import Taxonomy
+from repcompanion.ingest.repair import LOST_NPI, Repairs, lost_digits
 from repcompanion.ingest.report import ImportReport, RecordSink, RowNote, drain
 from repcompanion.ingest.textfile import open_table
 
@@ -91,6 +92,7 @@ def iter_nppes(
     segment_d = Segment.D
 
     rows_read = filtered = 0
+    repairs = Repairs()
     started = time.perf_counter()
     try:
         for line_no, f in table.rows(quoted_fast_path=True, fields_needed=needed):
@@ -107,6 +109,9 @@ def iter_nppes(
                 filtered += 1
                 continue
             postal = f[i_postal]
+            country = f[i_country] if i_country >= 0 else ""
+            if postal and not (postal.isdigit() and len(postal) in (5, 9)) and country in ("", "US"):
+                postal = repairs.zip(postal)
             if zip_tuple and not postal.startswith(zip_tuple):
                 filtered += 1
                 continue
@@ -124,8 +129,13 @@ def iter_nppes(
                 continue
             npi = f[i_npi].strip()
             if not npi_is_valid(npi):
-                skip(line_no, f"NPI {npi!r} is not 10 digits with a valid check digit", npi, "bad_npi")
-                continue
+                if lost_digits(npi, 10):
+                    skip(line_no, f"NPI {npi!r} {LOST_NPI}", npi, "bad_npi")
+                    continue
+                npi = repairs.npi(npi)
+                if not npi_is_valid(npi):
+                    skip(line_no, f"NPI {npi!r} is not 10 digits with a valid check digit", npi, "bad_npi")
+                    continue
             if i_deact >= 0 and f[i_deact]:
                 deact = parse_us_date(f[i_deact])
                 react = parse_us_date(f[i_react]) if i_react >= 0 and f[i_react] else None
@@ -134,6 +144,8 @@ def iter_nppes(
                     skip(line_no, f"NPI deactivated on {when} (no later reactivation)", npi, "deactivated")
                     continue
             entity = f[i_type]
+            if entity != "1" and entity != "2":
+                entity = repairs.code(entity)
             if not primary and codes:
                 primary = codes[0]
             label = labels.get(primary)
@@ -144,7 +156,6 @@ def iter_nppes(
             # Address: practice location, geocoded to its ZIP centroid.
             digits = postal if postal.isdigit() else "".join(c for c in postal if c.isdigit())
             zip_code = digits[:5] if len(digits) >= 5 else ""
-            country = f[i_country] if i_country >= 0 else ""
             state = f[i_state].strip().upper()
             # A foreign country code with a US state is a data-entry slip (e.g. "UM" for Holyoke, MA).
             if country and country != "US" and state not in US_STATES:
@@ -186,7 +197,7 @@ def iter_nppes(
                     segment_d,
                     0,
                     address,
-                    phone=format_phone(f[i_phone]) if i_phone >= 0 and f[i_phone] else "",
+                    phone=_phone(f[i_phone], repairs) if i_phone >= 0 and f[i_phone] else "",
                     middle_name=tidy_name(f[i_middle]) if i_middle >= 0 and f[i_middle] else "",
                 )
             elif entity == "2":
@@ -205,6 +216,7 @@ def iter_nppes(
     finally:
         report.rows_read += rows_read
         report.filtered += filtered
+        repairs.into(report.repairs)
         report.elapsed_s += time.perf_counter() - started
         table.decoding.note_in(report, f"NPPES file {path.name}")
         if unknown_codes:
@@ -213,6 +225,10 @@ def iter_nppes(
                 f"{len(unknown_codes)} taxonomy code(s) are not in the NUCC table ({taxonomy.source}); "
                 f"their specialty label is empty: {sample}"
             )
+
+
+def _phone(text: str, repairs: Repairs) -> str:
+    return format_phone(repairs.phone(text) if "." in text or "E" in text or "e" in text else text)
 
 
 def import_nppes(

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from repcompanion.domain import CallReport
 from repcompanion.ui import theme
+from repcompanion.ui.drafts_dialog import DraftsDialog, reminder
 from repcompanion.ui.hcp_view import HcpView
 from repcompanion.ui.numbers_view import NumbersView
 from repcompanion.ui.ops import Op, Runner, error_text
@@ -31,8 +33,8 @@ from repcompanion.ui.settings_dialog import SettingsDialog
 from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
 from repcompanion.ui.visit_dialog import VisitDialog
-from repcompanion.ui.visit_drafts import AUTOSAVE_PREFIX
 from repcompanion.ui.widgets import Banner, label
+from repcompanion.workspace.visits import DraftSafety, DraftVisit, visit_drafts
 
 ORG, APP = "RepCompanion", "RepCompanion"
 
@@ -70,6 +72,20 @@ def needs_passphrase(error: BaseException, *, tried: bool) -> bool:
     if isinstance(error, PassphraseRequiredError):
         return True
     return tried and isinstance(error, WorkspaceKeyError) and not isinstance(error, KeyringKeyMissingError)
+
+
+def _nav_tool(text: str, icon_name: str, slot: Any = None) -> QToolButton:
+    """A navigation-bar button (``slot``: what a click does)."""
+    b = QToolButton()
+    b.setText(f"  {text}")
+    b.setIcon(theme.icon(icon_name, "muted"))
+    b.setIconSize(QSize(20, 20))
+    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
+    b.setAccessibleName(text)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
 
 
 class MainWindow(QMainWindow):
@@ -120,8 +136,11 @@ class MainWindow(QMainWindow):
         self.hcp.back_requested.connect(self.show_today)
         self.hcp.feedback_given.connect(lambda _id: self.today.reload())
         self.hcp.log_visit_requested.connect(self.log_visit)
+        self.hcp.open_report_requested.connect(self.open_report)
         self.plan.hcp_activated.connect(self.show_hcp)
         self.visit_dialogs: list[VisitDialog] = []
+        self.drafts_dialog: DraftsDialog | None = None
+        self.drafts: list[DraftVisit] = []
 
         self.sync_bar = SyncBar()
         self.statusBar().addPermanentWidget(self.sync_bar, 1)
@@ -156,14 +175,8 @@ class MainWindow(QMainWindow):
             ("plan", "Plan my day", "plan"),
             ("numbers", "My numbers", "numbers"),
         ):
-            b = QToolButton()
-            b.setText(f"  {text}")
-            b.setIcon(theme.icon(icon_name, "muted"))
-            b.setIconSize(QSize(20, 20))
+            b = _nav_tool(text, icon_name)
             b.setCheckable(True)
-            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
-            b.setAccessibleName(text)
             self.nav_group.addButton(b)
             self.nav_buttons[key] = b
             lay.addWidget(b)
@@ -173,14 +186,11 @@ class MainWindow(QMainWindow):
         self.nav_buttons["hcp"].setEnabled(False)
         self.nav_buttons["numbers"].clicked.connect(self.show_numbers)
         self.nav_buttons["plan"].clicked.connect(self.show_plan)
+        self.nav_drafts = _nav_tool("Drafts", "draft", self.open_drafts)
+        self.nav_drafts.setToolTip("Visits not submitted yet (Ctrl+Shift+D)")
+        lay.addWidget(self.nav_drafts)
         lay.addStretch(1)
-        self.nav_settings = QToolButton()
-        self.nav_settings.setText("  Settings")
-        self.nav_settings.setIcon(theme.icon("settings", "muted"))
-        self.nav_settings.setIconSize(QSize(20, 20))
-        self.nav_settings.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.nav_settings.setAccessibleName("Settings")
-        self.nav_settings.clicked.connect(self.open_settings)
+        self.nav_settings = _nav_tool("Settings", "settings", self.open_settings)
         lay.addWidget(self.nav_settings)
         return nav
 
@@ -217,6 +227,7 @@ class MainWindow(QMainWindow):
             "&Log a visit…", self.log_visit_current, QKeySequence.StandardKey.New, "visit"
         )
         visit.addAction(self.log_visit_action)
+        visit.addAction(self._action("&Drafts…", self.open_drafts, "Ctrl+Shift+D", "draft"))
         sync = mb.addMenu("&Sync")
         sync.addAction(self._action("&Sync now", lambda: self.sync_bar.sync(interactive=True), "F5", "sync"))
         sync.addAction(self._action("&Cancel sync", self.sync_bar.cancel_sync, "Shift+F5"))
@@ -267,18 +278,47 @@ class MainWindow(QMainWindow):
         else:
             self.show_message("Select an HCP in the list first, then press Ctrl+N to log a visit.", "info")
 
-    def log_visit(self, hcp_id: str, *, modal: bool = True, restore: dict[str, Any] | None = None) -> VisitDialog:
-        """Open the Log a visit dialog for ``hcp_id`` (``restore``: an autosaved, half-written note)."""
-        dialog = VisitDialog(hcp_id, self, restore=restore)
+    def log_visit(
+        self,
+        hcp_id: str,
+        *,
+        modal: bool = True,
+        restore: dict[str, Any] | None = None,
+        report: CallReport | None = None,
+    ) -> VisitDialog:
+        """Open the Log a visit dialog for ``hcp_id``: a new visit, an existing ``report`` (a draft to finish, a
+        submitted one to read) or ``restore`` (an autosaved, half-written note). A visit already open is raised."""
+        wanted = report.id if report is not None else (restore or {}).get("id")
+        for open_dialog in self.visit_dialogs:
+            if wanted and open_dialog.report is not None and open_dialog.report.id == wanted:
+                open_dialog.raise_()
+                open_dialog.activateWindow()
+                return open_dialog
+        dialog = VisitDialog(hcp_id, self, restore=restore, report=report)
         dialog.submitted.connect(lambda _r: self._visit_changed())
         dialog.saved.connect(lambda _r: self._visit_changed())
         dialog.finished.connect(
             lambda _code, d=dialog: self.visit_dialogs.remove(d) if d in self.visit_dialogs else None
         )
+        dialog.finished.connect(lambda _code: self.check_drafts(announce_unsaved=False))
         self.visit_dialogs.append(dialog)
         dialog.setModal(modal)
         dialog.show()
         return dialog
+
+    def open_report(self, report: CallReport) -> VisitDialog:
+        """Open a logged visit: a draft to finish and submit, a submitted report read-only."""
+        return self.log_visit(report.hcp_id, report=report)
+
+    def open_drafts(self) -> DraftsDialog:
+        """The list of visits not submitted yet (saved drafts and notes kept when the app stopped)."""
+        if self.drafts_dialog is None:
+            self.drafts_dialog = DraftsDialog(self)
+            self.drafts_dialog.open_requested.connect(lambda d: self.open_report(d.report))
+        self.drafts_dialog.show()
+        self.drafts_dialog.raise_()
+        self.drafts_dialog.reload()
+        return self.drafts_dialog
 
     def _visit_changed(self) -> None:
         self.today.reload()
@@ -292,26 +332,36 @@ class MainWindow(QMainWindow):
         self.show_message(text, "info")
         self.refresh()
 
-    def check_autosaved(self) -> Op:
-        """Offer to restore visit notes that were being written when the app last stopped."""
+    def check_drafts(self, *, announce_unsaved: bool = True) -> Op:
+        """Count the drafts; remind the rep of flagged notes still undecided and (``announce_unsaved``) of notes
+        that were being written when the app last stopped."""
+        return (
+            Op(self, visit_drafts)
+            .success(lambda drafts: self._drafts_found(drafts, announce_unsaved))
+            .failure(lambda _e: None)
+            .run()
+        )
 
-        def found(saved: dict[str, dict[str, Any]]) -> None:
-            visits = [(k, p) for k, p in saved.items() if k.startswith(AUTOSAVE_PREFIX) and p.get("hcp_id")]
-            if not visits:
-                return
-            key, payload = visits[0]
-            more = f" (and {len(visits) - 1} more)" if len(visits) > 1 else ""
-            self.show_message(
-                f"A visit note you were writing was not saved when the app closed{more}. Nothing was lost.",
-                "warning",
-                action=("Restore it", lambda: self._restore(key, payload)),
-            )
+    def _drafts_found(self, drafts: list[DraftVisit], announce_unsaved: bool) -> None:
+        self.drafts = drafts
+        undecided = any(d.safety.state is DraftSafety.UNDECIDED for d in drafts)
+        self.nav_drafts.setText(f"  Drafts ({len(drafts)})" if drafts else "  Drafts")
+        self.nav_drafts.setIcon(theme.icon("warning" if undecided else "draft", "warning" if undecided else "muted"))
+        if self.drafts_dialog is not None and self.drafts_dialog.isVisible():
+            self.drafts_dialog.set_drafts(drafts)
+        found = reminder(drafts, announce_unsaved=announce_unsaved)
+        if found is not None:
+            text, restore = found
+            action = ("Restore it", lambda: self._restore(restore)) if restore else None
+            self.show_message(text, "warning", action=action or ("Show drafts", self._show_drafts_from_banner))
 
-        return Op(self, lambda ws: ws.autosaved()).success(found).failure(lambda _e: None).run()
-
-    def _restore(self, key: str, payload: dict[str, Any]) -> None:
+    def _show_drafts_from_banner(self) -> None:
         self.banner.dismiss()
-        self.log_visit(str(payload["hcp_id"]), restore=payload)
+        self.open_drafts()
+
+    def _restore(self, draft: DraftVisit) -> None:
+        self.banner.dismiss()
+        self.open_report(draft.report)
 
     def open_settings(self) -> None:
         s = settings()
@@ -364,7 +414,7 @@ class MainWindow(QMainWindow):
             self.folder = ws.folder
             self.workspace_opened.emit(ws.folder)
             self.today.reload()
-            self.check_autosaved()
+            self.check_drafts()
 
         def failed(error: BaseException) -> None:
             if needs_passphrase(error, tried=passphrase is not None):

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 
 from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, Mutation, Suggestion
 from repcompanion.workspace.ui_support import TodayFilter, TodayRow, action_label
+from repcompanion.workspace.visits import DraftSafety, DraftVisit
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -301,6 +302,38 @@ class ReportsModel(RecordTableModel[CallReport]):
             Column("Status", lambda r: "Submitted" if r.submitted else "Draft"),
             Column("Topics", lambda r: ", ".join(t.replace("_", " ") for t in r.topics)),
             Column("Notes", lambda r: r.notes.replace("\n", " ")[:140], tooltip=lambda r: r.notes),
+        )
+
+
+SAFETY_LABELS = {
+    DraftSafety.CLEAR: "",
+    DraftSafety.UNDECIDED: "Possible adverse event: decide",
+    DraftSafety.REPORTED: "Adverse event reported",
+    DraftSafety.NOT_AN_AE: "Not an adverse event",
+}
+
+
+def draft_state(d: DraftVisit) -> str:
+    if not d.saved:
+        return "Not saved (kept when the app stopped)"
+    return "Saved, with newer changes" if d.unsaved_changes else "Saved"
+
+
+class DraftsModel(RecordTableModel[DraftVisit]):
+    """Visits not submitted yet, with where their note's safety stands."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = (
+            Column(
+                "When",
+                lambda d: d.report.started_at.strftime("%d %b %Y %H:%M"),
+                lambda d: d.report.started_at.timestamp(),
+            ),
+            Column("HCP", lambda d: d.hcp_name),
+            Column("Safety", lambda d: SAFETY_LABELS[d.safety.state]),
+            Column("Draft", draft_state),
+            Column("Notes", lambda d: d.report.notes.replace("\n", " ")[:140], tooltip=lambda d: d.report.notes),
         )
 
 

@@ -70,9 +70,16 @@ def clock_text(intake: AdverseEventIntake, now: datetime | None = None) -> tuple
 class IntakeDialog(QDialog):
     """The adverse-event intake: product, description, reporter, patient details, seriousness, aware date."""
 
-    def __init__(self, intake: AdverseEventIntake, products: list[Product], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        intake: AdverseEventIntake,
+        products: list[Product],
+        parent: QWidget | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Report a possible adverse event")
+        self.setWindowTitle("Adverse-event report (sent)" if read_only else "Report a possible adverse event")
         self.setMinimumWidth(560)
         self.intake = intake
         root = QVBoxLayout(self)
@@ -115,17 +122,37 @@ class IntakeDialog(QDialog):
         self.aware.dateTimeChanged.connect(self._tick)
         form.addRow("You heard it", self.aware)
         root.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Report")
-        ok.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
+        self.problem = label("", wrap=True)
+        self.problem.setObjectName("Banner")
+        self.problem.setProperty("kind", "error")
+        self.problem.hide()
+        root.addWidget(self.problem)
+        if read_only:
+            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+            for w in (self.product, self.seriousness, self.aware):
+                w.setEnabled(False)
+            for w in (self.description, self.reporter, self.patient):
+                w.setReadOnly(True)
+        else:
+            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+            ok.setText("Report")
+            ok.setProperty("primary", True)
+            buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         root.addWidget(buttons)
         self._timer = QTimer(self, interval=30_000)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._tick()
+
+    def accept(self) -> None:
+        if not self.description.toPlainText().strip():
+            self.problem.setText("Describe what happened before reporting it.")
+            self.problem.show()
+            self.description.setFocus()
+            return
+        super().accept()
 
     def result_intake(self) -> AdverseEventIntake:
         from dataclasses import replace

@@ -4,27 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QMessageBox,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
-from repcompanion.domain import CallReport, ValidationError
+from repcompanion.domain import AdverseEventIntake, CallReport, NotFoundError, ValidationError
 from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog
-from repcompanion.ui.visit_drafts import AUTOSAVE_MS, SaveOutcome, autosave_key, save_visit
+from repcompanion.ui.visit_drafts import AUTOSAVE_MS, SaveOutcome, autosave_key, report_intake, save_visit
 from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
 from repcompanion.ui.visit_safety import SafetyCard
 from repcompanion.ui.visit_samples import SamplesCard
-from repcompanion.ui.widgets import Card, Chip, button, label
+from repcompanion.ui.widgets import Card, Chip, ask, button, label
 from repcompanion.workspace.ui_support import VisitCatalogue, report_from_payload, report_to_payload, visit_catalogue
+from repcompanion.workspace.visits import VisitSafety, is_empty_visit, reopen_visit, visit_safety
+
+Loaded = tuple[VisitCatalogue, CallReport, VisitSafety | None, bool]
 
 # Callers and tests import these from here; the parts of the dialog live in the visit_* modules.
 __all__ = ["AUTOSAVE_MS", "CALL_TYPES", "SaveOutcome", "VisitDialog", "autosave_key"]
 
 
 class VisitDialog(QDialog):
-    """One visit's call report; ``submitted`` fires once it is locked and queued for the hub."""
+    """One visit's call report; ``submitted`` fires once it is locked and queued for the hub.
+
+    Closing with changes not saved, or with a flagged note not decided, asks first (``prompt``).
+    """
 
     saved = Signal(object)
     submitted = Signal(object)
@@ -47,8 +62,14 @@ class VisitDialog(QDialog):
         self.ready = False
         self.screen_done = False
         self.last_screen: Any = None
-        self.intake: Any = None
-        self._dirty = False
+        self.intake: AdverseEventIntake | None = None
+        self.prompt: QMessageBox | None = None
+        self.report_view: IntakeDialog | None = None
+        self._dirty = False  # changes not autosaved yet
+        self._unsaved = False  # changes not saved to the draft yet
+        self._decided = False  # a decision on the flagged note is recorded
+        self._close_after_save = False
+        self._closing = False
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._build()
@@ -100,15 +121,25 @@ class VisitDialog(QDialog):
         self.not_ae = self.safety.not_ae
         self.not_ae_reason = self.safety.not_ae_reason
         self.report_ae.toggled.connect(lambda on: on and self._open_intake())
-        side = QVBoxLayout()
+        self.not_ae.toggled.connect(self._choice_changed)
+        self.not_ae_reason.textChanged.connect(self._choice_changed)
+        self.safety.see_report.clicked.connect(self.show_reported)
+        side_panel = QWidget()
+        side = QVBoxLayout(side_panel)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.safety, 3)
         self.follow_up_preview = FollowUpPreview()
         side.addWidget(self.follow_up_preview, 2)
-        grid.addLayout(side, 1, 2)
+        # On a small screen (1366x768) the safety decision and the follow-ups scroll rather than being squashed.
+        self.side_scroll = QScrollArea()
+        self.side_scroll.setWidgetResizable(True)
+        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side_scroll.setWidget(side_panel)
+        grid.addWidget(self.side_scroll, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)
-        grid.setRowStretch(0, 3)
+        grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 2)
         root.addLayout(grid, 1)
 
@@ -132,24 +163,47 @@ class VisitDialog(QDialog):
     def _load(self) -> None:
         hcp_id, existing = self.hcp_id, self.report
 
-        def job(ws: Any) -> tuple[VisitCatalogue, CallReport]:
-            return visit_catalogue(ws, hcp_id), existing or ws.new_visit(hcp_id)
+        def job(ws: Any) -> Loaded:
+            catalogue = visit_catalogue(ws, hcp_id)
+            if existing is None:
+                return catalogue, ws.new_visit(hcp_id), None, False
+            try:
+                found = reopen_visit(ws, existing.id)
+            except NotFoundError:  # a restored copy whose autosave was discarded meanwhile
+                return catalogue, existing, visit_safety(ws, existing), True
+            return catalogue, found.report, found.safety, found.unsaved_changes
 
         Op(self, job).success(self._loaded).failure(self._failed).run()
 
-    def _loaded(self, result: tuple[VisitCatalogue, CallReport]) -> None:
-        self.catalogue, report = result
+    def _loaded(self, result: Loaded) -> None:
+        self.catalogue, report, safety, unsaved = result
         self.report = report
         self.title.setText(f"Visit with {self.catalogue.hcp.display_name}")
         self.details.fill(self.catalogue)
         self.discussed.fill(self.catalogue)
         self.samples_card.products = self.catalogue.products
         self.set_report(report)
+        if safety is not None:
+            self._show_safety(safety, report)
         self.setEnabled(True)
         self.ready = True
         self._dirty = False
+        self._unsaved = unsaved and not report.submitted
+        if self._unsaved:
+            self.show_message("This draft has changes that were not saved before the app stopped. Save to keep them.")
         self.follow_up_preview.schedule(self.current_report)
         self.notes.setFocus()
+
+    def _show_safety(self, safety: VisitSafety, report: CallReport) -> None:
+        """A reopened visit: its note screened again, and the decision (and report) recorded for it."""
+        self.intake = safety.intake
+        self._decided = safety.decision is not None
+        self.safety.show_decision(safety.decision, safety.intake)
+        if safety.screen is not None and (safety.screen.flag or safety.restricted or self.safety.reported):
+            self.last_screen = safety.screen
+            self.screen_done = True
+            self.safety.show_screen(safety.screen, safety.restricted, report.notes)
+        self.safety.set_locked(report.submitted)
 
     def _failed(self, error: BaseException) -> None:
         self.setEnabled(True)
@@ -192,12 +246,21 @@ class VisitDialog(QDialog):
         if getattr(self, "_loading", False) or not self.ready:
             return
         self._dirty = True
+        self._unsaved = True
         self.samples_card.check()
         self._autosave_timer.start()
         if self.sender() is not self.notes:
             self.follow_up_preview.schedule(self.current_report)
         if self.last_screen is not None and self.sender() is self.notes:
             self.screen_done = False
+
+    def _choice_changed(self, *_args: object) -> None:
+        if self.ready and not getattr(self, "_loading", False):
+            self._unsaved = True
+
+    def _undecided(self) -> bool:
+        """The note was flagged and no decision on it is recorded."""
+        return bool(getattr(self.last_screen, "flag", False)) and not self._decided and not self.safety.reported
 
     def current_report(self) -> CallReport:
         """The report as the form shows it now."""
@@ -247,7 +310,9 @@ class VisitDialog(QDialog):
         self.message.style().polish(self.message)
         self.message.setVisible(bool(text))
 
-    def save(self, *, submit: bool) -> Op | None:
+    def save(self, *, submit: bool, confirm_empty: bool = False) -> Op | None:
+        """Save the draft (and screen the note); with ``submit``, lock and queue it too when nothing stands in
+        the way. An empty visit is submitted only once the rep confirms it (``confirm_empty``)."""
         if not self.ready or self.report is None or self.report.submitted:
             return None
         problems = self.samples_card.check()
@@ -259,17 +324,28 @@ class VisitDialog(QDialog):
         except ValidationError as exc:
             self.show_message(exc.user_message(), "error")
             return None
+        if submit and not confirm_empty and is_empty_visit(report):
+            self.prompt = ask(
+                self,
+                "Submit an empty visit?",
+                "This visit has no product, topic or note. Add what you discussed, or submit it as a visit "
+                "where nothing was discussed.",
+                [("Submit anyway", lambda: self.save(submit=True, confirm_empty=True))],
+                default="Keep editing",
+            )
+            return None
         decision = self.safety.chosen(self.intake)
         self.save_button.setEnabled(False)
         self.submit_button.setEnabled(False)
         return (
-            Op(self, lambda ws: save_visit(ws, report, submit=submit, decision=decision))
+            Op(self, lambda ws: save_visit(ws, report, submit=submit, decision=decision, confirm_empty=confirm_empty))
             .success(lambda o: self._saved(o, submit))
             .failure(self._save_failed)
             .run()
         )
 
     def _save_failed(self, error: BaseException) -> None:
+        self._close_after_save = False
         self.save_button.setEnabled(True)
         self.submit_button.setEnabled(True)
         self.show_message(error_text(error), "error")
@@ -277,11 +353,25 @@ class VisitDialog(QDialog):
     def _saved(self, outcome: SaveOutcome, wanted_submit: bool) -> None:
         self.report = outcome.report
         self._dirty = False
+        self._unsaved = False
+        self._decided = self._decided or outcome.decided
         self.last_screen = outcome.screen
         self.screen_done = True
         self.save_button.setEnabled(True)
         self.submit_button.setEnabled(True)
         self.safety.show_screen(outcome.screen, outcome.restricted, self.notes.toPlainText())
+        if self._close_after_save:
+            self._close_after_save = False
+            self.saved.emit(outcome.report)
+            if not self._undecided():
+                self._close_now()
+                return
+            self.show_message(
+                "Saved as a draft. This note may describe an adverse event: choose 'Report it' or 'Not an adverse "
+                "event' before you close, or close again to decide later.",
+                "warning",
+            )
+            return
         if outcome.submitted:
             self._lock(True)
             self.show_message("Submitted. The report is locked and will be uploaded at the next sync.", "info")
@@ -301,23 +391,96 @@ class VisitDialog(QDialog):
         else:
             self.show_message("Saved as a draft.", "info")
 
+    # -- reporting an adverse event -------------------------------------------------------------------------
     def _open_intake(self) -> None:
-        if self.report is None or self.catalogue is None:
+        if self.report is None or self.catalogue is None or self.safety.reported:
             return
         report, screen = self.current_report(), self.last_screen
 
-        def opened(intake: Any) -> None:
+        def opened(intake: AdverseEventIntake) -> None:
             dlg = IntakeDialog(intake, self.catalogue.products if self.catalogue else [], self)
             if dlg.exec() == QDialog.DialogCode.Accepted:
-                self.intake = dlg.result_intake()
-                self.show_message("The adverse-event report will be sent first at the next sync. Submit when ready.")
+                self._report(dlg.result_intake())
             else:
                 self.intake = None
                 self.safety.untick_report()
 
         Op(self, lambda ws: ws.draft_intake(report, screen)).success(opened).run()
 
+    def _report(self, intake: AdverseEventIntake) -> Op:
+        """Queue the intake now, with the visit kept as a draft: it is sent whatever becomes of this dialog."""
+        report = self.current_report()
+        self._decided = True  # from now on the report is written whatever the rep does with this dialog
+        self.show_message("Saving the adverse-event report…")
+        return (
+            Op(self, lambda ws: report_intake(ws, report, intake))
+            .success(self._reported)
+            .failure(self._report_failed)
+            .run()
+        )
+
+    def _reported(self, result: tuple[AdverseEventIntake, CallReport]) -> None:
+        self.intake, self.report = result
+        self._decided = True
+        self._dirty = self._unsaved = False
+        self.safety.set_reported(self.intake)
+        self.show_message(
+            "Reported. The adverse-event report is saved and goes first at the next sync, even if you close this "
+            "visit now. Submit the visit when you are ready."
+        )
+        self.saved.emit(self.report)
+
+    def _report_failed(self, error: BaseException) -> None:
+        self.intake = None
+        self._decided = False
+        self.safety.untick_report()
+        self.show_message("The adverse-event report was not saved: " + error_text(error), "error")
+
+    def show_reported(self) -> None:
+        """The adverse-event report made from this visit, read-only."""
+        if self.safety.reported_intake is None:
+            return
+        products = self.catalogue.products if self.catalogue else []
+        self.report_view = IntakeDialog(self.safety.reported_intake, products, self, read_only=True)
+        self.report_view.open()
+
+    # -- closing --------------------------------------------------------------------------------------------
     def reject(self) -> None:
-        if self._dirty:
-            self.autosave_now()
+        """Close; with changes not saved or a flagged note not decided, ask first."""
+        if not self._closing and self.ready and self.report is not None and not self.report.submitted:
+            unsaved, undecided = self._unsaved, self._undecided()
+            if unsaved or undecided:
+                self._ask_before_close(unsaved, undecided)
+                return
+        self._autosave_timer.stop()
         super().reject()
+
+    def _ask_before_close(self, unsaved: bool, undecided: bool) -> None:
+        lines = []
+        if unsaved:
+            lines.append("This visit has changes that are not saved.")
+        if undecided:
+            lines.append(
+                "The note may describe an adverse event and you have not decided whether to report it. "
+                "Pharmacovigilance must have a report within 24 hours of when you heard it."
+            )
+        if unsaved:
+            actions = [("Save draft and close", self._save_and_close), ("Close without saving", self._discard)]
+        else:
+            actions = [("Close and decide later", self._close_now)]
+        self.prompt = ask(self, "Close this visit?", "\n\n".join(lines), actions, default="Keep editing")
+
+    def _save_and_close(self) -> None:
+        self._close_after_save = True
+        if self.save(submit=False) is None:
+            self._close_after_save = False
+
+    def _discard(self) -> None:
+        if self.report is not None:
+            key = autosave_key(self.report.id)
+            Op(self, lambda ws: ws.discard_autosave(key)).run()
+        self._close_now()
+
+    def _close_now(self) -> None:
+        self._closing = True
+        self.reject()

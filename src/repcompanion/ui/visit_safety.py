@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QTextBrowser, QWidget
 
-from repcompanion.domain import ScreeningDecisionKind
-from repcompanion.ui.safety_dialog import highlighted_html
-from repcompanion.ui.visit_drafts import ScreeningDecision
-from repcompanion.ui.widgets import Card, label
+from repcompanion.domain import AdverseEventIntake, ScreeningDecision, ScreeningDecisionKind
+from repcompanion.ui.safety_dialog import clock_text, highlighted_html
+from repcompanion.ui.visit_drafts import DecisionChoice
+from repcompanion.ui.widgets import Card, button, label
 
 FLAGGED_TITLE = "Possible adverse event — your decision is needed"
+REPORTED_TITLE = "Adverse event reported"
 
 
 class SafetyCard(Card):
@@ -21,7 +23,10 @@ class SafetyCard(Card):
         super().__init__(FLAGGED_TITLE, parent)
         self.text = QTextBrowser()
         self.text.setAccessibleName("Flagged phrases")
-        self.text.setMaximumHeight(130)
+        self.text.setMinimumHeight(48)
+        self.text.setMaximumHeight(96)
+        if self.title_label is not None:
+            self.title_label.setWordWrap(True)
         self.body.addWidget(self.text)
         self.categories = label("", "Muted", wrap=True)
         self.body.addWidget(self.categories)
@@ -40,18 +45,60 @@ class SafetyCard(Card):
         self.body.addWidget(self.not_ae_reason)
         self.not_ae.toggled.connect(lambda on: self.not_ae_reason.setEnabled(on))
         self.not_ae_reason.setEnabled(False)
+        self.reported_note = label("", wrap=True)
+        self.reported_note.setAccessibleName("Adverse-event report status")
+        self.see_report = button("See the report", "report", tip="The adverse-event report as it was sent")
+        self.body.addWidget(self.reported_note)
+        self.body.addWidget(self.see_report, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reported_note.hide()
+        self.see_report.hide()
+        self.reported_intake: AdverseEventIntake | None = None
         self.hide()
+
+    @property
+    def reported(self) -> bool:
+        """An adverse-event report was made from this visit (it cannot be withdrawn)."""
+        return self.reported_intake is not None
 
     def reason(self) -> str:
         return self.not_ae_reason.text().strip()
 
-    def chosen(self, intake: Any) -> ScreeningDecision | None:
+    def chosen(self, intake: Any) -> DecisionChoice | None:
         """The decision to record with the report, or None while there is none."""
         if self.report_ae.isChecked() and intake is not None:
             return (ScreeningDecisionKind.REPORT, "", intake)
         if self.not_ae.isChecked() and self.reason():
             return (ScreeningDecisionKind.NOT_AN_AE, self.reason(), None)
         return None
+
+    def show_decision(self, decision: ScreeningDecision | None, intake: AdverseEventIntake | None) -> None:
+        """Show the decision recorded for the visit (a reopened draft)."""
+        if decision is None:
+            return
+        if decision.decision is ScreeningDecisionKind.REPORT and intake is not None:
+            self.set_reported(intake)
+        elif decision.decision is ScreeningDecisionKind.NOT_AN_AE:
+            self.not_ae.setChecked(True)
+            self.not_ae_reason.setText(decision.reason)
+
+    def set_reported(self, intake: AdverseEventIntake) -> None:
+        """The intake was reported and queued: the choice is closed and the card only says so."""
+        self.reported_intake = intake
+        self.report_ae.blockSignals(True)
+        self.report_ae.setChecked(True)
+        self.report_ae.blockSignals(False)
+        for w in (self.report_ae, self.not_ae, self.not_ae_reason):
+            w.setEnabled(False)
+            w.hide()
+        self.text.setVisible(bool(self.text.property("restricted")))
+        self.categories.hide()
+        due, _ = clock_text(intake)
+        self.reported_note.setText(f"It is saved and goes first at the next sync, even if you close this visit. {due}")
+        self.reported_note.show()
+        self.see_report.show()
+        if self.title_label is not None:
+            self.title_label.setText(REPORTED_TITLE)
+        self.show()
 
     def untick_report(self) -> None:
         """Clear 'Report it' (the intake was cancelled) without ticking the other choice."""
@@ -61,7 +108,7 @@ class SafetyCard(Card):
 
     def show_screen(self, result: Any, restricted: list[Any], notes: str) -> None:
         """Show the screening ``result`` and ``restricted`` words found in ``notes``; hide when there are none."""
-        if not result.flag and not restricted:
+        if not result.flag and not restricted and not self.reported:
             self.hide()
             return
         self.show()
@@ -77,12 +124,19 @@ class SafetyCard(Card):
             parts.append("<p><b>Restricted words</b> (not allowed in a submitted note):</p>")
             parts.append(highlighted_html(notes, spans, "danger") if spans else ", ".join(map(str, restricted)))
         self.text.setHtml("".join(parts))
+        self.text.setProperty("restricted", bool(restricted))
+        if self.reported_intake is not None:
+            self.set_reported(self.reported_intake)
+            return
+        self.text.show()
+        self.categories.show()
         for w in (self.report_ae, self.not_ae, self.not_ae_reason):
             w.setVisible(bool(result.flag))
         if self.title_label is not None:
             self.title_label.setText(FLAGGED_TITLE if result.flag else "Restricted words")
 
     def set_locked(self, locked: bool) -> None:
+        open_choice = not locked and not self.reported
         for w in (self.report_ae, self.not_ae):
-            w.setEnabled(not locked)
-        self.not_ae_reason.setEnabled(not locked and self.not_ae.isChecked())  # the reason goes with its choice
+            w.setEnabled(open_choice)
+        self.not_ae_reason.setEnabled(open_choice and self.not_ae.isChecked())  # the reason goes with its choice

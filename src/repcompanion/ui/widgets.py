@@ -7,9 +7,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -47,6 +49,21 @@ def button(
         btn.setToolTip(tip)
     btn.setAccessibleName(accessible or text.replace("&", "").rstrip("…"))
     return btn
+
+
+def ask(parent: QWidget, title: str, text: str, actions: list[tuple[str, Any]], *, default: str) -> QMessageBox:
+    """Ask without blocking: one button per (words, slot) in ``actions``, and ``default``, which does nothing and
+    is what Enter and Esc choose."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+    slots: dict[QAbstractButton, Any] = {}
+    for words, slot in actions:
+        slots[box.addButton(words, QMessageBox.ButtonRole.AcceptRole)] = slot
+    stay = box.addButton(default, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(stay)
+    box.setEscapeButton(stay)
+    box.buttonClicked.connect(lambda b: slots[b]() if b in slots else None)
+    box.open()
+    return box
 
 
 class Card(QFrame):

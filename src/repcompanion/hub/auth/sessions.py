@@ -1,0 +1,194 @@
+"""Signing in: argon2id passwords, signed access tokens, rotated refresh tokens, and the caller behind a token.
+
+Access token: ``v1.<base64url(json claims)>.<base64url(HMAC-SHA256)>`` signed with the hub's secret (created
+by ``init``, kept in the database so every hub process shares it). Refresh token: 32 random bytes; only
+its SHA-256 is stored; each use retires it and issues a new one (a reused token means "log in again").
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, and_, select
+
+from repcompanion.hub.auth import callers, devices
+from repcompanion.hub.auth.callers import Caller
+from repcompanion.hub.db import HubDb, now_text, schema
+from repcompanion.hub.errors import AuthError
+from repcompanion.hub.settings import HubSettings
+from repcompanion.protocol.models import LoginRequest, RefreshRequest, TokenReply
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
+_DUMMY_HASH = _hasher.hash("not a real password")
+BAD_LOGIN = "Wrong user name or password."
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    def __init__(self, secret: str) -> None:
+        self._key = bytes.fromhex(secret)
+
+    def sign(self, claims: dict[str, object]) -> str:
+        body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+        mac = hmac.new(self._key, f"v1.{body}".encode(), hashlib.sha256).digest()
+        return f"v1.{body}.{_b64(mac)}"
+
+    def verify(self, token: str, *, now: float | None = None) -> dict[str, object]:
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != "v1":
+            raise AuthError("The access token is not one this hub issued.", hint="Log in again.")
+        try:
+            mac = _unb64(parts[2])
+            claims = json.loads(_unb64(parts[1]))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise AuthError("The access token is damaged.", hint="Log in again.") from exc
+        expected = hmac.new(self._key, f"v1.{parts[1]}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(mac, expected) or not isinstance(claims, dict):
+            raise AuthError("The access token is not one this hub issued.", hint="Log in again.")
+        if float(claims.get("exp", 0)) <= (time.time() if now is None else now):
+            raise AuthError("The access token has expired.", code="token_expired", hint="Refresh it and retry.")
+        return claims
+
+
+def signer_for(db: HubDb) -> TokenSigner:
+    with db.read() as conn:
+        return TokenSigner(db.setting(conn, "token_secret"))
+
+
+def _issue(
+    conn: Connection, signer: TokenSigner, settings: HubSettings, user: str, territory: str, device: str
+) -> TokenReply:
+    now = time.time()
+    access = signer.sign(
+        {"sub": user, "dev": device, "iat": int(now), "exp": now + settings.access_ttl_s, "jti": secrets.token_hex(6)}
+    )
+    refresh = secrets.token_urlsafe(32)
+    created = datetime.now(UTC)
+    conn.execute(
+        schema.refresh_tokens.insert().values(
+            token_hash=hashlib.sha256(refresh.encode()).hexdigest(),
+            user_name=user,
+            device_id=device,
+            expires_at=(created + timedelta(seconds=settings.refresh_ttl_s)).isoformat(),
+            created_at=created.isoformat(),
+        )
+    )
+    return TokenReply(
+        access_token=access, refresh_token=refresh, expires_in=settings.access_ttl_s, user=user, territory_id=territory
+    )
+
+
+def _touch_device(conn: Connection, device_id: str, user: str, name: str) -> None:
+    d = schema.devices
+    found = conn.execute(select(d.c.revoked).where(d.c.device_id == device_id)).first()
+    at = now_text()
+    if found is None:
+        conn.execute(d.insert().values(device_id=device_id, user_name=user, name=name, first_seen=at, last_seen=at))
+        return
+    if found[0]:
+        raise devices.refuse(conn, device_id)
+    values = {"user_name": user, "last_seen": at} | ({"name": name} if name else {})
+    conn.execute(d.update().where(d.c.device_id == device_id).values(**values))
+
+
+def login(db: HubDb, signer: TokenSigner, settings: HubSettings, req: LoginRequest) -> TokenReply:
+    with db.read() as conn:
+        user = conn.execute(select(schema.users).where(schema.users.c.name == req.username)).mappings().first()
+    try:
+        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, req.password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise AuthError(
+            BAD_LOGIN, hint="Check the user name and password; ask your administrator to reset it."
+        ) from exc
+    if user is None:
+        raise AuthError(BAD_LOGIN, hint="Check the user name and password; ask your administrator to reset it.")
+    if not user["active"]:
+        raise AuthError(f"The user {req.username} is disabled.", hint="Contact your administrator.")
+    with db.write() as conn:
+        _touch_device(conn, req.device_id, user["name"], req.device_name)
+        return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+
+
+def refresh(db: HubDb, signer: TokenSigner, settings: HubSettings, req: RefreshRequest) -> TokenReply:
+    token_hash = hashlib.sha256(req.refresh_token.encode()).hexdigest()
+    rt = schema.refresh_tokens
+    again = "Log in again; nothing waiting to be sent is lost."
+    with db.write() as conn:
+        found = conn.execute(select(rt).where(rt.c.token_hash == token_hash)).mappings().first()
+        if found is None or found["device_id"] != req.device_id:
+            raise AuthError("The sign-in has ended (unknown refresh token).", hint=again)
+        if found["used_at"] is not None:
+            raise AuthError("The sign-in has ended (this refresh token was already used).", hint=again)
+        if found["expires_at"] <= now_text():
+            raise AuthError("The sign-in has expired.", hint=again)
+        conn.execute(rt.update().where(rt.c.token_hash == token_hash).values(used_at=now_text()))
+        user = conn.execute(select(schema.users).where(schema.users.c.name == found["user_name"])).mappings().first()
+        if user is None or not user["active"]:
+            raise AuthError("The user is disabled.", hint="Contact your administrator.")
+        _touch_device(conn, req.device_id, user["name"], "")
+        return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+
+
+def authenticate(db: HubDb, signer: TokenSigner, token: str | None, *, flush: bool = False) -> Caller:
+    """The caller behind a bearer token (its current territory, device not revoked, user active).
+
+    A revoked device gets ``DeviceRevokedError`` (403), except that with ``flush`` (a push, when the hub
+    lets revoked devices upload their outbox once) it is let through until its flush window closes.
+    """
+    if not token:
+        raise AuthError("This request needs an access token.", hint="Log in first.")
+    claims = signer.verify(token)
+    user, device = str(claims.get("sub", "")), str(claims.get("dev", ""))
+    key = (f"{db.url}|{user}", device)
+    cached = callers.cached(key)
+    if cached is not None:
+        return cached
+    caller = _load_caller(db, user, device, flush=flush)
+    if caller is None:
+        return Caller(user=user, territory_id=_territory_of(db, user), device_id=device)
+    callers.remember(key, caller)
+    return caller
+
+
+def _territory_of(db: HubDb, user: str) -> str:
+    with db.read() as conn:
+        return str(conn.execute(select(schema.users.c.territory_id).where(schema.users.c.name == user)).scalar_one())
+
+
+def _load_caller(db: HubDb, user: str, device: str, *, flush: bool = False) -> Caller | None:
+    """The (cacheable) caller; None for a revoked device that may still flush its outbox (never cached)."""
+    u, d = schema.users, schema.devices
+    with db.read() as conn:
+        row = conn.execute(
+            select(u.c.territory_id, u.c.active, d.c.revoked)
+            .select_from(u.join(d, and_(d.c.user_name == u.c.name, d.c.device_id == device)))
+            .where(u.c.name == user)
+        ).first()
+    if row is None or not row[1]:
+        raise AuthError("The user or device behind this token is no longer known.", hint="Log in again.")
+    if row[2]:
+        with db.write() as conn:
+            refused = devices.may_flush(conn, device) if flush else devices.refuse(conn, device)
+        if refused is not None:
+            raise refused
+        return None
+    return Caller(user=user, territory_id=row[0], device_id=device)

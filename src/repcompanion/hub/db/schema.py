@@ -1,0 +1,332 @@
+"""Every hub table on one MetaData (SQLAlchemy Core): the synced tables, the change log and the hub-only tables.
+
+Alembic's ``env.py`` compares against ``metadata``; ``tests/hub/test_schema_matches_migrations.py`` fails when a
+table here and the migrated database differ.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from repcompanion.domain.rows import SYNCED_TABLES
+
+metadata = MetaData()
+
+#: Columns stored as INTEGER / REAL; every other synced column is TEXT.
+INTEGER_COLUMNS = frozenset(
+    {
+        "decile",
+        "planned_visits",
+        "do_not_contact",
+        "target",
+        "active",
+        "sample_limit_per_visit",
+        "quantity",
+        "duration_min",
+    }
+)
+REAL_COLUMNS = frozenset({"latitude", "longitude"})
+
+
+def _synced_column(name: str) -> Column:
+    if name == "id":
+        return Column("id", Text, primary_key=True)
+    if name in INTEGER_COLUMNS:
+        return Column(name, Integer)
+    if name in REAL_COLUMNS:
+        return Column(name, Float)
+    return Column(name, Text)
+
+
+def _synced_table(name: str) -> Table:
+    columns = [_synced_column(c) for c in SYNCED_TABLES[name].columns]
+    extra: list[Column | Index | UniqueConstraint] = []
+    if name == "alignments":
+        # Hub-only: the log head when the HCP joined the territory; older untagged changes of that HCP are not
+        # served to this territory (it received a re-emit instead). Never sent down.
+        extra.append(Column("since_seq", BigInteger, nullable=False, server_default="0"))
+        extra.append(UniqueConstraint("territory_id", "hcp_id", name="alignments_territory_hcp"))
+    if "hcp_id" in SYNCED_TABLES[name].columns and name != "alignments":
+        extra.append(Index(f"{name}_hcp", "hcp_id"))
+    return Table(name, metadata, *columns, *extra)
+
+
+synced: dict[str, Table] = {name: _synced_table(name) for name in SYNCED_TABLES}
+
+#: The change log. ``seq`` is the commit-ordered cursor (writers are serialised, see engine.HubDb.write).
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tbl", Text, nullable=False),
+    Column("op", Text, nullable=False),
+    Column("row_id", Text, nullable=False),
+    Column("territory_id", Text),
+    Column("hcp_id", Text),
+    Column("row", Text),
+    Column("created_at", Text, nullable=False),
+    Index("changes_row", "row_id"),
+    Index("changes_created", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+hub_settings = Table("hub_settings", metadata, Column("key", Text, primary_key=True), Column("value", Text))
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("active", Integer, nullable=False, server_default="1"),
+    Column("created_at", Text, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("first_seen", Text, nullable=False),
+    Column("last_seen", Text, nullable=False),
+    Column("revoked", Integer, nullable=False, server_default="0"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("used_at", Text),
+    Index("refresh_tokens_device", "device_id"),
+)
+
+mutations = Table(
+    "mutations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("device_id", Text, nullable=False),
+    Column("device_seq", BigInteger, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("received_at", Text, nullable=False),
+    UniqueConstraint("device_id", "device_seq", name="mutations_device_seq"),
+)
+
+#: Submitted reports for HCPs outside the rep's territory: kept for the manager, never synced down.
+orphan_reports = Table(
+    "orphan_reports",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hcp_id", Text, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("row", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+)
+
+ae_intakes = Table(
+    "ae_intakes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hcp_id", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("aware_at", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("call_report_id", Text),
+    Column("product_id", Text),
+    Column("reporter", Text),
+    Column("patient_details", Text),
+    Column("seriousness", Text),
+    Column("categories", Text),
+    Column("status", Text),
+    Column("forwarded_at", Text),
+    Column("user_name", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    Index("ae_intakes_received", "received_at"),
+)
+
+screening_decisions = Table(
+    "screening_decisions",
+    metadata,
+    Column("call_report_id", Text, primary_key=True),
+    Column("decision", Text, nullable=False),
+    Column("categories", Text),
+    Column("at", Text, nullable=False),
+    Column("reason", Text),
+    Column("intake_id", Text),
+    Column("user_name", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+)
+
+suggestion_feedback = Table(
+    "suggestion_feedback",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hcp_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("suggestion_id", Text),
+    Column("reason", Text),
+    Column("note", Text),
+    Column("snooze_until", Text),
+    Column("user_name", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+)
+
+data_change_requests = Table(
+    "data_change_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hcp_id", Text, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("user_name", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+)
+
+#: Hub-only: HCP fields set by an accepted data change request, with the source's value at that time. An import
+#: keeps the request's value while the source still says ``source_value``; a new source value wins.
+dcr_overrides = Table(
+    "dcr_overrides",
+    metadata,
+    Column("hcp_id", Text, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("value", Text),
+    Column("source_value", Text),
+    Column("dcr_id", Text, nullable=False),
+)
+
+# -- follow-up delivery (migration 0003) -------------------------------------------------------------------
+
+#: One row per deliverable follow-up (email or invitation). ``status``: scheduled → sent, or failed (dead
+#: letter, ``dead_letter_reason`` says why). A worker owns a job while ``lease_expires_at`` is in the future.
+followup_jobs = Table(
+    "followup_jobs",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("hcp_id", Text, nullable=False),
+    Column("journey", Text, nullable=False),
+    Column("journey_version", Integer, nullable=False, server_default="1"),
+    Column("action", Text, nullable=False),
+    Column("content_id", Text),
+    Column("call_report_id", Text),
+    Column("status", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("due_at", Text, nullable=False),
+    Column("next_attempt_at", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", Text),
+    Column("lease_expires_at", Text),
+    Column("message_id", Text, nullable=False),
+    Column("sent_at", Text),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("dead_letter_reason", Text, nullable=False, server_default=""),
+    Index("followup_jobs_due", "status", "next_attempt_at"),
+    Index("followup_jobs_hcp", "hcp_id"),
+)
+
+#: Engagement event ids already applied (replay protection for POST /v1/engagement).
+engagement_seen = Table(
+    "engagement_seen",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("received_at", Text, nullable=False),
+)
+
+# -- adverse-event forwarding and DCR decisions (migration 0004) --------------------------------------------
+
+#: One row per intake once forwarding to pharmacovigilance was tried.
+ae_forwarding = Table(
+    "ae_forwarding",
+    metadata,
+    Column("intake_id", Text, primary_key=True),
+    Column("message_id", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_attempt_at", Text),
+    Column("next_attempt_at", Text),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("recipient", Text),
+    Column("sent_at", Text),
+)
+
+#: Who decided a data change request, when, why, and the HCP values before and after.
+dcr_decisions = Table(
+    "dcr_decisions",
+    metadata,
+    Column("dcr_id", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("decided_at", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("applied", Text),
+    Column("previous", Text),
+)
+
+# -- admin audit trail and device revocation (migration 0005) -----------------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("arguments", Text, nullable=False),
+    Column("host", Text, nullable=False, server_default=""),
+    Index("audit_log_at", "at"),
+)
+
+device_revocations = Table(
+    "device_revocations",
+    metadata,
+    Column("device_id", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("revoked_at", Text, nullable=False),
+    Column("revoked_by", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("flush_started_at", Text),
+    Column("flushed_at", Text),
+)
+
+# -- the model registry (migration 0006) ---------------------------------------------------------------------
+
+#: Published propensity models, stored whole (``data``: the .skops bytes) with their SHA-256 and signature.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("version", Text, primary_key=True),
+    Column("created_at", Text, nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("key_id", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("model_versions_created", "created_at"),
+)

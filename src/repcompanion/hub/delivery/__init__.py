@@ -1,0 +1,35 @@
+"""Delivery: the one claim → send → retry with backoff → dead-letter loop, and SMTP, for every outgoing message."""
+
+from repcompanion.hub.delivery.loop import (
+    Attempt,
+    Batch,
+    Claimed,
+    DeliveryError,
+    DeliveryReport,
+    Failure,
+    Outbox,
+    RetryPolicy,
+    deliver,
+    keep_delivering,
+    leased,
+    locked,
+    utc_now,
+)
+from repcompanion.hub.delivery.mailer import SmtpSender
+
+__all__ = [
+    "Attempt",
+    "Batch",
+    "Claimed",
+    "DeliveryError",
+    "DeliveryReport",
+    "Failure",
+    "Outbox",
+    "RetryPolicy",
+    "SmtpSender",
+    "deliver",
+    "keep_delivering",
+    "leased",
+    "locked",
+    "utc_now",
+]

@@ -1,0 +1,38 @@
+"""Follow-ups: journeys evaluated on call reports and engagement, their synced rows and jobs, the e-mail worker."""
+
+from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_url
+from repcompanion.hub.followups.engagement import (
+    ENGAGEMENT_TYPES,
+    EngagementResult,
+    apply_engagement,
+    engagement_secret,
+)
+from repcompanion.hub.followups.planning import (
+    JOURNEYS,
+    JourneyBook,
+    list_follow_ups,
+    message_id,
+    plan_after_call_report,
+    plan_not_opened,
+    record_plan,
+)
+from repcompanion.hub.followups.worker import Worker, WorkerSettings
+
+__all__ = [
+    "ENGAGEMENT_TYPES",
+    "JOURNEYS",
+    "EngagementResult",
+    "JourneyBook",
+    "MailSettings",
+    "Worker",
+    "WorkerSettings",
+    "apply_engagement",
+    "engagement_secret",
+    "list_follow_ups",
+    "message_id",
+    "plan_after_call_report",
+    "plan_not_opened",
+    "record_plan",
+    "render",
+    "unsubscribe_url",
+]
