@@ -69,11 +69,11 @@ def child(folder: Path, server: str) -> dict[str, Any]:
 
         from repcompanion.sync import CredentialStore
 
-        ws.use_http(httpx.Client(timeout=60), CredentialStore(MemoryKeyring()))
+        ws.sync.use_http(httpx.Client(timeout=60), CredentialStore(MemoryKeyring()))
 
     op = Op(window, setup).run()
     _wait(lambda: op.done)
-    login = Op(window, lambda ws: ws.login(server, "rep01", PASSWORD), lane="net").run()
+    login = Op(window, lambda ws: ws.sync.login(server, "rep01", PASSWORD), lane="net").run()
     _wait(lambda: login.done, 60_000)
 
     clock = QElapsedTimer()
@@ -89,7 +89,7 @@ def child(folder: Path, server: str) -> dict[str, Any]:
     heartbeat.timeout.connect(beat)
     heartbeat.start()
     started = time.perf_counter()
-    sync = LongOp(window, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
+    sync = LongOp(window, lambda ws, progress, cancelled: ws.sync.run(progress, cancelled, warm=False), lane="net")
     sync.progress(lambda f, m: window.sync_bar._on_progress(f, m)).run()
     rerank = window.today.reload()
     _wait(lambda: sync.done and rerank.done, 600_000)

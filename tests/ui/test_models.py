@@ -29,8 +29,7 @@ from repcompanion.ui.models import (
     SuggestionsModel,
     TimelineModel,
 )
-from repcompanion.workspace import Workspace
-from repcompanion.workspace.ui_support import TodayFilter, TodayRow
+from repcompanion.workspace import TodayFilter, TodayRow, Workspace
 
 SEGMENTS = ["A", "B", "C", "D"]
 TOWNS = ["Boston, MA", "Salem, MA", "Lowell, MA"]
@@ -118,10 +117,11 @@ def test_proxy_shows_exactly_the_rows_the_filter_accepts(
 
 def test_workspace_record_models_pass_the_model_tester(qtmodeltester: Any, demo_folder: Any) -> None:
     with Workspace.open(demo_folder) as ws:
-        hcp = ws.hcps()[0]
-        timeline = ws.timeline(hcp.id)
-        content = ws.approved_content(hcp.id)
-        report = ws.save_draft(ws.new_visit(hcp.id).edited(notes="Discussed dosing.", topics=("efficacy",)))
+        hcp = ws.directory.hcps()[0]
+        timeline = ws.directory.timeline(hcp.id)
+        content = ws.directory.approved_content(hcp.id)
+        draft = ws.visits.new(hcp.id).edited(notes="Discussed dosing.", topics=("efficacy",))
+        report = ws.visits.save_draft(draft).value
     assert timeline and content
     for model, records in (
         (TimelineModel(), timeline),

@@ -46,7 +46,7 @@ def test_plan_uses_only_allowed_visits_within_hours(folder, capsys, tmp_path):
         ws.pin_today(DAY)
         allowed = {
             (r.hcp_id)
-            for r in ws._ranking.engine(DAY).candidates(DAY).itertuples()
+            for r in ws.ranking.engine(DAY).candidates(DAY).itertuples()
             if r.action in ("visit", "msl_referral") and r.blocked_reason == ""
         }
     starts = []

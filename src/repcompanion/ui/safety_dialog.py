@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import QDateTime, QTimer
 from PySide6.QtWidgets import (
@@ -30,11 +31,21 @@ SERIOUSNESS_LABELS = {
 }
 
 
+class Marked(Protocol):
+    """A stretch of the note (a flagged phrase or sentence, a restricted word)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
 def _esc(text: str) -> str:
     return escape(text, quote=False).replace("\n", "<br>")
 
 
-def highlighted_html(text: str, spans: list[Any], color: str = "warning") -> str:
+def highlighted_html(text: str, spans: Iterable[Marked], color: str = "warning") -> str:
     """The note as HTML with each span marked (overlapping spans merged)."""
     t = theme.current()
     marks = sorted((int(s.start), int(s.end)) for s in spans)

@@ -1,21 +1,23 @@
-"""Real provider data into and out of a workspace: NPPES, FHIR and a demo built on real providers."""
+"""Real provider files into and out of the store: NPPES, FHIR, and a demo built on real providers."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from repcompanion.domain import (
     Account,
     Alignment,
+    Cancelled,
     Hcp,
     HcpId,
     IngestError,
     Progress,
     TerritoryId,
+    never_cancelled,
     no_progress,
 )
 from repcompanion.ingest import (
@@ -65,15 +67,29 @@ def import_file(
     *,
     territory_id: str | None = None,
     nucc_path: Path | None = None,
+    states: Iterable[str] = (),
+    zip_prefixes: Iterable[str] = (),
+    taxonomies: Iterable[str] = (),
     progress: Progress = no_progress,
-    **filters: Any,
+    cancelled: Cancelled = never_cancelled,
 ) -> ImportReport:
-    """Import an NPPES CSV or a FHIR R4 file in one transaction: all of it, or nothing."""
+    """Import an NPPES CSV (filtered by state, ZIP prefix and taxonomy) or a FHIR R4 file in one transaction:
+    all of it, or nothing."""
     nucc = load_nucc(nucc_path) if nucc_path else None
     sink = StoreSink(store)
     with store.atomic():
         if fmt == "nppes":
-            return import_nppes(path, sink, territory_id=territory_id, nucc=nucc, progress=progress, **filters)
+            return import_nppes(
+                path,
+                sink,
+                territory_id=territory_id,
+                states=states,
+                zip_prefixes=zip_prefixes,
+                taxonomies=taxonomies,
+                nucc=nucc,
+                progress=progress,
+                cancelled=cancelled,
+            )
         if fmt == "fhir":
             return import_fhir(path, sink, territory_id=territory_id, nucc=nucc)
         raise IngestError(f"Unknown import format {fmt!r}: use nppes or fhir.")
