@@ -22,7 +22,7 @@ from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog
 from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
-from repcompanion.ui.visit_safety import SafetyCard
+from repcompanion.ui.visit_safety import SafetyCard, draft_message
 from repcompanion.ui.visit_samples import SamplesCard
 from repcompanion.ui.widgets import Card, Chip, ask, button, label
 from repcompanion.workspace import (
@@ -394,18 +394,7 @@ class VisitDialog(QDialog):
             self.submitted.emit(outcome.report)
             return
         self.saved.emit(outcome.report)
-        if wanted_submit and outcome.restricted:
-            self.show_message(
-                "Saved as a draft. Rephrase the highlighted restricted words before submitting.", "warning"
-            )
-        elif wanted_submit and outcome.screen.flag:
-            self.show_message(
-                "Saved as a draft. This note may describe an adverse event: choose 'Report it' or "
-                "'Not an adverse event' (with a reason) to submit.",
-                "warning",
-            )
-        else:
-            self.show_message("Saved as a draft.", "info")
+        self.show_message(*draft_message(outcome, wanted_submit))
 
     # -- reporting an adverse event -------------------------------------------------------------------------
     def _open_intake(self) -> None:

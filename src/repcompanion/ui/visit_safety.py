@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QTextBrowse
 from repcompanion.domain import AdverseEventIntake, ScreeningDecision, ScreeningDecisionKind
 from repcompanion.ui.safety_dialog import clock_text, highlighted_html
 from repcompanion.ui.widgets import Card, button, label
-from repcompanion.workspace import DecisionChoice
+from repcompanion.workspace import DecisionChoice, VisitSave
 
 if TYPE_CHECKING:
     from repcompanion.workspace import RestrictedHit, ScreenResult
@@ -143,3 +143,17 @@ class SafetyCard(Card):
         for w in (self.report_ae, self.not_ae):
             w.setEnabled(open_choice)
         self.not_ae_reason.setEnabled(open_choice and self.not_ae.isChecked())  # the reason goes with its choice
+
+
+def draft_message(outcome: VisitSave, wanted_submit: bool) -> tuple[str, str]:
+    """What to tell the rep (and how: info or warning) when a visit was saved as a draft, and why it was not
+    submitted when that was asked."""
+    if wanted_submit and outcome.restricted:
+        return "Saved as a draft. Rephrase the highlighted restricted words before submitting.", "warning"
+    if wanted_submit and outcome.screen.flag:
+        return (
+            "Saved as a draft. This note may describe an adverse event: choose 'Report it' or "
+            "'Not an adverse event' (with a reason) to submit.",
+            "warning",
+        )
+    return "Saved as a draft.", "info"

@@ -281,7 +281,7 @@ def sample_problems(samples: list[SampleDrop], products: dict[str, Product]) -> 
     return problems
 
 
-def report_to_payload(report: CallReport) -> dict[str, Any]:
+def report_to_payload(report: CallReport) -> dict[str, object]:
     """A call report as plain JSON values (for autosave)."""
     return {
         "id": report.id,
