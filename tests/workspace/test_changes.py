@@ -74,7 +74,7 @@ def test_a_whole_territory_or_a_new_model_changes_everyones_suggestions() -> Non
 def test_an_upload_or_a_purge_changes_the_outbox_and_the_purged_hcps() -> None:
     pushed = sync_changes(_report(pushed=2, applied=2))
     assert pushed == Changes(uploads=True)
-    purged = sync_changes(_report(removed=1, tables={"hcps"}, hcp_ids={"H2"}))
+    purged = sync_changes(_report(pushed=1, removed=1, tables={"hcps"}, hcp_ids={"H2"}))
     assert purged.hcps == frozenset({"H2"}) and purged.visits and purged.ranking and purged.uploads
 
 

@@ -68,7 +68,7 @@ def sync_changes(report: SyncReport, *, model_installed: bool = False) -> Change
         followups="follow_ups" in tables,
         numbers=bool(tables & {"hcps", "call_plans", "events"}),
         plan="hcps" in tables,
-        uploads=bool(report.pushed or report.rejected or report.removed),
+        uploads=bool(report.pushed or report.rejected),
     )
 
 

@@ -136,6 +136,10 @@ class TodayFilter:
         )
 
 
+#: Above this many changed HCPs a Today patch reads every HCP in one query instead of one query each.
+PATCH_READS_ALL = 200
+
+
 @dataclass(frozen=True)
 class TodayPatch:
     """The Today list brought up to date after a change to a few HCPs, without reading every row again."""
@@ -170,7 +174,10 @@ def today_patch(ws: Workspace, hcp_ids: Collection[str], *, ranking: bool, day: 
     lines = ws.ranking.lines(day)
     wanted = set(hcp_ids)
     ranked = [(i, line) for i, line in enumerate(lines, start=1) if line.hcp_id in wanted]
-    hcps = {h.id: h for h in (ws.store.hcps.find(hcp_id) for hcp_id in wanted) if h is not None}
+    if len(wanted) > PATCH_READS_ALL:
+        hcps = {h.id: h for h in ws.directory.hcps() if h.id in wanted}
+    else:
+        hcps = {h.id: h for h in (ws.store.hcps.find(hcp_id) for hcp_id in wanted) if h is not None}
     contacts = ws.directory.last_contacts(list(hcps))
     rows = tuple(_row(hcps[line.hcp_id], line, i, contacts) for i, line in ranked if line.hcp_id in hcps)
     ranks = {line.hcp_id: line.rank or i for i, line in enumerate(lines, start=1)} if ranking else None
