@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # records of the engines behind the managers, for annotations
     from repcompanion.intel.plan import PlanSettings as PlanSettings
     from repcompanion.intel.safety import RestrictedHit as RestrictedHit
     from repcompanion.intel.safety import ScreenResult as ScreenResult
+    from repcompanion.intel.safety import Span as Span
     from repcompanion.sync import LoginResult as LoginResult
     from repcompanion.sync import Rejection as Rejection
 
