@@ -64,11 +64,8 @@ def event_chunks(store: Store) -> EventChunks:
     from repcompanion.intel.inputs import EventChunks
 
     def read() -> Iterator[pd.DataFrame]:
-        cur = store.conn.execute(
-            "SELECT hcp_id, type, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER) AS day, topics FROM events"
-        )
-        columns = [d[0] for d in cur.description]
-        while rows := cur.fetchmany(EVENT_PAGE_ROWS):
+        columns, pages = store.activity.event_days(EVENT_PAGE_ROWS)
+        for rows in pages:
             yield pd.DataFrame.from_records(rows, columns=columns)
 
     return EventChunks(read)
@@ -77,7 +74,7 @@ def event_chunks(store: Store) -> EventChunks:
 def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
     """Follow-ups the rep promised in submitted visits of the last weeks."""
     from repcompanion.intel.inputs import FollowUp
-    from repcompanion.workspace.followups import SKIP_PREFIX
+    from repcompanion.intel.journeys import SKIP_PREFIX
 
     since = (day - timedelta(days=FOLLOW_UP_DAYS)).isoformat()
     follow_ups = []
@@ -188,7 +185,7 @@ class Priorities:
         if self._engine is not None and self._day == day:
             return None
         key = ranking_cache.fingerprint(self.store, day, self._model_file())
-        if self.store.conn.execute("SELECT 1 FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone():
+        if self.store.ranking_cache.has(key):
             return None
         return ranking_cache.load_latest_lines(self.store)
 
