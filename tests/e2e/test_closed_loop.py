@@ -14,7 +14,6 @@ from repcompanion.hub.db import schema
 from repcompanion.hub.db.schema import followup_jobs
 from repcompanion.hub.followups import MailSettings, Worker
 from repcompanion.workspace import Workspace
-from repcompanion.workspace.followups import deselect, preview_follow_ups
 from tests.e2e.conftest import PASSWORD, Inbox, LoopbackHub
 
 WITH_CONSENT = "H00001"  # email opt-in (and in-person opt-in), cardiology
@@ -23,17 +22,17 @@ WITHOUT_CONSENT = "H00012"  # email opt-out since 2026-03-11
 
 def _rep(tmp_path: Path, hub: LoopbackHub) -> Workspace:
     ws = Workspace.open(tmp_path / "rep")
-    ws.use_http(httpx.Client(timeout=30))
-    ws.login(hub.url, "rep01", PASSWORD)
-    ws.sync()
+    ws.sync.use_http(httpx.Client(timeout=30))
+    ws.sync.login(hub.url, "rep01", PASSWORD)
+    ws.sync.run()
     return ws
 
 
 def _visit(ws: Workspace, hcp_id: str, *, skip: str | None = None):
-    report = replace(ws.new_visit(hcp_id), topics=("efficacy",), notes="Discussed the efficacy data.")
+    report = replace(ws.visits.new(hcp_id), topics=("efficacy",), notes="Discussed the efficacy data.")
     if skip:
-        report = deselect(report, skip)
-    return report, preview_follow_ups(ws, report)
+        report = ws.followups.deselect(report, skip)
+    return report, ws.followups.preview(report)
 
 
 def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_into_an_msl_referral(
@@ -41,13 +40,13 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
 ) -> None:
     inbox, smtp_port = smtp
     ws = _rep(tmp_path, loopback_hub)
-    assert ws.consents(WITH_CONSENT)[Channel.EMAIL].state.value == "opt_in"
+    assert ws.directory.consents(WITH_CONSENT)[Channel.EMAIL].state.value == "opt_in"
 
     report, preview = _visit(ws, WITH_CONSENT)
     [planned] = [p for p in preview if p.journey == "efficacy-email"]
     assert planned.status is FollowUpStatus.SCHEDULED and "email opt-in" in planned.consent
-    ws.submit_visit(report)
-    ws.sync()
+    ws.visits.submit(report)
+    ws.sync.run()
 
     with loopback_hub.db.read() as conn:
         job = conn.execute(select(followup_jobs).where(followup_jobs.c.hcp_id == WITH_CONSENT)).mappings().one()
@@ -76,11 +75,11 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
     assert opened.status_code == 200, opened.text
     assert opened.json()["follow_up_status"] == "opened" and opened.json()["planned"]
 
-    ws.sync()
-    statuses = {f.journey: f.status for f in ws.follow_ups_for(WITH_CONSENT)}
+    ws.sync.run()
+    statuses = {f.journey: f.status for f in ws.followups.for_hcp(WITH_CONSENT)}
     assert statuses["efficacy-email"] is FollowUpStatus.OPENED
     assert statuses["msl-after-open"] is FollowUpStatus.SCHEDULED
-    [top] = ws.suggestions_for(WITH_CONSENT)
+    [top] = ws.ranking.suggestions(WITH_CONSENT)
     assert top.action is ActionType.MSL_REFERRAL
     day = ws.today().isoformat()
     assert top.reasons[0].text.startswith(f"Opened '{content.title}' on {day}")
@@ -95,14 +94,14 @@ def test_without_email_consent_nothing_is_sent_and_the_follow_up_says_why(
     [planned] = [p for p in preview if p.journey == "efficacy-email"]
     assert planned.status is FollowUpStatus.SUPPRESSED and "email opt-out" in planned.reason
     skipped, _ = _visit(ws, "H00006", skip="efficacy-email")  # email opt-in, but the rep deselects it
-    ws.submit_visit(report)
-    ws.submit_visit(skipped)
-    ws.sync()
+    ws.visits.submit(report)
+    ws.visits.submit(skipped)
+    ws.sync.run()
 
     assert Worker(loopback_hub.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once().sent == []
     assert inbox.messages == []
-    [row] = ws.follow_ups_for(WITHOUT_CONSENT)
+    [row] = ws.followups.for_hcp(WITHOUT_CONSENT)
     assert row.status is FollowUpStatus.SUPPRESSED
     assert "not sent: email opt-out since 2026-03-11" in row.reason
-    [cancelled] = ws.follow_ups_for("H00006")
+    [cancelled] = ws.followups.for_hcp("H00006")
     assert cancelled.status is FollowUpStatus.CANCELLED and "deselected" in cancelled.reason

@@ -50,13 +50,13 @@ def hub_view(db: HubDb, territory: str) -> tuple[dict, dict]:
 
 def laptop(tmp_path: Path, name: str, hub_url: str, user: str) -> Workspace:
     ws = Workspace.open(tmp_path / name)
-    ws.use_http(httpx.Client(timeout=60))
-    ws.login(hub_url, user, PASSWORD)
+    ws.sync.use_http(httpx.Client(timeout=60))
+    ws.sync.login(hub_url, user, PASSWORD)
     return ws
 
 
 def assert_replica(ws: Workspace, db: HubDb, territory: str) -> int:
-    ws.sync()
+    ws.sync.run()
     hcps, accounts = hub_view(db, territory)
     local = {h.id: h for h in ws.store.hcps.all()}
     assert set(local) == set(hcps), f"{len(set(hcps) - set(local))} missing, {len(set(local) - set(hcps))} extra"

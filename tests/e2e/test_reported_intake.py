@@ -27,19 +27,20 @@ def test_an_intake_reported_for_a_draft_visit_is_pushed_and_the_hub_holds_it(
 ) -> None:
     ws = Workspace.open(tmp_path / "rep")
     try:
-        ws.use_http(httpx.Client(timeout=30))
-        ws.login(loopback_hub.url, "rep01", PASSWORD)
-        ws.sync()
-        report = replace(ws.new_visit(HCP), notes=NOTE)
-        intake = replace(ws.draft_intake(report), patient_details="adult, male")
+        ws.sync.use_http(httpx.Client(timeout=30))
+        ws.sync.login(loopback_hub.url, "rep01", PASSWORD)
+        ws.sync.run()
+        report = replace(ws.visits.new(HCP), notes=NOTE)
+        intake = replace(ws.visits.draft_intake(report), patient_details="adult, male")
 
-        reported = ws.report_intake(report, intake)  # the rep pressed Report; the visit dialog is then closed
+        # The rep pressed Report; the visit dialog is then closed.
+        reported = ws.visits.report_intake(report, intake).intake
 
-        assert ws.call_report(report.id).status is ReportStatus.DRAFT
+        assert ws.visits.get(report.id).status is ReportStatus.DRAFT
         [queued] = [m for m in ws.store.outbox.pending() if m.kind is MutationKind.AE_INTAKE]
         assert queued.entity_id == reported.id and ws.store.outbox.pending()[0] == queued
-        sync = ws.sync()
-        assert sync.rejected == [] and ws.store.outbox.pending_count() == 0
+        sync = ws.sync.run()
+        assert not sync.rejected and ws.store.outbox.pending_count() == 0
         assert {m.kind: m.status for m in ws.store.outbox.all()}[MutationKind.AE_INTAKE] is MutationStatus.APPLIED
         calls = schema.synced["call_reports"]
         [held] = _hub_rows(loopback_hub, schema.ae_intakes, schema.ae_intakes.c.id, reported.id)
@@ -51,8 +52,8 @@ def test_an_intake_reported_for_a_draft_visit_is_pushed_and_the_hub_holds_it(
         [decision] = _hub_rows(loopback_hub, decisions, decisions.c.call_report_id, report.id)
         assert decision["decision"] == ScreeningDecisionKind.REPORT.value and decision["intake_id"] == reported.id
 
-        ws.submit_visit(ws.call_report(report.id))  # the visit arrives later
-        assert ws.sync().rejected == []
+        ws.visits.submit(ws.visits.get(report.id))  # the visit arrives later
+        assert not ws.sync.run().rejected
         [submitted] = _hub_rows(loopback_hub, calls, calls.c.id, report.id)
         assert submitted["status"] == ReportStatus.SUBMITTED.value
         assert len(_hub_rows(loopback_hub, schema.ae_intakes, schema.ae_intakes.c.call_report_id, report.id)) == 1

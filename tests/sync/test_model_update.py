@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,7 +18,7 @@ from repcompanion.intel.propensity import ModelBundle, default_model_path, load_
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.sync import model_update
 from repcompanion.sync.model_update import MODEL_FILE, PREVIOUS_FILE, update_model
-from repcompanion.workspace.model_update import installed_model, refresh_model
+from repcompanion.workspace.model_update import check_model, installed_model
 from tests.sync.conftest import HUB_URL, Device, Hub
 
 
@@ -201,7 +200,7 @@ def test_a_model_file_changed_on_disk_after_install_is_not_used(
     assert installed_model(folder, [public_pem(signing_key)]) is None
 
 
-def test_refresh_model_after_sync_uses_the_shipped_keys(
+def test_a_model_check_after_sync_uses_the_shipped_keys(
     hub: Hub,
     rep: Device,
     signing_key: Ed25519PrivateKey,
@@ -217,9 +216,9 @@ def test_refresh_model_after_sync_uses_the_shipped_keys(
         hub, signing_key, "v1", model_file_bytes(ModelBundle(default_bundle.estimator, "propensity", "v1"), tmp_path)
     )
     rep.client.sync()
-    invalidated: list[bool] = []
-    ws = SimpleNamespace(store=rep.store, folder=tmp_path / "ws", _after_data_change=lambda: invalidated.append(True))
-    assert refresh_model(ws, rep.client) == "Installed suggestion model v1."
-    assert invalidated == [True]
-    assert installed_model(tmp_path / "ws" / "models").version == "v1"
-    assert "up to date" in refresh_model(ws, rep.client)
+    folder = tmp_path / "ws" / "models"
+    update = check_model(folder, rep.client)
+    assert update.installed and update.message() == "Installed suggestion model v1."
+    assert installed_model(folder).version == "v1"
+    again = check_model(folder, rep.client)
+    assert not again.installed and "up to date" in again.message()

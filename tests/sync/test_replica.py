@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain.errors import ValidationError
-from repcompanion.domain.rows import hcp_to_row
+from repcompanion.domain.rows import consent_to_row, content_to_row, event_to_row, hcp_to_row
 from repcompanion.store import open_store
 from repcompanion.store.replica import (
     apply_page,
@@ -42,6 +42,31 @@ def test_a_batched_page_ends_like_the_store_applying_it_change_by_change(ops: li
     rows = "SELECT id, last_name FROM hcps ORDER BY id"
     assert batched.query(rows) == reference.query(rows)
     assert batched.sync_state.get().cursor == 7
+
+
+def test_a_page_says_which_tables_and_hcps_it_wrote() -> None:
+    store = open_store(":memory:")
+    factories.small_territory(store, 3)
+    event = factories.event("H00002", i=900)
+    page = [
+        {"table": "events", "op": "upsert", "id": event.id, "row": event_to_row(event)},
+        {"table": "consents", "op": "delete", "id": "K00000"},  # H00001's: its owner is read before it goes
+        {"table": "hcps", "op": "remove", "id": "H00003"},
+    ]
+    result = apply_page(store, page, 11)
+    assert result.tables == {"events", "consents", "hcps"} and result.hcp_ids == {"H00001", "H00002", "H00003"}
+    assert not result.all_hcps
+    content = factories.content(2)
+    shared = apply_page(
+        store, [{"table": "content", "op": "upsert", "id": content.id, "row": content_to_row(content)}], 12
+    )
+    assert shared.all_hcps and shared.tables == {"content"} and not shared.hcp_ids
+    consent = factories.consent("H00002", i=77)
+    owned = apply_page(
+        store, [{"table": "consents", "op": "upsert", "id": consent.id, "row": consent_to_row(consent)}], 13
+    )
+    assert owned.hcp_ids == {"H00002"} and not owned.all_hcps
+    assert not apply_page(store, [], 14).tables
 
 
 def test_a_malformed_page_writes_nothing() -> None:

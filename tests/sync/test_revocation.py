@@ -83,16 +83,16 @@ def test_wipe_workspace_erases_the_files_and_the_key_and_says_why(
 
     folder = tmp_path / "ws"
     ws = Workspace.open(folder)
-    ws.use_http(httpx.Client(transport=hub.transport()), CredentialStore(MemoryKeyring()))
-    ws.login(HUB_URL, "rep01", PASSWORD)
-    ws.sync()
+    ws.sync.use_http(httpx.Client(transport=hub.transport()), CredentialStore(MemoryKeyring()))
+    ws.sync.login(HUB_URL, "rep01", PASSWORD)
+    ws.sync.run()
     ws.store.submit_call_report(_report_for(hub.hcps_of("T-001")[0]))
     device_id = ws.store.sync_state.device_id()
     before = dict(keyring.get_keyring().entries)  # type: ignore[attr-defined]
     revoke_device(hub.db, device_id, "reported stolen", by="it-admin")
 
     with pytest.raises(DeviceRevoked) as caught:
-        ws.sync()
+        ws.sync.run()
     err = caught.value
     assert hub.count("mutations", "device_id = :d AND status = 'applied'", d=device_id) == 1
     message = err.message  # Workspace.sync wiped the laptop and says why

@@ -11,15 +11,14 @@ import pytest
 from repcompanion.domain import Channel, FollowUpJob, FollowUpStatus, WorkspaceKeyError
 from repcompanion.ui.main_window import MainWindow
 from repcompanion.ui.ops import Op
-from repcompanion.workspace import Workspace
-from repcompanion.workspace.security import PassphraseRequiredError
+from repcompanion.workspace import PassphraseRequiredError, Workspace
 
 
 def test_follow_ups_tab_shows_each_follow_up_with_its_status(window: Any, qtbot: Any, qtmodeltester: Any) -> None:
     now = datetime.now(UTC)
 
     def add(ws: Any) -> str:
-        hcp_id = ws.hcps()[0].id
+        hcp_id = ws.directory.hcps()[0].id
         jobs = [
             FollowUpJob(
                 "fu-1",
@@ -128,12 +127,11 @@ def test_cancelling_the_passphrase_prompt_leaves_a_clear_message(
 
 
 def test_the_visit_dialog_previews_follow_ups_and_a_deselected_one_is_recorded(window: Any, qtbot: Any) -> None:
-    from repcompanion.workspace.followups import preview_follow_ups
 
     def find(ws: Any) -> str | None:
-        for h in ws.hcps():
-            report = ws.new_visit(h.id).edited(topics=("efficacy",))
-            if any(p.status is FollowUpStatus.SCHEDULED for p in preview_follow_ups(ws, report)):
+        for h in ws.directory.hcps():
+            report = ws.visits.new(h.id).edited(topics=("efficacy",))
+            if any(p.status is FollowUpStatus.SCHEDULED for p in ws.followups.preview(report)):
                 return str(h.id)
         return None
 

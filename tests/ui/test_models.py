@@ -29,8 +29,7 @@ from repcompanion.ui.models import (
     SuggestionsModel,
     TimelineModel,
 )
-from repcompanion.workspace import Workspace
-from repcompanion.workspace.ui_support import TodayFilter, TodayRow
+from repcompanion.workspace import TodayFilter, TodayRow, Workspace
 
 SEGMENTS = ["A", "B", "C", "D"]
 TOWNS = ["Boston, MA", "Salem, MA", "Lowell, MA"]
@@ -116,12 +115,51 @@ def test_proxy_shows_exactly_the_rows_the_filter_accepts(
     assert shown == {r.hcp_id for r in rows if flt.accepts(r)}
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 15),
+    gone=st.sets(st.integers(0, 19)),
+    new=st.sets(st.integers(15, 19)),
+    moved=st.dictionaries(st.integers(0, 19), st.integers(0, 1500).map(lambda k: k / 1000 + 0.0005)),
+    column=st.sampled_from([PrioritiesModel.RANK, PrioritiesModel.PRIORITY, PrioritiesModel.HCP]),
+)
+def test_a_patch_ends_like_a_reload_of_the_new_list_without_a_reset(
+    qapp: Any, n: int, gone: set[int], new: set[int], moved: dict[int, float], column: int
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtCore import QPersistentModelIndex
+
+    model = PrioritiesModel()
+    model.sort(column)
+    model.set_rows([row(i) for i in range(n)], date(2026, 11, 24))
+    held = [QPersistentModelIndex(model.index(r, 0)) for r in range(model.rowCount())]
+    held_ids = [h.data(RecordRole).hcp_id for h in held]
+    now = {i: row(i) for i in (set(range(n)) | new) - gone}
+    now = {i: replace(r, priority=moved[i] + i * 1e-7) if i in moved else r for i, r in now.items()}  # no ties
+    ranked = sorted(now.values(), key=lambda r: -r.priority)
+    now_rows = [replace(r, rank=k) for k, r in enumerate(ranked, start=1)]
+    changed = [r for r in now_rows if int(r.hcp_id[1:]) in moved or int(r.hcp_id[1:]) in new]
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.patch(changed, {f"H{i:05d}" for i in gone}, {r.hcp_id: r.rank for r in now_rows})
+    reloaded = PrioritiesModel()
+    reloaded.sort(column)
+    reloaded.set_rows(now_rows, date(2026, 11, 24))
+    after = [model.record(r) for r in range(model.rowCount())]
+    assert after == [reloaded.record(r) for r in range(reloaded.rowCount())]
+    assert not resets
+    for index, hcp_id in zip(held, held_ids, strict=True):  # a row the rep selected stays on its HCP
+        assert not index.isValid() if hcp_id in {f"H{i:05d}" for i in gone} else index.data(RecordRole).hcp_id == hcp_id
+
+
 def test_workspace_record_models_pass_the_model_tester(qtmodeltester: Any, demo_folder: Any) -> None:
     with Workspace.open(demo_folder) as ws:
-        hcp = ws.hcps()[0]
-        timeline = ws.timeline(hcp.id)
-        content = ws.approved_content(hcp.id)
-        report = ws.save_draft(ws.new_visit(hcp.id).edited(notes="Discussed dosing.", topics=("efficacy",)))
+        hcp = ws.directory.hcps()[0]
+        timeline = ws.directory.timeline(hcp.id)
+        content = ws.directory.approved_content(hcp.id)
+        draft = ws.visits.new(hcp.id).edited(notes="Discussed dosing.", topics=("efficacy",))
+        report = ws.visits.save_draft(draft).value
     assert timeline and content
     for model, records in (
         (TimelineModel(), timeline),

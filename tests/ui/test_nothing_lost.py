@@ -12,15 +12,14 @@ from repcompanion.domain import IntakeStatus, MutationKind, ReportStatus
 from repcompanion.ui.drafts_dialog import DraftsDialog
 from repcompanion.ui.ops import Op
 from repcompanion.ui.visit_dialog import VisitDialog
-from repcompanion.workspace.ui_support import report_to_payload
-from repcompanion.workspace.visits import autosave_key
+from repcompanion.workspace import autosave_key, report_to_payload
 
 FLAGGED = "Seizure after first dose of Nefrovia, the patient was taken to hospital."
 PLAIN = "Discussed dosing and the new formulary listing. She will review the leaflet."
 
 
 def _open(window: Any, qtbot: Any, **kw: Any) -> VisitDialog:
-    hcp_id = kw.pop("hcp_id", None) or window.runner.workspace().hcps()[0].id
+    hcp_id = kw.pop("hcp_id", None) or window.runner.workspace().directory.hcps()[0].id
     dialog = window.log_visit(hcp_id, modal=False, **kw)
     qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
     return dialog
@@ -73,7 +72,7 @@ def test_a_reported_adverse_event_is_queued_even_if_the_visit_is_closed_at_once(
     dialog.deleteLater()
 
     intakes, pending, report = _run(
-        window, qtbot, lambda ws: (ws.intakes(), ws.store.outbox.pending(), ws.call_report(report_id))
+        window, qtbot, lambda ws: (ws.visits.intakes(), ws.store.outbox.pending(), ws.visits.get(report_id))
     )
     assert len(intakes) == 1 and intakes[0].status is IntakeStatus.QUEUED
     assert intakes[0].patient_details == "adult, female" and intakes[0].call_report_id == report_id
@@ -90,7 +89,7 @@ def test_closing_with_changes_not_saved_asks_first_and_can_save_the_draft(window
     dialog.close_button.click()
     _answer(dialog, qtbot, "Save draft and close")
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
-    [report] = _run(window, qtbot, lambda ws: ws.call_reports(dialog.hcp_id))
+    [report] = _run(window, qtbot, lambda ws: ws.visits.for_hcp(dialog.hcp_id))
     assert report.status is ReportStatus.DRAFT and report.notes == PLAIN
 
 
@@ -102,7 +101,7 @@ def test_closing_without_saving_leaves_nothing_behind(window: Any, qtbot: Any) -
     dialog.close()
     _answer(dialog, qtbot, "Close without saving")
     assert not dialog.isVisible()
-    reports, saved = _run(window, qtbot, lambda ws: (ws.call_reports(dialog.hcp_id), ws.autosaved()))
+    reports, saved = _run(window, qtbot, lambda ws: (ws.visits.for_hcp(dialog.hcp_id), ws.visits.autosaved()))
     assert reports == [] and autosave_key(dialog.report.id) not in saved
 
 
@@ -159,7 +158,7 @@ def test_a_draft_reopens_from_past_notes_with_its_reported_intake(window: Any, q
 def test_the_drafts_list_holds_every_draft_and_reopens_one_with_its_decision(
     window: Any, qtbot: Any, qtmodeltester: Any
 ) -> None:
-    hcps = _run(window, qtbot, lambda ws: ws.hcps()[:4])
+    hcps = _run(window, qtbot, lambda ws: ws.directory.hcps()[:4])
     dialog = _open(window, qtbot, hcp_id=hcps[0].id)
     _save_flagged_draft(dialog, qtbot)
     dialog.not_ae.setChecked(True)
@@ -171,8 +170,8 @@ def test_the_drafts_list_holds_every_draft_and_reopens_one_with_its_decision(
 
     def crash_three(ws: Any) -> None:  # notes being written when the app stopped, never saved
         for hcp in hcps[1:]:
-            report = ws.new_visit(hcp.id).edited(notes=f"Half-written note for {hcp.last_name}")
-            ws.autosave(autosave_key(report.id), report_to_payload(report), hcp.id)
+            report = ws.visits.new(hcp.id).edited(notes=f"Half-written note for {hcp.last_name}")
+            ws.visits.autosave(autosave_key(report.id), report_to_payload(report), hcp.id)
 
     _run(window, qtbot, crash_three)
     check = window.check_drafts()
@@ -209,11 +208,11 @@ def test_an_empty_visit_is_not_submitted_without_a_confirmation(window: Any, qtb
     _answer(dialog, qtbot, "Keep editing")
     assert "no product, topic or note" in dialog.prompt.text()
     assert dialog.prompt.icon() is QMessageBox.Icon.Warning
-    assert _run(window, qtbot, lambda ws: ws.call_reports(dialog.hcp_id)) == []
+    assert _run(window, qtbot, lambda ws: ws.visits.for_hcp(dialog.hcp_id)) == []
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=5_000)
     QTest.keyClick(dialog.notes, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     with qtbot.waitSignal(dialog.submitted, timeout=20_000):
         _answer(dialog, qtbot, "Submit anyway")
-    [report] = _run(window, qtbot, lambda ws: ws.call_reports(dialog.hcp_id))
+    [report] = _run(window, qtbot, lambda ws: ws.visits.for_hcp(dialog.hcp_id))
     assert report.status is ReportStatus.SUBMITTED and report.notes == "" and report.topics == ()

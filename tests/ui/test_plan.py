@@ -43,11 +43,11 @@ def test_plan_view_shows_the_ordered_visits_and_the_map(plan_window: Any, qtmode
     first = plan.visits[0]
     assert view.model.index(0, 2).data() == first.arrive.strftime("%H:%M")
     assert view.model.index(0, 5).data().endswith("min")
-    assert len(view.map.dots) == len(view.candidates)
+    assert len(view.map.dots) == len(view.day.candidates)
     assert len(view.map.badges) == len(plan.visits)
     assert view.map.route is not None
     path = view.map.route.path()  # starts and ends at the start point (repeated addresses collapse)
-    start = view.map.projection.point(*view.settings.start)
+    start = view.map.projection.point(*view.day.settings.start)
     assert path.elementCount() >= 3 and path.elementAt(0).x == pytest.approx(start.x())
     assert path.currentPosition().y() == pytest.approx(start.y())
     view.map.grab()  # paints the legend and the scale bar
@@ -100,7 +100,7 @@ def test_locking_a_visit_keeps_it_at_its_time(plan_window: Any, qtbot: Any) -> N
     assert view.model.index(row, view.model.COL_LOCK).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
     view.model.setData(view.model.index(row, view.model.COL_LOCK), Qt.CheckState.Unchecked, CHECK)
     qtbot.waitUntil(lambda: not any(v.locked for v in view.plan.visits), timeout=20_000)
-    assert target.hcp_id not in view.locked
+    assert target.hcp_id not in {lv.hcp_id for lv in view.day.locked}
 
 
 def test_replacing_a_cancelled_visit_fills_its_slot(plan_window: Any, qtbot: Any) -> None:

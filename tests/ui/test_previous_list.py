@@ -37,4 +37,4 @@ def test_a_current_list_is_not_shown_twice(window: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: window.today.data is not None, timeout=60_000)
     assert window.today.data.ranked_on is None
     with Workspace.open(window.folder) as ws:
-        assert ws.previous_priority_lines() is None
+        assert ws.ranking.previous_lines() is None

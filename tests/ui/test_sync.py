@@ -27,8 +27,8 @@ def test_sync_pulls_the_territory_and_uploads_a_visit_until_nothing_is_pending(r
     assert fractions and fractions[-1] >= fractions[0] and max(fractions) > 0.5  # the bar advanced
     assert not win.sync_bar.progress.isVisible()
     ws = win.runner.workspace()
-    hcp = ws.hcps()[0]
-    op = Op(win, lambda w: w.submit_visit(w.new_visit(hcp.id).edited(notes="Discussed dosing."))).run()
+    hcp = ws.directory.hcps()[0]
+    op = Op(win, lambda w: w.visits.submit(w.visits.new(hcp.id).edited(notes="Discussed dosing.")).value).run()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     refresh = win.sync_bar.refresh_status()
     qtbot.waitUntil(lambda: refresh.done, timeout=10_000)

@@ -32,7 +32,7 @@ def _assert_usable_with_message(win: MainWindow, qtbot: Any) -> None:
     assert win.banner.isVisible() and text
     assert "Traceback" not in text and "<html" not in text.lower()
     assert win.sync_bar.sync_button.isEnabled()
-    alive = Op(win, lambda ws: len(ws.hcps())).run()  # the workspace still answers
+    alive = Op(win, lambda ws: len(ws.directory.hcps())).run()  # the workspace still answers
     qtbot.waitUntil(lambda: alive.done, timeout=10_000)
     assert alive.error is None
 
@@ -63,8 +63,8 @@ def test_a_connection_lost_mid_sync_keeps_the_pending_uploads(
     assert _run_sync(win, qtbot).error is None
 
     def log_visit(ws: Any) -> None:
-        hcp = ws.hcps()[0]
-        ws.submit_visit(ws.new_visit(hcp.id).edited(notes="Discussed the dosing card."))
+        hcp = ws.directory.hcps()[0]
+        ws.visits.submit(ws.visits.new(hcp.id).edited(notes="Discussed the dosing card."))
 
     op = Op(win, log_visit).run()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)

@@ -31,7 +31,7 @@ def test_search_narrows_the_list_to_matching_hcps(window: Any, qtbot: Any) -> No
              for r in range(window.today.proxy.rowCount())]  # fmt: skip
     assert target.hcp_id in {r.hcp_id for r in shown}
     found: list[set[str]] = []
-    Op(window, lambda ws: ws.search(last_name)).success(lambda ids: found.append(set(ids))).run()
+    Op(window, lambda ws: ws.directory.search(last_name)).success(lambda ids: found.append(set(ids))).run()
     qtbot.waitUntil(lambda: bool(found), timeout=10_000)
     ranked = {r.hcp_id for r in window.today.data.rows}
     assert {r.hcp_id for r in shown} == found[0] & ranked  # exactly the workspace's hits, no more, no fewer

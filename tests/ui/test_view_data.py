@@ -6,8 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from repcompanion.domain import CONTACT_EVENTS, Product, ProductId, SampleDrop
-from repcompanion.workspace import Workspace
-from repcompanion.workspace.ui_support import report_from_payload, report_to_payload, sample_problems
+from repcompanion.workspace import Workspace, report_from_payload, report_to_payload, sample_problems
 
 
 def test_last_contacts_equal_the_latest_contact_event_of_each_hcp(demo_folder: Path) -> None:
@@ -17,7 +16,7 @@ def test_last_contacts_equal_the_latest_contact_event_of_each_hcp(demo_folder: P
             if e.type in CONTACT_EVENTS:
                 d = e.occurred_at.date()
                 expected[e.hcp_id] = max(expected.get(e.hcp_id, d), d)
-        assert ws.last_contacts() == expected
+        assert ws.directory.last_contacts() == expected
 
 
 def test_samples_over_the_per_visit_limit_are_named() -> None:
@@ -30,8 +29,8 @@ def test_samples_over_the_per_visit_limit_are_named() -> None:
 
 def test_an_autosaved_visit_comes_back_unchanged(demo_folder: Path) -> None:
     with Workspace.open(demo_folder) as ws:
-        hcp = ws.hcps()[0]
-        report = ws.new_visit(hcp.id).edited(
+        hcp = ws.directory.hcps()[0]
+        report = ws.visits.new(hcp.id).edited(
             notes="Half a note", topics=("efficacy",), samples=(SampleDrop(ProductId("P1"), "LOT-9", 3),)
         )
     assert report_from_payload(report_to_payload(report)) == report

@@ -8,21 +8,22 @@ from PySide6.QtWidgets import QDialog
 
 from repcompanion.domain import ReportStatus
 from repcompanion.ui.main_window import MainWindow
-from repcompanion.ui.visit_dialog import VisitDialog, autosave_key
+from repcompanion.ui.visit_dialog import VisitDialog
+from repcompanion.workspace import autosave_key
 
 FLAGGED = "Dr Lee said a patient on the product developed a severe rash and was admitted to hospital."
 PLAIN = "Discussed dosing and the new formulary listing. She will review the leaflet."
 
 
 def _open(window: Any, qtbot: Any, **kw: Any) -> VisitDialog:
-    hcp_id = kw.pop("hcp_id", None) or window.runner.workspace().hcps()[0].id
+    hcp_id = kw.pop("hcp_id", None) or window.runner.workspace().directory.hcps()[0].id
     dialog = window.log_visit(hcp_id, modal=False, **kw)
     qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
     return dialog
 
 
 def _reports(window: Any, hcp_id: str) -> list[Any]:
-    return window.runner.workspace().call_reports(hcp_id)
+    return window.runner.workspace().visits.for_hcp(hcp_id)
 
 
 def test_log_and_submit_a_visit_locks_it_and_queues_it(window: Any, qtbot: Any) -> None:
@@ -75,7 +76,7 @@ def test_reporting_an_adverse_event_opens_the_intake_with_a_clock(window: Any, q
     assert "rash" in seen["description"]
     with qtbot.waitSignal(dialog.submitted, timeout=20_000):
         dialog.save(submit=True)
-    intakes = window.runner.workspace().intakes()
+    intakes = window.runner.workspace().visits.intakes()
     assert len(intakes) == 1 and intakes[0].seriousness.value == "serious"
 
 
@@ -87,7 +88,7 @@ def test_typing_only_the_attendees_is_autosaved(window: Any, qtbot: Any) -> None
     op = dialog.autosave_now()
     assert op is not None
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
-    saved = window.runner.workspace().autosaved()[autosave_key(dialog.report.id)]
+    saved = window.runner.workspace().visits.autosaved()[autosave_key(dialog.report.id)]
     assert "Nurse Patel" in str(saved)
     dialog._dirty = False
 
@@ -109,7 +110,7 @@ def test_a_half_written_note_survives_a_crash(window: Any, qtbot: Any, demo_fold
     assert op is not None
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     key = autosave_key(dialog.report.id)
-    assert key in window.runner.workspace().autosaved()
+    assert key in window.runner.workspace().visits.autosaved()
     # the process dies: no close, no save; a new window opens the same workspace
     dialog._dirty = False
     second = MainWindow(restore_state=False)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from repcompanion.domain import MutationKind, MutationStatus, NotFoundError, ValidationError
 from repcompanion.workspace import Workspace
-from repcompanion.workspace.dcr import ALLOWED_FIELDS, change_requests, propose_change, validate_changes
+from repcompanion.workspace.dcr import ALLOWED_FIELDS, validate_changes
 from tests.sync.conftest import hub, hub_template, make_device, make_hub  # noqa: F401  (fixtures)
 
 
@@ -39,62 +39,63 @@ def dcr_mutations(ws) -> list:
 
 
 def test_a_proposal_is_stored_locally_and_queued_with_the_payload_the_hub_expects(ws) -> None:
-    hcp = ws.hcps()[0]
+    hcp = ws.directory.hcps()[0]
     assert hcp.address.state != "RI" and hcp.address.zip != "02903"
-    request = propose_change(ws, hcp.id, {"zip": "02903-1234", "state": "ri", "phone": "(401) 555 0100"}, "  moved ")
+    wanted = {"zip": "02903-1234", "state": "ri", "phone": "(401) 555 0100"}
+    request = ws.directory.propose_change(hcp.id, wanted, "  moved ").value
     assert request.changes == {"zip": "02903", "state": "RI", "phone": "401-555-0100"}
     assert request.status == "proposed" and request.note == "moved"
     [m] = dcr_mutations(ws)
     assert m.entity_id == request.id and m.status is MutationStatus.PENDING
     assert m.payload == {"id": request.id, "hcp_id": hcp.id, "changes": request.changes, "note": "moved"}
     assert ws.store.outbox.pending_for_hcp(hcp.id) >= 1  # the HCP is not purged while the request is pending
-    assert change_requests(ws, hcp.id) == [request]
-    assert ws.hcp(hcp.id).address.zip == hcp.address.zip  # the HCP itself changes only when the hub accepts
+    assert ws.directory.change_requests(hcp.id) == [request]
+    assert ws.directory.hcp(hcp.id).address.zip == hcp.address.zip  # the HCP itself changes only when the hub accepts
 
 
 def test_a_disallowed_field_is_refused_by_name_and_nothing_is_written(ws) -> None:
-    hcp = ws.hcps()[0]
+    hcp = ws.directory.hcps()[0]
     with pytest.raises(ValidationError, match="cannot change last_name, npi") as caught:
-        propose_change(ws, hcp.id, {"npi": "1234567893", "last_name": "Smith", "city": "Boston"})
+        ws.directory.propose_change(hcp.id, {"npi": "1234567893", "last_name": "Smith", "city": "Boston"})
     assert "line1, line2, city, state, zip, phone, email, specialty_code" in caught.value.message
     assert caught.value.hint
     assert local_requests(ws) == 0 and dcr_mutations(ws) == []
 
 
 def test_bad_values_unknown_hcps_and_no_op_changes_are_refused(ws) -> None:
-    hcp = ws.hcps()[0]
+    hcp = ws.directory.hcps()[0]
     with pytest.raises(ValidationError, match=r"not a US ZIP code.*not an email address"):
-        propose_change(ws, hcp.id, {"zip": "12", "email": "nobody"})
+        ws.directory.propose_change(hcp.id, {"zip": "12", "email": "nobody"})
     with pytest.raises(NotFoundError, match="no HCP H-NOPE"):
-        propose_change(ws, "H-NOPE", {"city": "Boston"})
+        ws.directory.propose_change("H-NOPE", {"city": "Boston"})
     with pytest.raises(ValidationError, match="already has these values"):
-        propose_change(ws, hcp.id, {"city": hcp.address.city, "zip": hcp.address.zip})
+        ws.directory.propose_change(hcp.id, {"city": hcp.address.city, "zip": hcp.address.zip})
     with pytest.raises(ValidationError, match="at least one field"):
-        propose_change(ws, hcp.id, {})
+        ws.directory.propose_change(hcp.id, {})
     assert local_requests(ws) == 0 and dcr_mutations(ws) == []
 
 
 def test_the_row_and_the_outbox_entry_are_written_together_or_not_at_all(ws, monkeypatch) -> None:
-    hcp = ws.hcps()[1]
+    hcp = ws.directory.hcps()[1]
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(ws.store.outbox, "enqueue", broken)
     with pytest.raises(OSError):
-        propose_change(ws, hcp.id, {"city": "Worcester"})
+        ws.directory.propose_change(hcp.id, {"city": "Worcester"})
     assert local_requests(ws) == 0
     monkeypatch.undo()
-    propose_change(ws, hcp.id, {"city": "Worcester"})
+    ws.directory.propose_change(hcp.id, {"city": "Worcester"})
     assert local_requests(ws) == 1 and len(dcr_mutations(ws)) == 1
 
 
 def test_a_request_the_hub_refused_on_upload_shows_as_rejected_with_its_reason(ws) -> None:
-    hcp = ws.hcps()[2]
-    request = propose_change(ws, hcp.id, {"email": "dr@clinic.example"})
+    hcp = ws.directory.hcps()[2]
+    request = ws.directory.propose_change(hcp.id, {"email": "dr@clinic.example"}).value
     [m] = dcr_mutations(ws)
     ws.store.outbox.mark([(m.id, MutationStatus.REJECTED, "HCP is not in your territory")])
-    [seen] = change_requests(ws)
+    [seen] = ws.directory.change_requests()
     assert seen.id == request.id and seen.status == "rejected" and seen.reason == "HCP is not in your territory"
 
 
@@ -124,9 +125,9 @@ def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, m
     laptop.login()
     laptop.client.sync()
     rep_ws = Workspace(laptop.store, tmp_path)
-    hcp = rep_ws.hcp(hub.hcps_of("T-001")[0])
+    hcp = rep_ws.directory.hcp(hub.hcps_of("T-001")[0])
     new_zip = "02903" if hcp.address.zip != "02903" else "02139"
-    request = propose_change(rep_ws, hcp.id, {"line1": "10 Federal Plaza", "zip": new_zip}, "moved")
+    request = rep_ws.directory.propose_change(hcp.id, {"line1": "10 Federal Plaza", "zip": new_zip}, "moved").value
     laptop.client.sync()
     assert laptop.store.outbox.pending_count() == 0
     [on_hub] = list_dcrs(hub.db, "open")
@@ -134,11 +135,11 @@ def test_an_accepted_request_comes_back_to_the_laptop_as_the_hcps_new_row(hub, m
 
     accept_dcr(hub.db, request.id, decided_by="admin")
     laptop.client.sync()
-    moved = rep_ws.hcp(hcp.id)
+    moved = rep_ws.directory.hcp(hcp.id)
     assert moved.address.line1 == "10 Federal Plaza" and moved.address.zip == new_zip
     assert moved.address.latitude != hcp.address.latitude and moved.address.geo_precision.value == "zip_centroid"
     assert (moved.first_name, moved.npi, moved.segment) == (hcp.first_name, hcp.npi, hcp.segment)
-    [shown] = change_requests(rep_ws, hcp.id)
+    [shown] = rep_ws.directory.change_requests(hcp.id)
     assert shown.status == "accepted" and shown.decided_at is not None
 
 
@@ -149,11 +150,11 @@ def test_a_rejection_reaches_the_laptop_with_the_admins_reason(hub, make_device,
     laptop.login()
     laptop.client.sync()
     rep_ws = Workspace(laptop.store, tmp_path)
-    hcp = rep_ws.hcp(hub.hcps_of("T-001")[1])
-    request = propose_change(rep_ws, hcp.id, {"phone": "617-555-0199"}, "new number")
+    hcp = rep_ws.directory.hcp(hub.hcps_of("T-001")[1])
+    request = rep_ws.directory.propose_change(hcp.id, {"phone": "617-555-0199"}, "new number").value
     laptop.client.sync()
     reject_dcr(hub.db, request.id, decided_by="admin", reason="The practice confirmed the old number")
     laptop.client.sync()
-    [shown] = change_requests(rep_ws, hcp.id)
+    [shown] = rep_ws.directory.change_requests(hcp.id)
     assert shown.status == "rejected" and shown.reason == "The practice confirmed the old number"
-    assert rep_ws.hcp(hcp.id).phone == hcp.phone
+    assert rep_ws.directory.hcp(hcp.id).phone == hcp.phone

@@ -50,38 +50,38 @@ def test_generated_territory_has_referential_integrity(demo):
 
 
 def test_facade_reads_an_hcp_completely(demo):
-    hcp = demo.hcps()[0]
-    assert demo.hcp(hcp.id) == hcp
-    assert demo.affiliations(hcp.id), "every demo HCP has at least one institution"
-    consents = demo.consents(hcp.id)
+    hcp = demo.directory.hcps()[0]
+    assert demo.directory.hcp(hcp.id) == hcp
+    assert demo.directory.affiliations(hcp.id), "every demo HCP has at least one institution"
+    consents = demo.directory.consents(hcp.id)
     assert set(consents) == set(Channel)
-    timeline = demo.timeline(hcp.id)
+    timeline = demo.directory.timeline(hcp.id)
     assert timeline == sorted(timeline, key=lambda e: e.occurred_at, reverse=True)
-    done, planned = demo.call_plan_progress(hcp.id)
+    done, planned = demo.directory.call_plan_progress(hcp.id)
     assert done >= 0 and planned >= 0
-    for content in demo.approved_content(hcp.id):
+    for content in demo.directory.approved_content(hcp.id):
         assert content.mlr_code and content.is_valid_on(DAY) and content.is_for_specialty(hcp.specialty_code)
-    assert demo.search(hcp.last_name)
+    assert demo.directory.search(hcp.last_name)
     with pytest.raises(NotFoundError):
-        demo.new_visit("H-nobody")
+        demo.visits.new("H-nobody")
 
 
 def test_submitting_a_visit_adds_it_to_the_timeline_and_the_outbox(demo):
-    hcp = demo.hcps()[1]
-    report = demo.new_visit(hcp.id)
-    demo.save_draft(report.edited(notes="Discussed dosing", topics=("dosing",)))
-    submitted = demo.submit_visit(demo.call_report(report.id))
+    hcp = demo.directory.hcps()[1]
+    report = demo.visits.new(hcp.id)
+    demo.visits.save_draft(report.edited(notes="Discussed dosing", topics=("dosing",)))
+    submitted = demo.visits.submit(demo.visits.get(report.id)).value
     assert submitted.submitted
-    assert demo.timeline(hcp.id)[0].occurred_at == submitted.started_at
-    assert demo.sync_status().pending >= 1
+    assert demo.directory.timeline(hcp.id)[0].occurred_at == submitted.started_at
+    assert demo.sync.status().pending >= 1
 
 
 def test_numbers_are_computed_from_the_territory(demo):
-    numbers = demo.numbers()
-    assert numbers["call_plan"]["planned"] > 0
-    assert 0.0 <= numbers["call_plan"]["attainment"] <= 1.0
-    assert 0 < numbers["reach"]["targets"] <= 120
-    assert numbers["engagement_trend"]
+    numbers = demo.numbers.report()
+    assert numbers.call_plan.planned > 0
+    assert 0.0 <= numbers.call_plan.attainment <= 1.0
+    assert 0 < numbers.reach.targets <= 120
+    assert numbers.engagement_trend
 
 
 def test_cli_demo_builds_and_reports(tmp_path, capsys):

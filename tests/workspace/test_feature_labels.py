@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repcompanion.intel.propensity import MODEL_FEATURES
-from repcompanion.workspace.ui_support import feature_label
+from repcompanion.workspace import feature_label
 
 
 def test_every_model_input_has_a_distinct_label_without_underscores():

@@ -42,7 +42,7 @@ def ws(folder, tmp_path):
 
 
 def test_priorities_are_ranked_and_exactly_explained(ws):
-    ranked = ws.priorities()
+    ranked = ws.ranking.priorities()
     assert [s.rank for s in ranked] == list(range(1, len(ranked) + 1))
     assert ranked == sorted(ranked, key=lambda s: -s.priority)
     for s in ranked:
@@ -51,53 +51,53 @@ def test_priorities_are_ranked_and_exactly_explained(ws):
 
 
 def test_dismissing_the_top_suggestion_changes_the_ranking_and_queues_feedback(ws):
-    top = ws.priorities()[0]
-    ws.give_feedback(top.hcp_id, top.action, FeedbackKind.DISMISSED, reason=DismissReason.WRONG_TIMING)
-    after = ws.priorities()
+    top = ws.ranking.priorities()[0]
+    ws.ranking.feedback(top.hcp_id, top.action, FeedbackKind.DISMISSED, reason=DismissReason.WRONG_TIMING)
+    after = ws.ranking.priorities()
     assert after[0].hcp_id != top.hcp_id or after[0].action != top.action
     assert [m.kind for m in ws.store.outbox.pending()] == [MutationKind.SUGGESTION_FEEDBACK]
 
 
 def test_snoozing_needs_a_future_date(ws):
-    top = ws.priorities()[0]
+    top = ws.ranking.priorities()[0]
     with pytest.raises(ValidationError):
-        ws.give_feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY)
-    ws.give_feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY + timedelta(days=7))
-    assert top.hcp_id not in {s.hcp_id for s in ws.priorities()}
+        ws.ranking.feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY)
+    ws.ranking.feedback(top.hcp_id, top.action, FeedbackKind.SNOOZED, snooze_until=DAY + timedelta(days=7))
+    assert top.hcp_id not in {s.hcp_id for s in ws.ranking.priorities()}
 
 
 def test_a_flagged_note_needs_a_decision_and_an_intake_goes_first(ws):
-    hcp = ws.priorities()[0].hcp_id
-    report = ws.new_visit(hcp).edited(notes="Dr said one patient developed a severe rash after the second dose.")
+    hcp = ws.ranking.priorities()[0].hcp_id
+    report = ws.visits.new(hcp).edited(notes="Dr said one patient developed a severe rash after the second dose.")
     with pytest.raises(ScreeningRequiredError):
-        ws.submit_visit(report)
-    assert ws.call_report(report.id).notes.startswith("Dr said")  # the draft was kept
-    intake = ws.draft_intake(report)
+        ws.visits.submit(report)
+    assert ws.visits.get(report.id).notes.startswith("Dr said")  # the draft was kept
+    intake = ws.visits.draft_intake(report)
     assert "rash" in intake.description and intake.due_at - intake.aware_at == timedelta(hours=24)
-    ws.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
-    ws.submit_visit(report)
+    ws.visits.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
+    ws.visits.submit(report)
     pending = ws.store.outbox.pending()
     assert pending[0].kind is MutationKind.AE_INTAKE
-    assert ws.intakes()[0].status is IntakeStatus.QUEUED
+    assert ws.visits.intakes()[0].status is IntakeStatus.QUEUED
 
 
 def test_not_an_adverse_event_needs_a_reason(ws):
-    hcp = ws.hcps()[3].id
-    report = ws.new_visit(hcp).edited(notes="She asked whether nausea is listed in the label; no patient involved.")
-    assert ws.screen_note(report.notes).flag  # recall first: a label question naming a symptom is flagged
+    hcp = ws.directory.hcps()[3].id
+    report = ws.visits.new(hcp).edited(notes="She asked whether nausea is listed in the label; no patient involved.")
+    assert ws.visits.screen_note(report.notes).flag  # recall first: a label question naming a symptom is flagged
     with pytest.raises(ValidationError):
-        ws.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=" ")
-    ws.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason="Label question, no patient event")
-    assert ws.submit_visit(report).submitted
+        ws.visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=" ")
+    ws.visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason="Label question, no patient event")
+    assert ws.visits.submit(report).value.submitted
     assert ws.store.screening_decision(report.id).reason == "Label question, no patient event"
 
 
 def test_logging_a_visit_reranks_that_hcp(ws):
-    before = {s.hcp_id: s for s in ws.priorities()}
-    top = ws.priorities()[0]
-    report = ws.new_visit(top.hcp_id).edited(notes="Discussed dosing and access.", topics=("dosing",))
-    ws.submit_visit(report)
-    after = {s.hcp_id: s for s in ws.priorities()}
+    before = {s.hcp_id: s for s in ws.ranking.priorities()}
+    top = ws.ranking.priorities()[0]
+    report = ws.visits.new(top.hcp_id).edited(notes="Discussed dosing and access.", topics=("dosing",))
+    ws.visits.submit(report)
+    after = {s.hcp_id: s for s in ws.ranking.priorities()}
     assert top.hcp_id not in after or after[top.hcp_id].priority != before[top.hcp_id].priority
 
 

@@ -19,29 +19,29 @@ def _open(folder):
 def test_a_reopened_workspace_paints_the_same_ranking_without_building_the_engine(tmp_path):
     Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
     with _open(tmp_path) as ws:
-        computed = ws.priorities()
+        computed = ws.ranking.priorities()
     with _open(tmp_path) as ws:
-        cached = ws.priorities()
-        assert ws._ranking._engine is None
+        cached = ws.ranking.priorities()
+        assert not ws.ranking.has_engine
         assert cached == computed
-        assert ws.priorities(top=5) == computed[:5]
+        assert ws.ranking.priorities(top=5) == computed[:5]
 
 
 def test_feedback_a_visit_or_another_day_recomputes(tmp_path):
     Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
     with _open(tmp_path) as ws:
-        first = ws.priorities()
-        ws.give_feedback(first[0].hcp_id, first[0].action, FeedbackKind.DISMISSED, reason=DismissReason.OTHER)
-        after_feedback = ws.priorities()
+        first = ws.ranking.priorities()
+        ws.ranking.feedback(first[0].hcp_id, first[0].action, FeedbackKind.DISMISSED, reason=DismissReason.OTHER)
+        after_feedback = ws.ranking.priorities()
     with _open(tmp_path) as ws:
-        assert ws.priorities() == after_feedback
-        assert ws.priorities() != first
-        report = ws.new_visit(after_feedback[0].hcp_id).edited(notes="Discussed dosing.", topics=("dosing",))
-        ws.submit_visit(report)
-        after_visit = ws.priorities()
+        assert ws.ranking.priorities() == after_feedback
+        assert ws.ranking.priorities() != first
+        report = ws.visits.new(after_feedback[0].hcp_id).edited(notes="Discussed dosing.", topics=("dosing",))
+        ws.visits.submit(report)
+        after_visit = ws.ranking.priorities()
     with _open(tmp_path) as ws:
-        assert ws.priorities() == after_visit
-        tomorrow = ws.priorities(date(2026, 11, 25))
+        assert ws.ranking.priorities() == after_visit
+        tomorrow = ws.ranking.priorities(date(2026, 11, 25))
         assert tomorrow[0].day == date(2026, 11, 25)
 
 
@@ -50,10 +50,10 @@ def test_list_lines_from_the_cache_match_the_full_ranking(tmp_path):
 
     Workspace.create_demo(tmp_path, hcps=60, seed=4, today=DAY).close()
     with _open(tmp_path) as ws:
-        full = [RankedLine.of(s) for s in ws.priorities()]
+        full = [RankedLine.of(s) for s in ws.ranking.priorities()]
     with _open(tmp_path) as ws:
-        lines = ws.priority_lines()
-        assert ws._ranking._engine is None  # read from the cache, no engine built
+        lines = ws.ranking.lines()
+        assert not ws.ranking.has_engine  # read from the cache, no engine built
     assert lines == full
     assert all(line.top_reason for line in lines)
 
@@ -69,11 +69,11 @@ def test_a_retrained_default_model_is_not_served_the_old_ranking(tmp_path, monke
     monkeypatch.setenv(MODELS_ENV, str(models))
     Workspace.create_demo(tmp_path / "ws", hcps=40, seed=4, today=DAY).close()
     with _open(tmp_path / "ws") as ws:
-        ws.priorities()
+        ws.ranking.priorities()
     (models / "propensity.skops").touch()  # as a newly shipped model file would be
     with _open(tmp_path / "ws") as ws:
-        ws.priorities()
-        assert ws._ranking._engine is not None  # recomputed, not read from the cache
+        ws.ranking.priorities()
+        assert ws.ranking.has_engine  # recomputed, not read from the cache
 
 
 def test_the_cache_stores_every_field_of_a_suggestion(tmp_path):
@@ -84,5 +84,5 @@ def test_the_cache_stores_every_field_of_a_suggestion(tmp_path):
 
     Workspace.create_demo(tmp_path, hcps=20, seed=4, today=DAY).close()
     with _open(tmp_path) as ws:
-        first = ws.priorities()[0]
+        first = ws.ranking.priorities()[0]
     assert set(_encode(first)) == {f.name for f in fields(Suggestion)}

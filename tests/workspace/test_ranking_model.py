@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from repcompanion.workspace import Workspace
 with Workspace.open(Path(sys.argv[1])) as ws:
-    ranking = ws.priorities(date(2026, 11, 27))  # not the cached day: the engine is built
+    ranking = ws.ranking.priorities(date(2026, 11, 27))  # not the cached day: the engine is built
 print(len(ranking), sorted(m for m in ("sklearn", "scipy", "skops") if m in sys.modules))
 """
 
@@ -53,11 +53,11 @@ def test_the_compiled_model_ranks_exactly_like_the_fitted_one(tmp_path, monkeypa
 
     Workspace.create_demo(tmp_path, hcps=40, seed=3, today=DAY).close()
     with Workspace.open(tmp_path) as ws:
-        compiled = ws.priorities(DAY + timedelta(days=1))
+        compiled = ws.ranking.priorities(DAY + timedelta(days=1))
     monkeypatch.setattr(ranking_model_module, "ranking_model", lambda store, folder: load_model(default_model_path()))
     with Workspace.open(tmp_path) as ws:
         ws.store.conn.execute("DELETE FROM ranking_cache")
-        full = ws.priorities(DAY + timedelta(days=1))
+        full = ws.ranking.priorities(DAY + timedelta(days=1))
     assert [(s.hcp_id, s.action, s.content_id) for s in compiled] == [(s.hcp_id, s.action, s.content_id) for s in full]
     for a, b in zip(compiled, full, strict=True):
         assert a.logit == pytest.approx(b.logit, abs=1e-9)

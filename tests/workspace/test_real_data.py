@@ -16,27 +16,27 @@ def test_demo_from_real_nppes_providers(shared_data, tmp_path, capsys):
     assert main(args) == 0
     assert "rows read 2000" in capsys.readouterr().err
     with Workspace.open(folder) as ws:
-        hcps = ws.hcps()
+        hcps = ws.directory.hcps()
         assert 150 <= len(hcps) <= 218  # RI providers, active and located
         assert all(h.address.state == "RI" and h.npi and h.address.latitude for h in hcps)
         assert all(h.specialty_label for h in hcps)
-        assert "engagement history simulated" in ws.summary()["demo"]
+        assert "engagement history simulated" in ws.summary().demo
         assert ws.store.integrity_problems() == []
-        assert ws.timeline(hcps[0].id)
+        assert ws.directory.timeline(hcps[0].id)
 
 
 def test_export_fhir_round_trips_names_and_npis(tmp_path):
     ws = Workspace.create_demo(tmp_path / "w", hcps=30, seed=5)
-    hcps = {h.npi: h for h in ws.hcps()}
+    hcps = {h.npi: h for h in ws.directory.hcps()}
     ws.close()
     out = tmp_path / "bundle.json"
     assert main(["export", "fhir", "--workspace", str(tmp_path / "w"), "--out", str(out)]) == 0
     bundle = json.loads(out.read_text())
     assert bundle["resourceType"] == "Bundle"
     with Workspace.open(tmp_path / "again") as other:
-        report = other.import_file("fhir", out)
+        report = other.importing.import_file("fhir", out).value
         assert report.accounted()
-        back = {h.npi: h for h in other.hcps()}
+        back = {h.npi: h for h in other.directory.hcps()}
     assert set(back) == set(hcps)
     for npi, h in hcps.items():
         assert (back[npi].first_name, back[npi].last_name) == (h.first_name, h.last_name)

@@ -17,8 +17,8 @@ def _count(store) -> int:
 def test_the_sync_connection_is_separate_and_isolated(tmp_path):
     Workspace.create_demo(tmp_path, hcps=10, seed=2, today=DAY).close()
     with Workspace.open(tmp_path) as ws:
-        sync = ws.sync_store()
-        assert sync is ws.sync_store() and sync.conn is not ws.store.conn
+        sync = ws.sync.store()
+        assert sync is ws.sync.store() and sync.conn is not ws.store.conn
         before = _count(ws.store)
         inside, release, done = threading.Event(), threading.Event(), threading.Event()
 

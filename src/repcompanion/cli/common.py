@@ -7,8 +7,8 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from repcompanion.domain import Progress
 from repcompanion.workspace import Workspace, default_folder
 
 
@@ -23,7 +23,7 @@ def add_workspace_option(parser: argparse.ArgumentParser) -> None:
 
 def with_passphrase(opener: Callable[[str | None], Workspace]) -> Workspace:
     """Run ``opener``; with no system keyring, ask for the workspace passphrase on a terminal and run it again."""
-    from repcompanion.workspace.security import PassphraseRequiredError
+    from repcompanion.workspace import PassphraseRequiredError
 
     try:
         return opener(None)
@@ -40,12 +40,12 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     return with_passphrase(lambda passphrase: Workspace.open(args.workspace, passphrase=passphrase))
 
 
-def print_json(obj: Any) -> None:
+def print_json(obj: object) -> None:
     json.dump(obj, sys.stdout, indent=None, default=str)
     sys.stdout.write("\n")
 
 
-def progress_printer(prefix: str = "") -> Any:
+def progress_printer(prefix: str = "") -> Progress:
     """A terminal progress bar on stderr for the library's progress(fraction, message) callbacks."""
     width = 30
     interactive = sys.stderr.isatty()

@@ -20,6 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_export_fhir(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        n = ws.export_fhir(args.out, nucc_path=args.nucc)
+        n = ws.importing.export_fhir(args.out, nucc_path=args.nucc)
     print(f"Wrote {n} FHIR resources to {args.out}")
     return 0

@@ -49,10 +49,10 @@ def _build(folder: Path, args: argparse.Namespace) -> None:
     if args.from_nppes:
         ws = open_workspace(args)
         states = (args.state,) if args.state else ()
-        report = ws.demo_from_nppes(
+        outcome = ws.importing.demo_from_nppes(
             args.from_nppes, states=states, seed=args.seed, nucc_path=args.nucc, progress=progress_printer("demo ")
         )
-        print(report.summary_text(), file=sys.stderr)
+        print(outcome.value.summary_text(), file=sys.stderr)
     else:
         ws = with_passphrase(
             lambda passphrase: Workspace.create_demo(
@@ -64,7 +64,7 @@ def _build(folder: Path, args: argparse.Namespace) -> None:
                 passphrase=passphrase,
             )
         )
-    summary = ws.summary()
+    summary = ws.summary().as_dict()
     ws.close()
     if args.json:
         print_json(summary)
@@ -89,19 +89,14 @@ def _build(folder: Path, args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     folder = args.workspace or default_folder()
     if Workspace.exists(folder) and args.force:
-        from repcompanion.workspace.revocation import workspace_files
-        from repcompanion.workspace.security import forget_workspace_key
-
-        forget_workspace_key(folder)
-        for path in workspace_files(folder):
-            path.unlink(missing_ok=True)
+        Workspace.erase(folder)
     if not Workspace.exists(folder):
         _build(folder, args)
     elif not args.screenshot:
         print(f"A workspace already exists in {folder}; use --force to rebuild it or --workspace DIR.", file=sys.stderr)
         if args.json:
             with open_workspace(args) as ws:
-                print_json(ws.summary())
+                print_json(ws.summary().as_dict())
     if args.screenshot:
         from repcompanion.ui.app import render_screenshot
 

@@ -61,7 +61,7 @@ def run_login(args: argparse.Namespace) -> int:
         else getpass.getpass(f"Password for {args.user} on {args.server}: ")
     )
     with open_workspace(args) as ws:
-        result = ws.login(args.server, args.user, password)
+        result = ws.sync.login(args.server, args.user, password)
     print(f"Logged in to {result.server_url} as {result.user} (territory {result.territory_id}).")
     if result.notice:
         print(f"Note: {result.notice}", file=sys.stderr)
@@ -72,30 +72,31 @@ def run_sync(args: argparse.Namespace) -> int:
     from repcompanion.cli.common import progress_printer
 
     with open_workspace(args) as ws:
-        report = ws.sync(progress=progress_printer("sync "))
-    print(report.summary())
-    for r in report.rejected:
+        result = ws.sync.run(progress=progress_printer("sync "))
+    print(result.summary)
+    for r in result.rejected:
         print(f"  rejected {r.kind} {r.entity_id}: {r.reason}")
-    for notice in report.notices:
+    for notice in result.notices:
         print(f"  note: {notice}", file=sys.stderr)
     return 0
 
 
 def run_visit(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        known = set(ws.topics())
+        known = set(ws.directory.topics())
         unknown = [t for t in args.topic if t not in known]
         if unknown:
             raise ValidationError(
                 f"Unknown topic(s): {', '.join(unknown)}.",
                 hint=f"Topics in the approved catalogue: {', '.join(sorted(known))}.",
             )
-        report = ws.new_visit(args.hcp, call_type=CallType(args.type))
+        visits = ws.visits
+        report = visits.new(args.hcp, call_type=CallType(args.type))
         report = replace(
             report, topics=tuple(args.topic), products=tuple(ProductId(p) for p in args.product), notes=args.notes
         )
-        report = ws.save_draft(report)
-        result = ws.screen_note(report.notes) if report.notes.strip() else None
+        report = visits.save_draft(report).value
+        result = visits.screen_note(report.notes) if report.notes.strip() else None
         out: dict[str, object] = {
             "id": report.id,
             "hcp_id": report.hcp_id,
@@ -104,14 +105,12 @@ def run_visit(args: argparse.Namespace) -> int:
         }
         if result is not None and result.flag:
             if args.not_ae:
-                ws.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=args.not_ae)
+                visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=args.not_ae)
             elif args.report_ae:
-                intake = replace(ws.draft_intake(report, result), description=args.report_ae)
-                ws.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
+                intake = replace(visits.draft_intake(report, result), description=args.report_ae)
+                visits.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
                 out["intake"] = {"id": intake.id, "due_at": intake.due_at.isoformat()}
         if args.submit:
-            from repcompanion.workspace.followups import preview_follow_ups
-
             out["follow_ups"] = [
                 {
                     "journey": p.journey,
@@ -121,10 +120,10 @@ def run_visit(args: argparse.Namespace) -> int:
                     "content_id": p.content_id,
                     "consent": p.consent,
                 }
-                for p in preview_follow_ups(ws, report)
+                for p in ws.followups.preview(report)
             ]
             try:
-                report = ws.submit_visit(report)
+                report = visits.submit(report).value
             except ScreeningRequiredError as exc:
                 out["error"] = exc.user_message() + " Use --not-ae REASON or --report-ae DESCRIPTION."
                 print_json(out)
@@ -135,12 +134,12 @@ def run_visit(args: argparse.Namespace) -> int:
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    from repcompanion.workspace.safety_tools import screen_lines
+    from repcompanion.workspace import VisitManager
 
     if str(args.input) != "-" and not args.input.is_file():
         raise ValidationError(f"No such file: {args.input}.", hint="Give a text file with one note per line, or -.")
     source = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8", errors="replace")
     with source:
-        for result in screen_lines(source):
-            sys.stdout.write(json.dumps(result) + "\n")
+        for result in VisitManager.screen_lines(source):
+            sys.stdout.write(json.dumps(result.to_json()) + "\n")
     return 0

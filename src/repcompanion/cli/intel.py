@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from repcompanion.cli.common import add_workspace_option, open_workspace
+from repcompanion.domain import Suggestion
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     score.set_defaults(func=run_score)
 
 
-def suggestion_json(s) -> dict:  # type: ignore[no-untyped-def]
+def suggestion_json(s: Suggestion) -> dict[str, object]:
     return {
         "hcp_id": s.hcp_id,
         "rank": s.rank,
@@ -61,8 +62,8 @@ def suggestion_json(s) -> dict:  # type: ignore[no-untyped-def]
 
 def run_priorities(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
-        ranked = ws.priorities(args.date, top=args.top or None)
-        names = {h.id: h for h in ws.hcps()}
+        ranked = ws.ranking.priorities(args.date, top=args.top or None)
+        names = {h.id: h for h in ws.directory.hcps()}
     if args.json:
         for s in ranked:
             sys.stdout.write(json.dumps(suggestion_json(s)) + "\n")
@@ -78,16 +79,16 @@ def run_priorities(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from repcompanion.workspace.model_tools import train_csv
+    from repcompanion.workspace import ModelManager
 
-    metrics = train_csv(args.data, args.target, args.out, id_col=args.id_col, drop=args.drop)
+    metrics = ModelManager.train_csv(args.data, args.target, args.out, id_col=args.id_col, drop=args.drop)
     print(json.dumps(metrics, default=str))
     return 0
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from repcompanion.workspace.model_tools import score_csv
+    from repcompanion.workspace import ModelManager
 
-    n = score_csv(args.model, args.data, args.out, id_col=args.id_col)
+    n = ModelManager.score_csv(args.model, args.data, args.out, id_col=args.id_col)
     print(f"Scored {n} rows into {args.out}", file=sys.stderr)
     return 0

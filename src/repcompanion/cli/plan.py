@@ -22,14 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from repcompanion.workspace.planning import parse_hours, parse_point, to_ics
+    from repcompanion.workspace import parse_hours, parse_point
 
     hours = parse_hours(args.hours)
     start = parse_point(args.start) if args.start else None
     with open_workspace(args) as ws:
-        plan, candidates, settings = ws.plan_day(args.date, start=start, hours=hours)
-    if args.ics:
-        args.ics.write_bytes(to_ics(plan))
+        day = ws.plans.plan(args.date, start=start, hours=hours)
+        if args.ics:
+            ws.plans.export_ics(day, args.ics)
+    plan, candidates, settings = day.plan, day.candidates, day.settings
     if args.json:
         print(
             json.dumps(

@@ -28,8 +28,8 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -59,6 +59,17 @@ class PageResult:
     deletes: int = 0
     removes: int = 0
     purged: int = 0
+    tables: set[str] = field(default_factory=set)  # tables the page wrote to (``hcps`` for a remove)
+    hcp_ids: set[str] = field(default_factory=set)  # HCPs whose rows it wrote, removed or deleted
+    all_hcps: bool = False  # it changed rows every HCP depends on (content, products, accounts, territories)
+
+    def touched(self, table: str, hcp_ids: Iterable[str] | None) -> None:
+        """Note a write to ``table`` concerning ``hcp_ids`` (None: no one HCP's, so every HCP's)."""
+        self.tables.add(table)
+        if hcp_ids is None:
+            self.all_hcps = True
+        else:
+            self.hcp_ids.update(hcp_ids)
 
 
 def apply_page(
@@ -88,22 +99,50 @@ def apply_page(
                 for change in run:
                     result.removes += 1
                     result.purged += int(store.remove_hcp(change["id"], since_seq=next_cursor))
+                result.touched("hcps", (c["id"] for c in run))
                 continue
             codec = SYNCED_TABLES.get(table)
             if codec is None:
                 continue  # a newer hub's table this client does not know: ignored, not fatal
             if op == "upsert":
-                conn.executemany(upsert_sql(table, codec.columns), _values(table, codec.columns, run))
+                values = _values(table, codec.columns, run)
+                conn.executemany(upsert_sql(table, codec.columns), values)
                 if table == "hcps":
                     conn.executemany("DELETE FROM pending_removals WHERE hcp_id = ?", [(c["id"],) for c in run])
+                result.touched(table, _hcps_of(table, codec.columns, values))
                 result.upserts += len(run)
             else:
-                conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(c["id"],) for c in run])
+                ids = [c["id"] for c in run]
+                result.touched(table, _owners(conn, table, codec.columns, ids))
+                conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids])
                 result.deletes += len(run)
         store.sync_state.set_cursor(next_cursor)
         for key, value in (state or {}).items():
             store.sync_state.set_value(key, value)
     return result
+
+
+def _hcps_of(table: str, columns: tuple[str, ...], values: list[tuple[object, ...]]) -> list[str] | None:
+    """The HCPs the upserted rows belong to (None: rows of a table that is no one HCP's)."""
+    key = "id" if table == "hcps" else "hcp_id"
+    if key not in columns:
+        return None
+    at = columns.index(key)
+    return [str(v[at]) for v in values if v[at] is not None]
+
+
+def _owners(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], ids: list[str]) -> list[str] | None:
+    """The HCPs whose rows ``ids`` of ``table`` are (read before they are deleted; None: no one HCP's)."""
+    if table == "hcps":
+        return ids
+    if "hcp_id" not in columns:
+        return None
+    owners = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        sql = f"SELECT hcp_id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})"
+        owners += [r[0] for r in conn.execute(sql, chunk) if r[0] is not None]
+    return owners
 
 
 def _values(table: str, columns: tuple[str, ...], run: list[Row]) -> list[tuple[object, ...]]:

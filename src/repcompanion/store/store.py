@@ -9,11 +9,11 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from repcompanion.domain.enums import IntakeStatus, MutationKind, ReportStatus
+from repcompanion.domain.enums import FollowUpStatus, IntakeStatus, MutationKind, ReportStatus
 from repcompanion.domain.errors import ImmutableRecordError, NotFoundError, ValidationError
 from repcompanion.domain.ids import HcpId
 from repcompanion.domain.models import (
@@ -44,6 +44,9 @@ from repcompanion.domain.rows import (
     intake_from_row,
     intake_to_row,
 )
+from repcompanion.store.activity import Activity
+from repcompanion.store.caches import CompiledModels, RankingCache
+from repcompanion.store.change_requests import ChangeRequests
 from repcompanion.store.db import open_connection, translate_error
 from repcompanion.store.migrations import migrate
 from repcompanion.store.outbox import PRIORITY_NORMAL, PRIORITY_SAFETY, Outbox
@@ -78,6 +81,10 @@ class Store:
         self.follow_ups: TableRepository[FollowUpJob] = repository(conn, "follow_ups")
         self.sync_state = SyncStateRepository(conn)
         self.outbox = Outbox(conn, self.sync_state.device_id())
+        self.activity = Activity(conn)
+        self.change_requests = ChangeRequests(self)
+        self.ranking_cache = RankingCache(self)
+        self.compiled_models = CompiledModels(self)
 
     # -- transactions -------------------------------------------------------------------------------------
 
@@ -145,6 +152,37 @@ class Store:
     def table_counts(self) -> dict[str, int]:
         return {t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in SYNCED_TABLES}
 
+    # -- one HCP's records ----------------------------------------------------------------------------------
+
+    def hcp_names(self) -> list[tuple[str, str]]:
+        """(first name, last name) of every HCP."""
+        return [(str(f or ""), str(la or "")) for f, la in self.conn.execute("SELECT first_name, last_name FROM hcps")]
+
+    def hcp_locations(self) -> list[tuple[float, float]]:
+        """(latitude, longitude) of every HCP whose location is known."""
+        return self.conn.execute("SELECT latitude, longitude FROM hcps WHERE latitude IS NOT NULL").fetchall()
+
+    def consents_for(self, hcp_id: str) -> list[Consent]:
+        return self.consents.where("hcp_id = ?", [hcp_id])
+
+    def events_for(self, hcp_id: str, limit: int) -> list[EngagementEvent]:
+        """The HCP's latest ``limit`` engagement events, newest first."""
+        return self.events.where("hcp_id = ?", [hcp_id], order_by=f"occurred_at DESC LIMIT {int(limit)}")
+
+    def call_plan_on(self, hcp_id: str, day: date) -> CallPlan | None:
+        """The HCP's call plan whose period holds ``day``."""
+        iso = day.isoformat()
+        plans = self.call_plans.where("hcp_id = ? AND period_start <= ? AND period_end >= ?", [hcp_id, iso, iso])
+        return plans[0] if plans else None
+
+    def follow_ups_for(self, hcp_id: str) -> list[FollowUpJob]:
+        """The HCP's digital follow-ups, newest first."""
+        return self.follow_ups.where("hcp_id = ?", [hcp_id], order_by="created_at DESC")
+
+    def scheduled_follow_ups(self, action: str) -> list[FollowUpJob]:
+        """Follow-ups of kind ``action`` still scheduled, across the territory."""
+        return self.follow_ups.where("action = ? AND status = ?", [action, FollowUpStatus.SCHEDULED.value])
+
     # -- search -------------------------------------------------------------------------------------------
 
     def search_hcps(self, text: str, limit: int = 200) -> list[HcpId]:
@@ -178,6 +216,9 @@ class Store:
             call_report_from_row(r)
             for r in self._all("SELECT * FROM call_reports WHERE hcp_id = ? ORDER BY started_at DESC", (hcp_id,))
         ]
+
+    def call_report_ids(self, status: ReportStatus) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM call_reports WHERE status = ?", (status.value,))}
 
     def call_reports(self, status: ReportStatus | None = None) -> list[CallReport]:
         if status is None:

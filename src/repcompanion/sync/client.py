@@ -245,7 +245,11 @@ class SyncClient:
                     report.rejected.append(Rejection(mid, m.kind.value, m.entity_id, reason))
                     log.warning("the hub rejected %s %s: %s", m.kind.value, m.entity_id, reason)
             done += len(marks)
-        report.removed += len(self.store.purge_pending_removals())
+        purged = self.store.purge_pending_removals()
+        report.removed += len(purged)
+        if purged:
+            report.tables.add("hcps")
+            report.hcp_ids.update(purged)
 
     def _flush_revoked(self, api: HubApi, report: SyncReport, revoked: DeviceRevoked, progress: Progress) -> None:
         """This laptop was revoked: upload what the outbox still holds if the hub lets us, then say what is left."""
@@ -296,7 +300,7 @@ class SyncClient:
                 raise
             if territory:
                 self.store.sync_state.update(territory_id=territory)
-            report.full = True
+            report.full = report.all_hcps = True
             return
         raise HubProtocolError(
             f"The hub at {api.server_url} answered a download from the beginning with 'reset' (its change log "
@@ -354,6 +358,9 @@ class SyncClient:
                     raise
                 report.pulled += len(changes)
                 report.removed += result.purged
+                report.tables |= result.tables
+                report.hcp_ids |= result.hcp_ids
+                report.all_hcps = report.all_hcps or result.all_hcps
                 cursor = page.next_cursor
                 meter.page(page, len(changes))
                 if not page.has_more:

@@ -28,6 +28,9 @@ class SyncReport:
     full: bool = False  # a whole territory was downloaded and swapped in (first sync, reset or resync)
     verified: bool | None = None  # per-table counts matched the hub (None: the hub sent no counts)
     notices: list[str] = field(default_factory=list)  # things to tell the rep (e.g. no system keyring)
+    tables: set[str] = field(default_factory=set)  # local tables the pulled pages (and purges) wrote to
+    hcp_ids: set[str] = field(default_factory=set)  # HCPs whose rows they wrote, deleted or purged
+    all_hcps: bool = False  # they changed rows every HCP depends on (or the whole territory was swapped in)
 
     def summary(self) -> str:
         parts = [

@@ -126,7 +126,7 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
         if view == "hcp" or view == "visit":
             hcp_id = window.today.model.record(0).hcp_id if window.today.model.rowCount() else None
             if hcp_id is None:
-                first = Op(window, lambda ws: ws.hcps()[0].id).run()
+                first = Op(window, lambda ws: ws.directory.hcps()[0].id).run()
                 _wait(lambda: first.done)
                 hcp_id = first.result
             if hcp_id:

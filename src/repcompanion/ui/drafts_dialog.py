@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QTableView, QVB
 from repcompanion.ui.models import DraftsModel
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.widgets import button, label, setup_table
-from repcompanion.workspace.visits import DraftSafety, DraftVisit, visit_drafts
+from repcompanion.workspace import DraftSafety, DraftVisit
 
 
 class DraftsDialog(QDialog):
@@ -49,7 +49,7 @@ class DraftsDialog(QDialog):
         self.drafts: list[DraftVisit] = []
 
     def reload(self) -> Op:
-        return Op(self, visit_drafts).success(self.set_drafts).failure(self._failed).run()
+        return Op(self, lambda ws: ws.visits.drafts()).success(self.set_drafts).failure(self._failed).run()
 
     def _failed(self, error: BaseException) -> None:
         self.summary.setText(error_text(error))

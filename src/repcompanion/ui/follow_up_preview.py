@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
@@ -11,9 +11,13 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from repcompanion.domain import CallReport, FollowUpStatus
 from repcompanion.ui import theme
-from repcompanion.ui.ops import Op
+from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.plan_model import ACTION_TEXT
 from repcompanion.ui.widgets import Card, label
+from repcompanion.workspace import FollowUpManager
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import PlannedFollowUp
 
 JourneyRole = Qt.ItemDataRole.UserRole + 3
 
@@ -33,7 +37,7 @@ class FollowUpPreview(Card):
         self.body.addWidget(self.list, 1)
         self.note = label("Untick a follow-up to stop it being sent.", "Muted", wrap=True)
         self.body.addWidget(self.note)
-        self.planned: list[Any] = []
+        self.planned: list[PlannedFollowUp] = []
         self.deselected: set[str] = set()
         self._source: Callable[[], CallReport] | None = None
         self._timer = QTimer(self)
@@ -50,36 +54,26 @@ class FollowUpPreview(Card):
         if self._source is None:
             return None
         report = self._source()
-
-        def job(ws: Any) -> list[Any]:
-            from repcompanion.workspace.followups import preview_follow_ups
-
-            return preview_follow_ups(ws, report)
-
-        return Op(self, job).success(self.show_planned).failure(self._failed).run()
+        return Op(self, lambda ws: ws.followups.preview(report)).success(self.show_planned).failure(self._failed).run()
 
     def restore(self, report: CallReport) -> None:
         """Take the deselections a saved draft already records."""
-        from repcompanion.workspace.followups import SKIP_PREFIX
-
-        self.deselected = {r[len(SKIP_PREFIX) :] for r in report.follow_up_requests if r.startswith(SKIP_PREFIX)}
+        self.deselected = FollowUpManager.deselected(report)
 
     def apply(self, report: CallReport) -> CallReport:
         """``report`` with the rep's deselections recorded (the hub skips those journeys)."""
-        from repcompanion.workspace.followups import deselect
-
         for journey in {p.journey for p in self.planned} | self.deselected:
-            report = deselect(report, journey, selected=journey not in self.deselected)
+            report = FollowUpManager.deselect(report, journey, selected=journey not in self.deselected)
         return report
 
-    def show_planned(self, planned: list[Any]) -> None:
+    def show_planned(self, planned: list[PlannedFollowUp]) -> None:
         t = theme.current()
         self.planned = list(planned)
         self.list.blockSignals(True)
         self.list.clear()
         for p in self.planned:
             what = ACTION_TEXT.get(p.action, p.action.replace("_", " "))
-            channel = str(getattr(p.channel, "value", p.channel) or "").replace("_", " ")
+            channel = p.channel.value.replace("_", " ")
             consent = f" · consent: {p.consent}" if p.consent else ""
             if p.status is FollowUpStatus.SUPPRESSED:
                 why = p.reason.split("not sent: ", 1)[-1]
@@ -113,7 +107,5 @@ class FollowUpPreview(Card):
             self.deselected.add(journey)
 
     def _failed(self, error: BaseException) -> None:
-        from repcompanion.ui.ops import error_text
-
         self.list.clear()
         self.list.addItem(QListWidgetItem(f"The follow-up preview is not available: {error_text(error)}"))

@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, Suggestion
+from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, FollowUpJob, Suggestion
 from repcompanion.ui import theme
 from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
 from repcompanion.ui.ops import Op, show_error
 from repcompanion.ui.plan_model import FollowUpModel
 from repcompanion.ui.why_panel import WhyPanel, reasons_html
 from repcompanion.ui.widgets import Card, Chip, ChipDelegate, button, label, segment_chip, setup_table
-from repcompanion.workspace.ui_support import CHANNEL_LABELS, HcpDossier, action_label, hcp_dossier
+from repcompanion.workspace import CHANNEL_LABELS, Changes, HcpDossier, action_label, hcp_dossier
 
 DISMISS_LABELS = {
     DismissReason.NOT_RELEVANT: "Not relevant for this HCP",
@@ -93,7 +93,6 @@ class HcpView(QWidget):
     back_requested = Signal()
     log_visit_requested = Signal(str)
     open_report_requested = Signal(object)
-    feedback_given = Signal(str)
     loaded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -258,16 +257,24 @@ class HcpView(QWidget):
     def load_follow_ups(self, hcp_id: str) -> Op:
         """The digital follow-ups journeys planned for the HCP, with their delivery status."""
 
-        def show(jobs: list) -> None:
+        def show(jobs: list[FollowUpJob]) -> None:
             if hcp_id == self.hcp_id:
                 self.digital.set_jobs(jobs)
                 n = len(jobs)
                 self.tabs.setTabText(self.tabs.indexOf(self.digital_table), f"Digital follow-ups ({n})")
 
-        return Op(self, lambda ws: ws.follow_ups_for(hcp_id)).success(show).run()
+        return Op(self, lambda ws: ws.followups.for_hcp(hcp_id)).success(show).run()
 
     def reload(self) -> Op | None:
         return self.open_hcp(self.hcp_id) if self.hcp_id else None
+
+    def apply(self, changes: Changes) -> Op | None:
+        """Reload what ``changes`` touch of the HCP shown: the dossier, or only its digital follow-ups."""
+        if self.hcp_id is None or not changes.touches(self.hcp_id):
+            return None
+        if changes.directory or changes.timeline or changes.ranking or changes.visits:
+            return self.reload()
+        return self.load_follow_ups(self.hcp_id) if changes.followups else None
 
     def set_dossier(self, d: HcpDossier) -> None:
         if d.hcp.id != self.hcp_id:
@@ -388,11 +395,9 @@ class HcpView(QWidget):
 
         def done(_result: object) -> None:
             self.feedback_note.setText(f"{words}: {action_label(action)}. Your list has been updated.")
-            self.feedback_given.emit(hcp_id)
-            self.reload()
 
         return (
-            Op(self, lambda ws: ws.give_feedback(hcp_id, action, kind, **extra))
+            Op(self, lambda ws: ws.ranking.feedback(hcp_id, action, kind, **extra))
             .success(done)
             .failure(lambda e: (self._set_actions_enabled(True), show_error(self, e)))
             .run()

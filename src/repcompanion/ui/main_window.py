@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,16 +27,24 @@ from repcompanion.ui.drafts_dialog import DraftsDialog, reminder
 from repcompanion.ui.hcp_view import HcpView
 from repcompanion.ui.numbers_view import NumbersView
 from repcompanion.ui.ops import Op, Runner, error_text
-from repcompanion.ui.passphrase_dialog import PassphraseDialog
+from repcompanion.ui.passphrase_dialog import PassphraseDialog, needs_passphrase
 from repcompanion.ui.plan_view import PlanView
 from repcompanion.ui.settings_dialog import SettingsDialog
 from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
 from repcompanion.ui.visit_dialog import VisitDialog
 from repcompanion.ui.widgets import Banner, label
-from repcompanion.workspace.visits import DraftSafety, DraftVisit, visit_drafts
+from repcompanion.workspace import (
+    Changes,
+    DraftSafety,
+    DraftVisit,
+    SyncResult,
+    Workspace,
+)
 
 ORG, APP = "RepCompanion", "RepCompanion"
+Slot = Callable[[], object]
+Shortcut = QKeySequence | QKeySequence.StandardKey | str
 
 
 def settings() -> QSettings:
@@ -44,37 +52,7 @@ def settings() -> QSettings:
     return QSettings(ORG, APP)
 
 
-def open_or_create(folder: Path | None, demo: bool, passphrase: str | None = None) -> Any:
-    """Runs on the db thread: open the workspace there (it owns the connection), building the demo if asked.
-
-    A workspace that needs a passphrase raises ``WorkspaceKeyError`` with ``creating`` set (True: a new
-    workspace needs one chosen) so the window can ask for it and try again.
-    """
-    from repcompanion.domain import WorkspaceKeyError
-    from repcompanion.workspace import Workspace
-    from repcompanion.workspace.paths import default_folder
-    from repcompanion.workspace.security import read_header
-
-    try:
-        if demo and not Workspace.exists(folder):
-            return Workspace.create_demo(folder, passphrase=passphrase)
-        return Workspace.open(folder, passphrase=passphrase)
-    except WorkspaceKeyError as exc:
-        exc.creating = read_header(Path(folder) if folder else default_folder()) is None  # type: ignore[attr-defined]
-        raise
-
-
-def needs_passphrase(error: BaseException, *, tried: bool) -> bool:
-    """A passphrase would open it: none was given and one is needed, or the one given was wrong."""
-    from repcompanion.domain import WorkspaceKeyError
-    from repcompanion.workspace.security import KeyringKeyMissingError, PassphraseRequiredError
-
-    if isinstance(error, PassphraseRequiredError):
-        return True
-    return tried and isinstance(error, WorkspaceKeyError) and not isinstance(error, KeyringKeyMissingError)
-
-
-def _nav_tool(text: str, icon_name: str, slot: Any = None) -> QToolButton:
+def _nav_tool(text: str, icon_name: str, slot: Slot | None = None) -> QToolButton:
     """A navigation-bar button (``slot``: what a click does)."""
     b = QToolButton()
     b.setText(f"  {text}")
@@ -115,7 +93,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.banner_action = QPushButton()
         self.banner_action.hide()
-        self._banner_slot: Any = None
+        self._banner_slot: Slot | None = None
         self.banner.layout().insertWidget(2, self.banner_action)
         banner_box = QVBoxLayout()
         banner_box.setContentsMargins(16, 10, 16, 0)
@@ -134,7 +112,6 @@ class MainWindow(QMainWindow):
         self.today.daily_target = int(settings().value("day/target", 8))
         self.today.hcp_activated.connect(self.show_hcp)
         self.hcp.back_requested.connect(self.show_today)
-        self.hcp.feedback_given.connect(lambda _id: self.today.reload())
         self.hcp.log_visit_requested.connect(self.log_visit)
         self.hcp.open_report_requested.connect(self.open_report)
         self.plan.hcp_activated.connect(self.show_hcp)
@@ -147,6 +124,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
         self.sync_bar.synced.connect(self._synced)
         self.workspace_opened.connect(lambda _f: self.sync_bar.start())
+        self.runner.changed.connect(self.apply_changes)
 
         self._build_actions()
         if restore_state:
@@ -194,7 +172,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.nav_settings)
         return nav
 
-    def _action(self, text: str, slot: Any, shortcut: Any = None, icon_name: str = "") -> QAction:
+    def _action(self, text: str, slot: Slot, shortcut: Shortcut | None = None, icon_name: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(shortcut)
@@ -251,10 +229,10 @@ class MainWindow(QMainWindow):
         self.nav_buttons["hcp"].setChecked(True)
         return self.hcp.open_hcp(hcp_id)
 
-    def show_numbers(self) -> Op:
+    def show_numbers(self) -> Op | None:
         self.stack.setCurrentWidget(self.numbers)
         self.nav_buttons["numbers"].setChecked(True)
-        return self.numbers.reload()
+        return self.numbers.ensure_current()
 
     def show_plan(self) -> Op | None:
         self.stack.setCurrentWidget(self.plan)
@@ -283,7 +261,7 @@ class MainWindow(QMainWindow):
         hcp_id: str,
         *,
         modal: bool = True,
-        restore: dict[str, Any] | None = None,
+        restore: dict[str, object] | None = None,
         report: CallReport | None = None,
     ) -> VisitDialog:
         """Open the Log a visit dialog for ``hcp_id``: a new visit, an existing ``report`` (a draft to finish, a
@@ -295,8 +273,6 @@ class MainWindow(QMainWindow):
                 open_dialog.activateWindow()
                 return open_dialog
         dialog = VisitDialog(hcp_id, self, restore=restore, report=report)
-        dialog.submitted.connect(lambda _r: self._visit_changed())
-        dialog.saved.connect(lambda _r: self._visit_changed())
         dialog.finished.connect(
             lambda _code, d=dialog: self.visit_dialogs.remove(d) if d in self.visit_dialogs else None
         )
@@ -320,36 +296,39 @@ class MainWindow(QMainWindow):
         self.drafts_dialog.reload()
         return self.drafts_dialog
 
-    def _visit_changed(self) -> None:
-        self.today.reload()
-        self.sync_bar.refresh_status()
-        if self.stack.currentWidget() is self.hcp:
-            self.hcp.reload()
+    def apply_changes(self, changes: Changes) -> None:
+        """An operation changed ``changes``: each view refreshes only what it shows of them (Anki's OpChanges)."""
+        self.today.apply(changes)
+        if self.stack.currentWidget() is self.hcp:  # showing an HCP reads it afresh
+            self.hcp.apply(changes)
+        self.numbers.apply(changes, visible=self.stack.currentWidget() is self.numbers)
+        self.plan.apply(changes)
+        if changes.uploads:
+            self.sync_bar.refresh_status()
+        if changes.visits:
+            self.check_drafts(remind=False)
 
-    def _synced(self, report: Any) -> None:
-        summary = getattr(report, "summary", None)
-        text = summary() if callable(summary) else "Sync finished."
-        self.show_message(text, "info")
-        self.refresh()
+    def _synced(self, result: SyncResult) -> None:
+        self.show_message(result.summary, "info")
 
-    def check_drafts(self, *, announce_unsaved: bool = True) -> Op:
-        """Count the drafts; remind the rep of flagged notes still undecided and (``announce_unsaved``) of notes
-        that were being written when the app last stopped."""
+    def check_drafts(self, *, announce_unsaved: bool = True, remind: bool = True) -> Op:
+        """Count the drafts; with ``remind``, remind the rep of flagged notes still undecided and
+        (``announce_unsaved``) of notes that were being written when the app last stopped."""
         return (
-            Op(self, visit_drafts)
-            .success(lambda drafts: self._drafts_found(drafts, announce_unsaved))
+            Op(self, lambda ws: ws.visits.drafts())
+            .success(lambda drafts: self._drafts_found(drafts, announce_unsaved, remind))
             .failure(lambda _e: None)
             .run()
         )
 
-    def _drafts_found(self, drafts: list[DraftVisit], announce_unsaved: bool) -> None:
+    def _drafts_found(self, drafts: list[DraftVisit], announce_unsaved: bool, remind: bool) -> None:
         self.drafts = drafts
         undecided = any(d.safety.state is DraftSafety.UNDECIDED for d in drafts)
         self.nav_drafts.setText(f"  Drafts ({len(drafts)})" if drafts else "  Drafts")
         self.nav_drafts.setIcon(theme.icon("warning" if undecided else "draft", "warning" if undecided else "muted"))
         if self.drafts_dialog is not None and self.drafts_dialog.isVisible():
             self.drafts_dialog.set_drafts(drafts)
-        found = reminder(drafts, announce_unsaved=announce_unsaved)
+        found = reminder(drafts, announce_unsaved=announce_unsaved) if remind else None
         if found is not None:
             text, restore = found
             action = ("Restore it", lambda: self._restore(restore)) if restore else None
@@ -409,7 +388,7 @@ class MainWindow(QMainWindow):
         self.folder = folder
         self.today.subtitle.setText("Opening your workspace…")
 
-        def opened(ws: Any) -> None:
+        def opened(ws: Workspace) -> None:
             self.banner.dismiss()
             self.folder = ws.folder
             self.workspace_opened.emit(ws.folder)
@@ -424,8 +403,8 @@ class MainWindow(QMainWindow):
             self.show_error(error_text(error), action=("Open another workspace…", self.choose_workspace))
             self.workspace_failed.emit(error_text(error))
 
-        def job(_ws: Any) -> Any:
-            ws = open_or_create(folder, demo, passphrase)
+        def job(_ws: Workspace | None) -> Workspace:
+            ws = Workspace.open_or_create_demo(folder, demo=demo, passphrase=passphrase)
             old = self.runner._workspace
             self.runner.set_workspace(ws)
             if old is not None and old is not ws:
@@ -464,10 +443,10 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(chosen))
 
     # -- messages -------------------------------------------------------------------------------------------
-    def show_error(self, text: str, action: tuple[str, Any] | None = None) -> None:
+    def show_error(self, text: str, action: tuple[str, Slot] | None = None) -> None:
         self.show_message(text, "error", action)
 
-    def show_message(self, text: str, kind: str = "info", action: tuple[str, Any] | None = None) -> None:
+    def show_message(self, text: str, kind: str = "info", action: tuple[str, Slot] | None = None) -> None:
         if self._banner_slot is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self.banner_action.clicked.disconnect(self._banner_slot)

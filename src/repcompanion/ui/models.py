@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -16,8 +16,7 @@ from PySide6.QtCore import (
 )
 
 from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, Mutation, Suggestion
-from repcompanion.workspace.ui_support import TodayFilter, TodayRow, action_label
-from repcompanion.workspace.visits import DraftSafety, DraftVisit
+from repcompanion.workspace import DraftSafety, DraftVisit, TodayFilter, TodayRow, action_label
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -183,6 +182,52 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
             if r.hcp_id == hcp_id:
                 return i
         return -1
+
+    def patch(
+        self, rows: Sequence[TodayRow], removed: Collection[str] = (), ranks: Mapping[str, int] | None = None
+    ) -> None:
+        """Bring the list up to date without a reset: replace the changed ``rows`` (adding new HCPs), take out
+        ``removed`` HCPs, and give every other row its new rank from ``ranks``; then keep the rep's sort.
+
+        Only rows whose record changed are announced (``dataChanged``), and a new order is a layout change, so
+        the selection, the scroll position and the filters stay.
+        """
+        gone = [i for i, r in enumerate(self._records) if r.hcp_id in removed]
+        for i in reversed(gone):
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._records[i]
+            self.endRemoveRows()
+        fresh = {r.hcp_id: r for r in rows}
+        changed: list[int] = []
+        for i, old in enumerate(self._records):
+            new = fresh.pop(old.hcp_id, None)
+            if new is None and ranks is not None and ranks.get(old.hcp_id, old.rank) != old.rank:
+                new = replace(old, rank=ranks[old.hcp_id])
+            if new is not None and new != old:
+                self._records[i] = new
+                changed.append(i)
+        if fresh:
+            first = len(self._records)
+            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            self._records.extend(fresh.values())
+            self.endInsertRows()
+        self.max_priority = max((r.priority for r in self._records), default=1.0) or 1.0
+        last = len(self.columns) - 1
+        for start, end in _runs(changed):
+            self.dataChanged.emit(self.index(start, 0), self.index(end, last))
+        if (changed or fresh) and self._sorted(self._records) != self._records:
+            self.sort(self._sort_column, self._sort_order)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for r in sorted(rows):
+        if runs and r == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
 
 
 class PrioritiesProxy(QSortFilterProxyModel):

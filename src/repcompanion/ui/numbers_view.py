@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -22,6 +20,7 @@ from repcompanion.ui import theme
 from repcompanion.ui.ops import Op
 from repcompanion.ui.why_panel import clear_chart, style_axis, style_chart
 from repcompanion.ui.widgets import Card, label
+from repcompanion.workspace import Changes, Numbers
 
 TREND_SERIES = (
     ("Visits", ("visit", "remote_call"), "chart_1"),
@@ -79,7 +78,8 @@ class NumbersView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("My numbers")
-        self.data: dict[str, Any] | None = None
+        self.data: Numbers | None = None
+        self.stale = True  # something the numbers count changed since they were read
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 20, 24, 16)
         root.setSpacing(14)
@@ -114,24 +114,34 @@ class NumbersView(QWidget):
         root.addLayout(grid, 1)
 
     def reload(self) -> Op:
-        return Op(self, lambda ws: ws.numbers()).success(self.set_numbers).run()
+        self.stale = False
+        return Op(self, lambda ws: ws.numbers.report()).success(self.set_numbers).run()
 
-    def set_numbers(self, n: dict[str, Any]) -> None:
+    def ensure_current(self) -> Op | None:
+        """Read the numbers again only when something they count changed since they were read."""
+        return self.reload() if self.stale or self.data is None else None
+
+    def apply(self, changes: Changes, *, visible: bool) -> Op | None:
+        """Note that the numbers changed; read them again at once when they are on screen."""
+        if not changes.numbers:
+            return None
+        self.stale = True
+        return self.reload() if visible else None
+
+    def set_numbers(self, n: Numbers) -> None:
         self.data = n
         t = theme.current()
-        plan, reach, freq, sugg = n["call_plan"], n["reach"], n["frequency"], n["suggestions"]
-        self.subtitle.setText(f"As of {n['as_of']} · this call-plan period")
-        self.attainment.set_share(
-            plan["done"], plan["planned"], f"{plan['done']} of {plan['planned']} planned visits held"
-        )
+        plan, reach, freq, sugg = n.call_plan, n.reach, n.frequency, n.suggestions
+        self.subtitle.setText(f"As of {n.as_of.isoformat()} · this call-plan period")
+        self.attainment.set_share(plan.done, plan.planned, f"{plan.done} of {plan.planned} planned visits held")
         self.reach.set_share(
-            reach["reached"], reach["targets"], f"{reach['reached']} of {reach['targets']} targets seen", "chart_2"
+            reach.reached, reach.targets, f"{reach.reached} of {reach.targets} targets seen", "chart_2"
         )
 
         clear_chart(self.frequency_chart)
         actual, target = QBarSet("You"), QBarSet("Target")
-        actual.append(round(freq["per_reached_target"], 1))
-        target.append(round(freq["target_per_hcp"], 1))
+        actual.append(round(freq.per_reached_target, 1))
+        target.append(round(freq.target_per_hcp, 1))
         actual.setColor(t.color("accent"))
         target.setColor(t.color("border"))
         series = QBarSeries()
@@ -144,7 +154,7 @@ class NumbersView(QWidget):
         cats.append(["Visits per target HCP seen"])
         cats.setTruncateLabels(False)
         values = QValueAxis()
-        values.setRange(0, max(freq["per_reached_target"], freq["target_per_hcp"], 1.0) * 1.25)
+        values.setRange(0, max(freq.per_reached_target, freq.target_per_hcp, 1.0) * 1.25)
         values.setLabelFormat("%.1f")
         for axis, where in ((cats, Qt.AlignmentFlag.AlignBottom), (values, Qt.AlignmentFlag.AlignLeft)):
             style_axis(axis)
@@ -153,10 +163,15 @@ class NumbersView(QWidget):
         self.frequency_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 
         clear_chart(self.acceptance_chart)
-        kinds = [("Accepted", "accepted"), ("Done", "completed"), ("Snoozed", "snoozed"), ("Dismissed", "dismissed")]
+        kinds = [
+            ("Accepted", sugg.accepted),
+            ("Done", sugg.completed),
+            ("Snoozed", sugg.snoozed),
+            ("Dismissed", sugg.dismissed),
+        ]
         bar = QBarSet("Suggestions")
-        for _, key in kinds:
-            bar.append(sugg.get(key, 0))
+        for _, count in kinds:
+            bar.append(count)
         bar.setColor(t.color("accent"))
         s2 = QBarSeries()
         s2.append(bar)
@@ -166,7 +181,7 @@ class NumbersView(QWidget):
         cats2 = QBarCategoryAxis()
         cats2.append([k[0] for k in kinds])
         cats2.setTruncateLabels(False)
-        top = max([sugg.get(k[1], 0) for k in kinds] + [4])
+        top = max([k[1] for k in kinds] + [4])
         values2 = QValueAxis()
         values2.setRange(0, top * 1.2)
         values2.setLabelFormat("%d")
@@ -174,15 +189,15 @@ class NumbersView(QWidget):
             style_axis(axis)
             self.acceptance_chart.addAxis(axis, where)
             s2.attachAxis(axis)
-        decided = sugg.get("accepted", 0) + sugg.get("completed", 0) + sugg.get("dismissed", 0)
+        decided = sugg.accepted + sugg.completed + sugg.dismissed
         self.acceptance_caption.setText(
-            f"{sugg['acceptance']:.0%} of the suggestions you decided on were accepted or done."
+            f"{sugg.acceptance:.0%} of the suggestions you decided on were accepted or done."
             if decided
             else "Accept, dismiss, snooze or complete suggestions on an HCP's page; they show up here."
         )
 
         clear_chart(self.trend_chart)
-        weeks = sorted(n["engagement_trend"])
+        weeks = sorted(n.engagement_trend)
         top_y = 1
         x_axis = QBarCategoryAxis()
         x_axis.append([w.split("-")[-1] for w in weeks] or ["—"])
@@ -200,7 +215,7 @@ class NumbersView(QWidget):
             pen.setWidthF(2.4)
             line.setPen(pen)
             for i, w in enumerate(weeks):
-                v = sum(n["engagement_trend"][w].get(k, 0) for k in types)
+                v = sum(n.engagement_trend[w].get(k, 0) for k in types)
                 top_y = max(top_y, v)
                 line.append(QPointF(i, v))
             self.trend_chart.addSeries(line)

@@ -2,12 +2,16 @@
 
 Two lanes, as Anki's CollectionOp: the ``db`` lane is one QThread that opens and owns the Workspace (and
 so its SQLite connection); the ``net`` lane is a second QThread for network and other long work, which
-reaches the database only through the workspace's second connection (``Workspace.sync_store``). A view
+reaches the database only through the workspace's second connection (``ws.sync.store()``). A view
 never touches the workspace itself::
 
-    Op(self, lambda ws: ws.hcp(hcp_id)).success(self.show_hcp).run()
-    LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
+    Op(self, lambda ws: ws.directory.hcp(hcp_id)).success(self.show_hcp).run()
+    LongOp(self, lambda ws, progress, cancelled: ws.sync.run(progress, cancelled, warm=False), lane="net")
         .progress(bar.update).success(done).run()
+
+An operation whose result reports what it changed (``Changes``, or a result with ``changes``) is announced on
+``Runner.changed`` once it succeeds, whoever started it; the main window hands it to each view, which refreshes
+only what it shows of that change.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -25,6 +29,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from repcompanion.domain import RepCompanionError
 from repcompanion.ui.memory import release_free_memory
+from repcompanion.workspace import changes_of
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +75,18 @@ class _Worker(QObject):
 
 
 class Runner(QObject):
-    """Owns the two worker threads and the open workspace; hands results back on the GUI thread."""
+    """Owns the two worker threads and the open workspace; hands results back on the GUI thread.
 
+    ``changed(Changes)`` is emitted for every operation that changed something a view shows.
+    """
+
+    changed = Signal(object)
     _to_db = Signal(int, object)
     _to_net = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._workspace: Any = None
+        self._workspace: Workspace | None = None
         self._next_id = 0
         self._pending: dict[int, _Job] = {}
         self._threads: dict[str, QThread] = {}
@@ -94,13 +106,13 @@ class Runner(QObject):
         _current = self
 
     # -- the workspace, touched only by jobs -------------------------------------------------------
-    def workspace(self) -> Any:
+    def workspace(self) -> Workspace:
         """The open Workspace; call it only from inside a job."""
         if self._workspace is None:
             raise NoWorkspaceError()
         return self._workspace
 
-    def set_workspace(self, workspace: Any) -> None:
+    def set_workspace(self, workspace: Workspace) -> None:
         """Called from a db-lane job (the thread that opened it) to install the workspace."""
         self._workspace = workspace
 
@@ -140,7 +152,8 @@ class Runner(QObject):
 
                 def close(_progress: Any) -> None:
                     ws, self._workspace = self._workspace, None
-                    ws.close()
+                    if ws is not None:
+                        ws.close()
 
                 self._to_db.emit(0, close)
             db.quit()
@@ -206,6 +219,7 @@ class Op(QObject):
         self._on_failure: Callable[[BaseException], None] | None = None
         self._on_progress: Callable[[float, str], None] | None = None
         self._cancel = threading.Event()
+        self._ran_on: Runner | None = None
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -236,6 +250,7 @@ class Op(QObject):
     def run(self) -> Op:
         parent = self._parent if isinstance(self._parent, QObject) else None
         runner = self._runner or current_runner(parent)
+        self._ran_on = runner
 
         def call(progress: Progress) -> Any:
             workspace = runner.workspace() if self._needs_workspace else runner._workspace
@@ -258,6 +273,9 @@ class Op(QObject):
     def _finish(self, result: Any, error: BaseException | None) -> None:
         self.done = True
         self.result, self.error = result, error
+        changes = changes_of(result) if error is None else None
+        if changes and self._ran_on is not None:
+            self._ran_on.changed.emit(changes)  # the data changed even if the view that asked is gone
         if not self._alive():
             return
         if error is None:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
+from repcompanion.domain import WorkspaceKeyError
 from repcompanion.ui import theme
 from repcompanion.ui.widgets import label
+from repcompanion.workspace import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
+
+
+def needs_passphrase(error: BaseException, *, tried: bool) -> bool:
+    """A passphrase would open it: none was given and one is needed, or the one given was wrong."""
+    if isinstance(error, PassphraseRequiredError):
+        return True
+    return tried and isinstance(error, WorkspaceKeyError) and not isinstance(error, KeyringKeyMissingError)
 
 
 class PassphraseDialog(QDialog):
@@ -21,8 +30,6 @@ class PassphraseDialog(QDialog):
         self.setMinimumWidth(460)
         lay = QVBoxLayout(self)
         if creating:
-            from repcompanion.workspace.security import MIN_PASSPHRASE_CHARS  # keyring loads only when asked
-
             intro = (
                 f"Your territory data in {folder} is stored encrypted. This computer has no system keyring to "
                 f"keep the key, so choose a passphrase (at least {MIN_PASSPHRASE_CHARS} characters). You will need it "
@@ -73,8 +80,6 @@ class PassphraseDialog(QDialog):
             self.show_problem("Type the passphrase first.")
             return
         if self.creating:
-            from repcompanion.workspace.security import MIN_PASSPHRASE_CHARS
-
             if len(text) < MIN_PASSPHRASE_CHARS:
                 self.show_problem(f"Use at least {MIN_PASSPHRASE_CHARS} characters.")
                 return

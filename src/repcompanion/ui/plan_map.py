@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QWheelEvent
@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import Candidate, DayPlan, PlannedVisit, PlanSettings
 
 # Five priority bands, low → high (a sequential yellow-orange-red scale readable on light and dark).
 PRIORITY_COLORS = ("#FED976", "#FEB24C", "#FD8D3C", "#E31A1C", "#800026")
@@ -136,7 +139,9 @@ class PlanMap(QGraphicsView):
         self.scale_text = ""
 
     # -- content ---------------------------------------------------------------------------------------------
-    def show_plan(self, plan: Any, candidates: Sequence[Any], settings: Any, *, refit: bool = False) -> None:
+    def show_plan(
+        self, plan: DayPlan, candidates: Sequence[Candidate], settings: PlanSettings, *, refit: bool = False
+    ) -> None:
         """Draw ``candidates`` and ``plan``'s route from ``settings.start``; keeps the zoom unless ``refit``."""
         scene = self.scene()
         scene.clear()
@@ -187,7 +192,7 @@ class PlanMap(QGraphicsView):
         if refit or not self._fitted:
             self.fit()
 
-    def _add_badges(self, plan: Any) -> None:
+    def _add_badges(self, plan: DayPlan) -> None:
         """Numbered stops; stops closer than ~8% of the route's extent share a ring around their centre."""
         assert self.projection is not None
         placed = [(v, self.projection.point(v.latitude, v.longitude)) for v in plan.visits if v.latitude is not None]
@@ -196,7 +201,7 @@ class PlanMap(QGraphicsView):
         xs = [p.x() for _v, p in placed]
         ys = [p.y() for _v, p in placed]
         near = max(max(xs) - min(xs), max(ys) - min(ys), 1.0) * 0.08
-        clusters: list[list[tuple[Any, QPointF]]] = []
+        clusters: list[list[tuple[PlannedVisit, QPointF]]] = []
         for v, p in placed:
             home = next((c for c in clusters if (c[0][1] - p).manhattanLength() <= near), None)
             if home is None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from repcompanion.domain import FollowUpJob, FollowUpStatus
 
+if TYPE_CHECKING:
+    from repcompanion.workspace import PlannedVisit
+
 Index = QModelIndex | QPersistentModelIndex
 VISIT_ROWS_MIME = "application/x-repcompanion-visit-rows"
 
 
-def clock(value: Any) -> str:
+def clock(value: datetime | None) -> str:
     return value.strftime("%H:%M") if value is not None else ""
 
 
@@ -34,14 +38,14 @@ class PlanVisitModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._visits: list[Any] = []
+        self._visits: list[PlannedVisit] = []
 
-    def set_visits(self, visits: Sequence[Any]) -> None:
+    def set_visits(self, visits: Sequence[PlannedVisit]) -> None:
         self.beginResetModel()
         self._visits = list(visits)
         self.endResetModel()
 
-    def visit(self, row: int) -> Any:
+    def visit(self, row: int) -> PlannedVisit:
         return self._visits[row]
 
     def order(self) -> list[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTime, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -26,6 +27,12 @@ from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.plan_map import PlanMap
 from repcompanion.ui.plan_model import PlanVisitModel
 from repcompanion.ui.widgets import Card, button, label
+from repcompanion.workspace import Changes, PlannedDay, Workspace
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import DayPlan
+
+T = TypeVar("T")
 
 
 def _qtime(t: time) -> QTime:
@@ -44,10 +51,7 @@ class PlanView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Plan my day")
-        self.plan: Any = None
-        self.candidates: Any = None
-        self.settings: Any = None
-        self.locked: dict[str, Any] = {}
+        self.day: PlannedDay | None = None
         self.time_limit_s = 1.0
         self.busy = False
         self.last_error = ""
@@ -162,105 +166,98 @@ class PlanView(QWidget):
         return box
 
     # -- data -------------------------------------------------------------------------------------------------
-    def ensure_loaded(self) -> Op | None:
-        return self.plan_day() if self.plan is None and not self.busy else None
+    @property
+    def plan(self) -> DayPlan | None:
+        """The day plan shown (None before the first one)."""
+        return self.day.plan if self.day is not None else None
 
-    def _locked_list(self) -> list[Any]:
-        return list(self.locked.values())
+    def ensure_loaded(self) -> Op | None:
+        return self.plan_day() if self.day is None and not self.busy else None
+
+    def apply(self, changes: Changes) -> None:
+        """What a plan is made from changed (the start point, the territory): say so; the shown plan stays."""
+        if changes.plan and self.day is not None and not self.busy:
+            text = "Your territory or start point changed since this plan was made: plan the day again to use it."
+            self.show_notice(text, error=False)
 
     def plan_day(self) -> Op:
         """Route the day from scratch (booked visits stay), with the hours and start in the fields."""
         hours = (_time(self.hours_from.time()), _time(self.hours_to.time()))
-        start = (self.start_lat.value(), self.start_lon.value()) if self.settings is not None else None
-        locked, limit = self._locked_list(), self.time_limit_s
+        start = (self.start_lat.value(), self.start_lon.value()) if self.day is not None else None
+        locked, limit = (self.day.locked if self.day else ()), self.time_limit_s
         self._set_busy(True, "Planning your day…")
         return self._run(
-            lambda ws: ws.plan_day(start=start, hours=hours, locked=locked, time_limit_s=limit),
-            lambda result: self._show(*result, refit=True),
+            lambda ws: ws.plans.plan(start=start, hours=hours, locked=locked, time_limit_s=limit),
+            lambda day: self._show(day, refit=True),
         )
 
     def reorder(self, order: list[str]) -> Op | None:
         """Keep the dragged order and recompute the times; a day that cannot fit keeps the old plan."""
-        if self.plan is None:
+        if self.day is None:
             return None
-        plan, cands, settings, locked = self.plan, self.candidates, self.settings, self._locked_list()
+        day = self.day
         self._set_busy(True, "Recomputing times…")
-        return self._run(
-            lambda ws: ws.replan(plan, list(order), cands, settings, locked=locked),
-            lambda new: self._show(new, cands, settings),
-        )
+        return self._run(lambda ws: ws.plans.replan(day, list(order)), self._show)
 
     def set_locked(self, hcp_id: str, on: bool) -> Op | None:
         """Lock a visit at its current start time (a booking) or release it, then recompute the times."""
-        if self.plan is None:
+        if self.day is None:
             return None
-        from repcompanion.workspace.planning import LockedVisit
-
-        before = dict(self.locked)
-        if on:
-            v = next(v for v in self.plan.visits if v.hcp_id == hcp_id)
-            minutes = int((v.end - v.start).total_seconds() // 60)
-            self.locked[hcp_id] = LockedVisit(hcp_id, v.start.timetz().replace(tzinfo=None), minutes)
-        else:
-            self.locked.pop(hcp_id, None)
-        op = self.reorder(self.model.order())
-        if op is not None:
-            op.failed.connect(lambda _e: setattr(self, "locked", before))
-        return op
+        day = self.day
+        self._set_busy(True, "Recomputing times…")
+        return self._run(lambda ws: ws.plans.set_locked(day, hcp_id, on), self._show)
 
     def replace_cancelled(self, hcp_id: str | None = None) -> Op | None:
         """Fill the selected (cancelled) visit's slot with the best nearby candidate."""
         hcp_id = hcp_id or self.selected_hcp_id()
-        if self.plan is None or not hcp_id:
+        if self.day is None or not hcp_id:
             self.show_notice("Select the cancelled visit in the list first.", error=False)
             return None
-        plan, cands, settings = self.plan, self.candidates, self.settings
-        name = next((v.name for v in plan.visits if v.hcp_id == hcp_id), hcp_id)
-        self.locked.pop(hcp_id, None)
+        day, cancelled = self.day, hcp_id
+        name = next((v.name for v in day.visits if v.hcp_id == cancelled), cancelled)
         self._set_busy(True, f"Finding a replacement for {name}…")
 
-        def done(new: Any) -> None:
-            self._show(new, cands, settings)
-            added = [v.name for v in new.visits if v.hcp_id not in set(plan.order)]
+        def done(new: PlannedDay) -> None:
+            self._show(new)
+            added = [v.name for v in new.visits if v.hcp_id not in set(day.order)]
             text = f"{name} cancelled: {added[0]} takes the slot." if added else f"{name} cancelled; nothing else fits."
             self.show_notice(text, error=False)
 
-        return self._run(lambda ws: ws.replace_cancelled(plan, hcp_id, cands, settings), done)
+        return self._run(lambda ws: ws.plans.replace_cancelled(day, cancelled), done)
 
     def export_ics(self, path: Path | None = None) -> Op | None:
         """Write the day to an .ics file (asks where when no ``path`` is given)."""
-        if self.plan is None:
+        if self.day is None:
             self.show_notice("Plan the day first, then export it.", error=False)
             return None
         if path is None:
-            default = str(Path.home() / f"visits-{self.plan.settings.day.isoformat()}.ics")
+            default = str(Path.home() / f"visits-{self.day.settings.day.isoformat()}.ics")
             chosen, _ = QFileDialog.getSaveFileName(self, "Export the day to a calendar", default, "Calendar (*.ics)")
             if not chosen:
                 return None
             path = Path(chosen) if chosen.endswith(".ics") else Path(chosen + ".ics")
-        plan, target = self.plan, path
+        day, target = self.day, path
 
         def saved(p: Path) -> None:
-            self.show_notice(f"Saved {len(plan.visits)} visits to {p}. Import it in your calendar.", error=False)
+            self.show_notice(f"Saved {len(day.visits)} visits to {p}. Import it in your calendar.", error=False)
 
-        return self._run(lambda ws: ws.export_ics(plan, target), saved)
+        return self._run(lambda ws: ws.plans.export_ics(day, target), saved)
 
     def save_start(self) -> Op:
         """Remember the start fields as home or office, then plan again from there."""
         lat, lon = self.start_lat.value(), self.start_lon.value()
-        op = self._run(lambda ws: ws.set_plan_start(lat, lon), lambda _r: self.plan_day(), busy=False)
-        return op
+        return self._run(lambda ws: ws.plans.set_start(lat, lon), lambda _r: self.plan_day(), busy=False)
 
-    def _run(self, fn: Any, on_success: Any, *, busy: bool = True) -> Op:
+    def _run(self, fn: Callable[[Workspace], T], on_success: Callable[[T], None], *, busy: bool = True) -> Op:
         def failed(error: BaseException) -> None:
             self._set_busy(False)
             self.show_notice(self.describe(error), error=True)
-            self.model.set_visits(self.plan.visits if self.plan is not None else ())
+            self.model.set_visits(self.day.visits if self.day is not None else ())
             window = self.window()
             if hasattr(window, "show_error"):
                 window.show_error(self.describe(error))
 
-        def ok(result: Any) -> None:
+        def ok(result: T) -> None:
             self._set_busy(False)
             on_success(result)
 
@@ -270,30 +267,24 @@ class PlanView(QWidget):
         """The error for the rep, naming the visit a hand-made order cannot fit."""
         text = error_text(error)
         hcp_id = getattr(error, "hcp_id", None)
-        if hcp_id and self.plan is not None:
-            name = next((v.name for v in self.plan.visits if v.hcp_id == hcp_id), hcp_id)
+        if hcp_id and self.day is not None:
+            name = next((v.name for v in self.day.visits if v.hcp_id == hcp_id), hcp_id)
             if name not in text:
                 text = f"The visit with {name} does not fit there. {text}"
             if isinstance(error, PlanError):
                 text += " The previous order was kept."
         return text
 
-    def _show(self, plan: Any, candidates: Any, settings: Any, *, refit: bool = False) -> None:
+    def _show(self, day: PlannedDay, *, refit: bool = False) -> None:
         selected = self.selected_hcp_id()
-        self.plan, self.candidates, self.settings = plan, candidates, settings
-        self.locked = {k: lv for k, lv in self.locked.items() if k in set(plan.order)}
-        for v in plan.visits:
-            if v.locked and v.hcp_id not in self.locked:
-                from repcompanion.workspace.planning import LockedVisit
-
-                minutes = int((v.end - v.start).total_seconds() // 60)
-                self.locked[v.hcp_id] = LockedVisit(v.hcp_id, v.start.timetz().replace(tzinfo=None), minutes)
+        self.day = day
+        plan, settings = day.plan, day.settings
         self.model.set_visits(plan.visits)
         self.hours_from.setTime(_qtime(settings.hours[0]))
         self.hours_to.setTime(_qtime(settings.hours[1]))
         self.start_lat.setValue(settings.start[0])
         self.start_lon.setValue(settings.start[1])
-        self.map.show_plan(plan, candidates, settings, refit=refit)
+        self.map.show_plan(plan, day.candidates, settings, refit=refit)
         n = len(plan.visits)
         end = plan.end_at.strftime("%H:%M") if plan.end_at else ""
         self.subtitle.setText(
@@ -319,7 +310,7 @@ class PlanView(QWidget):
             self.table.selectionModel().select(idx, flags)
             self.table.scrollTo(idx)
 
-    def _activated(self, index: Any) -> None:
+    def _activated(self, index: QModelIndex) -> None:
         if index.isValid() and index.column() != PlanVisitModel.COL_LOCK:
             self.hcp_activated.emit(self.model.visit(index.row()).hcp_id)
 
@@ -338,9 +329,9 @@ class PlanView(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        has_plan = self.plan is not None and not self.busy
+        has_plan = self.day is not None and not self.busy
         self.plan_button.setEnabled(not self.busy)
         self.replace_button.setEnabled(has_plan and self.selected_hcp_id() is not None)
-        self.export_button.setEnabled(has_plan and bool(self.plan.visits))
+        self.export_button.setEnabled(has_plan and bool(self.day and self.day.visits))
         self.save_start_button.setEnabled(not self.busy)
         self.table.setEnabled(not self.busy)

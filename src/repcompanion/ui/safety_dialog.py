@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QTimer
 from PySide6.QtWidgets import (
@@ -23,6 +24,9 @@ from repcompanion.domain import AdverseEventIntake, Product, Seriousness
 from repcompanion.ui import theme
 from repcompanion.ui.widgets import label
 
+if TYPE_CHECKING:
+    from repcompanion.workspace import RestrictedHit, Span
+
 SERIOUSNESS_LABELS = {
     Seriousness.UNKNOWN: "Not known yet",
     Seriousness.NON_SERIOUS: "Not serious",
@@ -34,7 +38,7 @@ def _esc(text: str) -> str:
     return escape(text, quote=False).replace("\n", "<br>")
 
 
-def highlighted_html(text: str, spans: list[Any], color: str = "warning") -> str:
+def highlighted_html(text: str, spans: Iterable[Span | RestrictedHit], color: str = "warning") -> str:
     """The note as HTML with each span marked (overlapping spans merged)."""
     t = theme.current()
     marks = sorted((int(s.start), int(s.end)) for s in spans)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui.widgets import label
+from repcompanion.workspace import SyncStatus
 
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 
@@ -28,7 +28,7 @@ class SettingsDialog(QDialog):
     def __init__(
         self,
         *,
-        status: Any,
+        status: SyncStatus | None,
         folder: Path | None,
         theme_choice: str,
         daily_target: int,

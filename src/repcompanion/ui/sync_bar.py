@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from repcompanion.domain import Mutation
 from repcompanion.ui import theme
 from repcompanion.ui.models import RejectedModel
 from repcompanion.ui.ops import LongOp, Op, error_text
 from repcompanion.ui.widgets import label, setup_table
+from repcompanion.workspace import SyncResult, SyncStatus
 
 HEALTH_POLL_MS = 15_000
 
@@ -96,13 +97,13 @@ class LoginDialog(QDialog):
             self.password.clear()
             self.accept()
 
-        Op(self, lambda ws: ws.login(server, user, password), lane="net").success(ok).failure(failed).run()
+        Op(self, lambda ws: ws.sync.login(server, user, password), lane="net").success(ok).failure(failed).run()
 
 
 class RejectedDialog(QDialog):
     """Uploads the hub refused: what, why, and what to do. They never block the rest of the queue."""
 
-    def __init__(self, rejected: list[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, rejected: list[Mutation], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Uploads the hub refused")
         self.resize(860, 360)
@@ -127,7 +128,10 @@ class RejectedDialog(QDialog):
 
 
 class SyncBar(QWidget):
-    """Always shows the sync state; F5 syncs; syncs by itself when the hub comes back."""
+    """Always shows the sync state; F5 syncs; syncs by itself when the hub comes back.
+
+    ``synced(SyncResult)`` says what a sync did and changed (the views refresh through ``Runner.changed``).
+    """
 
     synced = Signal(object)
 
@@ -135,7 +139,7 @@ class SyncBar(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Sync status")
         self.online: bool | None = None
-        self.status: Any = None
+        self.status: SyncStatus | None = None
         self.running: LongOp | None = None
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
@@ -184,9 +188,9 @@ class SyncBar(QWidget):
     # -- status ---------------------------------------------------------------------------------------------
     def refresh_status(self) -> Op:
         online = self.online
-        return Op(self, lambda ws: ws.sync_status(online)).success(self.set_status).failure(lambda _e: None).run()
+        return Op(self, lambda ws: ws.sync.status(online)).success(self.set_status).failure(lambda _e: None).run()
 
-    def set_status(self, status: Any) -> None:
+    def set_status(self, status: SyncStatus) -> None:
         self.status = status
         pending = status.pending
         parts = [f"Last sync {ago(status.last_sync_at)}"]
@@ -219,7 +223,7 @@ class SyncBar(QWidget):
             if reachable and was is False and self.status is not None and self.status.server_url:
                 self.sync(interactive=False)
 
-        return Op(self, lambda ws: ws.hub_reachable(), lane="net").success(result).failure(lambda _e: None).run()
+        return Op(self, lambda ws: ws.sync.reachable(), lane="net").success(result).failure(lambda _e: None).run()
 
     # -- syncing --------------------------------------------------------------------------------------------
     def sync(self, *, interactive: bool = True) -> LongOp | None:
@@ -231,7 +235,7 @@ class SyncBar(QWidget):
         self._show_running(True)
         self._on_progress(0.0, "Starting…")
         # The list is re-ranked by the reload that follows, on the database thread.
-        op = LongOp(self, lambda ws, progress, cancelled: ws.sync(progress, cancelled, warm=False), lane="net")
+        op = LongOp(self, lambda ws, progress, cancelled: ws.sync.run(progress, cancelled, warm=False), lane="net")
         op.progress(self._on_progress).success(self._done).failure(lambda e: self._failed(e, interactive))
         self.running = op
         return op.run()
@@ -250,12 +254,12 @@ class SyncBar(QWidget):
             w.setVisible(running)
         self.sync_button.setEnabled(not running)
 
-    def _done(self, report: Any) -> None:
+    def _done(self, result: SyncResult) -> None:
         self.running = None
         self._show_running(False)
         self._set_online(True)
         self.refresh_status()
-        self.synced.emit(report)
+        self.synced.emit(result)
 
     def _failed(self, error: BaseException, interactive: bool) -> None:
         self.running = None

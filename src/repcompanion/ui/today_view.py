@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
@@ -22,7 +23,18 @@ from repcompanion.ui import theme
 from repcompanion.ui.models import PrioritiesModel, PrioritiesProxy
 from repcompanion.ui.ops import Op, error_text, show_error
 from repcompanion.ui.widgets import PriorityBarDelegate, SegmentDelegate, label, setup_table
-from repcompanion.workspace.ui_support import TodayData, TodayFilter, action_label, previous_today_data, today_data
+from repcompanion.workspace import (
+    ALL,
+    Changes,
+    TodayData,
+    TodayFilter,
+    TodayPatch,
+    TodayRow,
+    action_label,
+    previous_today_data,
+    today_data,
+    today_patch,
+)
 
 
 class TodayView(QWidget):
@@ -152,6 +164,34 @@ class TodayView(QWidget):
             Op(self, lambda ws: previous_today_data(ws)).success(self._show_previous).failure(lambda _e: None).run()
         return Op(self, lambda ws: today_data(ws)).success(self.set_data).failure(self._load_failed).run()
 
+    def apply(self, changes: Changes) -> Op | None:
+        """Refresh what ``changes`` touch: the rows of the changed HCPs (and every rank, when the ranking moved),
+        or the whole list when every HCP changed; nothing at all when the list shows none of it."""
+        if not (changes.ranking or changes.directory or changes.timeline):
+            return None
+        if self.data is None or self.data.ranked_on is not None or changes.hcps is ALL:
+            return self.reload()
+        hcps, ranking, day = changes.hcps, changes.ranking, self.data.day
+        return (
+            Op(self, lambda ws: today_patch(ws, hcps, ranking=ranking, day=day))
+            .success(self.patch)
+            .failure(self._load_failed)
+            .run()
+        )
+
+    def patch(self, patch: TodayPatch) -> None:
+        """Show ``patch``: only the rows it changes are updated, the rep's selection and sort stay."""
+        if self.data is None or patch.day != self.data.day:
+            return
+        self.model.patch(patch.rows, patch.removed, patch.ranks)
+        rows = [self.model.record(i) for i in range(self.model.rowCount())]
+        self.data = replace(self.data, rows=rows, visits_logged=patch.visits_logged)
+        if patch.rows or patch.removed:
+            self._fill_filters(rows)
+        self.set_day_progress(patch.visits_logged)
+        self._update_count()
+        self.loaded.emit()
+
     def _show_previous(self, data: TodayData | None) -> None:
         if data is not None and (self.data is None or self.data.ranked_on is not None):
             self.set_data(data)
@@ -167,10 +207,7 @@ class TodayView(QWidget):
         self.data = data
         self.load_error = ""
         self.model.set_rows(data.rows, data.day)
-        self._fill_combo(self.segment, sorted({r.segment for r in data.rows}), lambda s: f"Segment {s}")
-        self._fill_combo(self.specialty, sorted({r.specialty for r in data.rows}))
-        self._fill_combo(self.action, sorted({r.action for r in data.rows}), action_label)
-        self._fill_combo(self.town, sorted({r.town for r in data.rows}))
+        self._fill_filters(data.rows)
         where = f" · {data.territory}" if data.territory else ""
         if data.ranked_on is not None:
             self.subtitle.setText(
@@ -184,6 +221,12 @@ class TodayView(QWidget):
             self.select_hcp(selected)
         self._update_count()
         self.loaded.emit()
+
+    def _fill_filters(self, rows: list[TodayRow]) -> None:
+        self._fill_combo(self.segment, sorted({r.segment for r in rows}), lambda s: f"Segment {s}")
+        self._fill_combo(self.specialty, sorted({r.specialty for r in rows}))
+        self._fill_combo(self.action, sorted({r.action for r in rows}), action_label)
+        self._fill_combo(self.town, sorted({r.town for r in rows}))
 
     def set_day_progress(self, logged: int) -> None:
         self.day_progress.setMaximum(max(self.daily_target, logged, 1))
@@ -220,7 +263,7 @@ class TodayView(QWidget):
                 self._search_ids = frozenset(ids)
                 self._apply_filter()
 
-        Op(self, lambda ws: ws.search(text)).success(found).run()
+        Op(self, lambda ws: ws.directory.search(text)).success(found).run()
 
     def current_filter(self) -> TodayFilter:
         return TodayFilter(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,18 +21,32 @@ from repcompanion.domain import AdverseEventIntake, CallReport, NotFoundError, V
 from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog
-from repcompanion.ui.visit_drafts import AUTOSAVE_MS, SaveOutcome, autosave_key, report_intake, save_visit
 from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
-from repcompanion.ui.visit_safety import SafetyCard
+from repcompanion.ui.visit_safety import SafetyCard, draft_message
 from repcompanion.ui.visit_samples import SamplesCard
 from repcompanion.ui.widgets import Card, Chip, ask, button, label
-from repcompanion.workspace.ui_support import VisitCatalogue, report_from_payload, report_to_payload, visit_catalogue
-from repcompanion.workspace.visits import VisitSafety, is_empty_visit, reopen_visit, visit_safety
+from repcompanion.workspace import (
+    ReportedIntake,
+    VisitCatalogue,
+    VisitSafety,
+    VisitSave,
+    Workspace,
+    autosave_key,
+    is_empty_visit,
+    report_from_payload,
+    report_to_payload,
+    visit_catalogue,
+)
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import ScreenResult
 
 Loaded = tuple[VisitCatalogue, CallReport, VisitSafety | None, bool]
+#: How long typing settles before the note is autosaved (a crash loses at most this much).
+AUTOSAVE_MS = 3000
 
-# Callers and tests import these from here; the parts of the dialog live in the visit_* modules.
-__all__ = ["AUTOSAVE_MS", "CALL_TYPES", "SaveOutcome", "VisitDialog", "autosave_key"]
+# The parts of the dialog live in the visit_* modules.
+__all__ = ["AUTOSAVE_MS", "CALL_TYPES", "VisitDialog"]
 
 
 class VisitDialog(QDialog):
@@ -50,7 +64,7 @@ class VisitDialog(QDialog):
         parent: QWidget | None = None,
         *,
         report: CallReport | None = None,
-        restore: dict[str, Any] | None = None,
+        restore: dict[str, object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Log a visit")
@@ -61,7 +75,7 @@ class VisitDialog(QDialog):
         self.catalogue: VisitCatalogue | None = None
         self.ready = False
         self.screen_done = False
-        self.last_screen: Any = None
+        self.last_screen: ScreenResult | None = None
         self.intake: AdverseEventIntake | None = None
         self.prompt: QMessageBox | None = None
         self.report_view: IntakeDialog | None = None
@@ -70,6 +84,7 @@ class VisitDialog(QDialog):
         self._decided = False  # a decision on the flagged note is recorded
         self._close_after_save = False
         self._closing = False
+        self._loading = False  # the form is being filled from a report (not the rep typing)
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._build()
@@ -163,14 +178,14 @@ class VisitDialog(QDialog):
     def _load(self) -> None:
         hcp_id, existing = self.hcp_id, self.report
 
-        def job(ws: Any) -> Loaded:
+        def job(ws: Workspace) -> Loaded:
             catalogue = visit_catalogue(ws, hcp_id)
             if existing is None:
-                return catalogue, ws.new_visit(hcp_id), None, False
+                return catalogue, ws.visits.new(hcp_id), None, False
             try:
-                found = reopen_visit(ws, existing.id)
+                found = ws.visits.reopen(existing.id)
             except NotFoundError:  # a restored copy whose autosave was discarded meanwhile
-                return catalogue, existing, visit_safety(ws, existing), True
+                return catalogue, existing, ws.visits.safety(existing), True
             return catalogue, found.report, found.safety, found.unsaved_changes
 
         Op(self, job).success(self._loaded).failure(self._failed).run()
@@ -243,7 +258,7 @@ class VisitDialog(QDialog):
         self.samples_card.add_row(product_id, lot, quantity)
 
     def _changed(self, *_args: object) -> None:
-        if getattr(self, "_loading", False) or not self.ready:
+        if self._loading or not self.ready:
             return
         self._dirty = True
         self._unsaved = True
@@ -255,12 +270,13 @@ class VisitDialog(QDialog):
             self.screen_done = False
 
     def _choice_changed(self, *_args: object) -> None:
-        if self.ready and not getattr(self, "_loading", False):
+        if self.ready and not self._loading:
             self._unsaved = True
 
     def _undecided(self) -> bool:
         """The note was flagged and no decision on it is recorded."""
-        return bool(getattr(self.last_screen, "flag", False)) and not self._decided and not self.safety.reported
+        flagged = self.last_screen is not None and self.last_screen.flag
+        return flagged and not self._decided and not self.safety.reported
 
     def current_report(self) -> CallReport:
         """The report as the form shows it now."""
@@ -292,7 +308,7 @@ class VisitDialog(QDialog):
         key, hcp_id = autosave_key(self.report.id), self.hcp_id
         self._dirty = False
         return (
-            Op(self, lambda ws: ws.autosave(key, payload, hcp_id))
+            Op(self, lambda ws: ws.visits.autosave(key, payload, hcp_id))
             .success(
                 lambda _r: self.autosave_label.setText(
                     f"Autosaved at {QDateTime.currentDateTime().toString('HH:mm:ss')}"
@@ -338,7 +354,7 @@ class VisitDialog(QDialog):
         self.save_button.setEnabled(False)
         self.submit_button.setEnabled(False)
         return (
-            Op(self, lambda ws: save_visit(ws, report, submit=submit, decision=decision, confirm_empty=confirm_empty))
+            Op(self, lambda ws: ws.visits.save(report, submit=submit, decision=decision, confirm_empty=confirm_empty))
             .success(lambda o: self._saved(o, submit))
             .failure(self._save_failed)
             .run()
@@ -350,7 +366,7 @@ class VisitDialog(QDialog):
         self.submit_button.setEnabled(True)
         self.show_message(error_text(error), "error")
 
-    def _saved(self, outcome: SaveOutcome, wanted_submit: bool) -> None:
+    def _saved(self, outcome: VisitSave, wanted_submit: bool) -> None:
         self.report = outcome.report
         self._dirty = False
         self._unsaved = False
@@ -378,18 +394,7 @@ class VisitDialog(QDialog):
             self.submitted.emit(outcome.report)
             return
         self.saved.emit(outcome.report)
-        if wanted_submit and outcome.restricted:
-            self.show_message(
-                "Saved as a draft. Rephrase the highlighted restricted words before submitting.", "warning"
-            )
-        elif wanted_submit and outcome.screen.flag:
-            self.show_message(
-                "Saved as a draft. This note may describe an adverse event: choose 'Report it' or "
-                "'Not an adverse event' (with a reason) to submit.",
-                "warning",
-            )
-        else:
-            self.show_message("Saved as a draft.", "info")
+        self.show_message(*draft_message(outcome, wanted_submit))
 
     # -- reporting an adverse event -------------------------------------------------------------------------
     def _open_intake(self) -> None:
@@ -405,7 +410,7 @@ class VisitDialog(QDialog):
                 self.intake = None
                 self.safety.untick_report()
 
-        Op(self, lambda ws: ws.draft_intake(report, screen)).success(opened).run()
+        Op(self, lambda ws: ws.visits.draft_intake(report, screen)).success(opened).run()
 
     def _report(self, intake: AdverseEventIntake) -> Op:
         """Queue the intake now, with the visit kept as a draft: it is sent whatever becomes of this dialog."""
@@ -413,14 +418,14 @@ class VisitDialog(QDialog):
         self._decided = True  # from now on the report is written whatever the rep does with this dialog
         self.show_message("Saving the adverse-event report…")
         return (
-            Op(self, lambda ws: report_intake(ws, report, intake))
+            Op(self, lambda ws: ws.visits.report_intake(report, intake))
             .success(self._reported)
             .failure(self._report_failed)
             .run()
         )
 
-    def _reported(self, result: tuple[AdverseEventIntake, CallReport]) -> None:
-        self.intake, self.report = result
+    def _reported(self, result: ReportedIntake) -> None:
+        self.intake, self.report = result.intake, result.report
         self._decided = True
         self._dirty = self._unsaved = False
         self.safety.set_reported(self.intake)
@@ -478,7 +483,7 @@ class VisitDialog(QDialog):
     def _discard(self) -> None:
         if self.report is not None:
             key = autosave_key(self.report.id)
-            Op(self, lambda ws: ws.discard_autosave(key)).run()
+            Op(self, lambda ws: ws.visits.discard_autosave(key)).run()
         self._close_now()
 
     def _close_now(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import CallReport, CallType
 from repcompanion.ui.widgets import Card, label
-from repcompanion.workspace.ui_support import VisitCatalogue
+from repcompanion.workspace import VisitCatalogue
 
 CALL_TYPES = {
     CallType.IN_PERSON: "In person",

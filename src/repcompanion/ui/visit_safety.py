@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QTextBrowser, QWidget
 
 from repcompanion.domain import AdverseEventIntake, ScreeningDecision, ScreeningDecisionKind
 from repcompanion.ui.safety_dialog import clock_text, highlighted_html
-from repcompanion.ui.visit_drafts import DecisionChoice
 from repcompanion.ui.widgets import Card, button, label
+from repcompanion.workspace import DecisionChoice, VisitSave
+
+if TYPE_CHECKING:
+    from repcompanion.workspace import RestrictedHit, ScreenResult
 
 FLAGGED_TITLE = "Possible adverse event — your decision is needed"
 REPORTED_TITLE = "Adverse event reported"
@@ -63,7 +67,7 @@ class SafetyCard(Card):
     def reason(self) -> str:
         return self.not_ae_reason.text().strip()
 
-    def chosen(self, intake: Any) -> DecisionChoice | None:
+    def chosen(self, intake: AdverseEventIntake | None) -> DecisionChoice | None:
         """The decision to record with the report, or None while there is none."""
         if self.report_ae.isChecked() and intake is not None:
             return (ScreeningDecisionKind.REPORT, "", intake)
@@ -106,7 +110,7 @@ class SafetyCard(Card):
         self.report_ae.setChecked(False)
         self.decision.setExclusive(True)
 
-    def show_screen(self, result: Any, restricted: list[Any], notes: str) -> None:
+    def show_screen(self, result: ScreenResult, restricted: Sequence[RestrictedHit], notes: str) -> None:
         """Show the screening ``result`` and ``restricted`` words found in ``notes``; hide when there are none."""
         if not result.flag and not restricted and not self.reported:
             self.hide()
@@ -120,9 +124,8 @@ class SafetyCard(Card):
         else:
             self.categories.setText("")
         if restricted:
-            spans = [r for r in restricted if hasattr(r, "start")]
             parts.append("<p><b>Restricted words</b> (not allowed in a submitted note):</p>")
-            parts.append(highlighted_html(notes, spans, "danger") if spans else ", ".join(map(str, restricted)))
+            parts.append(highlighted_html(notes, restricted, "danger"))
         self.text.setHtml("".join(parts))
         self.text.setProperty("restricted", bool(restricted))
         if self.reported_intake is not None:
@@ -140,3 +143,17 @@ class SafetyCard(Card):
         for w in (self.report_ae, self.not_ae):
             w.setEnabled(open_choice)
         self.not_ae_reason.setEnabled(open_choice and self.not_ae.isChecked())  # the reason goes with its choice
+
+
+def draft_message(outcome: VisitSave, wanted_submit: bool) -> tuple[str, str]:
+    """What to tell the rep (and how: info or warning) when a visit was saved as a draft, and why it was not
+    submitted when that was asked."""
+    if wanted_submit and outcome.restricted:
+        return "Saved as a draft. Rephrase the highlighted restricted words before submitting.", "warning"
+    if wanted_submit and outcome.screen.flag:
+        return (
+            "Saved as a draft. This note may describe an adverse event: choose 'Report it' or "
+            "'Not an adverse event' (with a reason) to submit.",
+            "warning",
+        )
+    return "Saved as a draft.", "info"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QS
 from repcompanion.domain import Product, ProductId, SampleDrop, ValidationError
 from repcompanion.ui import theme
 from repcompanion.ui.widgets import Card, label
-from repcompanion.workspace.ui_support import sample_problems
+from repcompanion.workspace import sample_problems
 
 
 class SamplesCard(Card):

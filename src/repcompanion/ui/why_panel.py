@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 from repcompanion.domain import Suggestion
 from repcompanion.ui import theme
 from repcompanion.ui.widgets import Card, label
-from repcompanion.workspace.ui_support import action_label, feature_label
+from repcompanion.workspace import action_label, feature_label
 
 #: bars shown; the rest are summed into one "other factors" bar so the total stays exact
 TOP_FACTORS = 8

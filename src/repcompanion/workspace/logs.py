@@ -19,11 +19,14 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from repcompanion.workspace.paths import APP_NAME
+
+if TYPE_CHECKING:
+    from repcompanion.store import Store
 
 LOG_FILE = "repcompanion.log"
 DEFAULT_MAX_BYTES = 2_000_000
@@ -176,13 +179,13 @@ def register_hcp_names(names: Iterable[tuple[str, str]]) -> None:
     active.register_names(variants)
 
 
-def register_store_names(store: Any) -> int:
+def register_store_names(store: Store) -> int:
     """Register every HCP name held in a workspace store (call after opening it); returns how many."""
     if redactor() is None:
         return 0
-    rows = store.conn.execute("SELECT first_name, last_name FROM hcps").fetchall()
-    register_hcp_names((str(first or ""), str(last or "")) for first, last in rows)
-    return len(rows)
+    names = store.hcp_names()
+    register_hcp_names(names)
+    return len(names)
 
 
 def shutdown_logging() -> None:

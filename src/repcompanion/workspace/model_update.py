@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import RepCompanionError
 from repcompanion.intel.propensity import ModelBundle, load_model
@@ -27,6 +27,9 @@ from repcompanion.sync.model_update import (
     update_model,
     verify_signature,
 )
+
+if TYPE_CHECKING:
+    from repcompanion.sync import SyncClient
 
 KEYS_ENV = "REPCOMPANION_MODEL_KEYS"
 
@@ -49,37 +52,23 @@ def trusted_model_keys() -> list[bytes]:
     return [p.read_bytes() for p in sorted(folder.glob("*.pem"))]
 
 
-def models_folder(ws: Any) -> Path:
-    return Path(ws.folder) / "models"
+def models_folder(workspace_folder: Path) -> Path:
+    return Path(workspace_folder) / "models"
 
 
 #: outcomes of a model check the rep need not hear about after a sync
 QUIET_MODEL_STATUSES = frozenset({"up_to_date", "none_published"})
 
 
-def refresh_model(ws: Any, client: Any) -> str:
-    """:func:`check_model`, as a one-line message for the sync log."""
-    return check_model(ws, client).message()
-
-
-def check_model(ws: Any, client: Any) -> ModelUpdate:
-    """Call after a successful ``client.sync()``: install a newer signed model if the hub has one.
-
-    Never raises for a bad or missing model (the current one stays).
-    """
+def check_model(folder: Path, client: SyncClient) -> ModelUpdate:
+    """Call after a successful ``client.sync()``: install a newer signed model into ``folder`` (the workspace's
+    models folder) if the hub has one. Never raises for a bad or missing model (the current one stays)."""
     state = client.store.sync_state.get()
     tokens = client.credentials.load(state.server_url, state.user) if state.server_url else None
     if tokens is None:
         return ModelUpdate("not_checked", reason="this workspace has no saved login.")
     headers = {"Authorization": f"Bearer {tokens.access_token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
-    result = update_model(
-        client.http, state.server_url, headers, models_folder(ws), trusted_model_keys(), load=load_model
-    )
-    if result.installed:
-        after = getattr(ws, "_after_data_change", None)
-        if callable(after):
-            after()  # the next ranking is built with the new model
-    return result
+    return update_model(client.http, state.server_url, headers, folder, trusted_model_keys(), load=load_model)
 
 
 def verified_models(folder: Path, trusted_keys: list[bytes] | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -123,7 +112,6 @@ __all__ = [
     "installed_model",
     "keys_dir",
     "models_folder",
-    "refresh_model",
     "trusted_model_keys",
     "verified_models",
 ]

@@ -1,4 +1,4 @@
-"""Plan my day: the day's most valuable visits routed into the rep's hours (planner fed from the workspace)."""
+"""The planner fed from the workspace: candidates from the ranking, office hours, the start point, bookings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from repcompanion.domain import ActionType, EventType, PlanError
+from repcompanion.domain import ActionType, PlanError
 from repcompanion.intel.plan import (
     Candidate,
     DayPlan,
@@ -23,6 +23,7 @@ from repcompanion.intel.plan import (
     to_ics,
 )
 from repcompanion.store import Store
+from repcompanion.workspace.plans import PLAN_START_KEY, parse_point
 
 #: Office hours assumed for every HCP (the best time learned from history narrows it softly).
 OFFICE_HOURS = ((time(8, 0), time(12, 15)), (time(13, 15), time(18, 0)))
@@ -42,34 +43,15 @@ TIME_ZONES = {
 }
 
 
-def parse_hours(text: str) -> tuple[time, time]:
-    """'08:30-17:30' → (08:30, 17:30), with a clear message for anything else."""
-    try:
-        a, b = text.split("-")
-        return time.fromisoformat(a.strip()), time.fromisoformat(b.strip())
-    except ValueError as exc:
-        raise PlanError(f"Working hours {text!r} are not of the form HH:MM-HH:MM (e.g. 08:30-17:30).") from exc
-
-
-def parse_point(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError as exc:
-        raise PlanError(f"Start point {text!r} is not LAT,LON (e.g. 42.36,-71.06).") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise PlanError(f"Start point {text!r} is not a valid latitude,longitude pair.")
-    return lat, lon
-
-
 def default_start(store: Store) -> tuple[float, float]:
     """The rep's saved home/office, else the middle of the territory."""
-    saved = store.sync_state.get_value("plan_start")
+    saved = store.sync_state.get_value(PLAN_START_KEY)
     if saved:
         return parse_point(saved)
-    rows = store.query("SELECT latitude, longitude FROM hcps WHERE latitude IS NOT NULL")
-    if not rows:
+    points = store.hcp_locations()
+    if not points:
         raise PlanError("No HCP in this workspace has a location, so there is nothing to route.")
-    return median(r["latitude"] for r in rows), median(r["longitude"] for r in rows)
+    return median(lat for lat, _ in points), median(lon for _, lon in points)
 
 
 def time_zone(store: Store) -> str:
@@ -84,11 +66,9 @@ def candidates(store: Store, ranked: object, zone: str) -> list[Candidate]:
     best = allowed.sort_values("priority", ascending=False).drop_duplicates("hcp_id")
     tz = ZoneInfo(zone)
     visits: dict[str, list[datetime]] = defaultdict(list)
-    for r in store.query(
-        "SELECT hcp_id, occurred_at FROM events WHERE type = ? AND topics != ''", (EventType.VISIT.value,)
-    ):
-        at = datetime.fromisoformat(r["occurred_at"])
-        visits[r["hcp_id"]].append(at.astimezone(tz) if at.tzinfo else at)
+    for hcp_id, occurred_at in store.activity.discussed_visit_times():
+        at = datetime.fromisoformat(occurred_at)
+        visits[hcp_id].append(at.astimezone(tz) if at.tzinfo else at)
     hcps = {h.id: h for h in store.hcps.all()}
     out = []
     for row in best.itertuples():
@@ -134,6 +114,12 @@ def plan(
     return plan_day(cands, settings, locked), cands, settings
 
 
+def booking(visit: PlannedVisit) -> LockedVisit:
+    """``visit`` booked where it is: at its start time, for as long as it lasts."""
+    minutes = int((visit.end - visit.start).total_seconds() // 60)
+    return LockedVisit(visit.hcp_id, visit.start.timetz().replace(tzinfo=None), minutes)
+
+
 __all__ = [
     "Candidate",
     "DayPlan",
@@ -141,8 +127,7 @@ __all__ = [
     "PlanSettings",
     "PlannedVisit",
     "UnfittableOrderError",
-    "parse_hours",
-    "parse_point",
+    "booking",
     "plan",
     "recompute_times",
     "replace_cancelled",

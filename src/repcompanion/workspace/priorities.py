@@ -14,7 +14,6 @@ from repcompanion.domain import (
     EngagementEvent,
     FeedbackId,
     FeedbackKind,
-    FollowUpStatus,
     HcpId,
     ReportStatus,
     Suggestion,
@@ -40,11 +39,8 @@ def event_chunks(store: Store) -> EventChunks:
     from repcompanion.intel.territory import EventChunks
 
     def read() -> Iterator[pd.DataFrame]:
-        cur = store.conn.execute(
-            "SELECT hcp_id, type, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER) AS day, topics FROM events"
-        )
-        columns = [d[0] for d in cur.description]
-        while rows := cur.fetchmany(EVENT_PAGE_ROWS):
+        columns, pages = store.activity.event_days(EVENT_PAGE_ROWS)
+        for rows in pages:
             yield pd.DataFrame.from_records(rows, columns=columns)
 
     return EventChunks(read)
@@ -104,10 +100,7 @@ class Priorities:
                     follow_ups=promised_follow_ups(store.call_reports(ReportStatus.SUBMITTED), day),
                     day=day,
                     suggested_actions=journey_suggestions(
-                        store.follow_ups.where(
-                            f"status = ? AND action IN ({', '.join('?' * len(SUGGESTION_ACTIONS))})",
-                            [FollowUpStatus.SCHEDULED.value, *SUGGESTION_ACTIONS],
-                        )
+                        f for action in SUGGESTION_ACTIONS for f in store.scheduled_follow_ups(action)
                     ),
                 ),
                 bundle,
@@ -156,7 +149,7 @@ class Priorities:
         if self._engine is not None and self._day == day:
             return None
         key = ranking_cache.fingerprint(self.store, day, self._model_file())
-        if self.store.conn.execute("SELECT 1 FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone():
+        if self.store.ranking_cache.has(key):
             return None
         return ranking_cache.load_latest_lines(self.store)
 

@@ -12,7 +12,7 @@ import json
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,21 +26,14 @@ T = TypeVar("T")
 #: The layout of the stored payload; a cache written in another layout is simply recomputed.
 FORMAT = 2
 
-_FINGERPRINT_SQL = (
-    "SELECT (SELECT max(rowid) FROM events), (SELECT count(*) FROM events), (SELECT max(rowid) FROM consents), "
-    "(SELECT max(rowid) FROM follow_ups), (SELECT max(rowid) FROM suggestion_feedback), "
-    "(SELECT count(*) FROM suggestion_feedback), (SELECT max(device_seq) FROM outbox), "
-    "(SELECT count(*) FROM hcps), (SELECT count(*) FROM content), (SELECT count(*) FROM call_plans)"
-)
-
 
 def fingerprint(store: Store, day: date, model_file: Path | None) -> str:
     """``model_file``: the hub-published model installed in the workspace (if any); the shipped default model
     counts too, so a retrained default is never served a ranking made with the old one."""
     state = store.sync_state.get_value("cursor") or "0"
-    counts = store.conn.execute(_FINGERPRINT_SQL).fetchone()
+    counts = store.ranking_cache.inputs_stamp()
     models = [_stamp(model_file), _stamp(default_model_path())]
-    raw = json.dumps([__version__, FORMAT, day.isoformat(), state, list(counts), models])
+    raw = json.dumps([__version__, FORMAT, day.isoformat(), state, counts, models])
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -140,19 +133,20 @@ def load_lines(store: Store, key: str) -> list[RankedLine] | None:
 
 def load_latest_lines(store: Store) -> tuple[date, list[RankedLine]] | None:
     """The last ranking kept, whatever it was made for (its day, and its lines), or None."""
-    row = store.conn.execute("SELECT day, fingerprint FROM ranking_cache ORDER BY created_at DESC LIMIT 1").fetchone()
-    if row is None:
+    latest = store.ranking_cache.latest()
+    if latest is None:
         return None
-    lines = _load(store, row[1], _line)
-    return (date.fromisoformat(row[0]), lines) if lines else None
+    day, key = latest
+    lines = _load(store, key, _line)
+    return (date.fromisoformat(day), lines) if lines else None
 
 
 def _load(store: Store, key: str, decode: Callable[[dict[str, Any]], T]) -> list[T] | None:
-    row = store.conn.execute("SELECT payload FROM ranking_cache WHERE fingerprint = ?", (key,)).fetchone()
-    if row is None:
+    payload = store.ranking_cache.payload(key)
+    if payload is None:
         return None
     try:
-        text = zlib.decompress(row[0]).decode()
+        text = zlib.decompress(payload).decode()
         # One small JSON document per line: a single document of thousands would hold the GIL (and so freeze
         # the window) for a fifth of a second while it parses.
         return [decode(json.loads(line)) for line in _lines(text)]
@@ -175,10 +169,4 @@ def save(store: Store, key: str, day: date, ranking: list[Suggestion]) -> None:
     compressor = zlib.compressobj(3)
     parts = [compressor.compress((json.dumps(_encode(s), default=str) + "\n").encode()) for s in ranking]
     parts.append(compressor.flush())
-    payload = b"".join(parts)
-    with store.atomic():
-        store.conn.execute("DELETE FROM ranking_cache")
-        store.conn.execute(
-            "INSERT INTO ranking_cache(fingerprint, day, created_at, payload) VALUES (?, ?, ?, ?)",
-            (key, day.isoformat(), datetime.now(UTC).isoformat(), payload),
-        )
+    store.ranking_cache.replace(key, day.isoformat(), b"".join(parts))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 from repcompanion.domain import ModelError, RepCompanionError
@@ -56,24 +55,15 @@ def ranking_model(store: Store, folder: Path | None) -> ModelBundle:
 
 
 def _compiled(store: Store, path: Path, sha: str) -> ModelBundle:
-    row = store.conn.execute("SELECT payload FROM model_scorers WHERE sha256 = ?", (sha,)).fetchone()
-    if row is not None:
+    kept = store.compiled_models.get(sha)
+    if kept is not None:
         try:
-            return read_compiled(row[0])
+            return read_compiled(kept)
         except ModelError as exc:
             log.warning("the compiled model for %s is damaged (%s); compiling it again", path.name, exc)
     bundle = compile_bundle(load_model(path))
     try:
-        with store.atomic():
-            store.conn.execute(
-                "INSERT OR REPLACE INTO model_scorers(sha256, created_at, payload) VALUES (?, ?, ?)",
-                (sha, datetime.now(UTC).isoformat(), compiled_bytes(bundle)),
-            )
-            store.conn.execute(
-                "DELETE FROM model_scorers WHERE sha256 NOT IN "
-                "(SELECT sha256 FROM model_scorers ORDER BY created_at DESC LIMIT ?)",
-                (KEEP,),
-            )
+        store.compiled_models.keep(sha, compiled_bytes(bundle), newest=KEEP)
     except sqlite3.Error as exc:  # e.g. a read-only workspace: rank anyway, compile again next time
         log.warning("the compiled model could not be kept in the workspace (%s)", exc)
     return bundle

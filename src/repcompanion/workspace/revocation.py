@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from repcompanion.workspace.paths import DB_FILE
 from repcompanion.workspace.security import forget_workspace_key
+
+if TYPE_CHECKING:
+    from repcompanion.workspace.core import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +25,9 @@ def workspace_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(f"{DB_FILE}*") if p.is_file())
 
 
-def _forget_tokens(ws: Any) -> None:
+def _forget_tokens(ws: Workspace) -> None:
     try:
-        ws._sync_client().logout()  # on the network thread's connection: the wipe runs there
+        ws.sync.forget_login()  # on the network thread's connection: the wipe runs there
     except Exception as exc:  # the wipe goes on: the hub refuses these tokens anyway
         log.warning("could not forget the saved login of a revoked laptop: %s", exc)
 
@@ -42,11 +45,11 @@ def revocation_message(reason: str, revoked_at: str = "", *, flushed: bool = Tru
     )
 
 
-def wipe_workspace(ws: Any, reason: str, revoked_at: str = "", *, flushed: bool = True, unsent: int = 0) -> str:
+def wipe_workspace(ws: Workspace, reason: str, revoked_at: str = "", *, flushed: bool = True, unsent: int = 0) -> str:
     """Close ``ws``, delete its database files and its key and saved login; the message to show the rep.
 
-    ``ws`` is a ``repcompanion.workspace.Workspace`` (after ``DeviceRevoked``: pass the error's ``reason``,
-    ``revoked_at``, ``flushed`` and ``unsent``). The workspace object must not be used afterwards.
+    After ``DeviceRevoked``: pass the error's ``reason``, ``revoked_at``, ``flushed`` and ``unsent``. The
+    workspace object must not be used afterwards.
     """
     folder = Path(ws.folder)
     _forget_tokens(ws)

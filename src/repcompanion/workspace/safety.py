@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
     AdverseEventIntake,
@@ -19,22 +20,25 @@ from repcompanion.domain import (
 )
 from repcompanion.store import Store
 
+if TYPE_CHECKING:
+    from repcompanion.intel.safety import RestrictedHit, ScreenResult
 
-def screen(text: str) -> Any:
+
+def screen(text: str) -> ScreenResult:
     """Screen a note for possible adverse events and product complaints (offline)."""
     from repcompanion.intel.safety import screen_note
 
     return screen_note(text)
 
 
-def restricted(text: str) -> list[Any]:
+def restricted(text: str) -> list[RestrictedHit]:
     """Restricted phrases (off-label claims, superlatives, disparagement) found in ``text``."""
     from repcompanion.intel.safety import check_restricted
 
     return list(check_restricted(text))
 
 
-def draft_intake(report: CallReport, result: Any, *, reporter: str, aware_at: datetime) -> AdverseEventIntake:
+def draft_intake(report: CallReport, result: ScreenResult, *, reporter: str, aware_at: datetime) -> AdverseEventIntake:
     """An intake prefilled from the flagged note: the flagged sentences, the product, the categories."""
     evidence = [s.text for s in result.spans] if result.spans else [report.notes]
     sentences = []
@@ -92,15 +96,13 @@ def record_decision(
             raise ValidationError("Reporting needs the adverse-event intake form filled in.")
         if not intake.description.strip():
             raise ValidationError("Describe the event in the intake before reporting it.")
-        from dataclasses import replace
-
         intake = replace(intake, status=IntakeStatus.QUEUED)
     record = ScreeningDecision(report.id, decision, categories, at, reason.strip(), intake.id if intake else None)
     store.record_screening(record, intake)
     return record
 
 
-def check_before_submit(store: Store, report: CallReport) -> Any:
+def check_before_submit(store: Store, report: CallReport) -> ScreenResult | None:
     """Screen the note; a flagged note without a recorded decision cannot be submitted."""
     result = screen(report.notes) if report.notes.strip() else None
     if result is not None and result.flag and store.screening_decision(report.id) is None:

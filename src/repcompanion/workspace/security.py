@@ -36,6 +36,7 @@ from repcompanion.store.crypto import (
     is_plain_database,
     recover_interrupted_encryption,
 )
+from repcompanion.workspace.errors import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
 from repcompanion.workspace.paths import database_path
 
 KEYRING_SERVICE = "RepCompanion-workspace"
@@ -43,7 +44,6 @@ HEADER_FILE = "workspace.key.json"
 HEADER_FORMAT = 1
 PASSPHRASE_ENV = "REPCOMPANION_PASSPHRASE"
 _CHECK_LABEL = b"RepCompanion workspace key check v1"
-MIN_PASSPHRASE_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -53,20 +53,6 @@ class KdfParams:
     time_cost: int = 3
     memory_cost: int = 64 * 1024  # KiB
     parallelism: int = 2
-
-
-class PassphraseRequiredError(WorkspaceKeyError):
-    """No keyring is available (or the workspace uses a passphrase) and none was given."""
-
-    hint = "Enter the workspace passphrase (or set REPCOMPANION_PASSPHRASE for command-line use). Nothing was changed."
-
-
-class KeyringKeyMissingError(WorkspaceKeyError):
-    hint = (
-        "The key for this workspace is kept in this computer's keyring under 'RepCompanion-workspace'. "
-        "Unlock the keyring or log in as the user who created the workspace; if the key is gone, move the "
-        "workspace folder aside and sync again. Nothing was changed."
-    )
 
 
 def derive_key(passphrase: str, salt: bytes, params: KdfParams = KdfParams()) -> bytes:

@@ -5,9 +5,10 @@ The app's Qt models adapt these records; nothing here knows about Qt.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import (
     Account,
@@ -30,6 +31,10 @@ from repcompanion.domain import (
     Suggestion,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from repcompanion.workspace.core import Workspace
+    from repcompanion.workspace.ranking_cache import RankedLine
 
 ACTION_LABELS: dict[str, str] = {
     ActionType.VISIT: "Visit",
@@ -131,47 +136,76 @@ class TodayFilter:
         )
 
 
-def today_data(ws: Any, day: date | None = None) -> TodayData:
+#: Above this many changed HCPs a Today patch reads every HCP in one query instead of one query each.
+PATCH_READS_ALL = 200
+
+
+@dataclass(frozen=True)
+class TodayPatch:
+    """The Today list brought up to date after a change to a few HCPs, without reading every row again."""
+
+    day: date
+    rows: tuple[TodayRow, ...]  # the changed HCPs' rows, as ranked now
+    removed: frozenset[str]  # changed HCPs no longer ranked (they left the territory)
+    ranks: dict[HcpId, int] | None  # every ranked HCP's rank, when the ranking changed (None: it did not)
+    visits_logged: int
+
+
+def today_data(ws: Workspace, day: date | None = None) -> TodayData:
     """The ranked priorities with everything the Today table shows."""
     day = day or ws.today()
-    return _today_rows(ws, day, ws.priority_lines(day))
+    return _today_rows(ws, day, ws.ranking.lines(day))
 
 
-def previous_today_data(ws: Any, day: date | None = None) -> TodayData | None:
+def previous_today_data(ws: Workspace, day: date | None = None) -> TodayData | None:
     """The last ranking kept, when today's must still be computed (a new morning, fresh data): shown at once,
     labelled with its day, until today's replaces it. None when today's is current or there is none."""
     day = day or ws.today()
-    previous = ws.previous_priority_lines(day)
+    previous = ws.ranking.previous_lines(day)
     if previous is None:
         return None
     ranked_on, lines = previous
     return replace(_today_rows(ws, day, lines), ranked_on=ranked_on)
 
 
-def _today_rows(ws: Any, day: date, lines: list[Any]) -> TodayData:
-    hcps = {h.id: h for h in ws.hcps()}
-    contacts = ws.last_contacts()
-    rows = []
-    for i, line in enumerate(lines, start=1):
-        h = hcps.get(line.hcp_id)
-        if h is None:
-            continue
-        rows.append(
-            TodayRow(
-                hcp_id=h.id,
-                rank=line.rank or i,
-                name=f"{h.last_name}, {h.first_name}" + (f", {h.credentials}" if h.credentials else ""),
-                specialty=h.specialty_label,
-                segment=str(h.segment),
-                action=str(line.action),
-                priority=float(line.priority),
-                probability=float(line.probability),
-                top_reason=line.top_reason,
-                last_contact=contacts.get(h.id),
-                town=h.address.town,
-            )
-        )
-    return TodayData(day, rows, ws.visits_logged_on(day), ws.territory_name())
+def today_patch(ws: Workspace, hcp_ids: Collection[str], *, ranking: bool, day: date | None = None) -> TodayPatch:
+    """The rows of ``hcp_ids`` as they stand now and, when the ``ranking`` changed, every HCP's new rank."""
+    day = day or ws.today()
+    lines = ws.ranking.lines(day)
+    wanted = set(hcp_ids)
+    ranked = [(i, line) for i, line in enumerate(lines, start=1) if line.hcp_id in wanted]
+    if len(wanted) > PATCH_READS_ALL:
+        hcps = {h.id: h for h in ws.directory.hcps() if h.id in wanted}
+    else:
+        hcps = {h.id: h for h in (ws.store.hcps.find(hcp_id) for hcp_id in wanted) if h is not None}
+    contacts = ws.directory.last_contacts(list(hcps))
+    rows = tuple(_row(hcps[line.hcp_id], line, i, contacts) for i, line in ranked if line.hcp_id in hcps)
+    ranks = {line.hcp_id: line.rank or i for i, line in enumerate(lines, start=1)} if ranking else None
+    removed = frozenset(wanted - {r.hcp_id for r in rows})
+    return TodayPatch(day, rows, removed, ranks, ws.visits.logged_on(day))
+
+
+def _row(h: Hcp, line: RankedLine, position: int, contacts: Mapping[str, date]) -> TodayRow:
+    return TodayRow(
+        hcp_id=h.id,
+        rank=line.rank or position,
+        name=f"{h.last_name}, {h.first_name}" + (f", {h.credentials}" if h.credentials else ""),
+        specialty=h.specialty_label,
+        segment=str(h.segment),
+        action=str(line.action),
+        priority=float(line.priority),
+        probability=float(line.probability),
+        top_reason=line.top_reason,
+        last_contact=contacts.get(h.id),
+        town=h.address.town,
+    )
+
+
+def _today_rows(ws: Workspace, day: date, lines: list[RankedLine]) -> TodayData:
+    hcps = {h.id: h for h in ws.directory.hcps()}
+    contacts = ws.directory.last_contacts()
+    rows = [_row(hcps[line.hcp_id], line, i, contacts) for i, line in enumerate(lines, start=1) if line.hcp_id in hcps]
+    return TodayData(day, rows, ws.visits.logged_on(day), ws.directory.territory_name())
 
 
 @dataclass(frozen=True)
@@ -202,22 +236,23 @@ class HcpDossier:
         return items
 
 
-def hcp_dossier(ws: Any, hcp_id: str) -> HcpDossier:
-    done, planned = ws.call_plan_progress(hcp_id)
-    reports = sorted(ws.call_reports(hcp_id), key=lambda r: r.started_at, reverse=True)
+def hcp_dossier(ws: Workspace, hcp_id: str) -> HcpDossier:
+    directory = ws.directory
+    done, planned = directory.call_plan_progress(hcp_id)
+    reports = sorted(ws.visits.for_hcp(hcp_id), key=lambda r: r.started_at, reverse=True)
     return HcpDossier(
-        hcp=ws.hcp(hcp_id),
-        affiliations=ws.affiliations(hcp_id),
-        consents=ws.consents(hcp_id),
+        hcp=directory.hcp(hcp_id),
+        affiliations=directory.affiliations(hcp_id),
+        consents=directory.consents(hcp_id),
         plan_done=done,
         plan_planned=planned,
-        timeline=ws.timeline(hcp_id, limit=200),
-        suggestions=ws.suggestions_for(hcp_id),
-        content=ws.approved_content(hcp_id),
+        timeline=directory.timeline(hcp_id, limit=200),
+        suggestions=ws.ranking.suggestions(hcp_id),
+        content=directory.approved_content(hcp_id),
         reports=reports,
         day=ws.today(),
-        products={p.id: p for p in ws.products()},
-        blocked=ws.blocked_for(hcp_id),
+        products={p.id: p for p in directory.products()},
+        blocked=ws.ranking.blocked(hcp_id),
     )
 
 
@@ -231,8 +266,9 @@ class VisitCatalogue:
     content: list[Content]
 
 
-def visit_catalogue(ws: Any, hcp_id: str) -> VisitCatalogue:
-    return VisitCatalogue(ws.hcp(hcp_id), ws.products(), ws.topics(), ws.approved_content(hcp_id))
+def visit_catalogue(ws: Workspace, hcp_id: str) -> VisitCatalogue:
+    d = ws.directory
+    return VisitCatalogue(d.hcp(hcp_id), d.products(), d.topics(), d.approved_content(hcp_id))
 
 
 def sample_problems(samples: list[SampleDrop], products: dict[str, Product]) -> list[str]:
@@ -252,7 +288,7 @@ def sample_problems(samples: list[SampleDrop], products: dict[str, Product]) -> 
     return problems
 
 
-def report_to_payload(report: CallReport) -> dict[str, Any]:
+def report_to_payload(report: CallReport) -> dict[str, object]:
     """A call report as plain JSON values (for autosave)."""
     return {
         "id": report.id,
@@ -270,7 +306,7 @@ def report_to_payload(report: CallReport) -> dict[str, Any]:
     }
 
 
-def report_from_payload(payload: dict[str, Any]) -> CallReport:
+def report_from_payload(payload: Mapping[str, Any]) -> CallReport:
     """The draft call report an autosave payload describes; samples that no longer validate are dropped."""
     samples = []
     for pid, lot, qty in payload.get("samples", []):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from repcompanion.domain import IngestError, ModelError, ValidationError
-from repcompanion.workspace.model_tools import score_csv, train_csv
+from repcompanion.intel.propensity import score_csv, train_csv
 
 
 def _write(path: Path, frame: pd.DataFrame) -> Path:

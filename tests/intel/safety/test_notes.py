@@ -1,11 +1,8 @@
 """The screener on rep-style visit notes written for these tests (none comes from PsyTAR)."""
 
-import json
-
 import pytest
 
 from repcompanion.intel.safety import Screener, ScreenResult, get_screener, screen_note
-from repcompanion.workspace.safety_tools import screen_lines
 
 # Notes about efficacy, dosing, access, logistics and label discussion with no event in them.
 NON_AE_NOTES: list[str] = [
@@ -401,25 +398,6 @@ def test_flag_and_score_agree_and_scores_stay_in_range(screener: Screener) -> No
         assert result.flag == bool(result.categories) == bool(result.spans)
         for span in result.spans:
             assert note[span.start : span.end] == span.text
-
-
-def test_cli_lines_give_one_json_object_each(screener: Screener) -> None:
-    lines = [
-        "Dr. Patel said her patient had a rash on Ozempic.\n",
-        "Dropped off samples and copay cards.\n",
-        "\n",
-    ]
-    out = list(screen_lines(lines))
-    assert len(out) == 3
-    for item in out:
-        assert set(item) == {"flag", "categories", "spans", "score"}
-        assert json.loads(json.dumps(item)) == item
-        assert isinstance(item["flag"], bool) and isinstance(item["score"], float)
-        assert all(len(span) == 3 and isinstance(span[0], int) for span in item["spans"])
-    assert out[0]["flag"] is True and out[0]["categories"] == ["adverse_event"]
-    start, end, text = out[0]["spans"][0]
-    assert lines[0][start:end] == text == "rash"
-    assert out[1]["flag"] is False and out[2] == {"flag": False, "categories": [], "spans": [], "score": 0.0}
 
 
 def test_detailed_json_keeps_qualifiers_for_audit(screener: Screener) -> None:

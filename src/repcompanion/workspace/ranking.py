@@ -1,0 +1,106 @@
+"""The day's priorities: ranked suggestions with their exact reasons, blocked actions, and the rep's feedback."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+from repcompanion.domain import (
+    ActionType,
+    DismissReason,
+    EngagementEvent,
+    FeedbackKind,
+    Suggestion,
+    SuggestionFeedback,
+)
+from repcompanion.workspace.changes import Changes, Outcome
+from repcompanion.workspace.priorities import Priorities
+
+if TYPE_CHECKING:
+    from repcompanion.intel.nba import Engine
+    from repcompanion.workspace.core import Workspace
+    from repcompanion.workspace.ranking_cache import RankedLine
+
+log = logging.getLogger(__name__)
+
+
+class RankingManager:
+    """``ws.ranking``: today's next-best actions, one per HCP, kept current as the rep works."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._priorities: Priorities | None = None
+
+    @property
+    def _current(self) -> Priorities:
+        if self._priorities is None:
+            self._priorities = Priorities(self._ws.store, self._ws.folder)
+        return self._priorities
+
+    @property
+    def has_engine(self) -> bool:
+        """A ranking engine is built in memory (else the next list comes from the kept ranking, or is built)."""
+        return self._priorities is not None and self._priorities._engine is not None
+
+    def engine(self, day: date | None = None) -> Engine:
+        """The engine ranking ``day`` (built on first use; the planner takes its candidates)."""
+        return self._current.engine(day or self._ws.today())
+
+    def priorities(self, day: date | None = None, *, top: int | None = None) -> list[Suggestion]:
+        """The day's ranked next-best actions, one per HCP, each with its exact explanation."""
+        return self._current.ranked(day or self._ws.today(), top)
+
+    def lines(self, day: date | None = None) -> list[RankedLine]:
+        """The day's ranking as light list lines, best first (no full explanations)."""
+        return self._current.ranked_lines(day or self._ws.today())
+
+    def previous_lines(self, day: date | None = None) -> tuple[date, list[RankedLine]] | None:
+        """The last ranking kept, with the day it was made for, when it is out of date (None when current)."""
+        return self._current.previous_lines(day or self._ws.today())
+
+    def suggestions(self, hcp_id: str, day: date | None = None) -> list[Suggestion]:
+        """The HCP's current suggestion (empty when every action is blocked; see ``blocked``)."""
+        s = self._current.for_hcp(hcp_id, day or self._ws.today())
+        return [s] if s is not None else []
+
+    def blocked(self, hcp_id: str, day: date | None = None) -> dict[str, str]:
+        """Every action (or action:content) the rules block for this HCP, with the rule's reason."""
+        return self._current.blocked(hcp_id, day or self._ws.today())
+
+    def feedback(
+        self,
+        hcp_id: str,
+        action: ActionType,
+        kind: FeedbackKind,
+        *,
+        reason: DismissReason | None = None,
+        snooze_until: date | None = None,
+        note: str = "",
+    ) -> Outcome[SuggestionFeedback]:
+        """Accept, dismiss (with a reason), snooze (until a date) or complete: the ranking changes at once."""
+        fb = self._current.feedback(
+            hcp_id, action, kind, self._ws.today(), reason=reason, snooze_until=snooze_until, note=note
+        )
+        return Outcome(fb, Changes.of([fb.hcp_id], ranking=True, numbers=True, uploads=True))
+
+    def warm(self) -> None:
+        """Rank today now (on the caller's worker thread) so the app's next list appears at once.
+
+        A ranking that fails here must not fail the sync or the import that called it; it is logged and the
+        app ranks again (and reports the error) when the list is shown.
+        """
+        try:
+            self.priorities()
+        except Exception:
+            log.exception("ranking after a data change failed; it will run again on demand")
+
+    def events_added(self, events: list[EngagementEvent]) -> None:
+        """The rep's own events (a visit): update the ranking in memory, only for their HCPs."""
+        if self._priorities is not None:
+            self._priorities.events_added(events, self._ws.today())
+
+    def invalidate(self) -> None:
+        """The territory or the model changed underneath (a sync): rebuild the ranking on next use."""
+        if self._priorities is not None:
+            self._priorities.invalidate()
