@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported when called, so `python -m bench.startup`'s measured child loads nothing extra
     import pandas as pd
 
-    from repcompanion.intel.inputs import IntelInputs
+    from repcompanion.intel.territory import IntelInputs
     from repcompanion.simulate import DemoTerritory
 
 
 def demo_inputs(demo: DemoTerritory, events: pd.DataFrame | None = None) -> IntelInputs:
     """The engine's inputs for a simulated territory on its last day of history (``events`` replaces its events)."""
-    from repcompanion.intel.inputs import IntelInputs
+    from repcompanion.intel.territory import IntelInputs
 
     return IntelInputs(
         hcps=demo.hcps,

@@ -42,16 +42,16 @@ from sklearn.metrics import roc_auc_score
 
 from bench import demo_inputs
 from repcompanion.domain import ActionType, ContentId, HcpId
-from repcompanion.intel.arbitration import pick_with_capacity
-from repcompanion.intel.engine import Engine
-from repcompanion.intel.inputs import IntelInputs
-from repcompanion.intel.training import (
+from repcompanion.intel.nba import Engine, pick_with_capacity
+from repcompanion.intel.nba.candidates import eligible_content
+from repcompanion.intel.propensity.training import (
     CONTACT_ACTION,
     _examples,
     expected_calibration_error,
     new_propensity_model,
     train_propensity,
 )
+from repcompanion.intel.territory import IntelInputs
 from repcompanion.simulate import TerritorySimulator, generate_territory, hcp_value
 
 CAPACITY = {"field": 8, "digital": 20}
@@ -88,7 +88,7 @@ def baseline_pick(cand, hcps, last_email: dict[str, date], day: date, campaign: 
 
 def weekly_campaign(engine: Engine, hcps, day: date) -> dict[str, str]:
     """The email campaign of the week: per HCP, one allowed item, rotating through the library by week."""
-    ok = engine.catalog.eligible(ActionType.EMAIL, hcps, day)
+    ok = eligible_content(engine.catalog, ActionType.EMAIL, hcps, day)
     week = day.isocalendar()[1]
     out = {}
     for i, h in enumerate(hcps):

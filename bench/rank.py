@@ -17,9 +17,9 @@ from datetime import time as clock
 
 from bench import demo_inputs
 from repcompanion.domain import EngagementEvent, EventId, EventType
-from repcompanion.intel.engine import Engine
-from repcompanion.intel.inputs import events_frame
-from repcompanion.intel.lifecycle import default_model_path, load_model
+from repcompanion.intel.nba import Engine
+from repcompanion.intel.propensity import default_model_path, load_model
+from repcompanion.intel.territory import events_frame
 from repcompanion.simulate import generate_territory
 
 

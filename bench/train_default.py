@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 from bench import demo_inputs
-from repcompanion.intel.lifecycle import default_model_path, save_model
-from repcompanion.intel.training import train_propensity
+from repcompanion.intel.propensity import default_model_path, save_model, train_propensity
 from repcompanion.simulate import generate_territory
 
 DEFAULT_TERRITORIES = "400:11,300:12,250:13"

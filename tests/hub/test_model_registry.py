@@ -19,7 +19,7 @@ from repcompanion.hub import HubDb, create_app, models
 from repcompanion.hub.admin import seed_hub
 from repcompanion.hub.cli import main
 from repcompanion.hub.models import signing, training
-from repcompanion.intel.lifecycle import load_model
+from repcompanion.intel.propensity import load_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.hub.conftest import PASSWORD, Rep
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from repcompanion.intel.inputs import IntelInputs
-from repcompanion.intel.lifecycle import ModelBundle
-from repcompanion.intel.training import new_propensity_model, training_examples
+from repcompanion.intel.propensity import ModelBundle, new_propensity_model, training_examples
+from repcompanion.intel.territory import IntelInputs
 
 
 def inputs_of(demo) -> IntelInputs:

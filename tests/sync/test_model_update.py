@@ -14,7 +14,7 @@ from sklearn.preprocessing import FunctionTransformer
 from repcompanion.hub import models
 from repcompanion.hub.db.schema import model_versions
 from repcompanion.hub.models import signing
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model, save_model
+from repcompanion.intel.propensity import ModelBundle, default_model_path, load_model, save_model
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.sync import model_update
 from repcompanion.sync.model_update import MODEL_FILE, PREVIOUS_FILE, update_model

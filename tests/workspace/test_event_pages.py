@@ -6,7 +6,7 @@ from datetime import UTC, date
 
 import numpy as np
 
-from repcompanion.intel.events import EventIndex, day_number
+from repcompanion.intel.territory import EventIndex, day_number
 from repcompanion.workspace import Workspace, priorities
 
 DAY = date(2026, 11, 24)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repcompanion.intel.actions import MODEL_FEATURES
+from repcompanion.intel.propensity import MODEL_FEATURES
 from repcompanion.workspace import feature_label
 
 

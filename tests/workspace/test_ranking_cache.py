@@ -61,7 +61,7 @@ def test_list_lines_from_the_cache_match_the_full_ranking(tmp_path):
 def test_a_retrained_default_model_is_not_served_the_old_ranking(tmp_path, monkeypatch):
     import shutil
 
-    from repcompanion.intel.lifecycle import MODELS_ENV, default_model_path
+    from repcompanion.intel.propensity import MODELS_ENV, default_model_path
 
     models = tmp_path / "models"
     models.mkdir()

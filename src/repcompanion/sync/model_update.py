@@ -3,7 +3,7 @@
 Checks, in order, each of which keeps the installed model when it fails: the metadata names a key this app
 trusts; the Ed25519 signature over (version, sha256) is valid for that key; the downloaded bytes have that
 sha256; the file loads with skops trusted types only (the caller's ``load``, normally
-``repcompanion.intel.lifecycle.load_model`` — sync may not import intel) and holds that version. Only then is
+``repcompanion.intel.propensity.load_model`` — sync may not import intel) and holds that version. Only then is
 it moved into place with ``os.replace``; the model it replaces is kept as ``propensity.previous.skops``.
 
 The signed bytes are ``repcompanion.protocol.signing.signed_message`` (version and sha256), as on the hub.

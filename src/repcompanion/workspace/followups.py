@@ -1,5 +1,4 @@
-"""Follow-ups on the rep's side: preview what a visit will trigger (with consent state), deselect one,
-and hand the hub's open journey suggestions (e.g. an MSL referral after an opened email) to the engine."""
+"""Follow-ups on the rep's side: preview what a visit will trigger (with consent state), and deselect one."""
 
 from __future__ import annotations
 
@@ -9,18 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repcompanion.domain import ActionType, CallReport, EventType, FollowUpJob, FollowUpStatus, HcpId
-from repcompanion.store import Store
+from repcompanion.domain import CallReport, EventType, FollowUpJob, FollowUpStatus
 
 if TYPE_CHECKING:
     from repcompanion.intel.journeys import Journey, PlannedFollowUp
     from repcompanion.workspace.core import Workspace
-
-#: follow-up actions that become a suggestion for the rep, and the engine action they boost
-SUGGESTION_ACTIONS = {
-    "suggest_msl_referral": ActionType.MSL_REFERRAL,
-    "suggest_remote_follow_up": ActionType.REMOTE_MEETING,
-}
 
 
 def journey_folder() -> Path:
@@ -28,15 +20,6 @@ def journey_folder() -> Path:
 
     env = os.environ.get("REPCOMPANION_JOURNEYS")
     return Path(env) if env else default_journey_dir()
-
-
-def journey_suggestions(store: Store) -> list[tuple[HcpId, ActionType, str]]:
-    """Open journey suggestions synced from the hub: (HCP, engine action, the journey's reason)."""
-    out = []
-    for action, engine_action in SUGGESTION_ACTIONS.items():
-        for f in store.scheduled_follow_ups(action):
-            out.append((f.hcp_id, engine_action, f.reason or f.journey))
-    return out
 
 
 class FollowUpManager:

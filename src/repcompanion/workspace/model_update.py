@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import RepCompanionError
-from repcompanion.intel.lifecycle import ModelBundle, load_model
-from repcompanion.intel.safety.locate import resources_dir
+from repcompanion.intel.propensity import ModelBundle, load_model
+from repcompanion.intel.safety import resources_dir
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from repcompanion.sync.model_update import (
     MODEL_FILE,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from repcompanion.intel.lifecycle import ModelBundle
+    from repcompanion.intel.propensity import ModelBundle
     from repcompanion.sync import SyncClient
     from repcompanion.sync.model_update import ModelUpdate
     from repcompanion.workspace.core import Workspace
@@ -45,13 +45,13 @@ class ModelManager:
     ) -> dict[str, object]:
         """Train the additive model on any CSV predicting ``target``, save it to ``out``; held-out metrics
         (auc, average_precision, brier, ece) with a summary of the columns used and dropped, as JSON values."""
-        from repcompanion.intel import tabular
+        from repcompanion.intel.propensity import train_csv
 
-        return tabular.train_csv(data, target, out, id_col=id_col, drop=drop)
+        return train_csv(data, target, out, id_col=id_col, drop=drop)
 
     @staticmethod
     def score_csv(model: Path, data: Path, out: Path, *, id_col: str | None = None) -> int:
         """Write id, score and top three reasons per row of ``data`` to ``out``; the number of rows."""
-        from repcompanion.intel import tabular
+        from repcompanion.intel.propensity import score_csv
 
-        return tabular.score_csv(model, data, out, id_col=id_col)
+        return score_csv(model, data, out, id_col=id_col)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
     ActionType,
-    Consent,
     DismissReason,
     EngagementEvent,
     FeedbackId,
@@ -25,33 +23,10 @@ from repcompanion.domain import (
 )
 from repcompanion.store import Store
 
-if TYPE_CHECKING:  # the engine pulls in pandas and scikit-learn: loaded only when a ranking is computed
-    from repcompanion.intel.engine import Engine
-    from repcompanion.intel.inputs import EventChunks, FollowUp
+if TYPE_CHECKING:  # the engine pulls in pandas: loaded only when a ranking is computed
+    from repcompanion.intel.nba import Engine
+    from repcompanion.intel.territory import EventChunks
     from repcompanion.workspace.ranking_cache import RankedLine
-
-#: How long a follow-up promised in a visit stays open (unless a later contact closes it).
-FOLLOW_UP_DAYS = 14
-
-
-def _naive_utc(value: datetime | None) -> datetime | None:
-    """The engine works in naive UTC (like its DataFrames); the store holds offset-aware UTC."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def engine_consents(consents: list[Consent]) -> list[Consent]:
-    return [replace(c, captured_at=_naive_utc(c.captured_at), expires_at=_naive_utc(c.expires_at)) for c in consents]
-
-
-def engine_feedback(feedback: list[SuggestionFeedback]) -> list[SuggestionFeedback]:
-    return [replace(f, at=_naive_utc(f.at)) for f in feedback]
-
-
-def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
-    return [replace(e, occurred_at=_naive_utc(e.occurred_at)) for e in events]
-
 
 #: Rows per page when the events are read for the engine: bounds memory and how long one call holds the GIL.
 EVENT_PAGE_ROWS = 20_000
@@ -61,7 +36,7 @@ def event_chunks(store: Store) -> EventChunks:
     """All engagement events, read a page at a time, with the UTC day number computed by SQLite."""
     import pandas as pd
 
-    from repcompanion.intel.inputs import EventChunks
+    from repcompanion.intel.territory import EventChunks
 
     def read() -> Iterator[pd.DataFrame]:
         columns, pages = store.activity.event_days(EVENT_PAGE_ROWS)
@@ -69,25 +44,6 @@ def event_chunks(store: Store) -> EventChunks:
             yield pd.DataFrame.from_records(rows, columns=columns)
 
     return EventChunks(read)
-
-
-def open_follow_ups(store: Store, day: date) -> list[FollowUp]:
-    """Follow-ups the rep promised in submitted visits of the last weeks."""
-    from repcompanion.intel.inputs import FollowUp
-    from repcompanion.intel.journeys import SKIP_PREFIX
-
-    since = (day - timedelta(days=FOLLOW_UP_DAYS)).isoformat()
-    follow_ups = []
-    for report in store.call_reports(ReportStatus.SUBMITTED):
-        if report.started_at.date().isoformat() < since:
-            continue
-        for request in report.follow_up_requests:
-            if request.startswith(SKIP_PREFIX):  # a deselected journey follow-up, not a promise to the HCP
-                continue
-            follow_ups.append(
-                FollowUp(report.hcp_id, request, report.started_at.date() + timedelta(days=FOLLOW_UP_DAYS))
-            )
-    return follow_ups
 
 
 _frozen_after_import = False
@@ -117,10 +73,16 @@ class Priorities:
 
     def engine(self, day: date) -> Engine:
         if self._engine is None or self._day != day:
-            from repcompanion.intel.engine import Engine
-            from repcompanion.intel.inputs import IntelInputs
-            from repcompanion.workspace.followups import journey_suggestions
-            from repcompanion.workspace.scorers import ranking_model
+            from repcompanion.intel.nba import (
+                SUGGESTION_ACTIONS,
+                Engine,
+                journey_suggestions,
+                naive_consents,
+                naive_feedback,
+                promised_follow_ups,
+            )
+            from repcompanion.intel.territory import IntelInputs
+            from repcompanion.workspace.ranking_model import ranking_model
 
             store = self.store
             # A hub-published model installed in the workspace, verified again, else the shipped default.
@@ -129,15 +91,17 @@ class Priorities:
             self._engine = Engine(
                 IntelInputs(
                     hcps=store.hcps.all(),
-                    consents=engine_consents(store.consents.all()),
+                    consents=naive_consents(store.consents.all()),
                     events=event_chunks(store),
                     content=store.content.all(),
                     products=store.products.all(),
                     call_plans=store.call_plans.all(),
-                    feedback=engine_feedback(store.feedback()),
-                    follow_ups=open_follow_ups(store, day),
+                    feedback=naive_feedback(store.feedback()),
+                    follow_ups=promised_follow_ups(store.call_reports(ReportStatus.SUBMITTED), day),
                     day=day,
-                    suggested_actions=journey_suggestions(store),
+                    suggested_actions=journey_suggestions(
+                        f for action in SUGGESTION_ACTIONS for f in store.scheduled_follow_ups(action)
+                    ),
                 ),
                 bundle,
             )
@@ -223,9 +187,13 @@ class Priorities:
         )
         self.store.add_feedback(fb)
         if self._engine is not None:
-            self._engine.rerank(feedback=engine_feedback([fb]), day=day)
+            from repcompanion.intel.nba import naive_feedback
+
+            self._engine.rerank(feedback=naive_feedback([fb]), day=day)
         return fb
 
     def events_added(self, events: list[EngagementEvent], day: date) -> None:
         if self._engine is not None:
-            self._engine.rerank(events=engine_events(events), day=day)
+            from repcompanion.intel.nba import naive_events
+
+            self._engine.rerank(events=naive_events(events), day=day)

@@ -18,7 +18,7 @@ from repcompanion.workspace.changes import Changes, Outcome
 from repcompanion.workspace.priorities import Priorities
 
 if TYPE_CHECKING:
-    from repcompanion.intel.engine import Engine
+    from repcompanion.intel.nba import Engine
     from repcompanion.workspace.core import Workspace
     from repcompanion.workspace.ranking_cache import RankedLine
 

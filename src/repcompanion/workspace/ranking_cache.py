@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from repcompanion import __version__
 from repcompanion.domain import ActionType, ContentId, HcpId, Reason, Suggestion, SuggestionId
-from repcompanion.intel.lifecycle import default_model_path
+from repcompanion.intel.propensity import default_model_path
 from repcompanion.store import Store
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from repcompanion.domain.errors import HubError
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.db.schema import model_versions
 from repcompanion.hub.models import signing
-from repcompanion.intel.lifecycle import ModelBundle, default_model_path, load_model, save_model
+from repcompanion.intel.propensity import ModelBundle, default_model_path, load_model, save_model
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,8 @@ from repcompanion.domain.ports import Progress
 from repcompanion.domain.rows import SYNCED_TABLES, feedback_from_row
 from repcompanion.hub.db import HubDb, schema
 from repcompanion.hub.models.registry import ModelVersion, current_model, new_version, publish
-from repcompanion.intel.inputs import IntelInputs
-from repcompanion.intel.lifecycle import ModelBundle
-from repcompanion.intel.training import held_out_metrics, train_propensity, training_examples
+from repcompanion.intel.propensity import ModelBundle, held_out_metrics, train_propensity, training_examples
+from repcompanion.intel.territory import IntelInputs
 
 DEFAULT_HOLDOUT_DAYS = 90
 #: a candidate may lose at most this much AUC against the current model on the held-out days

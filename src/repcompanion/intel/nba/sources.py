@@ -1,0 +1,75 @@
+"""The engine's inputs from the records a workspace keeps: naive-UTC copies, open promises, journey suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from repcompanion.domain import (
+    ActionType,
+    CallReport,
+    Consent,
+    EngagementEvent,
+    FollowUpJob,
+    FollowUpStatus,
+    HcpId,
+    SuggestionFeedback,
+)
+from repcompanion.intel.journeys import SKIP_PREFIX
+from repcompanion.intel.territory import FollowUp
+
+#: How long a follow-up promised in a visit stays open (unless a later contact closes it).
+FOLLOW_UP_DAYS = 14
+
+#: Journey follow-up actions that become a suggestion for the rep, and the engine action they boost.
+SUGGESTION_ACTIONS = {
+    "suggest_msl_referral": ActionType.MSL_REFERRAL,
+    "suggest_remote_follow_up": ActionType.REMOTE_MEETING,
+}
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """The engine works in naive UTC (like its DataFrames); stores hold offset-aware UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def naive_consents(consents: Iterable[Consent]) -> list[Consent]:
+    return [replace(c, captured_at=naive_utc(c.captured_at), expires_at=naive_utc(c.expires_at)) for c in consents]
+
+
+def naive_feedback(feedback: Iterable[SuggestionFeedback]) -> list[SuggestionFeedback]:
+    return [replace(f, at=naive_utc(f.at)) for f in feedback]
+
+
+def naive_events(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
+    return [replace(e, occurred_at=naive_utc(e.occurred_at)) for e in events]
+
+
+def promised_follow_ups(submitted: Iterable[CallReport], day: date) -> list[FollowUp]:
+    """Follow-ups the rep promised in the submitted visits of the last :data:`FOLLOW_UP_DAYS` days before ``day``."""
+    since = (day - timedelta(days=FOLLOW_UP_DAYS)).isoformat()
+    follow_ups = []
+    for report in submitted:
+        if report.started_at.date().isoformat() < since:
+            continue
+        for request in report.follow_up_requests:
+            if request.startswith(SKIP_PREFIX):  # a deselected journey follow-up, not a promise to the HCP
+                continue
+            follow_ups.append(
+                FollowUp(report.hcp_id, request, report.started_at.date() + timedelta(days=FOLLOW_UP_DAYS))
+            )
+    return follow_ups
+
+
+def journey_suggestions(follow_ups: Iterable[FollowUpJob]) -> list[tuple[HcpId, ActionType, str]]:
+    """The hub's open journey suggestions among ``follow_ups``: (HCP, engine action, the journey's reason)."""
+    scheduled = [f for f in follow_ups if f.status is FollowUpStatus.SCHEDULED]
+    return [
+        (f.hcp_id, engine_action, f.reason or f.journey)
+        for action, engine_action in SUGGESTION_ACTIONS.items()
+        for f in scheduled
+        if f.action == action
+    ]
