@@ -1,7 +1,7 @@
 """Retraining on the hub: pool every territory, fit, gate the candidate against the current model, publish it signed.
 
 ``train_and_publish`` pools all territories (call reports arrive as visit events, so the reps' own history is in
-the events), fits with :func:`repcompanion.intel.training.train_propensity` (its metrics are out of sample: fitted
+the events), fits with :func:`repcompanion.intel.propensity.train_propensity` (its metrics are out of sample: fitted
 on the history before the last ``holdout_days`` days, scored on those days), scores the model clients run today on
 the same held-out days, and refuses to publish a model whose AUC is lower, or Brier score higher, by more than the
 margin — unless forced.
