@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from repcompanion.domain.enums import IntakeStatus
 from repcompanion.domain.errors import RepCompanionError
 from repcompanion.domain.models import AE_REPORTING_WINDOW
+from repcompanion.domain.rows import joined_text, tuple_parse
 from repcompanion.hub import schema
 from repcompanion.hub.db import HubDb
 
@@ -262,7 +263,7 @@ def build_message(
         f"Report due by:        {due.astimezone(UTC).strftime(fmt)} (24 hours after awareness)",
         f"Recorded on device:   {intake.get('created_at')}",
         f"Received by the hub:  {intake.get('received_at')}",
-        f"Categories:           {(intake.get('categories') or '(none)').replace('|', ', ')}",
+        f"Categories:           {', '.join(tuple_parse(intake.get('categories'))) or '(none)'}",
         f"Product:              {product_text}",
         f"Reporter:             {intake.get('reporter') or '(not given)'}",
         f"Patient details:      {intake.get('patient_details') or '(not given)'}",
@@ -298,6 +299,7 @@ def build_message(
     msg.set_content("\n".join(lines) + "\n")
     record = {
         **intake,
+        "categories": joined_text(intake.get("categories")),  # the attachment's form since the first release
         "due_at": due.isoformat(),
         "hcp": {k: hcp.get(k) for k in ("id", "npi", "first_name", "last_name", "credentials", "specialty_label")},
         "product": product or None,

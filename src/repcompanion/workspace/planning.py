@@ -85,7 +85,7 @@ def candidates(store: Store, ranked: object, zone: str) -> list[Candidate]:
     tz = ZoneInfo(zone)
     visits: dict[str, list[datetime]] = defaultdict(list)
     for r in store.query(
-        "SELECT hcp_id, occurred_at FROM events WHERE type = ? AND topics != ''", (EventType.VISIT.value,)
+        "SELECT hcp_id, occurred_at FROM events WHERE type = ? AND topics NOT IN ('', '[]')", (EventType.VISIT.value,)
     ):
         at = datetime.fromisoformat(r["occurred_at"])
         visits[r["hcp_id"]].append(at.astimezone(tz) if at.tzinfo else at)

@@ -23,9 +23,13 @@ from repcompanion.domain import (
     ValidationError,
     uuid7,
 )
+from repcompanion.domain.rows import joined_text
 from repcompanion.store import Store
 
 if TYPE_CHECKING:  # the engine pulls in pandas and scikit-learn: loaded only when a ranking is computed
+    import numpy as np
+    import pandas as pd
+
     from repcompanion.intel.engine import Engine
     from repcompanion.intel.inputs import EventChunks, FollowUp
     from repcompanion.workspace.ranking_cache import RankedLine
@@ -53,6 +57,16 @@ def engine_events(events: list[EngagementEvent]) -> list[EngagementEvent]:
     return [replace(e, occurred_at=_naive_utc(e.occurred_at)) for e in events]
 
 
+def engine_topics(stored: pd.Series) -> np.ndarray:
+    """Stored topics (JSON arrays) as the engine's events frame has them (';'-joined), decoded once per value."""
+    import numpy as np
+    import pandas as pd
+
+    codes, values = pd.factorize(stored.fillna(""))
+    joined = np.array([joined_text(v) for v in values] or [""], dtype=object)
+    return joined[np.maximum(codes, 0)]
+
+
 #: Rows per page when the events are read for the engine: bounds memory and how long one call holds the GIL.
 EVENT_PAGE_ROWS = 20_000
 
@@ -69,7 +83,9 @@ def event_chunks(store: Store) -> EventChunks:
         )
         columns = [d[0] for d in cur.description]
         while rows := cur.fetchmany(EVENT_PAGE_ROWS):
-            yield pd.DataFrame.from_records(rows, columns=columns)
+            frame = pd.DataFrame.from_records(rows, columns=columns)
+            frame["topics"] = engine_topics(frame["topics"])
+            yield frame
 
     return EventChunks(read)
 
