@@ -120,6 +120,7 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
 
     @app.get("/v1/pull", response_model=PullPage, responses=_ERRORS, tags=["sync"])
     def pull(
+        request: Request,
         who: Annotated[auth.Caller, Depends(caller)],
         cursor: Annotated[
             int, Query(ge=0, le=MAX_INT64, description="next_cursor of the previous page; 0 for a full pull")
@@ -133,7 +134,11 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
             bool, Query(description="send per-table counts on the last page of the pass, for verification")
         ] = True,
     ) -> Response:
-        page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate, verify=verify)
+        protocol = int(request.headers[PROTOCOL_HEADER])  # the protocol gate let only versions we serve in
+        page = pull_page(
+            db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate, verify=verify,
+            protocol=protocol,
+        )  # fmt: skip
         return Response(page, media_type="application/json")
 
     @app.post("/v1/push", response_model=PushReply, responses=_ERRORS, tags=["sync"])
