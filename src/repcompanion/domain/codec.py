@@ -48,6 +48,15 @@ def d_parse(value: str | None) -> date | None:
 
 def tuple_text(values: tuple[str, ...] | list[str]) -> str:
     """A tuple of strings as a JSON array (the one encoding of tuples in rows, on the wire and in the stores)."""
+    try:
+        return _tuple_json(values)
+    except TypeError:  # a list: not hashable, so not cached
+        return json.dumps(list(values))
+
+
+@lru_cache(maxsize=4096)
+def _tuple_json(values: tuple[str, ...]) -> str:
+    # topics and categories repeat across millions of events: each distinct tuple is encoded once
     return json.dumps(list(values))
 
 
