@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import linecache
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -316,7 +317,9 @@ def table_codec(
         ]
     )
     scope = dict(ns.names)
-    exec(compile(source, f"<codec {table}>", "exec"), scope)
+    filename = f"<codec {table}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)  # for tracebacks
+    exec(compile(source, filename, "exec"), scope)
     for name in ("to_row", "to_values", "from_row"):
         scope[name].__qualname__ = f"{table}.{name}"
     return TableCodec(
