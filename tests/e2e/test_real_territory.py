@@ -176,7 +176,7 @@ def test_a_hub_an_earlier_release_stranded_is_repaired_by_the_upgrade(shared_dat
     db = HubDb(url)
     with db.write() as conn:  # what 0.1's importer left behind: the alignment's since_seq at the log head
         conn.exec_driver_sql("UPDATE alignments SET since_seq = (SELECT MAX(seq) FROM changes)")
-        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0008'")
+        conn.exec_driver_sql("DELETE FROM alembic_version")
         conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0003'), ('0004'), ('0005'), ('0006'), ('0007')")
         conn.exec_driver_sql("DROP TABLE dcr_overrides")
     from repcompanion.hub.settings import HubSettings

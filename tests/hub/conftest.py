@@ -39,15 +39,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 class Rep:
     """One rep's device talking to the hub over HTTP."""
 
-    def __init__(self, client: httpx.Client | TestClient, user: str, device_id: str, password: str = PASSWORD) -> None:
+    def __init__(
+        self,
+        client: httpx.Client | TestClient,
+        user: str,
+        device_id: str,
+        password: str = PASSWORD,
+        *,
+        protocol: int = PROTOCOL_VERSION,
+    ) -> None:
         self.client = client
         self.user = user
         self.device_id = device_id
         self.device_seq = 0
+        self.protocol = protocol
         reply = client.post(
             "/v1/auth/login",
             json={"username": user, "password": password, "device_id": device_id},
-            headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
+            headers={PROTOCOL_HEADER: str(protocol)},
         )
         assert reply.status_code == 200, reply.text
         self.tokens = reply.json()
@@ -55,7 +64,7 @@ class Rep:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Authorization": f"Bearer {self.tokens['access_token']}"}
+        return {PROTOCOL_HEADER: str(self.protocol), "Authorization": f"Bearer {self.tokens['access_token']}"}
 
     def pull(self, cursor: int = 0, limit: int = 5000) -> dict[str, Any]:
         reply = self.client.get("/v1/pull", params={"cursor": cursor, "limit": limit}, headers=self.headers)
@@ -150,8 +159,8 @@ class Hub:
         self.app = create_app(url, settings=settings, migrate=False)
         self.client = TestClient(self.app, raise_server_exceptions=False)
 
-    def rep(self, user: str = "rep01", device_id: str = "device-a") -> Rep:
-        return Rep(self.client, user, device_id)
+    def rep(self, user: str = "rep01", device_id: str = "device-a", *, protocol: int = PROTOCOL_VERSION) -> Rep:
+        return Rep(self.client, user, device_id, protocol=protocol)
 
     def hcps_of(self, territory_id: str) -> list[str]:
         with self.db.read() as conn:

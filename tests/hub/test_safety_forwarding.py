@@ -45,7 +45,7 @@ def intake(hcp: str, intake_id: str, aware_at: datetime, **extra: Any) -> dict[s
         "reporter": "Dr Reporter",
         "patient_details": "female, 54",
         "seriousness": "serious",
-        "categories": "side_effect|skin",
+        "categories": '["side_effect", "skin"]',
         "status": "queued",
         "forwarded_at": None,
     } | extra
@@ -111,6 +111,7 @@ def test_an_intake_pushed_by_a_rep_reaches_the_pv_mailbox_exactly_once_with_ever
     attachment = next(msg.iter_attachments())
     record = json.loads(attachment.get_content())
     assert record["id"] == "AE-0001" and record["hcp"]["npi"] == h["npi"] and record["due_at"] == due.isoformat()
+    assert record["categories"] == "side_effect;skin"  # the attachment keeps the form PV has always received
     with hub.db.read() as conn:
         stored = conn.execute(select(schema.ae_intakes).where(schema.ae_intakes.c.id == "AE-0001")).mappings().one()
     assert stored["status"] == "forwarded" and stored["forwarded_at"]

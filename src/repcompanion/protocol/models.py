@@ -4,6 +4,10 @@ Every request carries the header ``X-RepCompanion-Protocol: <PROTOCOL_VERSION>``
 speak it answers 426 with an ``ErrorBody`` whose ``hint`` tells the rep what to install. Bodies may be
 gzip-compressed both ways (``Content-Encoding: gzip``).
 
+Rows travel as their table's row codec writes them (``repcompanion.domain.rows``). Version 2: every tuple is a
+JSON array. Version 1 (still served): content topics and audiences and event topics were ';'-joined text;
+the hub translates the rows it sends to such a client (``compat``), and reads either form in what it receives.
+
     POST /v1/auth/login     LoginRequest   -> TokenReply
     POST /v1/auth/refresh   RefreshRequest -> TokenReply
     GET  /v1/pull?cursor=&limit=[&epoch=]  -> PullPage
@@ -17,7 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+#: the oldest protocol a hub still serves (the previous release's laptops keep syncing)
+OLDEST_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-RepCompanion-Protocol"
 #: headers of a 403 ``device_revoked`` reply: when and why the device was revoked (the reason URL-quoted)
 REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
@@ -137,6 +143,7 @@ __all__ = [
     "MAX_INT64",
     "MAX_PAGE_LIMIT",
     "MAX_PUSH_BATCH",
+    "OLDEST_PROTOCOL_VERSION",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",
     "REVOKED_AT_HEADER",

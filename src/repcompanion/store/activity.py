@@ -71,7 +71,8 @@ class Activity:
     def discussed_visit_times(self) -> list[tuple[str, str]]:
         """(HCP, when) of every visit at which a topic was discussed (when the HCP takes visits)."""
         return self._conn.execute(
-            "SELECT hcp_id, occurred_at FROM events WHERE type = ? AND topics != ''", (EventType.VISIT.value,)
+            "SELECT hcp_id, occurred_at FROM events WHERE type = ? AND topics NOT IN ('', '[]')",
+            (EventType.VISIT.value,),
         ).fetchall()
 
     def weekly_counts(self, since: date) -> list[tuple[str, str, int]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from repcompanion.domain.errors import WorkspaceTooNewError
+from repcompanion.domain.rows import PROTOCOL_1_JOINED
 
 _ADDRESS = """
     line1 TEXT NOT NULL DEFAULT '', line2 TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',
@@ -183,6 +186,39 @@ CREATE TABLE model_scorers (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, p
 """
 
 
+#: outbox kinds whose payload is a row of a table with ';'-joined tuples before schema 7
+_V7_PAYLOAD_TABLES = {"ae_intake.submit": "ae_intakes", "screening.decision": "screening_decisions"}
+
+
+@lru_cache(maxsize=4096)
+def _json_array(joined: str | None) -> str | None:
+    """The JSON array of a ';'-joined text (exactly what the codec before schema 7 split)."""
+    return joined if joined is None else json.dumps(joined.split(";") if joined else [])
+
+
+def _tuples_as_json(conn: sqlite3.Connection) -> None:
+    """Every tuple column a JSON array, like the call reports' always were: in the tables and in queued payloads."""
+    conn.create_function("repcompanion_json_array", 1, _json_array, deterministic=True)
+    try:
+        for table, columns in PROTOCOL_1_JOINED.items():
+            sets = ", ".join(f"{c} = repcompanion_json_array({c})" for c in columns)
+            conn.execute(f"UPDATE {table} SET {sets}")
+    finally:
+        conn.create_function("repcompanion_json_array", 1, None)
+    marks = ", ".join("?" * len(_V7_PAYLOAD_TABLES))
+    queued = conn.execute(
+        f"SELECT device_seq, kind, payload FROM outbox WHERE kind IN ({marks})", tuple(_V7_PAYLOAD_TABLES)
+    ).fetchall()
+    for device_seq, kind, payload in queued:
+        row = json.loads(payload)
+        for column in PROTOCOL_1_JOINED[_V7_PAYLOAD_TABLES[kind]]:
+            if isinstance(row.get(column), str):
+                row[column] = _json_array(row[column])
+        conn.execute(
+            "UPDATE outbox SET payload = ? WHERE device_seq = ?", (json.dumps(row, sort_keys=True), device_seq)
+        )
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -217,6 +253,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "decisions on the rep's data change requests (synced down)", _script(V4_DCR_RESULTS)),
     Migration(5, "the last ranking, for an instant first paint", _script(V5_RANKING_CACHE)),
     Migration(6, "compiled suggestion models, so ranking needs no scikit-learn", _script(V6_MODEL_SCORERS)),
+    Migration(7, "topics and categories as JSON arrays, like every other tuple", _tuples_as_json),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -21,12 +21,27 @@ from repcompanion.domain import (
     ValidationError,
     uuid7,
 )
+from repcompanion.domain.rows import joined_text
 from repcompanion.store import Store
 
 if TYPE_CHECKING:  # the engine pulls in pandas: loaded only when a ranking is computed
+    import numpy as np
+    import pandas as pd
+
     from repcompanion.intel.nba import Engine
     from repcompanion.intel.territory import EventChunks
     from repcompanion.workspace.ranking_cache import RankedLine
+
+
+def engine_topics(stored: pd.Series) -> np.ndarray:
+    """Stored topics (JSON arrays) as the engine's events frame has them (';'-joined), decoded once per value."""
+    import numpy as np
+    import pandas as pd
+
+    codes, values = pd.factorize(stored.fillna(""))
+    joined = np.array([joined_text(v) for v in values] or [""], dtype=object)
+    return joined[np.maximum(codes, 0)]
+
 
 #: Rows per page when the events are read for the engine: bounds memory and how long one call holds the GIL.
 EVENT_PAGE_ROWS = 20_000
@@ -41,7 +56,9 @@ def event_chunks(store: Store) -> EventChunks:
     def read() -> Iterator[pd.DataFrame]:
         columns, pages = store.activity.event_days(EVENT_PAGE_ROWS)
         for rows in pages:
-            yield pd.DataFrame.from_records(rows, columns=columns)
+            frame = pd.DataFrame.from_records(rows, columns=columns)
+            frame["topics"] = engine_topics(frame["topics"])
+            yield frame
 
     return EventChunks(read)
 

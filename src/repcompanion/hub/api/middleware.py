@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from repcompanion.hub.settings import HubSettings
-from repcompanion.protocol.models import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody
+from repcompanion.protocol.models import OLDEST_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody
 
 _HEADER = PROTOCOL_HEADER.lower().encode()
 _EXEMPT = ("/v1/health", "/v1/engagement")  # engagement: an email service, HMAC-signed, not our app
@@ -80,8 +80,8 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 
 def protocol_mismatch(sent: str | None, update_url: str) -> tuple[str, str] | None:
-    """(message, hint) when a client's protocol header is missing or not ours, else None."""
-    if sent is not None and sent.strip() == str(PROTOCOL_VERSION):
+    """(message, hint) when a client's protocol header is missing or names a protocol we do not serve, else None."""
+    if sent is not None and sent.strip().isdigit() and OLDEST_PROTOCOL_VERSION <= int(sent) <= PROTOCOL_VERSION:
         return None
     if sent is None or not sent.strip().isdigit():
         return (
@@ -89,7 +89,7 @@ def protocol_mismatch(sent: str | None, update_url: str) -> tuple[str, str] | No
             f"This RepCompanion app is too old for this hub: install the update from {update_url}.",
         )
     client = int(sent)
-    if client < PROTOCOL_VERSION:
+    if client < OLDEST_PROTOCOL_VERSION:
         return (
             f"This app speaks sync protocol {client}; the hub needs {PROTOCOL_VERSION}.",
             f"This RepCompanion app speaks sync protocol {client} but the hub needs {PROTOCOL_VERSION}: "
@@ -103,7 +103,7 @@ def protocol_mismatch(sent: str | None, update_url: str) -> tuple[str, str] | No
 
 
 class ProtocolGate:
-    """Every /v1/ request (but health) must carry the protocol header with our version, else 426."""
+    """Every /v1/ request (but health) must carry the protocol header with a version we serve, else 426."""
 
     def __init__(self, app: ASGIApp, update_url: str) -> None:
         self.app = app

@@ -23,34 +23,18 @@ from repcompanion.domain.rows import SYNCED_TABLES
 
 metadata = MetaData()
 
-#: Columns stored as INTEGER / REAL; every other synced column is TEXT.
-INTEGER_COLUMNS = frozenset(
-    {
-        "decile",
-        "planned_visits",
-        "do_not_contact",
-        "target",
-        "active",
-        "sample_limit_per_visit",
-        "quantity",
-        "duration_min",
-    }
-)
-REAL_COLUMNS = frozenset({"latitude", "longitude"})
+#: The SQL type of each synced column, as the table's row codec declares it.
+_COLUMN_TYPES = {"TEXT": Text, "INTEGER": Integer, "REAL": Float}
 
 
-def _synced_column(name: str) -> Column:
+def _synced_column(table: str, name: str) -> Column:
     if name == "id":
         return Column("id", Text, primary_key=True)
-    if name in INTEGER_COLUMNS:
-        return Column(name, Integer)
-    if name in REAL_COLUMNS:
-        return Column(name, Float)
-    return Column(name, Text)
+    return Column(name, _COLUMN_TYPES[SYNCED_TABLES[table].column_types[name]])
 
 
 def _synced_table(name: str) -> Table:
-    columns = [_synced_column(c) for c in SYNCED_TABLES[name].columns]
+    columns = [_synced_column(name, c) for c in SYNCED_TABLES[name].columns]
     extra: list[Column | Index | UniqueConstraint] = []
     if name == "alignments":
         # Hub-only: the log head when the HCP joined the territory; older untagged changes of that HCP are not

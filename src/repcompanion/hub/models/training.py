@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from repcompanion.domain import ModelError, no_progress
 from repcompanion.domain.ports import Progress
-from repcompanion.domain.rows import SYNCED_TABLES, feedback_from_row
+from repcompanion.domain.rows import SYNCED_TABLES, feedback_from_row, joined_text
 from repcompanion.hub.db import HubDb, schema
 from repcompanion.hub.models.registry import ModelVersion, current_model, new_version, publish
 from repcompanion.intel.propensity import ModelBundle, held_out_metrics, train_propensity, training_examples
@@ -100,8 +100,9 @@ def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
 
 def _events_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(_EVENT_COLUMNS))
-    for c in ("channel", "product_id", "content_id", "topics"):
+    for c in ("channel", "product_id", "content_id"):
         frame[c] = frame[c].fillna("").astype(str)
+    frame["topics"] = frame["topics"].map(joined_text)  # the engine's events frame joins topics with ';'
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601").dt.tz_localize(None)
     return frame
 

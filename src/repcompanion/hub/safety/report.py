@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from repcompanion.domain.models import AE_REPORTING_WINDOW
+from repcompanion.domain.rows import joined_text, tuple_parse
 from repcompanion.hub.safety.clocks import parse_utc
 
 _SAFE_LOCAL = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -71,7 +72,7 @@ def build_message(
         f"Report due by:        {due.astimezone(UTC).strftime(fmt)} (24 hours after awareness)",
         f"Recorded on device:   {intake.get('created_at')}",
         f"Received by the hub:  {intake.get('received_at')}",
-        f"Categories:           {(intake.get('categories') or '(none)').replace('|', ', ')}",
+        f"Categories:           {', '.join(tuple_parse(intake.get('categories'))) or '(none)'}",
         f"Product:              {product_text}",
         f"Reporter:             {intake.get('reporter') or '(not given)'}",
         f"Patient details:      {intake.get('patient_details') or '(not given)'}",
@@ -106,6 +107,7 @@ def build_message(
     msg.set_content("\n".join(lines) + "\n")
     record = {
         **intake,
+        "categories": joined_text(intake.get("categories")),  # the attachment's form since the first release
         "due_at": due.isoformat(),
         "hcp": {k: hcp.get(k) for k in ("id", "npi", "first_name", "last_name", "credentials", "specialty_label")},
         "product": product or None,

@@ -2,7 +2,8 @@
 
 The database itself writes each change as JSON text around the stored row JSON (never parsed and re-encoded;
 ids are restricted to JSON-safe characters when written, see db.changelog.SAFE_ID), which is what lets one hub
-process serve a first sync of a million rows in seconds. A request scans at most
+process serve a first sync of a million rows in seconds. A laptop on sync protocol 1 gets content and event
+rows with their tuples ';'-joined (``protocol.compat``; only those changes are rewritten). A request scans at most
 ``HubSettings.scan_window`` log rows past the cursor, so a small territory on a big hub may get pages with
 few or no changes but ``has_more: true`` and an advanced ``next_cursor``; clients just keep pulling.
 """
@@ -19,6 +20,8 @@ from repcompanion.domain.rows import SYNCED_TABLES
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.db.changelog import COMPANY_WIDE_TABLES
 from repcompanion.hub.settings import HubSettings
+from repcompanion.protocol.compat import change_for_protocol_1
+from repcompanion.protocol.models import PROTOCOL_VERSION
 
 _PAGE_SQL = text(
     """
@@ -76,6 +79,7 @@ def pull_page(
     epoch: int | None = None,
     estimate: bool = False,
     verify: bool = True,
+    protocol: int = PROTOCOL_VERSION,
 ) -> bytes:
     """One ``PullPage`` as JSON bytes (see repcompanion.protocol.PullPage).
 
@@ -94,6 +98,8 @@ def pull_page(
         upto = min(top, cursor + settings.scan_window)
         params = {"t": territory_id, "cursor": cursor, "upto": upto, "limit": limit}
         rows = conn.execute(_PAGE_SQL, params).scalars().all()
+        if protocol < 2:
+            rows = [change_for_protocol_1(r) for r in rows]
         total = None
         if cursor == 0 or estimate:
             total = int(conn.execute(_COUNT_PAGE_SQL, params | {"upto": top}).scalar_one())

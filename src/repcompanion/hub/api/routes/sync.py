@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
 from repcompanion import __version__
@@ -14,6 +14,7 @@ from repcompanion.protocol.models import (
     DEFAULT_PAGE_LIMIT,
     MAX_INT64,
     MAX_PAGE_LIMIT,
+    PROTOCOL_HEADER,
     HealthReply,
     LoginRequest,
     PullPage,
@@ -41,6 +42,7 @@ def register(app: FastAPI, ctx: RouteContext) -> None:
 
     @app.get("/v1/pull", response_model=PullPage, responses=errors, tags=["sync"])
     def pull(
+        request: Request,
         who: Annotated[auth.Caller, Depends(ctx.caller)],
         cursor: Annotated[
             int, Query(ge=0, le=MAX_INT64, description="next_cursor of the previous page; 0 for a full pull")
@@ -54,7 +56,11 @@ def register(app: FastAPI, ctx: RouteContext) -> None:
             bool, Query(description="send per-table counts on the last page of the pass, for verification")
         ] = True,
     ) -> Response:
-        page = pull_page(db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate, verify=verify)
+        protocol = int(request.headers[PROTOCOL_HEADER])  # the protocol gate let only versions we serve in
+        page = pull_page(
+            db, settings, who.territory_id, cursor, limit, epoch=epoch, estimate=estimate, verify=verify,
+            protocol=protocol,
+        )  # fmt: skip
         return Response(page, media_type="application/json")
 
     @app.post("/v1/push", response_model=PushReply, responses=errors, tags=["sync"])
