@@ -19,7 +19,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, Table, text
 
-from repcompanion.hub.db import MIGRATIONS, HubDb
+from repcompanion.hub.db import HubDb
+from repcompanion.hub.db.engine import MIGRATIONS
 from repcompanion.store.migrations import migrate
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "previous_release.json"

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from repcompanion.hub.changelog import row_json
 
 from repcompanion.domain import Content, ContentId, EngagementEvent, EventId, EventType, HcpId, ProductId
 from repcompanion.domain.enums import Channel
 from repcompanion.domain.rows import PROTOCOL_1_JOINED, SYNCED_TABLES
+from repcompanion.hub.db.changelog import row_json
 from repcompanion.protocol.compat import change_for_protocol_1
 from tests.domain.strategies import TEXT, records
 

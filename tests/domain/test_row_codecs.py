@@ -11,13 +11,14 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from repcompanion.hub.changelog import row_json
 from sqlalchemy import Float, Integer, Text, create_engine, inspect
 
 from repcompanion.domain.codec import table_codec, tuple_parse, tuple_text
 from repcompanion.domain.models import Address, Hcp
 from repcompanion.domain.rows import ROW_CODECS, SYNCED_TABLES, TableCodec
-from repcompanion.hub import HubDb, schema
+from repcompanion.hub import HubDb
+from repcompanion.hub.db import schema
+from repcompanion.hub.db.changelog import row_json
 from repcompanion.store.migrations import migrate
 from tests.domain.strategies import TEXT, dcr_results, records
 

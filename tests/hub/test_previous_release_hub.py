@@ -11,12 +11,12 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
-from repcompanion.hub.changelog import row_json
 from sqlalchemy import text
 
 from repcompanion.domain.rows import tuple_parse
 from repcompanion.hub import HubDb, HubSettings, create_app
-from repcompanion.hub.db import MIGRATIONS
+from repcompanion.hub.db.changelog import row_json
+from repcompanion.hub.db.engine import MIGRATIONS
 from tests.hub.conftest import Rep
 from tests.previous_release import JOINED, PASSWORD, USER, build_hub, fixture, split
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from repcompanion.domain.enums import MutationKind
 from repcompanion.domain.rows import SYNCED_TABLES
-from repcompanion.hub import schema
+from repcompanion.hub.db import schema
 from tests.hub.conftest import Hub
 from tests.previous_release import JOINED, split
 
