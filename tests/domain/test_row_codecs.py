@@ -120,3 +120,36 @@ def test_a_declaration_the_codec_cannot_store_is_refused_when_it_is_made() -> No
         table_codec("odd", Odd, flatten=("when",))
     with pytest.raises(TypeError, match="has no fields"):
         table_codec("hcps", Hcp, flatten=("address", "nowhere"))
+
+
+def test_a_row_from_an_earlier_release_without_a_later_field_reads_as_its_default() -> None:
+    from repcompanion.domain.rows import consent_from_row, content_from_row
+
+    content = content_from_row(
+        {
+            "id": "C1",
+            "title": "Efficacy at 52 weeks",
+            "product_id": "P1",
+            "topics": '["efficacy"]',
+            "channel": "email",
+            "mlr_code": "US-1",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-01-01",
+            "audience_specialties": "[]",
+            "subject": "s",
+            "body": "b",
+        }
+    )
+    assert (content.html_body, content.link, content.withdrawn_at, content.withdrawn_reason) == ("", "", None, "")
+    consent = consent_from_row(
+        {
+            "id": "K1",
+            "hcp_id": "H1",
+            "channel": "email",
+            "state": "opt_in",
+            "captured_at": "2026-01-01T00:00:00+00:00",
+            "source": "crm",
+            "expires_at": None,
+        }
+    )
+    assert consent.proof == ""

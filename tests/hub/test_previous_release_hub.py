@@ -45,9 +45,10 @@ def test_the_upgrade_stores_every_tuple_as_the_json_array_the_previous_release_m
         for old in fixture()["hub"][table]:
             new = stored[old[KEYS.get(table, "id")]]
             assert {c: json.loads(new[c]) for c in columns} == {c: split(old[c]) for c in columns}
-            assert {k: v for k, v in new.items() if k not in columns} == {
-                k: v for k, v in old.items() if k not in columns
-            }, f"{table}: only the tuple columns change"
+            assert {k: new[k] for k in old if k not in columns} == {k: v for k, v in old.items() if k not in columns}, (
+                f"{table}: only the tuple columns change"
+            )
+            assert all(new[k] in ("", None) for k in set(new) - set(old)), f"{table}: later columns start empty"
 
 
 def test_the_upgrade_rewrites_only_the_tuples_of_logged_rows_keeping_their_text_otherwise(old_hub: HubDb) -> None:

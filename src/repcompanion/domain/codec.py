@@ -271,13 +271,17 @@ def table_codec(
         types_[name] = "TEXT"
         encoded.append(f"{ns.ref(fn, 'derived')}(x)")
 
-    def add(column: str, kind: _Kind, expr: str) -> str:
+    def add(column: str, kind: _Kind, expr: str, default: Any = dataclasses.MISSING) -> str:
         if column in types_:
             raise TypeError(f"{table}: two columns named {column!r}")
         columns.append(column)
         types_[column] = kind.sql
         encoded.append(kind.encode.format(v=expr))
-        return kind.decode.format(v=f"r[{column!r}]")
+        decoded = kind.decode.format(v=f"r[{column!r}]")
+        if default is dataclasses.MISSING:
+            return decoded
+        # a field added in a later release: rows from older peers do not carry it
+        return f"({decoded} if {column!r} in r else {ns.ref(default, 'default')})"
 
     arguments: list[str] = []
     for f in dataclasses.fields(record):
@@ -290,13 +294,16 @@ def table_codec(
             local = f"_{f.name}"
             prelude.append(f"    {local} = x.{f.name}")
             nested_hints = typing.get_type_hints(nested)
-            inner = [
-                f"{g.name}={add(g.name, _kind(nested_hints[g.name], _default(g), ns), f'{local}.{g.name}')}"
-                for g in dataclasses.fields(nested)
-            ]
+            inner = []
+            for g in dataclasses.fields(nested):
+                default = _default(g)
+                inner.append(
+                    f"{g.name}={add(g.name, _kind(nested_hints[g.name], default, ns), f'{local}.{g.name}', default)}"
+                )
             arguments.append(f"{f.name}={ns.ref(nested, nested.__name__)}({', '.join(inner)})")
         else:
-            arguments.append(f"{f.name}={add(f.name, _kind(hints[f.name], _default(f), ns), f'x.{f.name}')}")
+            default = _default(f)
+            arguments.append(f"{f.name}={add(f.name, _kind(hints[f.name], default, ns), f'x.{f.name}', default)}")
     unknown = (set(flatten) | set(rebuilt)) - {f.name for f in dataclasses.fields(record)}
     if unknown:
         raise TypeError(f"{table}: {record.__name__} has no fields {sorted(unknown)}")

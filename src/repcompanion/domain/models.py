@@ -154,10 +154,15 @@ class Content:
     valid_to: date
     audience_specialties: tuple[str, ...] = ()
     subject: str = ""
-    body: str = ""
+    body: str = ""  # the approved plain-text body (a template: {first_name}, {last_name}, {credentials}...)
+    html_body: str = ""  # the approved HTML body, the same template fields
+    link: str = ""  # an approved landing page the item points to
+    attachment: str = ""  # an approved file sent with it (path or URL, as the MLR system names it)
+    withdrawn_at: datetime | None = None  # withdrawn by the company: never shown or sent again
+    withdrawn_reason: str = ""
 
     def is_valid_on(self, day: date) -> bool:
-        return bool(self.mlr_code) and self.valid_from <= day <= self.valid_to
+        return bool(self.mlr_code) and self.withdrawn_at is None and self.valid_from <= day <= self.valid_to
 
     def is_for_specialty(self, specialty_code: str) -> bool:
         return not self.audience_specialties or specialty_code in self.audience_specialties
@@ -172,8 +177,9 @@ class Consent:
     channel: Channel
     state: ConsentState
     captured_at: datetime
-    source: str
+    source: str  # where it came from: the company's consent system, a web form, "rep: in person (signed)"...
     expires_at: datetime | None = None
+    proof: str = ""  # what documents it: a form reference, a recording id, the HCP's typed name
 
     def allows(self, at: datetime) -> bool:
         if self.state is not ConsentState.OPT_IN:

@@ -186,6 +186,16 @@ CREATE TABLE model_scorers (sha256 TEXT PRIMARY KEY, created_at TEXT NOT NULL, p
 """
 
 
+# Nullable: a hub or a change logged by an earlier release sends rows without these columns.
+V8 = """
+ALTER TABLE content ADD COLUMN html_body TEXT DEFAULT '';
+ALTER TABLE content ADD COLUMN link TEXT DEFAULT '';
+ALTER TABLE content ADD COLUMN attachment TEXT DEFAULT '';
+ALTER TABLE content ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE content ADD COLUMN withdrawn_reason TEXT DEFAULT '';
+ALTER TABLE consents ADD COLUMN proof TEXT DEFAULT '';
+"""
+
 #: outbox kinds whose payload is a row of a table with ';'-joined tuples before schema 7
 _V7_PAYLOAD_TABLES = {"ae_intake.submit": "ae_intakes", "screening.decision": "screening_decisions"}
 
@@ -254,6 +264,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "the last ranking, for an instant first paint", _script(V5_RANKING_CACHE)),
     Migration(6, "compiled suggestion models, so ranking needs no scikit-learn", _script(V6_MODEL_SCORERS)),
     Migration(7, "topics and categories as JSON arrays, like every other tuple", _tuples_as_json),
+    Migration(8, "approved HTML bodies, links, attachments and withdrawals of content; consent proof", _script(V8)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
