@@ -12,12 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from repcompanion.domain.rows import account_from_row, hcp_from_row
 from repcompanion.hub import HubDb
 from repcompanion.hub.cli import main as hub
 from repcompanion.hub.db import schema
+from repcompanion.hub.db.engine import alembic_config
 from repcompanion.workspace import Workspace
 from tests.e2e.conftest import LoopbackHub, serving
 from tests.pg import pg_schema
@@ -173,6 +175,7 @@ def test_a_hub_an_earlier_release_stranded_is_repaired_by_the_upgrade(shared_dat
     run(
         "import", "fhir", str(shared_data / "fhir" / "us_core"), "--territory", "T-A", "--create-territory", "--db", url
     )
+    command.downgrade(alembic_config(url), "0008")  # the schema of the previous release, but for 0008's table
     db = HubDb(url)
     with db.write() as conn:  # what 0.1's importer left behind: the alignment's since_seq at the log head
         conn.exec_driver_sql("UPDATE alignments SET since_seq = (SELECT MAX(seq) FROM changes)")

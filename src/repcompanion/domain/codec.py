@@ -49,10 +49,9 @@ def d_parse(value: str | None) -> date | None:
 
 def tuple_text(values: tuple[str, ...] | list[str]) -> str:
     """A tuple of strings as a JSON array (the one encoding of tuples in rows, on the wire and in the stores)."""
-    try:
+    if isinstance(values, tuple):
         return _tuple_json(values)
-    except TypeError:  # a list: not hashable, so not cached
-        return json.dumps(list(values))
+    return json.dumps(list(values))  # a list: not hashable, so not cached
 
 
 @lru_cache(maxsize=4096)
@@ -181,8 +180,8 @@ def _kind(tp: Any, default: Any, ns: _Namespace) -> _Kind:
         if item is str:
             return _Kind("TEXT", f"{ns.ref(tuple_text, 'text')}({{v}})", f"{ns.ref(tuple_parse, 'parse')}({{v}})")
         if _is_record(item):
-            encode, decode = _json_records(item)
-            return _Kind("TEXT", f"{ns.ref(encode, 'text')}({{v}})", f"{ns.ref(decode, 'parse')}({{v}})")
+            to_json, from_json = _json_records(item)
+            return _Kind("TEXT", f"{ns.ref(to_json, 'text')}({{v}})", f"{ns.ref(from_json, 'parse')}({{v}})")
     if origin is dict:
         return _Kind("TEXT", f"{ns.ref(_dict_text, 'text')}({{v}})", f"{ns.ref(_dict_parse, 'parse')}({{v}})")
     raise TypeError(f"unsupported column type {tp!r}")

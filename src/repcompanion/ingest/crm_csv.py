@@ -222,6 +222,8 @@ def iter_csv(
 def _address(get: Any, row: list[str], line_no: int, key: str, report: ImportReport, repairs: Repairs) -> Address:
     zip_code = zip5(repairs.zip(get(row, "zip")))
     lat_text, lon_text = get(row, "latitude"), get(row, "longitude")
+    lat: float | None
+    lon: float | None
     if lat_text and lon_text:
         try:
             lat, lon = float(lat_text), float(lon_text)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from repcompanion.domain import Account, Address, Hcp
+from repcompanion.domain import Account, AccountId, Address, Affiliation, Hcp
 from repcompanion.ingest.fhir_io import GEOLOCATION_URL, NPI_SYSTEM, RECORD_ID_SYSTEM, validate
 from repcompanion.ingest.nucc import NUCC_SYSTEM, Taxonomy
 
@@ -96,7 +96,7 @@ def _practitioner(hcp: Hcp) -> dict[str, Any]:
     return resource
 
 
-def _roles(hcp: Hcp, exported: set[str], nucc: Taxonomy) -> list[dict[str, Any]]:
+def _roles(hcp: Hcp, exported: set[AccountId], nucc: Taxonomy) -> list[dict[str, Any]]:
     specialty: list[dict[str, Any]] = []
     if hcp.specialty_code:
         display = nucc.label(hcp.specialty_code) or hcp.specialty_label
@@ -107,7 +107,7 @@ def _roles(hcp: Hcp, exported: set[str], nucc: Taxonomy) -> list[dict[str, Any]]
         specialty = [{"coding": [coding], **({"text": text} if text else {})}]
     elif hcp.specialty_label:
         specialty = [{"text": hcp.specialty_label}]
-    affiliations = [a for a in hcp.affiliations if a.account_id in exported] or [None]
+    affiliations: list[Affiliation | None] = [a for a in hcp.affiliations if a.account_id in exported] or [None]
     roles = []
     for number, affiliation in enumerate(affiliations, start=1):
         role: dict[str, Any] = {

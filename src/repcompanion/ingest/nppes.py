@@ -9,6 +9,7 @@ from pathlib import Path
 
 from repcompanion.domain import (
     Account,
+    AccountKind,
     Address,
     Cancelled,
     GeoPrecision,
@@ -83,7 +84,7 @@ def iter_nppes(
 
     centroids = zip_centroids()
     labels: dict[str, str] = {}
-    kinds: dict[str, object] = {}
+    kinds: dict[str, AccountKind] = {}
     unknown_codes: dict[str, int] = {}
     no_coords = report.no_coordinates
     skip = report.skip

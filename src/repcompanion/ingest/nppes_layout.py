@@ -165,8 +165,8 @@ def resolve_layout(header: list[str], path: Path) -> NppesLayout:
     index["taxonomy_1"] = taxonomy[0][0] if taxonomy else -1
     missing = [f for f in REQUIRED if index.get(f, -1) < 0]
     if missing:
-        names = [FIELDS[m][0] if m in FIELDS else "Healthcare Provider Taxonomy Code_1" for m in missing]
-        shown = ", ".join(f'"{n}"' for n in names)
+        wanted = [FIELDS[m][0] if m in FIELDS else "Healthcare Provider Taxonomy Code_1" for m in missing]
+        shown = ", ".join(f'"{n}"' for n in wanted)
         raise MissingColumnsError(
             f"NPPES file {path.name}, line 1: missing column(s) {shown} "
             f"(the header has {len(header)} columns). Import the main data file npidata_pfile_*.csv, "

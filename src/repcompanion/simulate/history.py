@@ -81,8 +81,8 @@ class _Recorder:
     def columns(self, topic_table: list[tuple[str, ...]]) -> EventColumns:
         cols = [np.concatenate([c[i] for c in self.chunks]) for i in range(10)]
         order = np.lexsort((cols[1], cols[0], cols[3], cols[2]))
-        cols = [c[order] for c in cols]
-        return EventColumns(*cols, topic_table=topic_table)
+        names = ("hcp", "type", "day", "minute", "channel", "product", "content", "topics", "quantity", "probability")
+        return EventColumns(**{n: c[order] for n, c in zip(names, cols, strict=True)}, topic_table=topic_table)
 
 
 def focus_products(rng: np.random.Generator, hcps: Sequence[Hcp]) -> np.ndarray:
@@ -205,7 +205,7 @@ class _HistoryRun:
             self.recency[rows],
             self.wd_match[rows],
         )
-        return sigmoid(z)
+        return np.asarray(sigmoid(z))
 
     def pick(self, pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """A random content item from ``pool`` per row, -1 when it is not for that HCP's specialty."""

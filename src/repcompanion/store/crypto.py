@@ -42,7 +42,7 @@ def _as_sqlite3(exc: BaseException) -> BaseException:
 
 # sqlcipher3 raises its own exception classes, unrelated to sqlite3's. The store (and everything above it)
 # catches sqlite3.IntegrityError / OperationalError / DatabaseError, so encrypted connections re-raise as those.
-class _Cursor(sqlcipher.Cursor):  # type: ignore[misc]
+class _Cursor(sqlcipher.Cursor):
     def execute(self, *args: Any) -> Any:
         try:
             return super().execute(*args)
@@ -86,7 +86,7 @@ class _Cursor(sqlcipher.Cursor):  # type: ignore[misc]
             raise _as_sqlite3(exc) from exc
 
 
-class EncryptedConnection(sqlcipher.Connection):  # type: ignore[misc]
+class EncryptedConnection(sqlcipher.Connection):
     """An SQLCipher connection whose errors are ``sqlite3`` errors, so the store's handlers apply unchanged."""
 
     def cursor(self, factory: Any = _Cursor) -> Any:

@@ -134,18 +134,19 @@ class Store:
     ) -> dict[str, int]:
         """Write a whole territory in one transaction; returns rows written per table."""
         written: dict[str, int] = {}
+        pairs: tuple[tuple[TableRepository[Any], Iterable[Any]], ...] = (
+            (self.territories, territories),
+            (self.accounts, accounts),
+            (self.products, products),
+            (self.content, content),
+            (self.hcps, hcps),
+            (self.alignments, alignments),
+            (self.consents, consents),
+            (self.call_plans, call_plans),
+            (self.events, events),
+        )
         with self.atomic():
-            for repo, records in (
-                (self.territories, territories),
-                (self.accounts, accounts),
-                (self.products, products),
-                (self.content, content),
-                (self.hcps, hcps),
-                (self.alignments, alignments),
-                (self.consents, consents),
-                (self.call_plans, call_plans),
-                (self.events, events),
-            ):
+            for repo, records in pairs:
                 written[repo.table] = repo.upsert_many(records)
         return written
 

@@ -35,6 +35,7 @@ import httpx
 
 from repcompanion.domain.enums import MutationStatus
 from repcompanion.domain.errors import ValidationError
+from repcompanion.domain.models import Mutation
 from repcompanion.domain.ports import Cancelled, Progress, never_cancelled, no_progress
 from repcompanion.protocol import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_PUSH_BATCH, PullPage
 from repcompanion.store import Store
@@ -226,7 +227,7 @@ class SyncClient:
                 raise SyncCancelled(f"Sync cancelled after sending {done} of {total} changes.")
             progress(PUSH_SHARE * done / max(total, done + len(batch)), f"Sending changes: {done:,} of {total:,}")
             reply = api.push(outbox.device_id, batch)
-            sent = {m.id: m for m in batch}
+            sent: dict[str, Mutation] = {str(m.id): m for m in batch}
             marks = [(r.id, MutationStatus(r.status), r.reason) for r in reply.results if r.id in sent]
             if not marks:
                 raise HubProtocolError(

@@ -66,7 +66,7 @@ class NumbersManager:
         day = self._ws.today()
         start = day - timedelta(weeks=weeks)
         targets = {h.id for h in store.hcps.all() if h.target}
-        plans = {p.hcp_id: p for p in store.call_plans.all() if p.period_start <= day <= p.period_end}
+        plans = {str(p.hcp_id): p for p in store.call_plans.all() if p.period_start <= day <= p.period_end}
         since = min([p.period_start for p in plans.values()], default=start)
         done: Counter[str] = Counter()
         for hcp_id, occurred_at in store.activity.visits_since(since):

@@ -290,7 +290,7 @@ class VisitManager:
         self._ws.store.discard_autosave(key)
 
     def _autosaved_reports(self) -> dict[str, CallReport]:
-        found = {}
+        found: dict[str, CallReport] = {}
         for key, payload in self.autosaved().items():
             if key.startswith(AUTOSAVE_PREFIX) and payload.get("hcp_id") and payload.get("id"):
                 try:
@@ -316,7 +316,7 @@ class VisitManager:
     def drafts(self) -> list[DraftVisit]:
         """Every visit not submitted yet — saved drafts and copies autosaved before the app stopped — newest first."""
         store = self._ws.store
-        saved = {r.id: r for r in store.call_reports(ReportStatus.DRAFT)}
+        saved: dict[str, CallReport] = {r.id: r for r in store.call_reports(ReportStatus.DRAFT)}
         submitted = store.call_report_ids(ReportStatus.SUBMITTED)
         autosaved = {rid: r for rid, r in self._autosaved_reports().items() if rid not in submitted}
         names: dict[str, str] = {}

@@ -177,7 +177,7 @@ def accept_dcr(db: HubDb, dcr_id: str, *, decided_by: str, note: str = "") -> Dc
         if current is None:
             raise UnknownHcpError(f"HCP {request.hcp_id} of request {dcr_id} is no longer on this hub.")
         row = dict(current)
-        applied = dict(changes)
+        applied: dict[str, Any] = dict(changes)
         if "specialty_code" in changes and "specialty_label" not in changes:
             label = Taxonomy.builtin().label(changes["specialty_code"])
             if label:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from repcompanion.domain.ids import TerritoryId
 from repcompanion.domain.models import Alignment, Territory
 from repcompanion.domain.rows import (
     SYNCED_TABLES,
@@ -36,8 +37,8 @@ class SeededRep:
     hcps: int
 
 
-def territory_id(k: int) -> str:
-    return f"T-{k:03d}"
+def territory_id(k: int) -> TerritoryId:
+    return TerritoryId(f"T-{k:03d}")
 
 
 def seed_hub(
@@ -82,7 +83,7 @@ def seed_hub(
         "products": [product_to_row(p) for p in demo.products],
         "content": [content_to_row(c) for c in demo.content],
         "hcps": [hcp_to_row(h) for h in demo.hcps],
-        "alignments": [alignment_to_row(Alignment(home[h.id], h.id)) for h in demo.hcps],  # type: ignore[arg-type]
+        "alignments": [alignment_to_row(Alignment(home[h.id], h.id)) for h in demo.hcps],
         "consents": [consent_to_row(c) for c in demo.consents],
         "call_plans": [call_plan_to_row(p) | {"territory_id": home[p.hcp_id]} for p in demo.call_plans],
         "events": [event_to_row(e) for e in demo.events],

@@ -67,7 +67,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "ae_intakes": schema.ae_intakes,
             }.items()
         }
-        per_territory = dict(
+        per_territory: dict[str, int] = dict(
             conn.execute(
                 select(schema.synced["alignments"].c.territory_id, func.count())
                 .group_by(schema.synced["alignments"].c.territory_id)

@@ -70,7 +70,7 @@ def render(content: Content, hcp: Hcp, *, job_id: str, settings: MailSettings, s
     # compat32 MIMEText: the modern EmailMessage header machinery costs more than the SMTP round trip
     msg = MIMEText(f"{body}\n\n{content.mlr_code}\n", "plain", "utf-8")
     subject = _render(content.subject or content.title, values, "subject", content.id)
-    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     msg["From"] = settings.sender
     msg["To"] = hcp.email
     msg["Date"] = formatdate(usegmt=True)

@@ -99,7 +99,7 @@ def _parse(value: str) -> datetime:
 def _hcp_statements() -> tuple[Any, ...]:
     """The per-report lookups, built once (statement construction dominates at hundreds of reports/s)."""
     h, c, e, j = schema.synced["hcps"], schema.synced["consents"], schema.synced["events"], followup_jobs
-    hcp = bindparam("hcp")
+    hcp: Any = bindparam("hcp")
     return (
         select(h).where(h.c.id == hcp),
         select(c).where(c.c.hcp_id == hcp),

@@ -61,7 +61,7 @@ def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
     ev, al = schema.synced["events"], schema.synced["alignments"]
     with db.read() as conn:
         records = {
-            name: [SYNCED_TABLES[name].from_row(r) for r in conn.execute(select(schema.synced[name])).mappings()]
+            name: [SYNCED_TABLES[name].from_row(dict(r)) for r in conn.execute(select(schema.synced[name])).mappings()]
             for name in ("hcps", "consents", "content", "products", "call_plans")
         }
         event_rows = [dict(r) for r in conn.execute(select(*(ev.c[c] for c in _EVENT_COLUMNS))).mappings()]
@@ -76,7 +76,7 @@ def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
         members.setdefault(str(territory_id), set()).add(str(hcp_id))
     feedback_by_territory: dict[str, list[Any]] = {}
     for r in feedback_rows:
-        feedback_by_territory.setdefault(str(r["territory_id"]), []).append(_naive(feedback_from_row(r), "at"))
+        feedback_by_territory.setdefault(str(r["territory_id"]), []).append(_naive(feedback_from_row(dict(r)), "at"))
     out = []
     for territory in sorted(members):
         ids = members[territory]
@@ -140,7 +140,8 @@ def baseline_metrics(
     columns = [str(c) for c in getattr(baseline.estimator, "feature_names_in_", X.columns)]
     if any(c not in X.columns for c in columns):
         return None
-    return held_out_metrics(y, baseline.estimator.predict_proba(X[columns])[:, 1])
+    estimator: Any = baseline.estimator  # a published bundle holds the fitted model, never its compiled form
+    return held_out_metrics(y, estimator.predict_proba(X[columns])[:, 1])
 
 
 def gate(candidate: dict[str, float], baseline: dict[str, float] | None) -> str:

@@ -90,7 +90,8 @@ def _apply_once(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
         status, reason = "rejected", f"the {m.kind} payload is invalid: {_describe(exc)}"
     except SQLAlchemyError as exc:
         savepoint.rollback()
-        status, reason = "rejected", f"the hub could not store this {m.kind}: {type(exc.orig or exc).__name__}"
+        cause = getattr(exc, "orig", None) or exc
+        status, reason = "rejected", f"the hub could not store this {m.kind}: {type(cause).__name__}"
     conn.execute(
         mt.insert().values(
             id=m.id,

@@ -63,7 +63,8 @@ def build_candidates(
         ok = eligible_content(catalog, action, sel, table.day)
         score = np.where(ok, affinity, -np.inf)
         best = score.argmax(axis=1)
-        chosen[action] = (np.where(ok.any(axis=1), best, -1), ok.any(axis=1))
+        any_ok = np.asarray(ok.any(axis=1))
+        chosen[action] = (np.where(any_ok, best, -1), any_ok)
 
     columns: dict[str, list[np.ndarray]] = {"hcp_pos": [], "local": [], "action": [], "content_idx": []}
     everyone = np.arange(n)

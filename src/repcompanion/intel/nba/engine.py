@@ -242,7 +242,7 @@ class Engine:
             positions=positions if subset else None,
             call_plans=self.call_plans,
             follow_ups=self.follow_ups,
-            priors=base.table.priors if subset else None,
+            priors=base.table.priors if base is not None else None,
             include_today=self.include_today,
         )
         consent_sub = self._consent_book.problems(day, positions if subset else None)
@@ -250,7 +250,7 @@ class Engine:
         local[positions] = np.arange(len(positions))
         events = self.index.rows_for(positions if subset else None)
         caps_sub = cap_counts(events, local, len(positions), day, self.config)
-        if subset:
+        if base is not None:
             consent = {ch: base.consent[ch].copy() for ch in base.consent}
             caps = {a: base.caps[a].copy() for a in base.caps}
             for ch in consent:
@@ -277,7 +277,7 @@ class Engine:
         )
         cand["priority"] = cand["probability"] * cand["value"] * cand["urgency"] * cand["context"]
         cand["local"] = cand["hcp_pos"]
-        if subset:
+        if base is not None:
             keep = ~np.isin(base.cand["hcp_pos"].to_numpy(), positions)
             frame = base.table.frame.copy()
             for col in frame.columns:
@@ -287,8 +287,8 @@ class Engine:
             merged = HcpFeatureTable(
                 day,
                 frame,
-                *(
-                    self._merge_rows(getattr(base.table, f), getattr(table, f), positions)
+                **{
+                    f: self._merge_rows(getattr(base.table, f), getattr(table, f), positions)
                     for f in (
                         "topic_signal_age",
                         "topic_signals",
@@ -297,8 +297,8 @@ class Engine:
                         "weekday_tries",
                         "weekday_success",
                     )
-                ),
-                base.table.priors,
+                },
+                priors=base.table.priors,
             )
             state = _Day(
                 day,
@@ -322,6 +322,7 @@ class Engine:
         return out
 
     def _refresh(self, positions: np.ndarray) -> None:
+        assert self._state is not None  # only called for a day already computed
         self._state = self._compute(self._state.day, positions, base=self._state)
 
     def _order(self, state: _Day) -> np.ndarray:
@@ -332,7 +333,7 @@ class Engine:
     # -- explanations -------------------------------------------------------------------------
 
     def _blocked_dict(self, rows: pd.DataFrame) -> dict[str, str]:
-        out = {}
+        out: dict[str, str] = {}
         for action, cidx, reason in zip(rows["action"], rows["content_idx"], rows["blocked_reason"], strict=True):
             key = action if cidx < 0 else f"{action}:{self.catalog.items[cidx].id}"
             out.setdefault(key, reason)

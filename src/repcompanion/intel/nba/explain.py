@@ -43,6 +43,7 @@ def describe(
     feature: str, row: dict[str, Any], hcp: dict[str, Any], content: Content | None, topics: Sequence[str], weekday: int
 ) -> tuple[str, dict[str, Any]]:
     """The sentence and the data behind ``feature`` for one candidate."""
+    data: dict[str, Any]
     action = ActionType(row["action"])
     label = ACTION_LABEL[action]
     topic_text = " and ".join(t.replace("_", " ") for t in topics) or "company"
@@ -138,8 +139,8 @@ def describe(
             "usual": round(usual, 1),
         }
     if feature == "contacts_30_usual":
-        k = float(row[feature])
-        return f"Usually about {k:.0f} company contacts a month", {"contacts_per_30_days": round(k, 1)}
+        per_month = float(row[feature])
+        return f"Usually about {per_month:.0f} company contacts a month", {"contacts_per_30_days": round(per_month, 1)}
     if feature == "days_since_visit":
         days = _num(row[feature])
         if days is None:
@@ -219,7 +220,7 @@ def _reasons(
     content: Content | None,
     topics: Sequence[str],
     weekday: int,
-    memo: dict | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> tuple[Reason, ...]:
     reasons = []
     seen: set[str] = set()
@@ -234,7 +235,7 @@ def _reasons(
             found = None
         if found is None:
             found = describe(feature, row, hcp, content, topics, weekday)
-            if key is not None:
+            if key is not None and memo is not None:
                 memo[key] = found
         text, data = found
         if text in seen:
@@ -278,7 +279,7 @@ class ReasonWriter:
     ) -> None:
         self.features, self.cand_cols, self.hcp_cols = list(features), cand_cols, hcp_cols
         self.hcps, self.content, self.weekday = hcps, content, weekday
-        self._memo: dict = {}
+        self._memo: dict[Any, Any] = {}
 
     def __call__(self, row: int, hcp_pos: int, content_idx: int, chosen: Sequence[int], contributions: np.ndarray):
         """The reasons of candidate ``row`` (HCP at ``hcp_pos``) for the feature indices ``chosen``."""

@@ -309,8 +309,8 @@ def check_candidates(
             problems = problems.astype(object)
         fill(rows & (problems != ""), problems)
     if ctx.dismissed:
-        ids = [str(hcps[i].id) for i in hcp_pos]
-        texts = np.array([ctx.dismissed.get((h, a), "") for h, a in zip(ids, actions, strict=True)], dtype=object)
+        hcp_ids = [str(hcps[i].id) for i in hcp_pos]
+        texts = np.array([ctx.dismissed.get((h, a), "") for h, a in zip(hcp_ids, actions, strict=True)], dtype=object)
         fill(texts != "", texts)
     for action, cap in ctx.config.caps.items():
         rows = actions == action

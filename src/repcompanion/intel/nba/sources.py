@@ -31,21 +31,23 @@ SUGGESTION_ACTIONS = {
 
 def naive_utc(value: datetime | None) -> datetime | None:
     """The engine works in naive UTC (like its DataFrames); stores hold offset-aware UTC."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+    return None if value is None else naive(value)
+
+
+def naive(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
 def naive_consents(consents: Iterable[Consent]) -> list[Consent]:
-    return [replace(c, captured_at=naive_utc(c.captured_at), expires_at=naive_utc(c.expires_at)) for c in consents]
+    return [replace(c, captured_at=naive(c.captured_at), expires_at=naive_utc(c.expires_at)) for c in consents]
 
 
 def naive_feedback(feedback: Iterable[SuggestionFeedback]) -> list[SuggestionFeedback]:
-    return [replace(f, at=naive_utc(f.at)) for f in feedback]
+    return [replace(f, at=naive(f.at)) for f in feedback]
 
 
 def naive_events(events: Iterable[EngagementEvent]) -> list[EngagementEvent]:
-    return [replace(e, occurred_at=naive_utc(e.occurred_at)) for e in events]
+    return [replace(e, occurred_at=naive(e.occurred_at)) for e in events]
 
 
 def promised_follow_ups(submitted: Iterable[CallReport], day: date) -> list[FollowUp]:

@@ -170,7 +170,8 @@ def solve_order(
         solution = routing.SolveWithParameters(params)
     if solution is None:
         return None
-    order, index = [], routing.Start(0)
+    order: list[int] = []
+    index = routing.Start(0)
     while True:
         index = solution.Value(routing.NextVar(index))
         if routing.IsEnd(index):

@@ -135,7 +135,7 @@ class AdditiveScorer:
             if t.levels is not None:
                 arrays[f"l{j}"] = np.array([str(v) for v in t.levels], dtype=str)
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub reads the first keyword as allow_pickle
         return buffer.getvalue()
 
     @staticmethod

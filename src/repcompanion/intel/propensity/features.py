@@ -158,7 +158,7 @@ def hcp_features(
     f["plan_planned"], f["plan_done"] = planned, done
     f["plan_gap"] = np.maximum(planned - done, 0.0)
     f["quarter_elapsed"] = elapsed
-    due = {}
+    due: dict[str, list[int]] = {}
     for fu in follow_ups:
         due.setdefault(str(fu.hcp_id), []).append((fu.due - day).days)
     f["open_follow_ups"] = np.array([float(len(due.get(str(x.id), ()))) for x in sel])

@@ -245,10 +245,10 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         counts = pd.Series(values).value_counts(sort=False)
         order = sorted(counts.index, key=lambda level: (-counts[level], level))
         limit = self.max_categories if self.max_categories and self.max_categories > 0 else len(order)
-        levels = order[:limit]
+        kept = order[:limit]
         if len(order) > limit:
-            levels.append(OTHER_CATEGORY)
-        levels = np.asarray(levels, dtype=object)
+            kept.append(OTHER_CATEGORY)
+        levels = np.asarray(kept, dtype=object)
         codes = category_codes(values, levels)
         part = np.zeros((len(values), len(levels)))
         known = codes >= 0
@@ -283,6 +283,7 @@ class AdditiveLogit(ClassifierMixin, BaseEstimator):
         elif block.kind == "linear":
             value = (filled - block.scale_mean) / block.scale_sd * w[0]
         else:
+            assert knots is not None  # a spline block always has its knots
             inside = np.clip(filled, knots[self.degree], knots[-self.degree - 1])
             n_basis = len(knots) - self.degree - 1
             value = BSpline(knots, w[:n_basis], self.degree, extrapolate=False)(inside)

@@ -166,8 +166,8 @@ def pair_features(
     }
     rate = np.zeros(len(cand))
     tries = np.zeros(len(cand))
-    for a, (rcol, tcol) in rate_col.items():
-        rows = action == a
+    for kind, (rcol, tcol) in rate_col.items():
+        rows = action == kind
         rate[rows] = frame[rcol].to_numpy()[local[rows]]
         tries[rows] = frame[tcol].to_numpy()[local[rows]]
     out["channel_success_rate"] = rate

@@ -167,7 +167,11 @@ def train_propensity(
     territories = [inputs] if isinstance(inputs, IntelInputs) else list(inputs)
     parts_X, parts_y, parts_train = [], [], []
     for k, one in enumerate(territories):
-        X, y, days = _examples(one, progress=lambda f, m, k=k: progress((k + f) / len(territories), m))
+
+        def share(f: float, m: str, k: int = k) -> None:
+            progress((k + f) / len(territories), m)
+
+        X, y, days = _examples(one, progress=share)
         last = one.day or date.today()
         parts_X.append(X)
         parts_y.append(y)

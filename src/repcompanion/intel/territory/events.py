@@ -88,7 +88,10 @@ class EventArrays:
 
     @staticmethod
     def concat(parts: Sequence[EventArrays]) -> EventArrays:
-        return EventArrays(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("hcp", "type", "day", "topics")))
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        return EventArrays(joined("hcp"), joined("type"), joined("day"), joined("topics"))
 
 
 class EventIndex:
