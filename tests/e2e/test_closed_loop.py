@@ -29,7 +29,13 @@ def _rep(tmp_path: Path, hub: LoopbackHub) -> Workspace:
 
 
 def _visit(ws: Workspace, hcp_id: str, *, skip: str | None = None):
-    report = replace(ws.visits.new(hcp_id), topics=("efficacy",), notes="Discussed the efficacy data.")
+    # the product whose approved efficacy e-mail the journey sends (only a product discussed gets content)
+    product = min(
+        str(c.product_id) for c in ws.directory.content() if "efficacy" in c.topics and c.channel.value == "email"
+    )
+    report = replace(
+        ws.visits.new(hcp_id), topics=("efficacy",), products=(product,), notes="Discussed the efficacy data."
+    )
     if skip:
         report = ws.followups.deselect(report, skip)
     return report, ws.followups.preview(report)

@@ -142,7 +142,15 @@ def test_the_shipped_journeys_load_against_the_demo_catalog() -> None:
 
 
 def _event(**kw: object) -> TriggerEvent:
-    base = {"on": "call_report", "hcp_id": "H1", "at": AT, "source_id": "R1", "topics": ("efficacy",), "label": "Visit"}
+    base = {
+        "on": "call_report",
+        "hcp_id": "H1",
+        "at": AT,
+        "source_id": "R1",
+        "topics": ("efficacy",),
+        "products": ("P1",),
+        "label": "Visit",
+    }
     return TriggerEvent(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -193,3 +201,52 @@ def test_at_most_one_journey_email_is_scheduled_per_seven_days(days_ago: list[in
     ]
     window = [t for t in sent if AT - timedelta(days=7) < t <= AT + timedelta(hours=24)]
     assert (p.status is FollowUpStatus.SCHEDULED) == (not window)
+
+
+OTHER_PRODUCT = Content(
+    ContentId("C0"),
+    "GLYTESSA efficacy",
+    ProductId("P2"),
+    ("efficacy",),
+    Channel.EMAIL,
+    "US-GLY-0001 v1",
+    date(2026, 1, 1),
+    date(2027, 12, 31),
+)
+
+
+BY_TOPIC = GOOD.replace('content = "C1"', 'topic = "efficacy"')
+
+
+def _plan_with(tmp_path: Path, catalog: list[Content], **kw: object):
+    journeys = load_journeys([_file(tmp_path, BY_TOPIC)], catalog)
+    return evaluate(journeys, _event(**kw), HcpContext(HCP, [EMAIL_IN]), {str(c.id): c for c in catalog})
+
+
+def test_the_email_carries_content_for_the_product_discussed_never_another_products(tmp_path: Path) -> None:
+    catalog = [OTHER_PRODUCT, *CONTENT]  # C0 (another product) sorts first by id
+    [p1] = [p for p in _plan_with(tmp_path, catalog, products=("P1",)) if p.journey == "efficacy-email"]
+    assert (p1.status, p1.content_id) == (FollowUpStatus.SCHEDULED, "C1")
+    [p2] = [p for p in _plan_with(tmp_path, catalog, products=("P2", "P1")) if p.journey == "efficacy-email"]
+    assert p2.content_id == "C0"  # the first product discussed comes first
+    [p3] = [p for p in _plan_with(tmp_path, [OTHER_PRODUCT], products=("P1",)) if p.journey == "efficacy-email"]
+    assert p3.status is FollowUpStatus.SUPPRESSED and "for P1" in p3.reason and p3.content_id is None
+    pinned = evaluate(
+        load_journeys([_file(tmp_path, GOOD)], catalog),
+        _event(products=("P2",)),
+        HcpContext(HCP, [EMAIL_IN]),
+        {str(c.id): c for c in catalog},
+    )
+    [p4] = [p for p in pinned if p.journey == "efficacy-email"]
+    assert p4.status is FollowUpStatus.SUPPRESSED and "not a product discussed" in p4.reason
+
+
+def test_a_visit_that_names_no_product_sends_no_content(tmp_path: Path) -> None:
+    [p] = [p for p in _plan_with(tmp_path, CONTENT, products=()) if p.journey == "efficacy-email"]
+    assert p.status is FollowUpStatus.SUPPRESSED and "names no product" in p.reason
+
+
+def test_withdrawn_content_is_not_sent(tmp_path: Path) -> None:
+    withdrawn = replace(CONTENT[0], withdrawn_at=datetime(2026, 11, 1, tzinfo=UTC), withdrawn_reason="label update")
+    [p] = [p for p in _plan_with(tmp_path, [withdrawn, CONTENT[1]]) if p.journey == "efficacy-email"]
+    assert p.status is FollowUpStatus.SUPPRESSED and p.content_id is None

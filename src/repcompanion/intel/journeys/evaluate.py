@@ -85,33 +85,50 @@ def consent_text(consents: Sequence[Consent], channel: Channel, at: datetime) ->
     return False, f"{channel.value} opt-out since {c.captured_at.date().isoformat()}"
 
 
-def _pick_content(j: Journey, catalog: Mapping[str, Content], hcp: Hcp, day: Any) -> tuple[Content | None, str]:
-    """The content the action sends, or None with the reason it cannot be sent."""
+def _pick_content(
+    j: Journey, catalog: Mapping[str, Content], hcp: Hcp, day: Any, products: Sequence[str]
+) -> tuple[Content | None, str]:
+    """The content the action sends, or None with the reason it cannot be sent.
+
+    Only content for a product of the trigger (the products the rep discussed, or the product of the email the
+    HCP engaged with) is ever sent, the first discussed product first; then the topic decides.
+    """
+    if not products:
+        return None, "the visit names no product, and approved content is sent only for a product discussed"
     if j.action.content is not None:
         item = catalog.get(j.action.content)
         if item is None:
             return None, f"content {j.action.content} is no longer in the catalog"
         if not item.mlr_code:
             return None, f"content {item.id} has no MLR approval code"
+        if item.withdrawn_at is not None:
+            return None, f"content {item.id} was withdrawn on {item.withdrawn_at.date().isoformat()}"
         if not item.valid_from <= day <= item.valid_to:
             return None, f"content {item.id} is valid {item.valid_from} to {item.valid_to}, not on {day}"
+        if item.product_id not in products:
+            return (
+                None,
+                f"content {item.id} is about {item.product_id}, not a product discussed ({', '.join(products)})",
+            )
         if not item.is_for_specialty(hcp.specialty_code):
             return None, f"content {item.id} is not approved for specialty {hcp.specialty_label or hcp.specialty_code}"
         return item, ""
+    rank = {p: i for i, p in enumerate(products)}
     found = [
         c
         for c in catalog.values()
-        if j.action.topic in c.topics
+        if c.product_id in rank
+        and j.action.topic in c.topics
         and c.channel is Channel.EMAIL
         and c.is_valid_on(day)
         and c.is_for_specialty(hcp.specialty_code)
     ]
     if not found:
         return None, (
-            f"no approved, in-date email content on {j.action.topic} for specialty "
+            f"no approved, in-date email content on {j.action.topic} for {', '.join(products)} and specialty "
             f"{hcp.specialty_label or hcp.specialty_code}"
         )
-    return min(found, key=lambda c: str(c.id)), ""
+    return min(found, key=lambda c: (rank[c.product_id], str(c.id))), ""
 
 
 def evaluate(
@@ -140,7 +157,7 @@ def evaluate(
         elif j.conditions.specialties and hcp.specialty_code not in j.conditions.specialties:
             problem = f"specialty {hcp.specialty_label or hcp.specialty_code} is not targeted by this journey"
         elif j.action.do in CONTENT_ACTIONS:
-            item, problem = _pick_content(j, content, hcp, day)
+            item, problem = _pick_content(j, content, hcp, day, event.products)
             cap = j.conditions.max_emails
             if not problem and cap is not None:
                 used = sum(1 for t in sent if event.at - j.conditions.per < t <= event.at + j.action.within)
