@@ -44,6 +44,8 @@ from repcompanion.domain.ids import (
 )
 
 AE_REPORTING_WINDOW = timedelta(hours=24)
+#: What an approved e-mail template may fill in ({first_name} ...); anything else is refused when content is loaded.
+TEMPLATE_FIELDS = frozenset({"first_name", "last_name", "credentials", "unsubscribe_url"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +455,7 @@ class SyncState:
 
 __all__ = [
     "AE_REPORTING_WINDOW",
+    "TEMPLATE_FIELDS",
     "Account",
     "Address",
     "AdverseEventIntake",

@@ -7,6 +7,7 @@ IngestError (repcompanion.domain)        nothing was imported
  ├── TruncatedFileError                  the file ends in the middle of a row
  ├── InvalidFhirError                    a FHIR resource fails validation or is not JSON
  ├── MappingFileError                    the CSV column-mapping file cannot be used
+ ├── MasterDataError                     rows of a products, content, consent or e-mail file are wrong
  └── ImportCancelledError                the user cancelled; the caller rolls back
 """
 
@@ -39,6 +40,16 @@ class MappingFileError(IngestError):
     hint = "Fix the mapping file (see docs/ingest.md, 'Mapping file') and import again."
 
 
+class MasterDataError(IngestError):
+    """Rows of a master-data file are wrong; ``problems`` lists each one with its line."""
+
+    hint = "Correct the rows named above (or the mapping file) and import the whole file again."
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems: list[str] = []
+
+
 class ImportCancelledError(IngestError):
     hint = "The import was cancelled; nothing was imported."
 
@@ -48,6 +59,7 @@ __all__ = [
     "ImportCancelledError",
     "InvalidFhirError",
     "MappingFileError",
+    "MasterDataError",
     "MissingColumnsError",
     "NotCsvError",
     "TruncatedFileError",

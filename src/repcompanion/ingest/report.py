@@ -118,7 +118,8 @@ class ImportReport:
             f"unchanged {self.unchanged}, skipped {len(self.skipped)}, filtered out {self.filtered}"
             + (f", merged {self.merged}" if self.merged else "")
         )
-        lines.append(f"  records written: {self.hcps} HCPs, {self.accounts} accounts")
+        if self.hcps or self.accounts:
+            lines.append(f"  records written: {self.hcps} HCPs, {self.accounts} accounts")
         if self.territory_id:
             lines.append(f"  HCPs aligned to territory {self.territory_id}")
         if self.skipped:

@@ -25,6 +25,7 @@ COMMANDS = (
     admin.add_audit,
     data.add_import,
     data.add_export,
+    data.add_content,
     dcr.add_dcr,
     followups.add_worker,
     followups.add_journeys,

@@ -16,6 +16,7 @@ from repcompanion.hub.followups.planning import (
     plan_not_opened,
     record_plan,
 )
+from repcompanion.hub.followups.stopping import stop_follow_ups, unusable_reason
 from repcompanion.hub.followups.worker import Worker, WorkerSettings
 
 __all__ = [
@@ -34,5 +35,7 @@ __all__ = [
     "plan_not_opened",
     "record_plan",
     "render",
+    "stop_follow_ups",
     "unsubscribe_url",
+    "unusable_reason",
 ]
