@@ -139,3 +139,25 @@ def test_cli_keygen_list_and_publish_key(tmp_path: Path, capsys: pytest.CaptureF
     assert "BEGIN PUBLIC KEY" in capsys.readouterr().out
     assert main(["model", "list", "--db", url]) == 0
     assert "No model has been published" in capsys.readouterr().out
+
+
+def test_a_just_imported_territory_without_history_is_left_out_and_the_report_says_so(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    db = HubDb(url)
+    db.migrate()
+    seed_hub(db, reps=2, hcps_per_rep=40, seed=7, password=PASSWORD)
+    nppes = shared_data / "nppes" / "davinci_sample-nppes-practitioner_20181204-data.csv"
+    assert main(["import", "nppes", str(nppes), "--state", "RI", "--territory", "T-RI", "--create-territory",
+                 "--db", url]) == 0  # fmt: skip
+    assert main(["model", "keygen", "--db", url]) == 0
+    capsys.readouterr()
+    assert main(["model", "train", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "left out 1 territory with no visits or other contacts on record yet" in out and "T-RI" in out
+    with db.read() as conn:
+        record = models.latest_version(conn)
+    assert record is not None
+    assert record.metrics["territories"] == 2 and record.metrics["territories_without_history"] == ["T-RI"]
+    db.dispose()

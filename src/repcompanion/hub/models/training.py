@@ -56,8 +56,8 @@ class TrainResult:
 # -- reading the hub's territories ------------------------------------------------------------------------------
 
 
-def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
-    """One IntelInputs per territory that has HCPs, all dated the hub's last event day."""
+def hub_training_inputs(db: HubDb) -> list[tuple[str, IntelInputs]]:
+    """(territory id, IntelInputs) per territory that has HCPs, all dated the hub's last event day."""
     ev, al = schema.synced["events"], schema.synced["alignments"]
     with db.read() as conn:
         records = {
@@ -84,15 +84,20 @@ def hub_training_inputs(db: HubDb) -> list[IntelInputs]:
         if not hcps:
             continue
         out.append(
-            IntelInputs(
-                hcps=hcps,
-                consents=[_naive(c, "captured_at", "expires_at") for c in records["consents"] if str(c.hcp_id) in ids],
-                events=events[events["hcp_id"].isin(ids)].reset_index(drop=True),
-                content=records["content"],
-                products=records["products"],
-                call_plans=[p for p in records["call_plans"] if str(p.hcp_id) in ids],
-                feedback=feedback_by_territory.get(territory, []),
-                day=last_day,
+            (
+                territory,
+                IntelInputs(
+                    hcps=hcps,
+                    consents=[
+                        _naive(c, "captured_at", "expires_at") for c in records["consents"] if str(c.hcp_id) in ids
+                    ],
+                    events=events[events["hcp_id"].isin(ids)].reset_index(drop=True),
+                    content=records["content"],
+                    products=records["products"],
+                    call_plans=[p for p in records["call_plans"] if str(p.hcp_id) in ids],
+                    feedback=feedback_by_territory.get(territory, []),
+                    day=last_day,
+                ),
             )
         )
     return out
@@ -118,6 +123,16 @@ def _naive(record: Any, *names: str) -> Any:
 
 
 # -- training ------------------------------------------------------------------------------------------------------
+
+
+def skipped_notes(territories: set[str]) -> list[str]:
+    if not territories:
+        return []
+    return [
+        f"left out {len(territories)} territor{'y' if len(territories) == 1 else 'ies'} with no visits or other "
+        f"contacts on record yet (newly imported?): {', '.join(sorted(territories))}; their reps are ranked with "
+        "the model learned from the others"
+    ]
 
 
 def baseline_metrics(
@@ -173,12 +188,14 @@ def train_and_publish(
 ) -> TrainResult:
     """Retrain from every territory; publish a signed version unless it is worse than the current model."""
     started = time.perf_counter()
-    territories = hub_training_inputs(db)
-    if not territories:
+    named = hub_training_inputs(db)
+    if not named:
         raise ModelError("No territory on the hub has HCPs.", hint="Seed or import a territory first.")
-    last_day = max(t.day for t in territories if t.day is not None)
+    last_day = max(t.day for _, t in named if t.day is not None)
     version = new_version(db, last_day)
-    bundle = train_propensity(territories, holdout_days=holdout_days, version=version, progress=progress)
+    bundle = train_propensity([t for _, t in named], holdout_days=holdout_days, version=version, progress=progress)
+    left_out = {named[k][0] for k in bundle.metadata.get("skipped_territories", [])}
+    territories = [t for name, t in named if name not in left_out]
     candidate = dict(bundle.metadata.get("holdout_metrics") or {})
     baseline = current_model(db)
     base_metrics = baseline_metrics(baseline, territories, holdout_days) if baseline is not None else None
@@ -191,6 +208,7 @@ def train_and_publish(
         "baseline_version": baseline.version if baseline else "",
         "baseline_holdout": base_metrics or {},
         "territories": len(territories),
+        "territories_without_history": sorted(left_out),
         "hcps": sum(len(t.hcps) for t in territories),
         "history_until": last_day.isoformat(),
         "feedback": dict(sorted(feedback.items())),
@@ -208,9 +226,11 @@ def train_and_publish(
             f"Not published: {reason}. Clients keep {metrics['baseline_version'] or 'their model'}; "
             "use --force to publish anyway.",
             time.perf_counter() - started,
+            notes=skipped_notes(left_out),
         )
     record = publish(db, bundle, key, metrics)
     notes = [f"published although {reason} (--force)"] if reason else []
+    notes += skipped_notes(left_out)
     return TrainResult(
         True,
         version,

@@ -166,16 +166,30 @@ def train_propensity(
     the model sees many HCPs and contact patterns while the metrics stay out of sample."""
     territories = [inputs] if isinstance(inputs, IntelInputs) else list(inputs)
     parts_X, parts_y, parts_train = [], [], []
+    used: list[IntelInputs] = []
+    skipped: list[int] = []
     for k, one in enumerate(territories):
 
         def share(f: float, m: str, k: int = k) -> None:
             progress((k + f) / len(territories), m)
 
-        X, y, days = _examples(one, progress=share)
+        try:
+            X, y, days = _examples(one, progress=share)
+        except ModelError:
+            if len(territories) == 1:
+                raise
+            skipped.append(k)  # no past contacts yet (e.g. just imported): nothing to learn from it
+            continue
         last = one.day or date.today()
+        used.append(one)
         parts_X.append(X)
         parts_y.append(y)
         parts_train.append(days < last - timedelta(days=holdout_days))
+    if not used:
+        raise ModelError(
+            f"none of the {len(territories)} territories holds past contacts to learn from",
+            hint="Train once reps have synced visits, or seed a demo hub.",
+        )
     X = pd.concat(parts_X, ignore_index=True)
     y = np.concatenate(parts_y)
     train = np.concatenate(parts_train)
@@ -184,13 +198,14 @@ def train_propensity(
         held = new_propensity_model().fit(X[train], y[train])
         metrics = held_out_metrics(y[~train], held.predict_proba(X[~train])[:, 1])
     model = new_propensity_model().fit(X, y)
-    last_day = max((one.day or date.today()) for one in territories)
+    last_day = max((one.day or date.today()) for one in used)
     meta = {
         "examples": len(y),
         "positive_rate": float(y.mean()),
         "holdout_days": holdout_days,
         "holdout_metrics": metrics,
         "features": list(MODEL_FEATURES),
-        "territories": len(territories),
+        "territories": len(used),
+        "skipped_territories": skipped,  # positions in ``inputs`` with no past contacts
     }
     return ModelBundle(model, "propensity", version or f"propensity-{last_day.isoformat()}", meta)
