@@ -81,3 +81,12 @@ class ImportManager:
         )
         self._ws.ranking.invalidate()
         return Outcome(report, Changes.everything())
+
+    def export_tables(self, out: Path, *, fmt: str = "csv", include_notes: bool = False) -> dict[str, int]:
+        """Every table of this workspace as one CSV or JSON file each in ``out``, for support; visit notes and
+        other free text are left out unless ``include_notes``. Returns the rows written per table."""
+        from repcompanion.store.export import export_tables
+
+        store = self._ws.store
+        with store.atomic():  # one consistent snapshot of every table
+            return export_tables(store.conn, out, fmt=fmt, include_notes=include_notes)
