@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import anyio.from_thread
 import httpx
 import pytest
 from sqlalchemy import text
@@ -23,33 +22,10 @@ from repcompanion.hub.sync import realign
 from repcompanion.store import Store, open_store
 from repcompanion.sync import CredentialStore, SyncClient
 from tests.keyrings import MemoryKeyring
+from tests.transport import InProcessTransport
 
 HUB_URL = "http://hub.test"
 PASSWORD = "correct-horse-battery"
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """A synchronous transport into an ASGI app (httpx's ASGITransport is async-only), on one portal thread."""
-
-    def __init__(self, app: Any) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
-        self._cm = anyio.from_thread.start_blocking_portal()
-        self._portal = self._cm.__enter__()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            areq = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await self._asgi.handle_async_request(areq)
-            raw = b"".join([chunk async for chunk in resp.stream])  # still compressed, as on the wire
-            return resp.status_code, resp.headers.raw, raw
-
-        status, headers, content = self._portal.call(run)
-        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
-
-    def close(self) -> None:
-        self._cm.__exit__(None, None, None)
 
 
 Fault = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]

@@ -128,19 +128,24 @@ def test_cancelling_the_passphrase_prompt_leaves_a_clear_message(
 
 def test_the_visit_dialog_previews_follow_ups_and_a_deselected_one_is_recorded(window: Any, qtbot: Any) -> None:
 
-    def find(ws: Any) -> str | None:
+    def find(ws: Any) -> tuple[str, str] | None:
+        # approved content is only sent for a product discussed: the visit names one with efficacy e-mail content
+        products = sorted({str(c.product_id) for c in ws.directory.content() if "efficacy" in c.topics})
         for h in ws.directory.hcps():
-            report = ws.visits.new(h.id).edited(topics=("efficacy",))
-            if any(p.status is FollowUpStatus.SCHEDULED for p in ws.followups.preview(report)):
-                return str(h.id)
+            for product in products:
+                report = ws.visits.new(h.id).edited(topics=("efficacy",), products=(product,))
+                if any(p.status is FollowUpStatus.SCHEDULED for p in ws.followups.preview(report)):
+                    return str(h.id), product
         return None
 
     op = Op(window, find).run()
     qtbot.waitUntil(lambda: op.done, timeout=20_000)
     assert op.result is not None, "the seeded demo territory has HCPs with email consent for an efficacy follow-up"
-    dialog = window.log_visit(op.result, modal=False)
+    hcp_id, product = op.result
+    dialog = window.log_visit(hcp_id, modal=False)
     qtbot.waitUntil(lambda: dialog.ready, timeout=20_000)
     preview = dialog.follow_up_preview
+    dialog.check_items("products", [product])
     dialog.check_items("topics", ["efficacy"])
     qtbot.waitUntil(lambda: any(p.status is FollowUpStatus.SCHEDULED for p in preview.planned), timeout=20_000)
     row = next(i for i, p in enumerate(preview.planned) if p.status is FollowUpStatus.SCHEDULED)
