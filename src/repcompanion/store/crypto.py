@@ -13,9 +13,16 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlcipher3 import dbapi2 as sqlcipher
+from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceError, WorkspaceKeyError
 
-from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceKeyError
+try:
+    from sqlcipher3 import dbapi2 as sqlcipher
+except ImportError as _missing:  # a missing or broken native module: say what to install instead of a traceback
+    raise WorkspaceError(
+        f"SQLCipher, which encrypts the workspace on this computer, cannot be loaded ({_missing}).",
+        hint="Install the laptop's dependencies: pip install 'repcompanion[app]' (or 'repcompanion[client]' "
+        "without the desktop app); they include the sqlcipher3 wheel for Windows, macOS and Linux.",
+    ) from _missing
 from repcompanion.store.db import BUSY_TIMEOUT_MS, is_plain_database, plain_connect, set_connection_factory
 
 KEY_BYTES = 32
@@ -42,7 +49,7 @@ def _as_sqlite3(exc: BaseException) -> BaseException:
 
 # sqlcipher3 raises its own exception classes, unrelated to sqlite3's. The store (and everything above it)
 # catches sqlite3.IntegrityError / OperationalError / DatabaseError, so encrypted connections re-raise as those.
-class _Cursor(sqlcipher.Cursor):  # type: ignore[misc]
+class _Cursor(sqlcipher.Cursor):
     def execute(self, *args: Any) -> Any:
         try:
             return super().execute(*args)
@@ -86,7 +93,7 @@ class _Cursor(sqlcipher.Cursor):  # type: ignore[misc]
             raise _as_sqlite3(exc) from exc
 
 
-class EncryptedConnection(sqlcipher.Connection):  # type: ignore[misc]
+class EncryptedConnection(sqlcipher.Connection):
     """An SQLCipher connection whose errors are ``sqlite3`` errors, so the store's handlers apply unchanged."""
 
     def cursor(self, factory: Any = _Cursor) -> Any:

@@ -24,7 +24,7 @@ def add_worker(sub: Any, command: Command) -> None:
         "--journeys",
         type=Path,
         metavar="DIR",
-        help="journey folder (default $REPCOMPANION_JOURNEYS, else resources/journeys)",
+        help="journey folder (default $REPCOMPANION_JOURNEYS, else the journeys shipped with RepCompanion)",
     )
     w.add_argument("--lease", type=float, default=120.0, help="seconds a claimed job stays with this worker")
     w.add_argument("--max-attempts", type=int, default=5, help="attempts before a job is dead-lettered")
@@ -37,7 +37,10 @@ def add_journeys(sub: Any, command: Command) -> None:
     jsub = j.add_subparsers(dest="journeys_command", required=True, metavar="ACTION", help="check")
     check = jsub.add_parser("check", help="Validate the journey files against the hub's content catalog.")
     check.add_argument(
-        "path", nargs="?", type=Path, help="file or folder (default $REPCOMPANION_JOURNEYS, else resources/journeys)"
+        "path",
+        nargs="?",
+        type=Path,
+        help="file or folder (default $REPCOMPANION_JOURNEYS, else the journeys shipped with RepCompanion)",
     )
     check.add_argument("--db", help=argparse.SUPPRESS)
     check.set_defaults(func=run_check)

@@ -52,7 +52,7 @@ def _key_path(args: argparse.Namespace, db_url: str) -> Path:
 def _print_public(path: Path, key: Any) -> None:
     public = key.public_key()
     print(f"Key id {signing.key_id(public)} (private key {path}, keep it secret and backed up).")
-    print("Ship this public key with the app as resources/keys/<name>.pem:")
+    print("Ship this public key with the app as src/repcompanion/resources/keys/<name>.pem:")
     print(signing.public_key_text(public), end="")
 
 
