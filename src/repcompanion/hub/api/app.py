@@ -16,7 +16,7 @@ from repcompanion.hub.api import middleware
 from repcompanion.hub.api.middleware import error_response as _error
 from repcompanion.hub.api.routes import RouteContext, engagement, models, sync
 from repcompanion.hub.db import HubDb
-from repcompanion.hub.errors import AuthError, HubDatabaseError
+from repcompanion.hub.errors import AccessDeniedError, AuthError, HubDatabaseError
 from repcompanion.hub.settings import HubSettings
 from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
 
@@ -67,6 +67,10 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
         return _error(401, exc.code, exc.message, exc.hint, {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(AccessDeniedError)
+    async def _denied(_: Request, exc: AccessDeniedError) -> JSONResponse:
+        return _error(403, exc.code, exc.message, exc.hint)
 
     @app.exception_handler(auth.DeviceRevokedError)
     async def _revoked(_: Request, exc: auth.DeviceRevokedError) -> JSONResponse:

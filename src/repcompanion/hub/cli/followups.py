@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_for_reading, db_from_args
 
 
 def add_worker(sub: Any, command: Command) -> None:
@@ -42,7 +42,6 @@ def add_journeys(sub: Any, command: Command) -> None:
         type=Path,
         help="file or folder (default $REPCOMPANION_JOURNEYS, else the journeys shipped with RepCompanion)",
     )
-    check.add_argument("--db", help=argparse.SUPPRESS)
     check.set_defaults(func=run_check)
 
 
@@ -53,10 +52,8 @@ def add_followups(sub: Any, command: Command) -> None:
     ls.add_argument("--status", help="only this status (scheduled, sent, opened, failed, suppressed...)")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true", help="print JSON lines")
-    ls.add_argument("--db", help=argparse.SUPPRESS)
     ls.set_defaults(func=run_list)
     sec = fsub.add_parser("secret", help="Print the engagement webhook's shared HMAC secret.")
-    sec.add_argument("--db", help=argparse.SUPPRESS)
     sec.set_defaults(func=run_secret)
 
 
@@ -86,7 +83,7 @@ def run_check(args: argparse.Namespace) -> int:
     from repcompanion.hub.followups import JOURNEYS
     from repcompanion.intel.journeys import load_journeys
 
-    db = db_from_args(args)
+    db = db_for_reading(args)
     with db.read() as conn:
         content = [content_from_row(dict(r)) for r in conn.execute(select(schema.synced["content"])).mappings()]
     path = args.path or JOURNEYS.path()  # the folder the worker reads
@@ -101,7 +98,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from repcompanion.hub.followups import list_follow_ups
 
-    db = db_from_args(args)
+    db = db_for_reading(args)
     with db.read() as conn:
         rows = list_follow_ups(conn, args.status, args.limit)
     for r in rows:
@@ -119,5 +116,5 @@ def run_list(args: argparse.Namespace) -> int:
 def run_secret(args: argparse.Namespace) -> int:
     from repcompanion.hub.followups import engagement_secret
 
-    print(engagement_secret(db_from_args(args)))
+    print(engagement_secret(db_for_reading(args)))
     return 0

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_from_args, open_db
 from repcompanion.hub.db import redacted
 from repcompanion.hub.settings import HubSettings
 from repcompanion.hub.sync import compact
@@ -36,7 +36,7 @@ def add_serve(sub: Any, command: Command) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    db = db_from_args(args)
+    db = open_db(args, "create")
     print(f"Hub database ready at {redacted(db.url)}")
     return 0
 
