@@ -14,7 +14,7 @@ from repcompanion.domain.errors import HubError
 from repcompanion.hub import auth
 from repcompanion.hub.api import middleware
 from repcompanion.hub.api.middleware import error_response as _error
-from repcompanion.hub.api.routes import RouteContext, engagement, models, sync
+from repcompanion.hub.api.routes import RouteContext, engagement, models, sync, unsubscribe
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AccessDeniedError, AuthError, HubDatabaseError
 from repcompanion.hub.settings import HubSettings
@@ -55,7 +55,7 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
 
     _handle_errors(app)
     ctx = RouteContext(db=db, settings=settings, signer=signer, caller=caller, flusher=flusher, errors=_ERRORS)
-    for area in (sync, engagement, models):
+    for area in (sync, engagement, models, unsubscribe):
         area.register(app, ctx)
     middleware.install(app, settings)
     return app

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from repcompanion.domain.errors import RepCompanionError
-from repcompanion.hub.cli import admin, data, dcr, followups, models, safety, server, sync
+from repcompanion.hub.cli import admin, data, dcr, followups, models, safety, server, service, sync
 from repcompanion.hub.cli.args import add_global_options, db_from_args, merge, password_from_args
 
 __all__ = ["build_parser", "db_from_args", "main", "password_from_args"]
@@ -15,6 +15,7 @@ __all__ = ["build_parser", "db_from_args", "main", "password_from_args"]
 #: every sub-command, in the order ``--help`` lists them
 COMMANDS = (
     server.add_init,
+    service.add_run,
     server.add_serve,
     admin.add_seed,
     admin.add_user_commands,

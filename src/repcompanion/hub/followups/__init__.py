@@ -1,6 +1,6 @@
 """Follow-ups: journeys evaluated on call reports and engagement, their synced rows and jobs, the e-mail worker."""
 
-from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_url
+from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_signature, unsubscribe_url
 from repcompanion.hub.followups.engagement import (
     ENGAGEMENT_TYPES,
     EngagementResult,
@@ -16,7 +16,16 @@ from repcompanion.hub.followups.planning import (
     plan_not_opened,
     record_plan,
 )
-from repcompanion.hub.followups.worker import Worker, WorkerSettings
+from repcompanion.hub.followups.providers import (
+    ProviderEvent,
+    ProviderResult,
+    WebhookRefused,
+    apply_provider_events,
+    sendgrid_events,
+    sendgrid_key,
+    verify_sendgrid,
+)
+from repcompanion.hub.followups.worker import Worker, WorkerSettings, delivery_state
 
 __all__ = [
     "ENGAGEMENT_TYPES",
@@ -24,9 +33,14 @@ __all__ = [
     "EngagementResult",
     "JourneyBook",
     "MailSettings",
+    "ProviderEvent",
+    "ProviderResult",
+    "WebhookRefused",
     "Worker",
     "WorkerSettings",
     "apply_engagement",
+    "apply_provider_events",
+    "delivery_state",
     "engagement_secret",
     "list_follow_ups",
     "message_id",
@@ -34,5 +48,9 @@ __all__ = [
     "plan_not_opened",
     "record_plan",
     "render",
+    "sendgrid_events",
+    "sendgrid_key",
+    "unsubscribe_signature",
     "unsubscribe_url",
+    "verify_sendgrid",
 ]
