@@ -20,7 +20,7 @@ from sqlalchemy import select
 from repcompanion.hub import HubSettings, create_app
 from repcompanion.hub.db import schema
 from repcompanion.hub.db.schema import engagement_unmatched, followup_jobs
-from repcompanion.hub.followups import JOURNEYS, MailSettings, Worker, WebhookRefused, sendgrid_key, verify_sendgrid
+from repcompanion.hub.followups import JOURNEYS, MailSettings, WebhookRefused, Worker, sendgrid_key, verify_sendgrid
 from tests.e2e.conftest import Inbox, free_port
 from tests.hub.conftest import Hub
 
