@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -182,6 +183,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({smtp.security}); {journeys}. SIGTERM or Ctrl+C stops it.",
         flush=True,
     )
+    # uvicorn stops on SIGTERM, then raises it again once its own handler is gone: ours then only stops the
+    # delivery loops (below), instead of the process dying mid-send; before uvicorn listens, it stops uvicorn too
+    server: uvicorn.Server | None = None
+
+    def on_sigterm(_sig: int, _frame: object) -> None:
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         if workers > 1:
             from repcompanion.hub.cli.server import serve_workers
@@ -190,7 +201,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             app = create_app(db.url, settings=settings, migrate=False)
             server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=level, access_log=False))
-            server.run()
+            if not stop.is_set():
+                server.run()
     finally:
         stop.set()
         deadline = time.monotonic() + smtp.timeout + 5

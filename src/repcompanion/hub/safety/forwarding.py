@@ -94,11 +94,14 @@ class PvOutbox:
         if found is None:
             return None
         state = conn.execute(select(f.c.sent_at, f.c.message_id, f.c.attempts).where(f.c.intake_id == claimed.key))
-        row = state.first()
-        if row is None:
+        found_state = state.first()
+        row: tuple[Any, ...]
+        if found_state is None:
             mid = message_id(claimed.key, self.mailbox.sender)
             conn.execute(f.insert().values(intake_id=claimed.key, message_id=mid, attempts=0, last_error=""))
             row = (None, mid, 0)
+        else:
+            row = tuple(found_state)
         if row[0]:
             return None
         intake = dict(found)
