@@ -12,7 +12,8 @@ import pytest
 
 from repcompanion.hub.cli import build_parser, main
 
-#: every parser level's description, sub-commands and arguments, as released (before the hub was split into rooms)
+#: every parser level's description, sub-commands and arguments, as released (regenerate it when the command line
+#: changes on purpose, and check the diff: issue 17 added --db/--config at every level, run, user, device and orphans)
 CLI_SURFACE = Path(__file__).with_name("cli_surface.json")
 
 

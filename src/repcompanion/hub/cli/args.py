@@ -103,12 +103,29 @@ def db_url_from_args(args: argparse.Namespace) -> str:
 def open_db(args: argparse.Namespace, mode: Literal["create", "write", "read"]) -> HubDb:
     """The hub database of ``--db``: ``create`` makes it (``init``); ``write`` needs an existing one and upgrades
     it; ``read`` needs an existing, current one and writes nothing (a read-only command never creates a database)."""
-    db = HubDb(db_url_from_args(args))
+    url = db_url_from_args(args)
+    if mode == "create":
+        sqlite_folder(url)
+    db = HubDb(url)
     if mode == "create":
         db.create()
     else:
         db.require(upgrade=mode == "write")
     return db
+
+
+def sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite database URL (owner-only), so that ``init`` can make the database there."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return  # HubDb says what is wrong with the URL
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def db_from_args(args: argparse.Namespace) -> HubDb:
