@@ -141,8 +141,8 @@ def start_delivery(db: HubDb, config: HubConfig, base_url: str, stop: threading.
 
     mailbox = pv_mailbox(config)
     f = config.followups
-    worker = Worker(db, mail_settings(config, base_url), WorkerSettings(lease_s=f.lease, max_attempts=f.max_attempts,
-                                                                         poll_s=f.poll))  # fmt: skip
+    settings = WorkerSettings(lease_s=f.lease, max_attempts=f.max_attempts, poll_s=f.poll)
+    worker = Worker(db, mail_settings(config, base_url), settings)
 
     def forward() -> None:
         forward_forever(
