@@ -240,3 +240,11 @@ def test_a_forged_or_stale_unsubscribe_link_says_so_and_changes_nothing(hub: Hub
     blank = hub.client.post(path, params=params, data={})
     assert blank.status_code == 400
     assert _email_opt_outs(hub, job["hcp_id"]) == []
+
+
+def test_a_valid_link_to_an_e_mail_the_hub_no_longer_has_says_so(hub: Hub) -> None:
+    from repcompanion.hub.followups import engagement_secret, unsubscribe_signature
+
+    signature = unsubscribe_signature("FU-gone", engagement_secret(hub.db))
+    reply = hub.client.get("/unsubscribe", params={"f": "FU-gone", "s": signature})
+    assert reply.status_code == 404 and "no longer known" in reply.text and "Nothing was changed" in reply.text
