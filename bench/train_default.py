@@ -1,7 +1,8 @@
-"""Regenerate models/propensity.skops deterministically from simulated territories' history.
+"""Regenerate src/repcompanion/resources/models/propensity.skops deterministically from simulated territories' history.
 
 Lives in bench/ because repcompanion.intel may not import repcompanion.simulate (layering).
-Run: python -m bench.train_default [--territories 400:11,300:12,250:13] [--out models/propensity.skops]
+Run: python -m bench.train_default [--territories 400:11,300:12,250:13]
+     [--out src/repcompanion/resources/models/propensity.skops]
 Each territory is HCPS:SEED; pooling several gives the model more HCPs and contact patterns
 (none of them is a seed the policy bench evaluates on: 3, 5, 8).
 Prints one JSON object: the bundle's version, example count and held-out metrics.

@@ -1,5 +1,5 @@
 """Frozen-app entry point: the `repcompanion` command line (PyInstaller needs a script, not a module)."""
 
-from repcompanion.cli import main
+from repcompanion.launch import client
 
-raise SystemExit(main())
+raise SystemExit(client())

@@ -55,3 +55,12 @@ def _memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """How long the install tests spent building the wheel and installing it (tests/test_install.py)."""
+    from tests.test_install import INSTALL_TIMES
+
+    times = config.stash.get(INSTALL_TIMES, [])
+    if times:
+        terminalreporter.write_line("install tests: " + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in times))

@@ -68,7 +68,11 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
 
     assert len(inbox.messages) == 1
     msg = inbox.messages[0]
-    body = msg.get_content()
+    assert msg.get_content_type() == "multipart/alternative"
+    body = msg.get_body(("plain",)).get_content()
+    page = msg.get_body(("html",)).get_content()
+    assert f"Dear {hcp.first_name} {hcp.last_name}, {hcp.credentials}," in page and content.mlr_code in page
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert inbox.recipients[0] == [hcp.email]
     assert msg["Subject"] == content.subject.format(first_name=hcp.first_name)
     assert f"Dear {hcp.first_name} {hcp.last_name}, {hcp.credentials}," in body

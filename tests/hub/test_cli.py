@@ -12,7 +12,8 @@ import pytest
 
 from repcompanion.hub.cli import build_parser, main
 
-#: every parser level's description, sub-commands and arguments, as released (before the hub was split into rooms)
+#: every parser level's description, sub-commands and arguments, as released (regenerate it when the command line
+#: changes on purpose, and check the diff: issue 17 added --db/--config at every level, run, user, device and orphans)
 CLI_SURFACE = Path(__file__).with_name("cli_surface.json")
 
 
@@ -76,14 +77,14 @@ def test_init_seed_user_realign_status_on_a_fresh_sqlite_hub(
 ) -> None:
     db = f"sqlite:///{tmp_path / 'hub.db'}"
     assert main(["init", "--db", db]) == 0
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pass phrase\n"))
     assert main(["seed", "--reps", "2", "--hcps-per-rep", "3", "--years", "0.2", "--db", db, "--password-stdin"]) == 0
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pass phrase\n"))
     assert main(["user", "add", "ann", "--territory", "T-002", "--password-stdin", "--db", db]) == 0
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pass phrase\n"))
     assert main(["user", "add", "ann", "--territory", "T-002", "--password-stdin", "--db", db]) == 2
     assert "already a user called ann" in capsys.readouterr().err
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pass phrase\n"))
     assert main(["user", "add", "bob", "--territory", "T-404", "--password-stdin", "--db", db]) == 2
     assert "no territory T-404" in capsys.readouterr().err
     assert main(["status", "--db", db]) == 0

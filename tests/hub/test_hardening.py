@@ -150,7 +150,7 @@ def test_admin_commands_are_audited_with_the_os_user_and_without_secrets(
     hub: Hub, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("SUDO_USER", "alice-admin")
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-passphrase\n"))
     assert cli.main(["user", "add", "rep09", "--territory", "T-001", "--password-stdin", "--db", hub.url]) == 0
     hub.rep()  # rep01 logs in from device-a
     assert cli.main(["device", "list", "--user", "rep01", "--db", hub.url]) == 0
@@ -165,7 +165,7 @@ def test_admin_commands_are_audited_with_the_os_user_and_without_secrets(
     assert all(e["actor"] == "alice-admin" and e["at"] for e in entries)
     assert entries[0]["arguments"]["reason"] == "reported lost"
     assert entries[1]["arguments"]["name"] == "rep09"
-    assert "s3cret-pass" not in json.dumps(entries)
+    assert "s3cret-passphrase" not in json.dumps(entries)
     if "@" in hub.url and ":" in hub.url.split("@")[0].split("//")[1]:
         assert hub.url.split("@")[0].split(":")[-1] not in json.dumps(entries), "database password hidden"
     r = hub.client.get("/v1/pull", headers=hub.rep("rep02", "device-b").headers)
@@ -177,7 +177,7 @@ def test_seed_realign_and_compact_are_audited(
 ) -> None:
     db = f"sqlite:///{tmp_path / 'hub.db'}"
     monkeypatch.setenv("SUDO_USER", "bob-admin")
-    monkeypatch.setattr("sys.stdin", io.StringIO("seed-secret\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("seed-secret-phrase\n"))
     assert (
         cli.main(["seed", "--reps", "2", "--hcps-per-rep", "2", "--years", "0.1", "--db", db, "--password-stdin"]) == 0
     )
@@ -191,5 +191,5 @@ def test_seed_realign_and_compact_are_audited(
     assert [e["action"] for e in entries] == ["compact", "realign", "seed"]
     assert entries[1]["arguments"]["hcp"] == [moved] and entries[1]["arguments"]["target"] == "T-002"
     assert all(e["actor"] == "bob-admin" for e in entries)
-    assert "seed-secret" not in json.dumps(entries)
+    assert "seed-secret-phrase" not in json.dumps(entries)
     hcp.db.dispose()

@@ -40,6 +40,7 @@ def test_nppes_sample_imports_aligns_and_an_unchanged_reimport_writes_nothing(sh
         "--report",
         str(tmp_path / "r.json"),
     ]
+    assert main(["init", "--db", db_url]) == 0  # only init creates a hub database
     assert main(args) == 0
     assert "rows read 2000: created 218" in capsys.readouterr().out
     report = json.loads((tmp_path / "r.json").read_text())

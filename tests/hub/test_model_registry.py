@@ -131,7 +131,9 @@ def test_signing_key_is_private_never_overwritten_and_refused_when_readable(tmp_
 
 def test_cli_keygen_list_and_publish_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'hub.db'}"
-    assert main(["model", "keygen", "--db", url]) == 0
+    assert main(["model", "keygen", "--db", url]) == 0  # needs no database: the key goes next to it
+    assert not (tmp_path / "hub.db").exists()
+    assert main(["init", "--db", url]) == 0
     out = capsys.readouterr().out
     assert "BEGIN PUBLIC KEY" in out and (tmp_path / signing.KEY_FILE_NAME).is_file()
     assert main(["model", "keygen", "--db", url]) == 2  # refuses to replace the key clients trust

@@ -101,7 +101,7 @@ def test_a_worker_killed_holding_a_lease_loses_no_job(hub: Hub, inbox: tuple[Inb
     assert all(_status(hub, j["id"]) == ("sent", "sent") for j in jobs)
 
 
-def test_an_unreachable_smtp_server_is_retried_with_backoff_then_dead_lettered_with_the_reason(hub: Hub) -> None:
+def test_an_unreachable_smtp_server_is_retried_with_backoff_and_never_dead_letters_a_message(hub: Hub) -> None:
     jobs = _jobs(hub)
     clock = Clock()
     settings = WorkerSettings(max_attempts=3, backoff_s=10)
@@ -116,17 +116,37 @@ def test_an_unreachable_smtp_server_is_retried_with_backoff_then_dead_lettered_w
     clock.now += timedelta(seconds=19)
     assert worker.run_once().claimed == 0  # the second wait is twice as long
     clock.now += timedelta(seconds=1)
-    assert len(worker.run_once().dead) == len(jobs)
+    third = worker.run_once()  # past max_attempts: the server failed, not the message, so nothing is given up
+    assert third.dead == [] and len(third.retried) == len(jobs)
+    assert _status(hub, jobs[0]["id"]) == ("scheduled", "scheduled")
+    with hub.db.read() as conn:
+        last_error, attempts = conn.execute(
+            select(followup_jobs.c.last_error, followup_jobs.c.attempts).where(followup_jobs.c.id == jobs[0]["id"])
+        ).one()
+    assert last_error.startswith("cannot deliver through 127.0.0.1:") and attempts == 3
+
+
+def test_a_message_the_server_refuses_is_dead_lettered_with_the_reason(hub: Hub) -> None:
+    jobs = _jobs(hub)
+
+    class Refusing:
+        async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+            return "550 5.1.1 mailbox unavailable"
+
+    port = free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        report = Worker(hub.db, MailSettings(host="127.0.0.1", port=port, timeout_s=5)).run_once()
+    finally:
+        controller.stop()
+    assert sorted(k for k, _ in report.dead) == sorted(j["id"] for j in jobs)
     job, row = _status(hub, jobs[0]["id"])
     assert (job, row) == ("failed", "failed")
     with hub.db.read() as conn:
-        reason = conn.execute(
-            select(followup_jobs.c.dead_letter_reason).where(followup_jobs.c.id == jobs[0]["id"])
-        ).scalar_one()
         fu = schema.synced["follow_ups"]
         synced = conn.execute(select(fu.c.reason).where(fu.c.id == jobs[0]["id"])).scalar_one()
-    assert reason.startswith("gave up after 3 attempts: cannot deliver through 127.0.0.1:")
-    assert "not delivered: gave up after 3 attempts" in synced
+    assert "not delivered: the SMTP server refused the recipient" in synced
 
 
 def test_an_email_not_opened_within_seven_days_starts_the_remote_follow_up_journey(

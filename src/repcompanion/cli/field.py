@@ -29,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     sync = sub.add_parser("sync", help="send your visit notes and fetch your territory's changes")
     add_workspace_option(sync)
+    sync.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="log in first with the password on standard input (laptops and scripts without a system keyring, "
+        "where a login lasts one run)",
+    )
     sync.set_defaults(func=run_sync)
 
     visit = sub.add_parser("visit", help="log a visit (for scripting and support)")
@@ -72,6 +78,20 @@ def run_sync(args: argparse.Namespace) -> int:
     from repcompanion.cli.common import progress_printer
 
     with open_workspace(args) as ws:
+        if args.password_stdin:
+            status = ws.sync.status()
+            if not status.server_url or not status.user:
+                raise ValidationError(
+                    "This workspace has not been connected to a hub yet, so there is nobody to log in as.",
+                    hint="Run once: repcompanion login --server URL --user NAME --password-stdin",
+                )
+            password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise ValidationError(
+                    "No password arrived on standard input.",
+                    hint="Pipe one line: ... | repcompanion sync --password-stdin",
+                )
+            ws.sync.login(status.server_url, status.user, password)
         result = ws.sync.run(progress=progress_printer("sync "))
     print(result.summary)
     for r in result.rejected:

@@ -45,7 +45,7 @@ from repcompanion.domain.ids import (
 
 AE_REPORTING_WINDOW = timedelta(hours=24)
 #: What an approved e-mail template may fill in ({first_name} ...); anything else is refused when content is loaded.
-TEMPLATE_FIELDS = frozenset({"first_name", "last_name", "credentials", "unsubscribe_url"})
+TEMPLATE_FIELDS = frozenset({"first_name", "last_name", "credentials", "unsubscribe_url", "link"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ HubError (repcompanion.domain.errors)
  ├── UnknownTerritoryError   a territory id that the hub does not have
  ├── UnknownHcpError         an HCP id that the hub does not have (or not where it was expected)
  ├── UserExistsError         ``user add`` for a name that is taken
- └── AuthError               login, refresh or access token refused (``code`` tells the client what to do)
+ ├── AuthError               login, refresh or access token refused (``code`` tells the client what to do)
+ └── AccessDeniedError       a known user or device that may not sync (disabled, awaiting approval): 403
 """
 
 from __future__ import annotations
@@ -37,4 +38,19 @@ class AuthError(HubError):
         self.code = code
 
 
-__all__ = ["AuthError", "HubDatabaseError", "UnknownHcpError", "UnknownTerritoryError", "UserExistsError"]
+class AccessDeniedError(HubError):
+    """The caller is known but may not do this (``code``: user_disabled, device_not_approved, no_territory)."""
+
+    def __init__(self, message: str, *, code: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+__all__ = [
+    "AccessDeniedError",
+    "AuthError",
+    "HubDatabaseError",
+    "UnknownHcpError",
+    "UnknownTerritoryError",
+    "UserExistsError",
+]

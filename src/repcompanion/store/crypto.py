@@ -13,9 +13,16 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlcipher3 import dbapi2 as sqlcipher
+from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceError, WorkspaceKeyError
 
-from repcompanion.domain.errors import WorkspaceCorruptError, WorkspaceKeyError
+try:
+    from sqlcipher3 import dbapi2 as sqlcipher
+except ImportError as _missing:  # a missing or broken native module: say what to install instead of a traceback
+    raise WorkspaceError(
+        f"SQLCipher, which encrypts the workspace on this computer, cannot be loaded ({_missing}).",
+        hint="Install the laptop's dependencies: pip install 'repcompanion[app]' (or 'repcompanion[client]' "
+        "without the desktop app); they include the sqlcipher3 wheel for Windows, macOS and Linux.",
+    ) from _missing
 from repcompanion.store.db import BUSY_TIMEOUT_MS, is_plain_database, plain_connect, set_connection_factory
 
 KEY_BYTES = 32

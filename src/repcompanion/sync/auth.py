@@ -35,8 +35,8 @@ class Session:
         hint = None
         if not self.credentials.persistent:
             hint = (
-                "No system keyring is available, so logins last for one run only: log in again with "
-                "`repcompanion login` (or sync from the app, which asks for the password). Nothing was lost."
+                "No system keyring is available, so logins last for one run only: sync with "
+                "`repcompanion sync --password-stdin` (or from the app, which asks for the password). Nothing was lost."
             )
         return LoginRequired(f"{why} for {self.user} on {self.server_url}.", hint=hint)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -14,16 +12,12 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QIconEngine, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
+from repcompanion.resources import resource_path
+
 
 def resources_dir() -> Path:
-    """``resources/ui``: next to the source tree, inside a PyInstaller bundle, or where the env var says."""
-    override = os.environ.get("REPCOMPANION_RESOURCES")
-    if override:
-        return Path(override) / "ui"
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources" / "ui"
-    return Path(__file__).resolve().parents[3] / "resources" / "ui"
+    """``resources/ui`` as shipped in the package (or under ``$REPCOMPANION_RESOURCES``)."""
+    return resource_path("ui")
 
 
 @dataclass(frozen=True)

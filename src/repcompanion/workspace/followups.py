@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repcompanion.domain import CallReport, EventType, FollowUpJob, FollowUpStatus
+from repcompanion.resources import MissingResourceError
 
 if TYPE_CHECKING:
     from repcompanion.intel.journeys import Journey, PlannedFollowUp
@@ -19,7 +20,14 @@ def journey_folder() -> Path:
     from repcompanion.intel.journeys import default_journey_dir
 
     env = os.environ.get("REPCOMPANION_JOURNEYS")
-    return Path(env) if env else default_journey_dir()
+    if not env:
+        return default_journey_dir()
+    if not Path(env).exists():
+        raise MissingResourceError(
+            f"REPCOMPANION_JOURNEYS points to {env}, which does not exist.",
+            hint="Set it to a journey file or folder, or unset it to use the journeys shipped with RepCompanion.",
+        )
+    return Path(env)
 
 
 class FollowUpManager:

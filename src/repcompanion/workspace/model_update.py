@@ -1,6 +1,6 @@
 """After a sync: fetch the hub's signed propensity model into ``<workspace>/models/``; pick the installed model.
 
-Trust anchor: the company's Ed25519 public keys ship with the app as ``resources/keys/*.pem`` (IT puts the
+Trust anchor: the company's Ed25519 public keys ship with the app as ``repcompanion/resources/keys/*.pem`` (IT puts the
 output of ``repcompanion-hub model publish-key`` there before packaging); ``$REPCOMPANION_MODEL_KEYS`` names
 another folder of .pem files instead (tests, managed installs). Nothing downloaded can add a trusted key.
 """
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from repcompanion.domain import RepCompanionError
 from repcompanion.intel.propensity import ModelBundle, load_model
-from repcompanion.intel.safety import resources_dir
 from repcompanion.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from repcompanion.resources import optional_resource
 from repcompanion.sync.model_update import (
     MODEL_FILE,
     MODEL_META,
@@ -39,7 +39,7 @@ def keys_dir() -> Path | None:
     if override:
         return Path(override).expanduser()
     try:
-        return resources_dir() / "keys"
+        return optional_resource("keys")
     except RepCompanionError:
         return None
 

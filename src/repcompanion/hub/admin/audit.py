@@ -37,7 +37,7 @@ def clean_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-safe arguments with secrets dropped and database passwords hidden."""
     out: dict[str, Any] = {}
     for name, value in arguments.items():
-        if name in _PLUMBING or callable(value):
+        if name in _PLUMBING or name.startswith("_") or callable(value):
             continue
         if any(word in name.lower() for word in SECRET_WORDS) and not isinstance(value, bool):
             out[name] = "<hidden>"

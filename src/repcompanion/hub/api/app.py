@@ -14,9 +14,9 @@ from repcompanion.domain.errors import HubError
 from repcompanion.hub import auth
 from repcompanion.hub.api import middleware
 from repcompanion.hub.api.middleware import error_response as _error
-from repcompanion.hub.api.routes import RouteContext, engagement, models, sync
+from repcompanion.hub.api.routes import RouteContext, engagement, models, sync, unsubscribe
 from repcompanion.hub.db import HubDb
-from repcompanion.hub.errors import AuthError, HubDatabaseError
+from repcompanion.hub.errors import AccessDeniedError, AuthError, HubDatabaseError
 from repcompanion.hub.settings import HubSettings
 from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
 
@@ -55,7 +55,7 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
 
     _handle_errors(app)
     ctx = RouteContext(db=db, settings=settings, signer=signer, caller=caller, flusher=flusher, errors=_ERRORS)
-    for area in (sync, engagement, models):
+    for area in (sync, engagement, models, unsubscribe):
         area.register(app, ctx)
     middleware.install(app, settings)
     return app
@@ -67,6 +67,10 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def _auth_error(_: Request, exc: AuthError) -> JSONResponse:
         return _error(401, exc.code, exc.message, exc.hint, {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(AccessDeniedError)
+    async def _denied(_: Request, exc: AccessDeniedError) -> JSONResponse:
+        return _error(403, exc.code, exc.message, exc.hint)
 
     @app.exception_handler(auth.DeviceRevokedError)
     async def _revoked(_: Request, exc: auth.DeviceRevokedError) -> JSONResponse:

@@ -35,7 +35,8 @@ from repcompanion.hub.settings import HubSettings
 from repcompanion.protocol.models import OLDEST_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody
 
 _HEADER = PROTOCOL_HEADER.lower().encode()
-_EXEMPT = ("/v1/health", "/v1/engagement")  # engagement: an email service, HMAC-signed, not our app
+#: paths (and what lies below them) not called by our app: engagement comes from mail services, signed
+_EXEMPT = ("/v1/health", "/v1/engagement")
 
 
 def error_response(
@@ -110,7 +111,7 @@ class ProtocolGate:
         self.update_url = update_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/") and scope["path"] not in _EXEMPT:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/") and not scope["path"].startswith(_EXEMPT):
             sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == _HEADER), None)
             problem = protocol_mismatch(sent, self.update_url)
             if problem is not None:

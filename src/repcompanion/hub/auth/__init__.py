@@ -1,13 +1,15 @@
-"""Who may call the hub: argon2id passwords, access and refresh tokens, the caller check, device revocation."""
+"""Who may call the hub: the password policy, argon2id passwords, tokens, the caller check, devices and approval."""
 
-from repcompanion.hub.auth.callers import Caller, forget_cached_device
+from repcompanion.hub.auth.callers import Caller, forget_cached_device, forget_cached_user
 from repcompanion.hub.auth.devices import (
     DeviceInfo,
     DeviceRevokedError,
     UnknownDeviceError,
+    approve_device,
     list_devices,
     revoke_device,
 )
+from repcompanion.hub.auth.passwords import MIN_LENGTH, WeakPasswordError, check_password
 from repcompanion.hub.auth.sessions import (
     TokenSigner,
     authenticate,
@@ -18,13 +20,18 @@ from repcompanion.hub.auth.sessions import (
 )
 
 __all__ = [
+    "MIN_LENGTH",
     "Caller",
     "DeviceInfo",
     "DeviceRevokedError",
     "TokenSigner",
     "UnknownDeviceError",
+    "WeakPasswordError",
+    "approve_device",
     "authenticate",
+    "check_password",
     "forget_cached_device",
+    "forget_cached_user",
     "hash_password",
     "list_devices",
     "login",

@@ -32,6 +32,12 @@ def remember(key: tuple[str, str], caller: Caller) -> None:
     _callers[key] = (time.monotonic() + CALLER_CACHE_S, caller)
 
 
+def forget_cached_user(user: str) -> None:
+    """Drop cached checks of a user (after they were disabled, moved or given a new password in this process)."""
+    for key in [k for k in _callers if k[0].rpartition("|")[2] == user]:
+        _callers.pop(key, None)
+
+
 def forget_cached_device(device_id: str) -> None:
     """Drop cached checks of a device (after a revocation in this process)."""
     for key in [k for k in _callers if k[1] == device_id]:

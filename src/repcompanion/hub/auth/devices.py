@@ -4,6 +4,9 @@ A revoked device is refused everywhere with 403 ``device_revoked`` (message and 
 ``X-RepCompanion-Revoked-At`` / ``-Reason`` headers). With ``HubSettings.revoked_may_flush`` it may still
 push its outbox once: pushes are accepted until the device has been refused on another endpoint after its
 first accepted post-revocation push (the client pushes, then learns it is revoked on the pull).
+
+A revoked device never logs in again, and its user's next new device waits for an administrator's approval
+(``device approve``): a stolen password alone does not put the territory on a new laptop.
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ class DeviceInfo:
     revoked: bool
     revoked_at: str
     reason: str
+    approved: bool = True
+
+    @property
+    def state(self) -> str:
+        if self.revoked:
+            return f"REVOKED {self.revoked_at[:19]} ({self.reason or 'no reason given'})"
+        return "active" if self.approved else "WAITING FOR APPROVAL (`repcompanion-hub device approve`)"
 
 
 def _now() -> str:
@@ -75,7 +85,27 @@ def revoke_device(db: HubDb, device_id: str, reason: str, *, by: str) -> DeviceI
         )
         rt = schema.refresh_tokens
         conn.execute(rt.update().where(rt.c.device_id == device_id, rt.c.used_at.is_(None)).values(used_at=_now()))
+        u = schema.users
+        conn.execute(u.update().where(u.c.name == found["user_name"]).values(device_approval_required=1))
     forget_cached_device(device_id)
+    return next(i for i in list_devices(db) if i.device_id == device_id)
+
+
+def approve_device(db: HubDb, device_id: str) -> DeviceInfo:
+    """Let a device that waits for approval log in (and so its user's devices no longer need approval)."""
+    d = schema.devices
+    with db.write() as conn:
+        found = conn.execute(select(d).where(d.c.device_id == device_id)).mappings().first()
+        if found is None:
+            raise UnknownDeviceError(f"There is no device {device_id!r} on this hub.")
+        if found["revoked"]:
+            raise UnknownDeviceError(
+                f"Device {device_id} was revoked; a revoked device is never approved again.",
+                hint="The laptop must be set up again (it gets a new device id), then approve that one.",
+            )
+        conn.execute(d.update().where(d.c.device_id == device_id).values(approved=1))
+        u = schema.users
+        conn.execute(u.update().where(u.c.name == found["user_name"]).values(device_approval_required=0))
     return next(i for i in list_devices(db) if i.device_id == device_id)
 
 
@@ -100,6 +130,7 @@ def list_devices(db: HubDb, user: str | None = None) -> list[DeviceInfo]:
             revoked=bool(x["revoked"]),
             revoked_at=x["revoked_at"] or "",
             reason=x["reason"] or "",
+            approved=bool(x["approved"]),
         )
         for x in rows
     ]
@@ -131,6 +162,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceRevokedError",
     "UnknownDeviceError",
+    "approve_device",
     "list_devices",
     "refuse",
     "revoke_device",

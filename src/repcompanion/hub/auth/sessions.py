@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, select
 from repcompanion.hub.auth import callers, devices
 from repcompanion.hub.auth.callers import Caller
 from repcompanion.hub.db import HubDb, now_text, schema
-from repcompanion.hub.errors import AuthError
+from repcompanion.hub.errors import AccessDeniedError, AuthError
 from repcompanion.hub.settings import HubSettings
 from repcompanion.protocol.models import LoginRequest, RefreshRequest, TokenReply
 
@@ -79,7 +79,14 @@ def _issue(
 ) -> TokenReply:
     now = time.time()
     access = signer.sign(
-        {"sub": user, "dev": device, "iat": int(now), "exp": now + settings.access_ttl_s, "jti": secrets.token_hex(6)}
+        {
+            "sub": user,
+            "dev": device,
+            "ter": territory,
+            "iat": int(now),
+            "exp": now + settings.access_ttl_s,
+            "jti": secrets.token_hex(6),
+        }
     )
     refresh = secrets.token_urlsafe(32)
     created = datetime.now(UTC)
@@ -97,17 +104,48 @@ def _issue(
     )
 
 
-def _touch_device(conn: Connection, device_id: str, user: str, name: str) -> None:
+def _touch_device(conn: Connection, device_id: str, user: dict[str, object], name: str) -> bool:
+    """Record the device's contact; False when it waits for an administrator's approval (a new device of a user
+    one of whose devices was revoked). A revoked device is refused."""
     d = schema.devices
-    found = conn.execute(select(d.c.revoked).where(d.c.device_id == device_id)).first()
+    found = conn.execute(select(d.c.revoked, d.c.approved).where(d.c.device_id == device_id)).first()
     at = now_text()
     if found is None:
-        conn.execute(d.insert().values(device_id=device_id, user_name=user, name=name, first_seen=at, last_seen=at))
-        return
+        approved = 0 if user["device_approval_required"] else 1
+        conn.execute(
+            d.insert().values(
+                device_id=device_id, user_name=user["name"], name=name, first_seen=at, last_seen=at, approved=approved
+            )
+        )
+        return bool(approved)
     if found[0]:
         raise devices.refuse(conn, device_id)
-    values = {"user_name": user, "last_seen": at} | ({"name": name} if name else {})
+    values = {"user_name": user["name"], "last_seen": at} | ({"name": name} if name else {})
     conn.execute(d.update().where(d.c.device_id == device_id).values(**values))
+    return bool(found[1])
+
+
+def _awaiting_approval(user: str, device_id: str) -> AccessDeniedError:
+    return AccessDeniedError(
+        f"This laptop (device {device_id}) must be approved by your administrator before {user} can sync on it: "
+        "a laptop of yours was removed from RepCompanion.",
+        code="device_not_approved",
+        hint=f"Ask your administrator to run `repcompanion-hub device approve {device_id}`, then log in again.",
+    )
+
+
+def _may_sync(user: dict[str, object]) -> None:
+    if not user["active"]:
+        why = f" ({user['disabled_reason']})" if user.get("disabled_reason") else ""
+        raise AccessDeniedError(
+            f"The user {user['name']} is disabled{why}.", code="user_disabled", hint="Contact your administrator."
+        )
+    if not user["territory_id"]:
+        raise AccessDeniedError(
+            f"The user {user['name']} ({user['role']}) has no territory, so has nothing to sync.",
+            code="no_territory",
+            hint="Laptops sync a rep's territory; ask your administrator to give you one.",
+        )
 
 
 def login(db: HubDb, signer: TokenSigner, settings: HubSettings, req: LoginRequest) -> TokenReply:
@@ -121,11 +159,11 @@ def login(db: HubDb, signer: TokenSigner, settings: HubSettings, req: LoginReque
         ) from exc
     if user is None:
         raise AuthError(BAD_LOGIN, hint="Check the user name and password; ask your administrator to reset it.")
-    if not user["active"]:
-        raise AuthError(f"The user {req.username} is disabled.", hint="Contact your administrator.")
+    _may_sync(dict(user))
     with db.write() as conn:
-        _touch_device(conn, req.device_id, user["name"], req.device_name)
-        return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+        if _touch_device(conn, req.device_id, dict(user), req.device_name):
+            return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+    raise _awaiting_approval(user["name"], req.device_id)  # the waiting device is recorded for `device list`
 
 
 def refresh(db: HubDb, signer: TokenSigner, settings: HubSettings, req: RefreshRequest) -> TokenReply:
@@ -142,10 +180,11 @@ def refresh(db: HubDb, signer: TokenSigner, settings: HubSettings, req: RefreshR
             raise AuthError("The sign-in has expired.", hint=again)
         conn.execute(rt.update().where(rt.c.token_hash == token_hash).values(used_at=now_text()))
         user = conn.execute(select(schema.users).where(schema.users.c.name == found["user_name"])).mappings().first()
-        if user is None or not user["active"]:
-            raise AuthError("The user is disabled.", hint="Contact your administrator.")
-        _touch_device(conn, req.device_id, user["name"], "")
-        return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+        if user is None or not user["active"] or not user["territory_id"]:
+            raise AuthError("The user is disabled or has no territory.", hint="Contact your administrator.")
+        if _touch_device(conn, req.device_id, dict(user), ""):
+            return _issue(conn, signer, settings, user["name"], user["territory_id"], req.device_id)
+    raise _awaiting_approval(user["name"], req.device_id)
 
 
 def authenticate(db: HubDb, signer: TokenSigner, token: str | None, *, flush: bool = False) -> Caller:
@@ -160,12 +199,17 @@ def authenticate(db: HubDb, signer: TokenSigner, token: str | None, *, flush: bo
     user, device = str(claims.get("sub", "")), str(claims.get("dev", ""))
     key = (f"{db.url}|{user}", device)
     cached = callers.cached(key)
-    if cached is not None:
-        return cached
-    caller = _load_caller(db, user, device, flush=flush)
+    caller = cached if cached is not None else _load_caller(db, user, device, flush=flush)
     if caller is None:
         return Caller(user=user, territory_id=_territory_of(db, user), device_id=device)
-    callers.remember(key, caller)
+    if cached is None:
+        callers.remember(key, caller)
+    issued_for = claims.get("ter")
+    if issued_for is not None and issued_for != caller.territory_id:
+        raise AuthError(
+            f"Your territory is now {caller.territory_id or 'none'} (this sign-in was for {issued_for}).",
+            hint="Log in again: the laptop then downloads your new territory; nothing waiting to be sent is lost.",
+        )
     return caller
 
 
@@ -179,12 +223,16 @@ def _load_caller(db: HubDb, user: str, device: str, *, flush: bool = False) -> C
     u, d = schema.users, schema.devices
     with db.read() as conn:
         row = conn.execute(
-            select(u.c.territory_id, u.c.active, d.c.revoked)
+            select(u.c.territory_id, u.c.active, d.c.revoked, d.c.approved, u.c.disabled_reason, u.c.role)
             .select_from(u.join(d, and_(d.c.user_name == u.c.name, d.c.device_id == device)))
             .where(u.c.name == user)
         ).first()
-    if row is None or not row[1]:
+    if row is None:
         raise AuthError("The user or device behind this token is no longer known.", hint="Log in again.")
+    if not row[1] or not row[0]:
+        _may_sync({"name": user, "active": row[1], "territory_id": row[0], "disabled_reason": row[4], "role": row[5]})
+    if not row[3] and not row[2]:
+        raise _awaiting_approval(user, device)
     if row[2]:
         with db.write() as conn:
             refused = devices.may_flush(conn, device) if flush else devices.refuse(conn, device)

@@ -7,14 +7,15 @@ import sys
 from collections.abc import Sequence
 
 from repcompanion.domain.errors import RepCompanionError
-from repcompanion.hub.cli import admin, data, dcr, followups, models, safety, server, sync
-from repcompanion.hub.cli.args import db_from_args, password_from_args
+from repcompanion.hub.cli import admin, data, dcr, followups, models, safety, server, service, sync
+from repcompanion.hub.cli.args import add_global_options, db_from_args, merge, password_from_args
 
 __all__ = ["build_parser", "db_from_args", "main", "password_from_args"]
 
 #: every sub-command, in the order ``--help`` lists them
 COMMANDS = (
     server.add_init,
+    service.add_run,
     server.add_serve,
     admin.add_seed,
     admin.add_user_commands,
@@ -22,6 +23,7 @@ COMMANDS = (
     sync.add_compact,
     sync.add_status,
     admin.add_device,
+    admin.add_orphans,
     admin.add_audit,
     data.add_import,
     data.add_export,
@@ -42,23 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_, description=help_)
-        c.add_argument(
-            "--db",
-            help="database URL: sqlite:///path/hub.db (default: hub.db in the data folder) or "
-            "postgresql+psycopg://user@host/db",
-        )
-        return c
+        return sub.add_parser(name, help=help_, description=help_)
 
     for add in COMMANDS:
         add(sub, command)
+    add_global_options(p)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        return int(merge(args).func(args))
     except RepCompanionError as exc:
         print(f"repcompanion-hub: {exc.user_message()}", file=sys.stderr)
         return 2

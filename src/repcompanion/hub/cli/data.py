@@ -12,7 +12,7 @@ from typing import Any
 
 from repcompanion.domain import IngestError
 from repcompanion.hub.admin import audit
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_for_reading, db_from_args
 
 
 def add_import(sub: Any, command: Command) -> None:
@@ -31,7 +31,6 @@ def add_import(sub: Any, command: Command) -> None:
         p.add_argument("--create-territory", action="store_true", help="create the territory if it does not exist")
         p.add_argument("--nucc", type=Path, metavar="FILE", help="NUCC taxonomy CSV for specialty labels")
         p.add_argument("--report", type=Path, metavar="FILE.json", help="write the full import report as JSON")
-        p.add_argument("--db", help=argparse.SUPPRESS)
         p.set_defaults(func=run_import, fmt=name)
         return p
 
@@ -86,7 +85,6 @@ def add_export(sub: Any, command: Command) -> None:
     fhir.add_argument("--territory", required=True, metavar="T")
     fhir.add_argument("--out", type=Path, required=True, metavar="FILE.json")
     fhir.add_argument("--nucc", type=Path, metavar="FILE")
-    fhir.add_argument("--db", help=argparse.SUPPRESS)
     fhir.set_defaults(func=run_export)
 
 
@@ -177,6 +175,6 @@ def run_content_withdraw(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from repcompanion.hub.sync import export_territory
 
-    n = export_territory(db_from_args(args), args.territory, args.out, nucc=args.nucc)
+    n = export_territory(db_for_reading(args), args.territory, args.out, nucc=args.nucc)
     print(f"Wrote {n} FHIR resources for territory {args.territory} to {args.out}")
     return 0

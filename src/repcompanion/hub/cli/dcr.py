@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from repcompanion.hub.admin import audit
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_for_reading, db_from_args
 
 
 def add_dcr(sub: Any, command: Command) -> None:
@@ -21,7 +21,6 @@ def add_dcr(sub: Any, command: Command) -> None:
     ls = actions.add_parser("list", help="Requests, oldest first.", description="Requests, oldest first.")
     ls.add_argument("--status", choices=("open", "accepted", "rejected"), help="only requests with this status")
     ls.add_argument("--json", action="store_true", help="one JSON object per request per line")
-    ls.add_argument("--db", help="database URL (see init --help)")
     ls.set_defaults(func=cmd_list)
 
     acc = actions.add_parser(
@@ -33,7 +32,6 @@ def add_dcr(sub: Any, command: Command) -> None:
     acc.add_argument("id", help="request id (from `dcr list`)")
     acc.add_argument("--note", default="", help="a note kept with the decision")
     acc.add_argument("--by", default=None, help="who decided (default: your OS user name)")
-    acc.add_argument("--db", help="database URL (see init --help)")
     acc.set_defaults(func=cmd_accept)
 
     rej = actions.add_parser(
@@ -42,7 +40,6 @@ def add_dcr(sub: Any, command: Command) -> None:
     rej.add_argument("id", help="request id (from `dcr list`)")
     rej.add_argument("--reason", required=True, help="why (the rep reads it)")
     rej.add_argument("--by", default=None, help="who decided (default: your OS user name)")
-    rej.add_argument("--db", help="database URL (see init --help)")
     rej.set_defaults(func=cmd_reject)
 
 
@@ -53,7 +50,7 @@ def _changes_text(changes: dict[str, Any]) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from repcompanion.hub.admin import list_dcrs
 
-    requests = list_dcrs(db_from_args(args), args.status)
+    requests = list_dcrs(db_for_reading(args), args.status)
     if args.json:
         for r in requests:
             print(json.dumps(r.to_dict()))

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, config_from_args, db_for_reading, db_from_args, db_url_from_args
 from repcompanion.hub.models import signing
 
 
@@ -20,7 +20,6 @@ def add_model(sub: Any, command: Command) -> None:
 
     def action(name: str, help_: str) -> argparse.ArgumentParser:
         p = actions.add_parser(name, help=help_, description=help_)
-        p.add_argument("--db", help=argparse.SUPPRESS)
         p.add_argument(
             "--key-file",
             type=Path,
@@ -46,19 +45,19 @@ def add_model(sub: Any, command: Command) -> None:
 
 
 def _key_path(args: argparse.Namespace, db_url: str) -> Path:
-    return args.key_file or signing.default_key_path(db_url)
+    configured = config_from_args(args).model.key
+    return args.key_file or (Path(configured).expanduser() if configured else signing.default_key_path(db_url))
 
 
 def _print_public(path: Path, key: Any) -> None:
     public = key.public_key()
     print(f"Key id {signing.key_id(public)} (private key {path}, keep it secret and backed up).")
-    print("Ship this public key with the app as resources/keys/<name>.pem:")
+    print("Ship this public key with the app as src/repcompanion/resources/keys/<name>.pem:")
     print(signing.public_key_text(public), end="")
 
 
 def run_keygen(args: argparse.Namespace) -> int:
-    db = db_from_args(args)
-    path = _key_path(args, db.url)
+    path = _key_path(args, db_url_from_args(args))
     key = signing.create_key(path)
     print(f"Created the model-signing key at {path} (mode 0600).")
     _print_public(path, key)
@@ -66,8 +65,7 @@ def run_keygen(args: argparse.Namespace) -> int:
 
 
 def run_publish_key(args: argparse.Namespace) -> int:
-    db = db_from_args(args)
-    path = _key_path(args, db.url)
+    path = _key_path(args, db_url_from_args(args))
     _print_public(path, signing.load_key(path))
     return 0
 
@@ -113,7 +111,7 @@ def _fmt(m: dict[str, float]) -> str:
 def run_list(args: argparse.Namespace) -> int:
     from repcompanion.hub import models
 
-    db = db_from_args(args)
+    db = db_for_reading(args)
     with db.read() as conn:
         versions = models.list_versions(conn)
     if args.json:

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_for_reading, db_from_args
 from repcompanion.hub.delivery import DeliveryReport
 
 PASSWORD_ENV = "REPCOMPANION_HUB_SMTP_PASSWORD"
@@ -30,7 +30,6 @@ def add_safety(sub: Any, command: Command) -> None:
     )
     ls.add_argument("--overdue", action="store_true", help="only intakes not forwarded within 24 hours")
     ls.add_argument("--json", action="store_true", help="one JSON object per intake per line")
-    ls.add_argument("--db", help="database URL (see init --help)")
     ls.set_defaults(func=cmd_list)
 
     fw = actions.add_parser(
@@ -48,7 +47,6 @@ def add_safety(sub: Any, command: Command) -> None:
     fw.add_argument("--timeout", type=float, default=15.0, metavar="S", help="SMTP timeout in seconds (default 15)")
     fw.add_argument("--loop", action="store_true", help="keep forwarding until interrupted")
     fw.add_argument("--interval", type=float, default=30.0, metavar="S", help="seconds between passes (default 30)")
-    fw.add_argument("--db", help="database URL (see init --help)")
     fw.set_defaults(func=cmd_forward)
 
 
@@ -56,7 +54,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from repcompanion.hub.safety import intake_clocks
 
     now = datetime.now(UTC)
-    clocks = intake_clocks(db_from_args(args), overdue_only=args.overdue, now=now)
+    clocks = intake_clocks(db_for_reading(args), overdue_only=args.overdue, now=now)
     if args.json:
         for c in clocks:
             print(json.dumps(c.to_dict(now)))

@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, config_from_args, db_from_args, open_db
 from repcompanion.hub.db import redacted
-from repcompanion.hub.settings import HubSettings
+from repcompanion.hub.settings import HubSettings, env_name
 from repcompanion.hub.sync import compact
 
 
@@ -36,7 +36,7 @@ def add_serve(sub: Any, command: Command) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    db = db_from_args(args)
+    db = open_db(args, "create")
     print(f"Hub database ready at {redacted(db.url)}")
     return 0
 
@@ -47,10 +47,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from repcompanion.hub.api import create_app
 
     settings = HubSettings(
-        tombstone_days=args.tombstone_days,
-        access_ttl_s=args.access_ttl,
-        https=args.https,
-        cors_origins=tuple(args.cors_origin),
+        **{
+            **config_from_args(args).settings().__dict__,
+            "tombstone_days": args.tombstone_days,
+            "access_ttl_s": args.access_ttl,
+            "https": args.https,
+            "cors_origins": tuple(args.cors_origin),
+        }
     )
     db = db_from_args(args)
     with db.write() as conn:
@@ -58,26 +61,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db.dispose()
     print(f"RepCompanion hub on http://{args.host}:{args.port} (database {redacted(db.url)})", flush=True)
     if args.workers > 1:
-        os.environ["REPCOMPANION_HUB_DB"] = db.url
-        os.environ["REPCOMPANION_HUB_SETTINGS"] = json.dumps(dataclasses.asdict(settings))
-        uvicorn.run(
-            "repcompanion.hub.cli.server:worker_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            access_log=False,
-        )
+        serve_workers(db.url, settings, args.host, args.port, args.workers, args.log_level)
         return 0
     app = create_app(db.url, settings=settings, migrate=False)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 
 
+#: how ``serve_workers`` hands the database and the settings to each API process
+DB_ENV = env_name("database", "url")
+SETTINGS_ENV = "REPCOMPANION_HUB_API_SETTINGS"
+
+
+def serve_workers(db_url: str, settings: HubSettings, host: str, port: int, workers: int, log_level: str) -> None:
+    """The API in ``workers`` processes (uvicorn's supervisor; it stops them on SIGTERM)."""
+    import uvicorn
+
+    os.environ[DB_ENV] = db_url
+    os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
+    uvicorn.run(
+        "repcompanion.hub.cli.server:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
 def worker_app() -> FastAPI:
-    """The app of one ``serve --workers N`` process (configured through the environment by ``serve``)."""
+    """The app of one API process of ``serve_workers`` (configured through the environment)."""
     from repcompanion.hub.api import create_app
 
-    settings = HubSettings(**json.loads(os.environ["REPCOMPANION_HUB_SETTINGS"]))
-    return create_app(os.environ["REPCOMPANION_HUB_DB"], settings=settings, migrate=False)
+    fields = json.loads(os.environ[SETTINGS_ENV])
+    fields["cors_origins"] = tuple(fields.get("cors_origins", ()))
+    return create_app(os.environ[DB_ENV], settings=HubSettings(**fields), migrate=False)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from repcompanion.hub.admin import audit
-from repcompanion.hub.cli.args import Command, db_from_args
+from repcompanion.hub.cli.args import Command, db_for_reading, db_from_args
 from repcompanion.hub.db import head, redacted, schema
 from repcompanion.hub.sync import compact, realign
 
@@ -54,7 +54,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    db = db_from_args(args)
+    db = db_for_reading(args)
     with db.read() as conn:
         counts = {
             name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())

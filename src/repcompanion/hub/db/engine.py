@@ -8,6 +8,7 @@ order: a reader that sees seq N has already seen every committed seq below N, an
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -119,6 +122,56 @@ class HubDb:
                 ) from exc
             raise
 
+    # -- the database itself: does it exist, is it current, create it ------------------------------------------
+
+    def sqlite_file(self) -> Path | None:
+        """The database file of a SQLite hub (None for PostgreSQL or an in-memory database)."""
+        if self.dialect != "sqlite":
+            return None
+        database = make_url(self.url).database
+        return Path(database).expanduser() if database and database != ":memory:" else None
+
+    def revision(self) -> str | None:
+        """The schema revision of this database (None: it is not a hub database yet). Never creates anything."""
+        file = self.sqlite_file()
+        if file is not None and not file.exists():
+            return None
+        with self.read() as conn:
+            heads = MigrationContext.configure(conn).get_current_heads()
+        return ",".join(sorted(heads)) or None
+
+    def require(self, *, upgrade: bool) -> None:
+        """Refuse a database that is not a hub database (``init`` creates one); bring an older one up to date
+        (``upgrade``) or refuse it (read-only commands never write)."""
+        found = self.revision()
+        if found is None:
+            raise HubDatabaseError(
+                f"There is no hub database at {redacted(self.url)}.",
+                hint="Create it with `repcompanion-hub init --db URL` (or check --db: nothing was created).",
+            )
+        newest = head_revision()
+        if found == newest:
+            return
+        if not upgrade:
+            raise HubDatabaseError(
+                f"The hub database at {redacted(self.url)} is at schema revision {found}; this hub needs {newest}.",
+                hint="Upgrade it with `repcompanion-hub init --db URL` (or start the service), then retry.",
+            )
+        self.migrate()
+
+    def create(self) -> None:
+        """Create the hub database (or upgrade an existing one). A new SQLite file is readable by its owner only
+        (it holds the token-signing secret), and so are SQLite's -wal and -shm files, which copy its mode."""
+        file = self.sqlite_file()
+        if file is not None:
+            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                if os.name == "posix" and file.stat().st_mode & 0o077:
+                    file.chmod(0o600)
+        self.migrate()
+
     # -- schema -------------------------------------------------------------------------------------------
 
     def migrate(self) -> None:
@@ -136,6 +189,8 @@ class HubDb:
                             {"key": "log_floor", "value": "0"},
                         ],
                     )
+                if not read_setting(conn, "engagement_secret"):  # read-only commands may then show it
+                    write_setting(conn, "engagement_secret", secrets.token_hex(32))
         except HubDatabaseError:
             raise
         except SQLAlchemyError as exc:
@@ -152,6 +207,11 @@ class HubDb:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest schema revision this hub knows (several heads joined with ',')."""
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
 def alembic_config(url: str) -> Config:

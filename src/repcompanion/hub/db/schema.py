@@ -75,6 +75,14 @@ users = Table(
     Column("territory_id", Text, nullable=False),
     Column("active", Integer, nullable=False, server_default="1"),
     Column("created_at", Text, nullable=False),
+    # migration 0011: rep, manager, brand, medical or admin; a rep's manager; why and when the user was disabled
+    Column("role", Text, nullable=False, server_default="rep"),
+    Column("manager", Text),
+    Column("disabled_at", Text),
+    Column("disabled_reason", Text, nullable=False, server_default=""),
+    Column("password_changed_at", Text),
+    #: set when one of the user's devices was revoked: a new device waits for an admin's approval
+    Column("device_approval_required", Integer, nullable=False, server_default="0"),
 )
 
 devices = Table(
@@ -86,6 +94,8 @@ devices = Table(
     Column("first_seen", Text, nullable=False),
     Column("last_seen", Text, nullable=False),
     Column("revoked", Integer, nullable=False, server_default="0"),
+    #: 0 while a new device of a user with a revoked one waits for an admin's approval (migration 0011)
+    Column("approved", Integer, nullable=False, server_default="1"),
 )
 
 refresh_tokens = Table(
@@ -126,6 +136,12 @@ orphan_reports = Table(
     Column("reason", Text, nullable=False),
     Column("row", Text, nullable=False),
     Column("received_at", Text, nullable=False),
+    # migration 0011: the queue: open → reassigned (filed under the HCP's current territory) or closed
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("decided_at", Text),
+    Column("decided_by", Text),
+    Column("decision_note", Text, nullable=False, server_default=""),
+    Column("reassigned_to", Text),
 )
 
 ae_intakes = Table(
@@ -240,6 +256,20 @@ engagement_seen = Table(
     "engagement_seen",
     metadata,
     Column("event_id", Text, primary_key=True),
+    Column("received_at", Text, nullable=False),
+    Column("provider", Text, nullable=False, server_default="signed"),  # migration 0011
+)
+
+#: Provider events the hub could not match to a follow-up (kept, never lost; migration 0011).
+engagement_unmatched = Table(
+    "engagement_unmatched",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("provider", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("message_id", Text, nullable=False, server_default=""),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),
     Column("received_at", Text, nullable=False),
 )
 

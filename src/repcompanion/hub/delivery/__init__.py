@@ -15,7 +15,7 @@ from repcompanion.hub.delivery.loop import (
     locked,
     utc_now,
 )
-from repcompanion.hub.delivery.mailer import SmtpSender
+from repcompanion.hub.delivery.mailer import SmtpSender, SmtpServer, connect
 
 __all__ = [
     "Attempt",
@@ -27,6 +27,8 @@ __all__ = [
     "Outbox",
     "RetryPolicy",
     "SmtpSender",
+    "SmtpServer",
+    "connect",
     "deliver",
     "keep_delivering",
     "leased",

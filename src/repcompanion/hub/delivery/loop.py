@@ -9,6 +9,10 @@ says how its items are claimed, composed and recorded. :func:`deliver` runs the 
                       policy gives up (permanent error, or max_attempts reached) ─► dead letter, reason kept
                       otherwise                                                  ─► retry at now + backoff(attempts)
 
+A failure of the session rather than of the message (the mail server unreachable, TLS or the login refused:
+``DeliveryError(session=True)``) is retried with the same backoff but never dead-letters the message: fixing the
+server or the configuration delivers everything that waited.
+
 The Message-ID is fixed when an item is enqueued and stamped on every attempt, so a message sent again after a crash
 between the server's accept and the ``delivered`` commit is recognisable as the same message.
 
@@ -38,11 +42,15 @@ T = TypeVar("T")
 
 
 class DeliveryError(HubError):
-    """A message cannot be composed or delivered. ``permanent``: retrying will not help (dead-letter now)."""
+    """A message cannot be composed or delivered. ``permanent``: retrying will not help (dead-letter now);
+    ``session``: the server or the connection failed, not this message (retried, never dead-lettered)."""
 
-    def __init__(self, message: str, *, permanent: bool = False, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, session: bool = False, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.permanent = permanent
+        self.session = session
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,7 @@ def _record_failure(
 ) -> None:
     claimed, error = attempt.claimed, str(exc)
     attempts = claimed.attempts + 1
-    if outbox.policy.gives_up(attempts, exc.permanent):
+    if not exc.session and outbox.policy.gives_up(attempts, exc.permanent):
         reason = error if exc.permanent else f"gave up after {attempts} attempts: {error}"
         failure = Failure(attempts, at, error, None, reason)
         report.dead.append((claimed.key, reason))

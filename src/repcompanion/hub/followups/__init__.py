@@ -1,6 +1,6 @@
 """Follow-ups: journeys evaluated on call reports and engagement, their synced rows and jobs, the e-mail worker."""
 
-from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_url
+from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_signature, unsubscribe_url
 from repcompanion.hub.followups.engagement import (
     ENGAGEMENT_TYPES,
     EngagementResult,
@@ -16,8 +16,17 @@ from repcompanion.hub.followups.planning import (
     plan_not_opened,
     record_plan,
 )
+from repcompanion.hub.followups.providers import (
+    ProviderEvent,
+    ProviderResult,
+    WebhookRefused,
+    apply_provider_events,
+    sendgrid_events,
+    sendgrid_key,
+    verify_sendgrid,
+)
 from repcompanion.hub.followups.stopping import stop_follow_ups, unusable_reason
-from repcompanion.hub.followups.worker import Worker, WorkerSettings
+from repcompanion.hub.followups.worker import Worker, WorkerSettings, delivery_state
 
 __all__ = [
     "ENGAGEMENT_TYPES",
@@ -25,9 +34,14 @@ __all__ = [
     "EngagementResult",
     "JourneyBook",
     "MailSettings",
+    "ProviderEvent",
+    "ProviderResult",
+    "WebhookRefused",
     "Worker",
     "WorkerSettings",
     "apply_engagement",
+    "apply_provider_events",
+    "delivery_state",
     "engagement_secret",
     "list_follow_ups",
     "message_id",
@@ -35,7 +49,11 @@ __all__ = [
     "plan_not_opened",
     "record_plan",
     "render",
+    "sendgrid_events",
+    "sendgrid_key",
     "stop_follow_ups",
+    "unsubscribe_signature",
     "unsubscribe_url",
     "unusable_reason",
+    "verify_sendgrid",
 ]

@@ -1,4 +1,5 @@
-"""Engagement with delivered follow-ups (opened, clicked, bounced, unsubscribed, attended) and its shared secret."""
+"""Engagement with delivered follow-ups (delivered, opened, clicked, bounced, unsubscribed, complained, attended)
+and its shared secret."""
 
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ from repcompanion.hub.followups.planning import JOURNEYS, hcp_context, record_pl
 from repcompanion.intel.journeys import PlannedFollowUp, TriggerEvent, evaluate
 
 ENGAGEMENT_TYPES = {
+    "delivered": (None, None),  # the recipient's server accepted it: acknowledged, the follow-up stays sent
     "opened": (EventType.EMAIL_OPENED, FollowUpStatus.OPENED),
     "clicked": (EventType.EMAIL_CLICKED, FollowUpStatus.CLICKED),
     "bounced": (EventType.EMAIL_BOUNCED, FollowUpStatus.BOUNCED),
     "unsubscribed": (None, None),
+    "complained": (None, None),  # marked as spam: an e-mail opt-out, like an unsubscribe
     "attended": (EventType.EVENT_ATTENDED, None),  # the HCP attended the event an invitation was for
 }
+#: engagement that is an e-mail opt-out, and the source its consent record names
+OPT_OUTS = {"unsubscribed": "unsubscribe link in {job}", "complained": "spam complaint about {job}"}
 #: a later status never goes back to an earlier one (an open after a click does not undo the click)
 _STATUS_ORDER = {
     FollowUpStatus.SCHEDULED: 0,
@@ -89,14 +94,14 @@ def apply_engagement(conn: Connection, *, event_id: str, kind: str, job_id: str,
         events.append(ev.id)
     if status is not None and _STATUS_ORDER.get(status, 0) > _STATUS_ORDER.get(job.status, 9):
         upsert_rows(conn, "follow_ups", [follow_up_to_row(_with_status(job, status, f"{kind} on {at.date()}"))])
-    if kind == "unsubscribed":
+    if kind in OPT_OUTS:
         consent = Consent(
             id=ConsentId(f"CN-unsub-{event_id}"[:128]),
             hcp_id=job.hcp_id,
             channel=Channel.EMAIL,
             state=ConsentState.OPT_OUT,
             captured_at=at,
-            source=f"unsubscribe link in {job.id}",
+            source=OPT_OUTS[kind].format(job=job.id),
         )
         upsert_rows(conn, "consents", [consent_to_row(consent)])
         consent_id = consent.id

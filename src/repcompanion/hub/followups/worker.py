@@ -13,6 +13,9 @@ Delivery guarantee:
   ``backoff_s × 2^(attempts-1)`` (capped at ``max_backoff_s``); a permanent one (5xx, a template asking for
   a forbidden field, no email address) or ``max_attempts`` failures dead-letter the job: status ``failed``
   with the reason, visible to the rep (synced follow-up row) and in `repcompanion-hub followups list`.
+
+Every send and every failure is logged (logger ``repcompanion.hub.worker``: job, HCP, content, Message-ID, and for a
+failure the error and when it is tried again); addresses and names are not.
 """
 
 from __future__ import annotations
@@ -102,7 +105,8 @@ class Worker:
         self.clock = clock
         self.after_send = after_send
         self.secret = engagement_secret(db)
-        self.sender = SmtpSender(mail.host, mail.port, timeout_s=mail.timeout_s)
+        self.sender = SmtpSender(mail.server())
+        self._stop: Callable[[], bool] = lambda: False
 
     # -- claiming -----------------------------------------------------------------------------------------
 
@@ -170,7 +174,7 @@ class Worker:
         job, hcp, content = claimed.item
         if hcp is None or content is None:
             raise DeliveryError(f"the HCP or content of follow-up {job['id']} is no longer on the hub", permanent=True)
-        return render(content, hcp, job_id=job["id"], settings=self.mail, secret=self.secret)
+        return render(content, hcp, job_id=job["id"], settings=self.mail, secret=self.secret, now=self.clock())
 
     def delivered(self, conn: Connection, claimed: Claimed[Job], at: datetime) -> bool:
         """Mark the job sent, with its synced follow-up row and the ``email_sent`` event (one commit per job bounds
@@ -204,6 +208,10 @@ class Worker:
             source="journey",
         )
         upsert_rows(conn, "events", [event_to_row(event)])
+        log.info(
+            "sent follow-up %s (HCP %s, content %s, journey %s) as %s",
+            job["id"], job["hcp_id"], content.id, job["journey"], claimed.message_id,
+        )  # fmt: skip
         return True
 
     def failed(self, conn: Connection, claimed: Claimed[Job], failure: Failure) -> None:
@@ -219,6 +227,10 @@ class Worker:
             conn.execute(
                 update(j).where(j.c.id == claimed.key).values(**released, next_attempt_at=dt_text(failure.retry_at))
             )
+            log.warning(
+                "follow-up %s not sent (attempt %d): %s; next attempt at %s",
+                claimed.key, failure.attempts, failure.error, dt_text(failure.retry_at),
+            )  # fmt: skip
             return
         conn.execute(
             update(j)
@@ -252,7 +264,7 @@ class Worker:
             with self.db.write() as conn:
                 plan_not_opened(conn, self.clock())
         try:
-            while True:
+            while not self._stop():
                 batch = self.deliver()
                 if not batch.claimed:
                     break
@@ -262,4 +274,23 @@ class Worker:
         return report
 
     def run_forever(self, stop: Callable[[], bool] = lambda: False) -> None:
-        keep_delivering(self.run_once, interval_s=self.settings.poll_s, should_stop=stop)
+        """Deliver until ``stop()``: it is checked between batches, so a stop waits for at most one message."""
+        self._stop = stop
+        try:
+            keep_delivering(self.run_once, interval_s=self.settings.poll_s, should_stop=stop)
+        finally:
+            self._stop = lambda: False
+
+
+def delivery_state(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each job's delivery state for `followups list`: attempts, last error, next attempt, lease, dead letter."""
+    j = followup_jobs
+    if not job_ids:
+        return {}
+    rows = conn.execute(
+        select(
+            j.c.id, j.c.status, j.c.attempts, j.c.last_error, j.c.next_attempt_at, j.c.lease_owner,
+            j.c.lease_expires_at, j.c.dead_letter_reason, j.c.sent_at,
+        ).where(j.c.id.in_(job_ids))
+    ).mappings()  # fmt: skip
+    return {r["id"]: dict(r) for r in rows}

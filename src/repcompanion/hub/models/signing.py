@@ -30,7 +30,7 @@ class ModelKeyError(HubError):
 
 
 def public_key_text(public_key: Ed25519PublicKey) -> str:
-    """The public key as PEM (SubjectPublicKeyInfo): what IT ships in resources/keys/."""
+    """The public key as PEM (SubjectPublicKeyInfo): what IT ships in repcompanion/resources/keys/."""
     return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 

@@ -11,6 +11,7 @@ and shown by ``repcompanion-hub safety list``. An intake is never dead-lettered:
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -37,6 +38,8 @@ from repcompanion.hub.delivery import (
 )
 from repcompanion.hub.safety.clocks import clock_query, read_clock, utc
 from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, smtp_send
+
+log = logging.getLogger("repcompanion.hub.safety")
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=15)  # the 24-hour clock leaves no room for long back-offs
@@ -113,9 +116,14 @@ class PvOutbox:
 
     def delivered(self, conn: Connection, claimed: Claimed[Intake | None], at: datetime) -> bool:
         _mark_forwarded(conn, claimed.key, self.mailbox, at)
+        log.info("forwarded adverse-event intake %s to %s as %s", claimed.key, self.mailbox.to, claimed.message_id)
         return True
 
     def failed(self, conn: Connection, claimed: Claimed[Intake | None], failure: Failure) -> None:
+        log.error(
+            "adverse-event intake %s NOT forwarded (attempt %d): %s; next attempt at %s",
+            claimed.key, failure.attempts, failure.error, failure.retry_at.isoformat() if failure.retry_at else "-",
+        )  # fmt: skip
         f = ae_forwarding
         conn.execute(
             f.update()

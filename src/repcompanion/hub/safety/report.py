@@ -14,6 +14,7 @@ from typing import Any
 
 from repcompanion.domain.models import AE_REPORTING_WINDOW
 from repcompanion.domain.rows import joined_text, tuple_parse
+from repcompanion.hub.delivery import SmtpServer, connect
 from repcompanion.hub.safety.clocks import parse_utc
 
 _SAFE_LOCAL = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -31,6 +32,15 @@ class PvMailbox:
     starttls: bool = False
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    #: TLS from the first byte (port 465) instead of plain or STARTTLS
+    tls: bool = False
+    ca_file: str = ""
+
+    def server(self) -> SmtpServer:
+        security = "tls" if self.tls else "starttls" if self.starttls else "none"
+        return SmtpServer(
+            self.host, self.port, security, self.username or "", self.password or "", self.ca_file, self.timeout_s
+        )
 
 
 def _local_part(intake_id: str) -> str:
@@ -123,11 +133,7 @@ def build_message(
 
 def smtp_send(mailbox: PvMailbox, msg: Message) -> None:
     """Hand ``msg`` to the SMTP server; returns only once the server accepted it for the recipient."""
-    with smtplib.SMTP(mailbox.host, mailbox.port, timeout=mailbox.timeout_s) as smtp:
-        if mailbox.starttls:
-            smtp.starttls()
-        if mailbox.username:
-            smtp.login(mailbox.username, mailbox.password or "")
+    with connect(mailbox.server()) as smtp:
         refused = smtp.send_message(msg, from_addr=mailbox.sender, to_addrs=[mailbox.to])
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from repcompanion import resources
 from repcompanion.domain import (
     Channel,
     Content,
@@ -283,5 +284,5 @@ def _check_cycles(journeys: Sequence[Journey]) -> None:
 
 
 def default_journey_dir() -> Path:
-    """resources/journeys of the source tree (the hub's default journey folder)."""
-    return Path(__file__).resolve().parents[4] / "resources" / "journeys"
+    """The journeys shipped with RepCompanion (the hub's default journey folder); MissingResourceError if absent."""
+    return resources.resource_path("journeys")

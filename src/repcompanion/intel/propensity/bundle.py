@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from repcompanion import resources
 from repcompanion.domain import ModelError, UntrustedModelError
 
 if TYPE_CHECKING:  # skops, scikit-learn and SciPy load only to save, load or fit a model (not to score one)
     from repcompanion.intel.propensity.compiled import AdditiveScorer
     from repcompanion.intel.propensity.model import AdditiveLogit
 
-MODELS_ENV = "REPCOMPANION_MODELS"
+MODELS_ENV = resources.MODELS_ENV
 DEFAULT_MODEL_NAME = "propensity.skops"
 BUNDLE_FORMAT = 1
 
@@ -43,18 +42,8 @@ class ModelBundle:
 
 
 def models_dir() -> Path:
-    """The folder of bundled models: ``$REPCOMPANION_MODELS``, else ``models/`` of the checkout or bundle."""
-    override = os.environ.get(MODELS_ENV)
-    if override:
-        return Path(override)
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "models"
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "models").is_dir() and (parent / "pyproject.toml").exists():
-            return parent / "models"
-    return here.parents[4] / "models"
+    """The folder of bundled models: ``$REPCOMPANION_MODELS``, else the models shipped in the package."""
+    return resources.models_root()
 
 
 def default_model_path() -> Path:

@@ -1,4 +1,4 @@
-"""The hub's HTTP routes, one module per area (sync, engagement, models), each with ``register(app, ctx)``."""
+"""The hub's HTTP routes, one module per area (sync, engagement, models, unsubscribe), each with ``register``."""
 
 from __future__ import annotations
 

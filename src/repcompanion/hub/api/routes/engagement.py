@@ -1,4 +1,7 @@
-"""`POST /v1/engagement`: the email service reports opened / clicked / bounced / unsubscribed / attended, signed.
+"""Engagement webhooks: `POST /v1/engagement` (the hub's own signed format) and `POST /v1/engagement/sendgrid`
+(SendGrid's Event Webhook with its ECDSA signature, see ``followups.providers``).
+
+`POST /v1/engagement`: the email service reports opened / clicked / bounced / unsubscribed / attended, signed.
 
 The body is JSON ``{"event_id", "type", "follow_up_id", "occurred_at", "timestamp"}``; the header
 ``X-RepCompanion-Signature: sha256=<hex>`` is HMAC-SHA256 of the raw body with the shared secret
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +31,21 @@ from repcompanion.hub.api.middleware import error_response as _error
 from repcompanion.hub.api.routes import RouteContext
 from repcompanion.hub.db import now_text
 from repcompanion.hub.db.schema import engagement_seen
-from repcompanion.hub.followups import ENGAGEMENT_TYPES, apply_engagement, engagement_secret
+from repcompanion.hub.followups import (
+    ENGAGEMENT_TYPES,
+    WebhookRefused,
+    apply_engagement,
+    apply_provider_events,
+    engagement_secret,
+    sendgrid_events,
+    sendgrid_key,
+    verify_sendgrid,
+)
+from repcompanion.hub.followups.providers import SIGNATURE_HEADER as SENDGRID_SIGNATURE
+from repcompanion.hub.followups.providers import TIMESTAMP_HEADER as SENDGRID_TIMESTAMP
 from repcompanion.protocol.models import ErrorBody
+
+log = logging.getLogger("repcompanion.hub.engagement")
 
 SIGNATURE_HEADER = "X-RepCompanion-Signature"
 MAX_SKEW_S = 300
@@ -78,7 +95,9 @@ def register(app: FastAPI, ctx: RouteContext) -> None:
                 )
             except LookupError:
                 return _error(404, "not_found", f"There is no follow-up {event.follow_up_id} on this hub.")
-            conn.execute(engagement_seen.insert().values(event_id=event.event_id, received_at=now_text()))
+            conn.execute(
+                engagement_seen.insert().values(event_id=event.event_id, received_at=now_text(), provider="signed")
+            )
         return EngagementReply(
             status="applied",
             follow_up_status=result.follow_up_status,
@@ -119,3 +138,38 @@ def register(app: FastAPI, ctx: RouteContext) -> None:
                 "Send events as they happen, with the current time in 'timestamp'.",
             )
         return await anyio.to_thread.run_sync(apply, event)
+
+    def apply_sendgrid(body: bytes) -> JSONResponse:
+        events = sendgrid_events(json.loads(body))
+        with ctx.db.write() as conn:
+            result = apply_provider_events(conn, "sendgrid", events)
+        for unknown in result.unknown:
+            log.warning("SendGrid event %s: %s", unknown["event_id"], unknown["message"])
+        return JSONResponse({"status": "received", **result.to_json()})
+
+    @app.post("/v1/engagement/sendgrid", responses=errors, tags=["engagement"])
+    async def sendgrid(request: Request) -> Any:
+        """SendGrid's Event Webhook (a JSON array of events), signed with SendGrid's ECDSA key. Events whose
+        message the hub does not know are kept (``unknown`` in the reply) and answered 200, so SendGrid does not
+        resend them for a day; a wrong signature is 401 and nothing is applied."""
+        if not ctx.settings.sendgrid_public_key:
+            return _error(
+                404,
+                "not_configured",
+                "This hub takes no SendGrid events: no verification key is configured.",
+                "Set [webhooks] sendgrid_public_key (REPCOMPANION_HUB_WEBHOOKS_SENDGRID_PUBLIC_KEY).",
+            )
+        body = await request.body()
+        try:
+            verify_sendgrid(
+                sendgrid_key(ctx.settings.sendgrid_public_key),
+                body,
+                request.headers.get(SENDGRID_SIGNATURE, ""),
+                request.headers.get(SENDGRID_TIMESTAMP, ""),
+            )
+            return await anyio.to_thread.run_sync(apply_sendgrid, body)
+        except WebhookRefused as exc:
+            status = 500 if exc.code == "misconfigured" else 422 if exc.code == "invalid_request" else 401
+            return _error(status, exc.code, exc.message, exc.hint or "")
+        except ValueError as exc:
+            return _error(422, "invalid_request", f"The SendGrid events could not be read: {exc}".splitlines()[0])
