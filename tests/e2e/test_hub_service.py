@@ -106,7 +106,13 @@ def _healthy(base: str, proc: subprocess.Popen[bytes]) -> bool:
 
 
 def _visit(ws: Workspace, hcp_id: str) -> None:
-    report = replace(ws.visits.new(hcp_id), topics=("efficacy",), notes="Discussed the efficacy data.")
+    # approved content is only sent for a product discussed: the product of the efficacy e-mail content
+    product = min(
+        str(c.product_id) for c in ws.directory.content() if "efficacy" in c.topics and c.channel.value == "email"
+    )
+    report = replace(
+        ws.visits.new(hcp_id), topics=("efficacy",), products=(product,), notes="Discussed the efficacy data."
+    )
     ws.visits.submit(report)
 
 

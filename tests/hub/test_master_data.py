@@ -39,6 +39,7 @@ def hub_with_providers(db_url: str, tmp_path: Path) -> str:
         ],
     }
     (tmp_path / "providers.json").write_text(json.dumps(bundle), encoding="utf-8")
+    assert main(["init", "--db", db_url]) == 0
     assert main(["import", "fhir", str(tmp_path / "providers.json"), "--territory", "T-1", "--create-territory",
                  "--db", db_url]) == 0  # fmt: skip
     return db_url

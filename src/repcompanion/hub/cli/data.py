@@ -46,7 +46,6 @@ def add_import(sub: Any, command: Command) -> None:
         p.add_argument("file", type=Path, metavar="FILE", help="CSV (a header row) or JSON (an array of objects)")
         p.add_argument("--mapping", type=Path, metavar="M.toml", help="input column for each field (docs/ingest.md)")
         p.add_argument("--report", type=Path, metavar="FILE.json", help="write the full import report as JSON")
-        p.add_argument("--db", help=argparse.SUPPRESS)
         p.set_defaults(func=run_master_import, kind=kind)
 
 
@@ -64,7 +63,6 @@ def add_content(sub: Any, command: Command) -> None:
     content = command("content", "The approved content catalogue: list it, withdraw an item.")
     actions = content.add_subparsers(dest="content_command", required=True, metavar="ACTION", help="list or withdraw")
     listing = actions.add_parser("list", help="every item with its product, MLR code, dates and state")
-    listing.add_argument("--db", help=argparse.SUPPRESS)
     listing.set_defaults(func=run_content_list)
     withdraw = actions.add_parser(
         "withdraw",
@@ -74,7 +72,6 @@ def add_content(sub: Any, command: Command) -> None:
     )
     withdraw.add_argument("content_id", metavar="ID")
     withdraw.add_argument("--reason", required=True, help="why (reps and auditors read it)")
-    withdraw.add_argument("--db", help=argparse.SUPPRESS)
     withdraw.set_defaults(func=run_content_withdraw)
 
 
@@ -139,7 +136,7 @@ def run_master_import(args: argparse.Namespace) -> int:
 def run_content_list(args: argparse.Namespace) -> int:
     from repcompanion.hub.sync import content_catalog
 
-    items, products = content_catalog(db_from_args(args))
+    items, products = content_catalog(db_for_reading(args))
     if not items:
         print("No content on this hub yet: load the approved catalogue with `repcompanion-hub import content`.")
         return 0
