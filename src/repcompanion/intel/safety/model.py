@@ -138,6 +138,9 @@ class SentenceModel:
     category_intercept: np.ndarray
     threshold: float = 0.5
     strict_threshold: float = 0.5
+    plain_threshold: float = 0.5
+    rep_threshold: float = 0.5
+    rep_strict_threshold: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
     _fast: tuple[_FastTfidf, _FastTfidf] | None = field(default=None, init=False, repr=False)
 
@@ -192,11 +195,18 @@ def fit_model(
     )
 
 
-def _vocabulary(vectorizer: TfidfVectorizer) -> np.ndarray:
-    terms = np.empty(len(vectorizer.vocabulary_), dtype=object)
+def _vocabulary(vectorizer: TfidfVectorizer) -> str:
+    """The vocabulary in index order as one newline-separated string (a fixed-width array of long word pairs
+    would take several times the space)."""
+    terms = [""] * len(vectorizer.vocabulary_)
     for term, index in vectorizer.vocabulary_.items():
         terms[index] = term
-    return terms.astype(str)
+    return "\n".join(terms)
+
+
+def _terms(stored: Any) -> list[str]:
+    """A stored vocabulary: a newline-separated string, or an array of strings (files written before 2026-12)."""
+    return str(stored).split("\n") if isinstance(stored, str) else [str(term) for term in stored]
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -221,13 +231,16 @@ def save_model(model: SentenceModel, path: Path) -> None:
         "category_intercept": np.asarray(model.category_intercept, dtype=np.float64),
         "threshold": float(model.threshold),
         "strict_threshold": float(model.strict_threshold),
+        "plain_threshold": float(model.plain_threshold),
+        "rep_threshold": float(model.rep_threshold),
+        "rep_strict_threshold": float(model.rep_strict_threshold),
         "metadata": model.metadata,
     }
     sio.dump(bundle, path)
 
 
-def _rebuild(params: dict[str, Any], vocabulary: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
-    vectorizer = _vectorizer(params, [str(term) for term in vocabulary])
+def _rebuild(params: dict[str, Any], vocabulary: Any, idf: np.ndarray) -> TfidfVectorizer:
+    vectorizer = _vectorizer(params, _terms(vocabulary))
     vectorizer._validate_vocabulary()
     vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
     return vectorizer
@@ -305,6 +318,9 @@ def load_model(path: Path) -> SentenceModel:
             np.asarray(bundle["category_intercept"], dtype=np.float64),
             float(bundle["threshold"]),
             float(bundle["strict_threshold"]),
+            float(bundle.get("plain_threshold", bundle["threshold"]) or 0.0),
+            float(bundle.get("rep_threshold", bundle["threshold"]) or 0.0),
+            float(bundle.get("rep_strict_threshold", bundle["strict_threshold"]) or 0.0),
             dict(bundle.get("metadata", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
