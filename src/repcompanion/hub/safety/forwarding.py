@@ -1,4 +1,5 @@
-"""Forwarding adverse-event intakes to the pharmacovigilance mailbox: the delivery loop over unforwarded intakes.
+"""Forwarding intakes to pharmacovigilance (and product-quality complaints to the quality mailbox): the delivery loop
+over unforwarded intakes.
 
 Delivery guarantee: each intake is claimed, sent and marked forwarded in ONE database transaction (the loop's
 ``locked`` discipline: the intake's row is locked — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE``
@@ -36,7 +37,7 @@ from repcompanion.hub.delivery import (
     locked,
 )
 from repcompanion.hub.safety.clocks import clock_query, read_clock, utc
-from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, smtp_send
+from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, recipients, smtp_send
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=15)  # the 24-hour clock leaves no room for long back-offs
@@ -109,8 +110,11 @@ class PvOutbox:
         return build_message(intake, hcp, product, self.mailbox)
 
     def delivered(self, conn: Connection, claimed: Claimed[Intake | None], at: datetime) -> bool:
-        _mark_forwarded(conn, claimed.key, self.mailbox, at)
+        _mark_forwarded(conn, claimed.key, self._recipient(claimed), at)
         return True
+
+    def _recipient(self, claimed: Claimed[Intake | None]) -> str:
+        return ", ".join(recipients(claimed.item[0], self.mailbox)) if claimed.item else self.mailbox.to
 
     def failed(self, conn: Connection, claimed: Claimed[Intake | None], failure: Failure) -> None:
         f = ae_forwarding
@@ -122,7 +126,7 @@ class PvOutbox:
                 last_attempt_at=failure.at.isoformat(),
                 next_attempt_at=failure.retry_at.isoformat() if failure.retry_at else None,
                 last_error=failure.error[:1000],
-                recipient=self.mailbox.to,
+                recipient=self._recipient(claimed),
             )
         )
 
@@ -132,7 +136,7 @@ def _lookup(conn: Connection, table: Table, key: str) -> dict[str, Any]:
     return dict(found) if found is not None else {}
 
 
-def _mark_forwarded(conn: Connection, intake_id: str, mailbox: PvMailbox, at: datetime) -> None:
+def _mark_forwarded(conn: Connection, intake_id: str, recipient: str, at: datetime) -> None:
     f = ae_forwarding
     conn.execute(
         schema.ae_intakes.update()
@@ -147,7 +151,7 @@ def _mark_forwarded(conn: Connection, intake_id: str, mailbox: PvMailbox, at: da
             last_attempt_at=at.isoformat(),
             next_attempt_at=None,
             last_error="",
-            recipient=mailbox.to,
+            recipient=recipient,
             sent_at=at.isoformat(),
         )
     )
