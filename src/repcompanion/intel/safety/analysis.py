@@ -120,21 +120,20 @@ class _Cues:
         self.by_kind: dict[str, list[tuple[int, int]]] = {}
         for m in matches:
             self.by_kind.setdefault(m.entry.label, []).append((m.first, m.last))
-        pseudo = self.by_kind.get("pseudo_negation", [])
-        for kind in ("negation_before", "negation_after", "indication_before", "generic", "discontinuation"):
-            self.by_kind[kind] = [
-                cue
-                for cue in self.by_kind.get(kind, [])
-                if not any(p[0] <= cue[0] and cue[1] <= p[1] for p in pseudo)
-                and not any(t[0] <= cue[0] and cue[1] <= t[1] for t in term_ranges)
-            ]
+        # A cue inside a pseudo-negation ("not only") or inside a term is part of it, not a cue.
+        blockers = self.by_kind.get("pseudo_negation", []) + term_ranges
+        if blockers:
+            for kind in ("negation_before", "negation_after", "indication_before", "generic", "discontinuation"):
+                cues = self.by_kind.get(kind)
+                if cues:
+                    self.by_kind[kind] = [c for c in cues if not any(b[0] <= c[0] and c[1] <= b[1] for b in blockers)]
         # "moderate to severe" names a population, not an event.
         indication = self.by_kind.get("indication_before", [])
-        self.by_kind["event"] = [
-            cue
-            for cue in self.by_kind.get("event", [])
-            if not any(i[0] <= cue[0] and cue[1] <= i[1] and i != cue for i in indication)
-        ]
+        events = self.by_kind.get("event")
+        if indication and events:
+            self.by_kind["event"] = [
+                cue for cue in events if not any(i[0] <= cue[0] and cue[1] <= i[1] and i != cue for i in indication)
+            ]
         self.scope_ends = sorted(first for first, _ in self.by_kind.get("scope_end", []))
 
     def get(self, kind: str) -> list[tuple[int, int]]:

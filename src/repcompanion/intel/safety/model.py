@@ -112,8 +112,11 @@ class _FastTfidf:
         raw = self.indices(sentence)
         if not raw:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        index, counts = np.unique(np.asarray(raw, dtype=np.int64), return_counts=True)
-        tf = counts.astype(np.float64)
+        counted: dict[int, int] = {}
+        for i in raw:
+            counted[i] = counted.get(i, 0) + 1
+        index = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
+        tf = np.fromiter(counted.values(), dtype=np.float64, count=len(counted))
         if self.sublinear:
             tf = 1.0 + np.log(tf)
         values = tf * self.idf[index]
@@ -183,15 +186,29 @@ def fit_model(
     flag = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, np.asarray(adverse, dtype=bool))
     labels = np.asarray(category)
     reportable = labels != "none"
-    heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
-    order = [list(heads.classes_).index(name) for name in MODEL_CATEGORIES]
+    # A category the training text never shows (PsyTAR left out: no withdrawal) gets no weight and a vanishing
+    # prior, so the head never names it.
+    coef = np.zeros((len(MODEL_CATEGORIES), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(MODEL_CATEGORIES), -50.0)
+    present = [name for name in MODEL_CATEGORIES if name in set(labels[reportable])]
+    if len(present) == 1:
+        intercept[MODEL_CATEGORIES.index(present[0])] = 0.0
+    elif present:
+        heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
+        for k, name in enumerate(heads.classes_):
+            if name in MODEL_CATEGORIES:
+                row = 0 if len(heads.classes_) == 2 and k == 0 else min(k, heads.coef_.shape[0] - 1)
+                # Two classes: scikit-learn keeps one row; half of it each way gives the same softmax.
+                sign = (-0.5 if k == 0 else 0.5) if len(heads.classes_) == 2 else 1.0
+                coef[MODEL_CATEGORIES.index(name)] = sign * heads.coef_[row]
+                intercept[MODEL_CATEGORIES.index(name)] = sign * heads.intercept_[row]
     return SentenceModel(
         word,
         char,
         flag.coef_[0].astype(np.float32),
         float(flag.intercept_[0]),
-        heads.coef_[order].astype(np.float32),
-        heads.intercept_[order].astype(np.float64),
+        coef,
+        intercept.astype(np.float64),
     )
 
 

@@ -171,7 +171,8 @@ def _vocabulary_terms(data: Path) -> tuple[list[str], list[str]]:
     with data.joinpath(*HPO_FILE).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             lay += [t for t in row["lay_synonyms"].split("|") if t.lower() in strong]
-    return sorted(strong.values()), sorted(set(lay))
+    clinical = sorted(strong.values())
+    return clinical, sorted(set(lay)) or clinical
 
 
 def training_set(data: Path, *, psytar: bool = True, labels: bool = True) -> TrainingSet:
