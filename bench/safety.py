@@ -1,73 +1,77 @@
-"""Benchmark the note screener on ~500 realistic 2,000-character visit notes; prints one JSON object."""
+"""Benchmark the note screener against the previous one in the same run; prints one JSON object.
+
+Each screener is measured in its own fresh process by ``bench/safety_eval.py`` (cold load time, p50/p99
+latency on 500 notes of 2,000 characters, recall with 95% intervals per corpus, per category and per register,
+false flags on non-reportable sentences and on plain rep notes). The reference is the screener at
+``REFERENCE_COMMIT`` (the one before issue 19), unpacked with ``git archive`` into a temporary folder.
+
+    python -m bench.safety                    # current tree and reference
+    python -m bench.safety --no-reference     # current tree only
+    python -m bench.safety --quick            # rep notes and latency only
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
-import random
-import time
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-import numpy as np
-
-from repcompanion.intel.safety import get_screener
-from repcompanion.intel.safety.augment import rep_sentences
-
-NOTE_CHARS = 2000
-NOTES = 500
-
-
-def build_notes(count: int = NOTES, seed: int = 11) -> list[str]:
-    """Notes of about NOTE_CHARS characters: routine sentences, bullets, and in a third of them an event."""
-    rng = random.Random(seed)
-    pool = rep_sentences(negatives=4000, positives=800, seed=seed)
-    routine = [text for text, positive in pool if not positive]
-    events = [text for text, positive in pool if positive]
-    notes: list[str] = []
-    for index in range(count):
-        parts: list[str] = [f"Call note {index}:"]
-        with_event = index % 3 == 0
-        event_at = rng.randint(3, 12)
-        while sum(len(p) + 1 for p in parts) < NOTE_CHARS:
-            if with_event and len(parts) == event_at:
-                parts.append(rng.choice(events))
-            sentence = rng.choice(routine)
-            parts.append(f"\n- {sentence}" if rng.random() < 0.25 else sentence)
-        text = " ".join(parts)[:NOTE_CHARS]
-        notes.append(text[: text.rfind(" ")] + "." if len(text) == NOTE_CHARS else text)
-    return notes
+REPO = Path(__file__).resolve().parents[1]
+#: the screener before issue 19 (PsyTAR-tuned model, one product_complaint category)
+REFERENCE_COMMIT = "7f1d347"
+P99_BUDGET_MS = 20.0
 
 
-def main() -> None:
-    started = time.perf_counter()
-    screener = get_screener()
-    load_ms = (time.perf_counter() - started) * 1000
-    notes = build_notes()
-    for note in notes[:20]:
-        screener.screen(note)
-    timings = []
-    flagged = 0
-    wall = time.perf_counter()
-    for note in notes:
-        t0 = time.perf_counter()
-        result = screener.screen(note)
-        timings.append((time.perf_counter() - t0) * 1000)
-        flagged += result.flag
-    elapsed = time.perf_counter() - wall
-    ms = np.array(timings)
-    print(
-        json.dumps(
-            {
-                "notes_per_s": round(len(notes) / elapsed, 1),
-                "p99_ms": round(float(np.percentile(ms, 99)), 2),
-                "p50_ms": round(float(np.percentile(ms, 50)), 2),
-                "max_ms": round(float(ms.max()), 2),
-                "notes": len(notes),
-                "mean_chars": round(float(np.mean([len(n) for n in notes])), 1),
-                "flagged": int(flagged),
-                "load_ms": round(load_ms, 1),
-            }
-        )
-    )
+def _run(pythonpath: Path, quick: bool) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    for key in ("REPCOMPANION_RESOURCES", "REPCOMPANION_MODELS"):
+        env.pop(key, None)
+    args = [sys.executable, "-m", "bench.safety_eval"] + (["--quick"] if quick else [])
+    done = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _reference(commit: str, quick: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="screener-ref-") as folder:
+        archive = Path(folder) / "ref.tar"
+        with archive.open("wb") as handle:
+            made = subprocess.run(
+                ["git", "archive", commit, "src", "resources", "models"], cwd=REPO, stdout=handle, check=False
+            )
+        if made.returncode != 0:
+            return {"error": [f"git archive {commit} failed"]}
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+        result = _run(Path(folder) / "src", quick)
+    result["commit"] = commit
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="rep notes and latency only")
+    parser.add_argument("--no-reference", action="store_true", help="skip the previous screener")
+    parser.add_argument("--reference", default=REFERENCE_COMMIT, help="commit of the reference screener")
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = {"screener": _run(REPO / "src", args.quick)}
+    if not args.no_reference:
+        report["reference"] = _reference(args.reference, args.quick)
+    latency = report["screener"].get("latency_2000_chars", {})
+    report["p99_budget_ms"] = P99_BUDGET_MS
+    report["p99_within_budget"] = bool(latency) and latency["p99_ms"] <= P99_BUDGET_MS
+    print(json.dumps(report))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -153,3 +153,28 @@ def test_a_row_from_an_earlier_release_without_a_later_field_reads_as_its_defaul
         }
     )
     assert consent.proof == ""
+
+
+def test_an_intake_an_earlier_release_recorded_has_no_triggering_words() -> None:
+    from repcompanion.domain.rows import intake_from_row, intake_to_row
+
+    row = {
+        "id": "I1",
+        "hcp_id": "H1",
+        "description": "rash",
+        "aware_at": "2026-01-01T00:00:00+00:00",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "call_report_id": None,
+        "product_id": None,
+        "reporter": "",
+        "patient_details": "",
+        "seriousness": "unknown",
+        "categories": '["adverse_event"]',
+        "status": "queued",
+        "forwarded_at": None,
+    }
+    intake = intake_from_row(row)
+    assert intake.triggers == ()
+    assert intake_from_row({**row, "triggers": None}).triggers == ()
+    again = intake_from_row(intake_to_row(intake_from_row({**row, "triggers": '["rash", "pen jammed"]'})))
+    assert again.triggers == ("rash", "pen jammed")

@@ -247,3 +247,71 @@ def test_a_later_re_push_of_a_forwarded_intake_does_not_send_a_second_report(hub
     assert len(mailbox.messages) == 1
     [clock] = safety.intake_clocks(hub.db)
     assert clock.forwarded_at is not None and not clock.overdue(datetime.now(UTC) + timedelta(days=2))
+
+
+QA = "quality@pharma.example"
+
+
+def test_complaints_go_to_the_quality_mailbox_adverse_events_to_pv_and_an_intake_that_is_both_to_both(
+    hub: Hub, smtp: tuple[Inbox, int]
+) -> None:
+    mailbox, port = smtp
+    hcp = hub.hcps_of("T-001")[0]
+    aware = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    rep = hub.rep()
+    kinds = {
+        "QC-1": ('["device_malfunction"]', '["pen jammed"]'),
+        "AE-2": ('["adverse_event"]', '["rash"]'),
+        "MIX-3": ('["device_malfunction", "adverse_event"]', '["pen jammed", "bruising"]'),
+    }
+    results = rep.push(
+        [
+            rep.mutation(
+                MutationKind.AE_INTAKE.value,
+                key,
+                intake(hcp, key, aware, categories=categories, triggers=triggers),
+            )
+            for key, (categories, triggers) in kinds.items()
+        ]
+    )
+    assert [r["status"] for r in results] == ["applied"] * 3, results
+    box = safety.PvMailbox(
+        host="127.0.0.1", port=port, to=PV, quality_to=QA, sender="safety-hub@pharma.example", timeout_s=5
+    )
+    assert sorted(safety.forward_pending(hub.db, box).sent) == sorted(kinds)
+    pairs = zip(mailbox.recipients, mailbox.messages, strict=True)
+    sent = {msg["X-RepCompanion-Intake-Id"]: (rcpt, msg) for rcpt, msg in pairs}
+    assert sent["QC-1"][0] == [QA] and sent["QC-1"][1]["Subject"].startswith("[Quality complaint]")
+    assert sent["AE-2"][0] == [PV] and sent["AE-2"][1]["Subject"].startswith("[AE intake]")
+    assert sorted(sent["MIX-3"][0]) == sorted([PV, QA])
+    body = sent["MIX-3"][1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Triggering words:     pen jammed; bruising" in body
+    assert "device malfunction, adverse event" in body
+    record = json.loads(next(sent["QC-1"][1].iter_attachments()).get_content())
+    assert record["triggers"] == ["pen jammed"]
+    with hub.db.read() as conn:
+        f = schema.ae_forwarding
+        recipients = dict(conn.execute(select(f.c.intake_id, f.c.recipient)).all())
+    assert recipients == {"QC-1": QA, "AE-2": PV, "MIX-3": f"{PV}, {QA}"}
+
+
+def test_without_a_quality_mailbox_a_complaint_goes_to_pharmacovigilance(hub: Hub, smtp: tuple[Inbox, int]) -> None:
+    mailbox, port = smtp
+    hcp = hub.hcps_of("T-001")[0]
+    aware = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    rep = hub.rep()
+    row = intake(hcp, "QC-9", aware, categories='["foreign_matter"]', triggers='["particles"]')
+    assert rep.push([rep.mutation(MutationKind.AE_INTAKE.value, "QC-9", row)])[0]["status"] == "applied"
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == ["QC-9"]
+    assert mailbox.recipients == [[PV]]
+
+
+def test_an_intake_an_earlier_release_pushed_without_triggers_is_still_forwarded(
+    hub: Hub, smtp: tuple[Inbox, int]
+) -> None:
+    mailbox, port = smtp
+    hcp = hub.hcps_of("T-001")[0]
+    push_intakes(hub, (hcp, "OLD-1", datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)))
+    assert safety.forward_pending(hub.db, mailbox_config(port)).sent == ["OLD-1"]
+    body = mailbox.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Triggering words:     (none recorded)" in body

@@ -85,3 +85,11 @@ def test_ctrl_f_focuses_the_search_box(window: Any, qtbot: Any) -> None:
     qtbot.keyClick(window.today.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.today.search.hasFocus)
     assert window.stack.currentWidget() is window.today
+
+
+def test_help_about_shows_the_hpo_acknowledgement_with_its_release(window: Any, monkeypatch: Any) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr("repcompanion.ui.main_window.QMessageBox.about", lambda parent, title, text: shown.append(text))
+    about = next(a for a in window.help_menu.actions() if a.text().startswith("&About"))
+    about.trigger()
+    assert shown and "Human Phenotype Ontology (release 2023-01-27)" in shown[0] and "PsyTAR" in shown[0]

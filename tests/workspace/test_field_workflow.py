@@ -81,15 +81,30 @@ def test_a_flagged_note_needs_a_decision_and_an_intake_goes_first(ws):
     assert ws.visits.intakes()[0].status is IntakeStatus.QUEUED
 
 
+def test_an_intake_carries_its_categories_and_the_words_that_triggered_them_to_the_hub(ws):
+    hcp = ws.ranking.priorities()[0].hcp_id
+    note = "Nurse said a patient's auto-injector did not fire and she developed hives after the manual dose."
+    report = ws.visits.new(hcp).edited(notes=note)
+    intake = ws.visits.draft_intake(report)
+    assert {"device_malfunction", "adverse_event"} <= set(intake.categories)
+    assert "hives" in intake.triggers and any("did not fire" in t for t in intake.triggers)
+    ws.visits.record_screening(report, ScreeningDecisionKind.REPORT, intake=intake)
+    ws.visits.submit(report)
+    payload = ws.store.outbox.pending()[0].payload
+    assert json.loads(payload["triggers"]) == list(intake.triggers)
+    assert ws.visits.intakes()[0].triggers == intake.triggers
+
+
 def test_not_an_adverse_event_needs_a_reason(ws):
     hcp = ws.directory.hcps()[3].id
-    report = ws.visits.new(hcp).edited(notes="She asked whether nausea is listed in the label; no patient involved.")
-    assert ws.visits.screen_note(report.notes).flag  # recall first: a label question naming a symptom is flagged
+    note = "She said one patient had a headache the day after a long flight, before starting anything new."
+    report = ws.visits.new(hcp).edited(notes=note)
+    assert ws.visits.screen_note(report.notes).flag  # recall first: a headache told by the HCP is flagged
     with pytest.raises(ValidationError):
         ws.visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason=" ")
-    ws.visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason="Label question, no patient event")
+    ws.visits.record_screening(report, ScreeningDecisionKind.NOT_AN_AE, reason="Before any product, travel only")
     assert ws.visits.submit(report).value.submitted
-    assert ws.store.screening_decision(report.id).reason == "Label question, no patient event"
+    assert ws.store.screening_decision(report.id).reason == "Before any product, travel only"
 
 
 def test_logging_a_visit_reranks_that_hcp(ws):

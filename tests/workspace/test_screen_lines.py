@@ -16,14 +16,16 @@ def test_cli_lines_give_one_json_object_each() -> None:
     out = [result.to_json() for result in VisitManager.screen_lines(lines)]
     assert len(out) == 3
     for item in out:
-        assert set(item) == {"flag", "categories", "spans", "score"}
+        assert set(item) == {"flag", "level", "categories", "spans", "score"}
         assert json.loads(json.dumps(item)) == item
         assert isinstance(item["flag"], bool) and isinstance(item["score"], float)
         assert all(len(span) == 3 and isinstance(span[0], int) for span in item["spans"])
     assert out[0]["flag"] is True and out[0]["categories"] == ["adverse_event"]
     start, end, text = out[0]["spans"][0]
     assert lines[0][start:end] == text == "rash"
-    assert out[1]["flag"] is False and out[2] == {"flag": False, "categories": [], "spans": [], "score": 0.0}
+    assert out[0]["level"] in ("possible", "flagged")
+    empty = {"flag": False, "level": "clear", "categories": [], "spans": [], "score": 0.0}
+    assert out[1]["flag"] is False and out[2] == empty
 
 
 def test_a_file_longer_than_a_batch_gives_one_result_per_line_in_order() -> None:

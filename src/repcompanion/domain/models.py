@@ -381,6 +381,8 @@ class AdverseEventIntake:
     categories: tuple[str, ...] = ()
     status: IntakeStatus = IntakeStatus.OPEN
     forwarded_at: datetime | None = None
+    # The words in the note that raised the flag, as the screener found them (e.g. "pen jammed", "rash").
+    triggers: tuple[str, ...] = ()
 
     @property
     def due_at(self) -> datetime:

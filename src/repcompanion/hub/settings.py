@@ -132,6 +132,8 @@ class FollowUpsConfig:
 class SafetyConfig:
     #: the pharmacovigilance mailbox adverse-event intakes are forwarded to (required by `run`)
     pv_mailbox: str = ""
+    #: the quality unit's mailbox for product-quality complaints (empty: they go to the PV mailbox too)
+    quality_mailbox: str = ""
     sender: str = "repcompanion-hub@localhost"
     interval: float = 30.0
 

@@ -196,6 +196,11 @@ ALTER TABLE content ADD COLUMN withdrawn_reason TEXT DEFAULT '';
 ALTER TABLE consents ADD COLUMN proof TEXT DEFAULT '';
 """
 
+# Nullable: an intake recorded or queued by an earlier release has no triggering words.
+V9 = """
+ALTER TABLE ae_intakes ADD COLUMN triggers TEXT;
+"""
+
 #: outbox kinds whose payload is a row of a table with ';'-joined tuples before schema 7
 _V7_PAYLOAD_TABLES = {"ae_intake.submit": "ae_intakes", "screening.decision": "screening_decisions"}
 
@@ -265,6 +270,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "compiled suggestion models, so ranking needs no scikit-learn", _script(V6_MODEL_SCORERS)),
     Migration(7, "topics and categories as JSON arrays, like every other tuple", _tuples_as_json),
     Migration(8, "approved HTML bodies, links, attachments and withdrawals of content; consent proof", _script(V8)),
+    Migration(9, "the words that triggered an adverse-event intake's flag", _script(V9)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -40,6 +41,7 @@ from repcompanion.workspace import (
     DraftVisit,
     SyncResult,
     Workspace,
+    acknowledgements,
 )
 
 ORG, APP = "RepCompanion", "RepCompanion"
@@ -216,6 +218,7 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(
             self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         )
+        self.help_menu.addAction(self._action("&About RepCompanion…", self.show_about))
 
     # -- navigation -----------------------------------------------------------------------------------------
     def show_today(self) -> None:
@@ -381,6 +384,10 @@ class MainWindow(QMainWindow):
             "Ctrl+R  refresh",
         ]
         self.show_message("Keyboard: " + " · ".join(lines), "info")
+
+    def show_about(self) -> None:
+        """RepCompanion and the credit its third-party vocabularies and corpora ask for (HPO asks to be shown)."""
+        QMessageBox.about(self, "About RepCompanion", "RepCompanion\n\n" + acknowledgements())
 
     # -- workspace ------------------------------------------------------------------------------------------
     def open_workspace(self, folder: Path | None, *, demo: bool = False, passphrase: str | None = None) -> Op:

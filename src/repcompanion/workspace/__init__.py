@@ -20,6 +20,7 @@ from repcompanion.workspace.numbers import (
 from repcompanion.workspace.paths import database_path, default_folder
 from repcompanion.workspace.plans import PlanManager, PlannedDay, parse_hours, parse_point
 from repcompanion.workspace.ranking import RankingManager
+from repcompanion.workspace.safety import acknowledgements
 from repcompanion.workspace.syncing import SyncManager, SyncResult, SyncStatus
 from repcompanion.workspace.ui_support import (
     ACTION_LABELS,
@@ -111,6 +112,7 @@ __all__ = [
     "VisitSave",
     "Workspace",
     "WorkspaceSummary",
+    "acknowledgements",
     "action_label",
     "autosave_key",
     "changes_of",

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from repcompanion.intel.safety import RestrictedHit, ScreenResult
 
 
+def acknowledgements() -> str:
+    """The credit the screener's third-party vocabularies and corpora ask for (the About dialog shows it)."""
+    from repcompanion.intel.safety.acknowledgements import acknowledgements_text
+
+    return acknowledgements_text()
+
+
 def screen(text: str) -> ScreenResult:
     """Screen a note for possible adverse events and product complaints (offline)."""
     from repcompanion.intel.safety import screen_note
@@ -57,6 +64,7 @@ def draft_intake(report: CallReport, result: ScreenResult, *, reporter: str, awa
         seriousness=Seriousness.UNKNOWN,
         categories=tuple(result.categories),
         status=IntakeStatus.OPEN,
+        triggers=result.triggers,
     )
 
 

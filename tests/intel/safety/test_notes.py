@@ -87,10 +87,10 @@ AE_NOTES: list[tuple[str, set[str], str]] = [
     ("No rash, but the patient developed hives and lip swelling.", {"adverse_event"}, "hives"),
     (
         "Pharmacist reported that a patient's Humira pen was leaking and the seal was broken.",
-        {"product_complaint"},
+        {"packaging", "device_malfunction"},
         "leaking",
     ),
-    ("Patient told Dr. Ruiz the tablets looked different and were discoloured.", {"product_complaint"}, "discoloured"),
+    ("Patient told Dr. Ruiz the tablets looked different and were discoloured.", {"appearance"}, "discoloured"),
     (
         "Nurse mentioned a pregnant patient who took Topamax during the first trimester.",
         {"pregnancy_exposure"},
@@ -127,7 +127,7 @@ AE_NOTES: list[tuple[str, set[str], str]] = [
     ("Her patient on Xarelto had a GI bleed and was admitted.", {"adverse_event"}, "GI bleed"),
     (
         "Patient's inhaler was defective, counter stuck at 120 and no spray came out.",
-        {"product_complaint"},
+        {"device_malfunction"},
         "defective",
     ),
     (
@@ -135,7 +135,7 @@ AE_NOTES: list[tuple[str, set[str], str]] = [
         {"adverse_event"},
         "suicidal thoughts",
     ),
-    ("The nurse said the vial had particles floating in it.", {"product_complaint"}, "particles"),
+    ("The nurse said the vial had particles floating in it.", {"foreign_matter"}, "particles"),
     ("Dr. Vance noted significant weight gain and fatigue in a patient on Seroquel.", {"adverse_event"}, "weight gain"),
     ("Jardiance did not work for her patient, A1c went up to 9.", {"lack_of_efficacy"}, "did not work"),
     (
@@ -193,7 +193,7 @@ HELD_OUT_AE: list[tuple[str, set[str], str]] = [
     ),
     (
         "Per the pharmacist, a customer returned a box where the blister pack was empty.",
-        {"product_complaint"},
+        {"packaging"},
         "blister pack was empty",
     ),
     ("Dr. Stein reported a patient fainted in the parking lot after the infusion.", {"adverse_event"}, "fainted"),
@@ -373,10 +373,12 @@ def test_special_situations_need_a_patient_exposure(screener: Screener) -> None:
     assert "paediatric_use" in child.categories
 
 
-def test_product_complaints_are_categorised(screener: Screener) -> None:
+def test_product_complaints_name_their_kind_and_the_words(screener: Screener) -> None:
     result = screener.screen("The pharmacist said the pen was leaking and the seal was broken.")
-    assert result.categories == ("product_complaint",)
-    assert {s.text for s in result.spans} == {"leaking", "seal was broken"}
+    assert set(result.categories) == {"packaging", "device_malfunction"}
+    words = result.triggers_by_category()
+    assert any("seal was broken" in w for w in words["packaging"])
+    assert words["device_malfunction"] == ("pen was leaking",)
 
 
 def test_label_and_trial_talk_about_symptoms_is_generic(screener: Screener) -> None:

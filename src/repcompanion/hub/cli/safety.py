@@ -41,6 +41,12 @@ def add_safety(sub: Any, command: Command) -> None:
     fw.add_argument("--smtp-host", required=True, metavar="H", help="SMTP server host")
     fw.add_argument("--smtp-port", type=int, default=25, metavar="P", help="SMTP server port (default 25)")
     fw.add_argument("--to", required=True, metavar="PV@...", help="the pharmacovigilance mailbox")
+    fw.add_argument(
+        "--quality-to",
+        default="",
+        metavar="QA@...",
+        help="the quality mailbox for product-quality complaints (default: they go to --to)",
+    )
     fw.add_argument("--from", dest="sender", default="repcompanion-hub@localhost", help="sender address")
     fw.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
     fw.add_argument("--smtp-user", metavar="USER", help=f"log in as USER (password from ${PASSWORD_ENV})")
@@ -93,6 +99,7 @@ def cmd_forward(args: argparse.Namespace) -> int:
         host=args.smtp_host,
         port=args.smtp_port,
         to=args.to,
+        quality_to=args.quality_to,
         sender=args.sender,
         timeout_s=args.timeout,
         starttls=args.starttls,

@@ -79,6 +79,7 @@ def pv_mailbox(config: HubConfig) -> Any:
         host=s.host,
         port=s.port,
         to=config.safety.pv_mailbox,
+        quality_to=config.safety.quality_mailbox,
         sender=config.safety.sender,
         timeout_s=s.timeout,
         starttls=s.security == "starttls",

@@ -160,6 +160,7 @@ ae_intakes = Table(
     Column("categories", Text),
     Column("status", Text),
     Column("forwarded_at", Text),
+    Column("triggers", Text),  # revision 0012: the words that raised the flag (NULL from earlier releases)
     Column("user_name", Text, nullable=False),
     Column("territory_id", Text, nullable=False),
     Column("device_id", Text, nullable=False),

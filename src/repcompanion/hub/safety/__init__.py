@@ -2,7 +2,7 @@
 
 from repcompanion.hub.safety.clocks import IntakeClock, duration_text, intake_clocks
 from repcompanion.hub.safety.forwarding import MAX_RETRY, PvOutbox, backoff, forward_forever, forward_pending
-from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, smtp_send
+from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, recipients, smtp_send
 
 __all__ = [
     "MAX_RETRY",
@@ -16,5 +16,6 @@ __all__ = [
     "forward_pending",
     "intake_clocks",
     "message_id",
+    "recipients",
     "smtp_send",
 ]

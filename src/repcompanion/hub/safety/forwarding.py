@@ -1,4 +1,5 @@
-"""Forwarding adverse-event intakes to the pharmacovigilance mailbox: the delivery loop over unforwarded intakes.
+"""Forwarding intakes to pharmacovigilance (and product-quality complaints to the quality mailbox): the delivery loop
+over unforwarded intakes.
 
 Delivery guarantee: each intake is claimed, sent and marked forwarded in ONE database transaction (the loop's
 ``locked`` discipline: the intake's row is locked — ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE``
@@ -37,7 +38,7 @@ from repcompanion.hub.delivery import (
     locked,
 )
 from repcompanion.hub.safety.clocks import clock_query, read_clock, utc
-from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, smtp_send
+from repcompanion.hub.safety.report import PvMailbox, build_message, message_id, recipients, smtp_send
 
 log = logging.getLogger("repcompanion.hub.safety")
 
@@ -115,9 +116,13 @@ class PvOutbox:
         return build_message(intake, hcp, product, self.mailbox)
 
     def delivered(self, conn: Connection, claimed: Claimed[Intake | None], at: datetime) -> bool:
-        _mark_forwarded(conn, claimed.key, self.mailbox, at)
-        log.info("forwarded adverse-event intake %s to %s as %s", claimed.key, self.mailbox.to, claimed.message_id)
+        recipient = self._recipient(claimed)
+        _mark_forwarded(conn, claimed.key, recipient, at)
+        log.info("forwarded adverse-event intake %s to %s as %s", claimed.key, recipient, claimed.message_id)
         return True
+
+    def _recipient(self, claimed: Claimed[Intake | None]) -> str:
+        return ", ".join(recipients(claimed.item[0], self.mailbox)) if claimed.item else self.mailbox.to
 
     def failed(self, conn: Connection, claimed: Claimed[Intake | None], failure: Failure) -> None:
         log.error(
@@ -133,7 +138,7 @@ class PvOutbox:
                 last_attempt_at=failure.at.isoformat(),
                 next_attempt_at=failure.retry_at.isoformat() if failure.retry_at else None,
                 last_error=failure.error[:1000],
-                recipient=self.mailbox.to,
+                recipient=self._recipient(claimed),
             )
         )
 
@@ -143,7 +148,7 @@ def _lookup(conn: Connection, table: Table, key: str) -> dict[str, Any]:
     return dict(found) if found is not None else {}
 
 
-def _mark_forwarded(conn: Connection, intake_id: str, mailbox: PvMailbox, at: datetime) -> None:
+def _mark_forwarded(conn: Connection, intake_id: str, recipient: str, at: datetime) -> None:
     f = ae_forwarding
     conn.execute(
         schema.ae_intakes.update()
@@ -158,7 +163,7 @@ def _mark_forwarded(conn: Connection, intake_id: str, mailbox: PvMailbox, at: da
             last_attempt_at=at.isoformat(),
             next_attempt_at=None,
             last_error="",
-            recipient=mailbox.to,
+            recipient=recipient,
             sent_at=at.isoformat(),
         )
     )

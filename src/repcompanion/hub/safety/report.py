@@ -1,4 +1,9 @@
-"""The report of one adverse-event intake to pharmacovigilance (RFC 5322 text plus JSON), and its SMTP hand-over."""
+"""The report of one intake (RFC 5322 text plus JSON), who receives it, and its SMTP hand-over.
+
+Adverse events and special situations go to pharmacovigilance; product-quality complaints go to the quality
+mailbox when one is configured beside it (an intake that is both goes to both in one message, and with no quality
+mailbox a complaint goes to pharmacovigilance rather than nowhere).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from typing import Any
 
 from repcompanion.domain.models import AE_REPORTING_WINDOW
 from repcompanion.domain.rows import joined_text, tuple_parse
 from repcompanion.hub.delivery import SmtpServer, connect
 from repcompanion.hub.safety.clocks import parse_utc
+from repcompanion.intel.safety.categories import LABELS, needs_pharmacovigilance, needs_quality
 
 _SAFE_LOCAL = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
@@ -35,12 +41,25 @@ class PvMailbox:
     #: TLS from the first byte (port 465) instead of plain or STARTTLS
     tls: bool = False
     ca_file: str = ""
+    quality_to: str = ""  # the quality unit's mailbox for product-quality complaints; empty: they go to `to`
 
     def server(self) -> SmtpServer:
         security = "tls" if self.tls else "starttls" if self.starttls else "none"
         return SmtpServer(
             self.host, self.port, security, self.username or "", self.password or "", self.ca_file, self.timeout_s
         )
+
+
+def recipients(intake: dict[str, Any], mailbox: PvMailbox) -> list[str]:
+    """Who receives an intake: pharmacovigilance for adverse events and special situations (and for anything when
+    no quality mailbox is configured), the quality mailbox for product-quality complaints."""
+    categories = tuple_parse(intake.get("categories"))
+    found = []
+    if needs_pharmacovigilance(categories) or not mailbox.quality_to:
+        found.append(mailbox.to)
+    if needs_quality(categories) and mailbox.quality_to and mailbox.quality_to not in found:
+        found.append(mailbox.quality_to)
+    return found
 
 
 def _local_part(intake_id: str) -> str:
@@ -73,6 +92,10 @@ def build_message(
             f"{product['name']} ({product.get('generic_name') or 'generic name not given'}), id {product['id']}"
         )
     seriousness = (intake.get("seriousness") or "unknown").replace("_", "-")
+    categories = tuple_parse(intake.get("categories"))
+    triggers = tuple_parse(intake.get("triggers"))
+    to = recipients(intake, mailbox)
+    kind = "AE intake" if needs_pharmacovigilance(categories) else "Quality complaint"
     lines = [
         "Possible adverse event / product complaint reported by a sales rep through RepCompanion.",
         "",
@@ -82,7 +105,9 @@ def build_message(
         f"Report due by:        {due.astimezone(UTC).strftime(fmt)} (24 hours after awareness)",
         f"Recorded on device:   {intake.get('created_at')}",
         f"Received by the hub:  {intake.get('received_at')}",
-        f"Categories:           {', '.join(tuple_parse(intake.get('categories'))) or '(none)'}",
+        f"Categories:           {', '.join(LABELS.get(c, c) for c in categories) or '(none)'}",
+        f"Triggering words:     {'; '.join(triggers) or '(none recorded)'}",
+        f"Sent to:              {', '.join(to)}",
         f"Product:              {product_text}",
         f"Reporter:             {intake.get('reporter') or '(not given)'}",
         f"Patient details:      {intake.get('patient_details') or '(not given)'}",
@@ -109,8 +134,8 @@ def build_message(
     ]
     msg = EmailMessage()
     msg["From"] = mailbox.sender
-    msg["To"] = mailbox.to
-    msg["Subject"] = f"[AE intake] {intake['id']} - {seriousness} - due {due.astimezone(UTC).strftime(fmt)}"
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = f"[{kind}] {intake['id']} - {seriousness} - due {due.astimezone(UTC).strftime(fmt)}"
     msg["Date"] = format_datetime(datetime.now(UTC))
     msg["X-RepCompanion-Intake-Id"] = str(intake["id"])
     msg["Auto-Submitted"] = "auto-generated"
@@ -118,6 +143,7 @@ def build_message(
     record = {
         **intake,
         "categories": joined_text(intake.get("categories")),  # the attachment's form since the first release
+        "triggers": list(triggers),
         "due_at": due.isoformat(),
         "hcp": {k: hcp.get(k) for k in ("id", "npi", "first_name", "last_name", "credentials", "specialty_label")},
         "product": product or None,
@@ -134,6 +160,7 @@ def build_message(
 def smtp_send(mailbox: PvMailbox, msg: Message) -> None:
     """Hand ``msg`` to the SMTP server; returns only once the server accepted it for the recipient."""
     with connect(mailbox.server()) as smtp:
-        refused = smtp.send_message(msg, from_addr=mailbox.sender, to_addrs=[mailbox.to])
+        to = [address for _, address in getaddresses([str(msg["To"] or mailbox.to)]) if address] or [mailbox.to]
+        refused = smtp.send_message(msg, from_addr=mailbox.sender, to_addrs=to)
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)

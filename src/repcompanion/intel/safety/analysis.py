@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from repcompanion.intel.safety.categories import (
     ADVERSE_EVENT,
     EXPOSURE_CATEGORIES,
     LACK_OF_EFFICACY,
+    PRODUCT_COMPLAINT,
+    PRODUCT_QUALITY,
     WITHDRAWAL,
+    family_of,
 )
-from repcompanion.intel.safety.lexicon import Entry, Lexicon, Match
+from repcompanion.intel.safety.lexicon import Entry, Lexicon, Match, Pattern
 from repcompanion.intel.safety.text import Token, split_sentences, tokenize
 
 STRONG_SCORE = 0.9
 WEAK_SCORE = 0.75
+# A clinical-vocabulary term with nothing in its sentence saying it happened: a *possible* flag.
+VOCABULARY_SCORE = 0.6
+VOCABULARY_EVENT_SCORE = 0.85
 CONTEXT_SCORE = 0.3
 NEGATED_SCORE = 0.15
 _NEGATION_AFTER_WINDOW = 2
@@ -29,7 +36,7 @@ _EVENT_AFTER_WINDOW = 4
 _SHORT_INDICATION = frozenset({"for", "in", "on", "about", "regarding", "re"})
 # Contexts that mean "this phrase is not an event"; the model must then find the rest of the
 # sentence reportable, or the whole sentence likely, to flag it.
-DISCOUNTING = frozenset({"negated", "generic", "indication"})
+DISCOUNTING = frozenset({"negated", "generic", "indication", "idiom"})
 
 
 @dataclass(slots=True)
@@ -44,6 +51,8 @@ class Hit:
     first: int = -1
     last: int = -1
     context: str = ""
+    origin: str = "curated"
+    evented: bool = False  # an event cue elsewhere in the sentence ("developed", "since starting")
 
     @property
     def active(self) -> bool:
@@ -55,6 +64,8 @@ class Hit:
             return NEGATED_SCORE
         if self.context:
             return CONTEXT_SCORE
+        if self.origin == "vocabulary":
+            return VOCABULARY_EVENT_SCORE if self.evented else VOCABULARY_SCORE
         return STRONG_SCORE if self.strong else WEAK_SCORE
 
 
@@ -68,6 +79,16 @@ class SentenceAnalysis:
     hits: list[Hit] = field(default_factory=list)
     reporter: str = ""
     clauses: bool = False  # a "but", "however", ... joins two clauses
+    subject: bool = False  # someone an event can happen to, or a body part, is named ("she", "the patient")
+    first_person: bool = False  # "I", "my": the patient in a review, the rep in a rep's note
+    rep_marker: bool = False  # words of a rep's note ("Dr", "samples", "the office"), not "my doctor"
+    third_person: bool = False  # "the patient", "her patient": someone spoken about
+    rep_hint: bool = False  # "said", "discussed": a report about someone, unless the writer says "I"
+
+    def evidence(self, rep_voice: bool = False) -> bool:
+        """Something beyond bare logistics: a lexicon phrase in any context, or a person or body named (in a
+        rep's own note, "I" is the rep and does not count)."""
+        return self.subject or bool(self.hits) or (self.first_person and not rep_voice)
 
     @property
     def maskable(self) -> bool:
@@ -99,21 +120,20 @@ class _Cues:
         self.by_kind: dict[str, list[tuple[int, int]]] = {}
         for m in matches:
             self.by_kind.setdefault(m.entry.label, []).append((m.first, m.last))
-        pseudo = self.by_kind.get("pseudo_negation", [])
-        for kind in ("negation_before", "negation_after", "indication_before", "generic"):
-            self.by_kind[kind] = [
-                cue
-                for cue in self.by_kind.get(kind, [])
-                if not any(p[0] <= cue[0] and cue[1] <= p[1] for p in pseudo)
-                and not any(t[0] <= cue[0] and cue[1] <= t[1] for t in term_ranges)
-            ]
+        # A cue inside a pseudo-negation ("not only") or inside a term is part of it, not a cue.
+        blockers = self.by_kind.get("pseudo_negation", []) + term_ranges
+        if blockers:
+            for kind in ("negation_before", "negation_after", "indication_before", "generic", "discontinuation"):
+                cues = self.by_kind.get(kind)
+                if cues:
+                    self.by_kind[kind] = [c for c in cues if not any(b[0] <= c[0] and c[1] <= b[1] for b in blockers)]
         # "moderate to severe" names a population, not an event.
         indication = self.by_kind.get("indication_before", [])
-        self.by_kind["event"] = [
-            cue
-            for cue in self.by_kind.get("event", [])
-            if not any(i[0] <= cue[0] and cue[1] <= i[1] and i != cue for i in indication)
-        ]
+        events = self.by_kind.get("event")
+        if indication and events:
+            self.by_kind["event"] = [
+                cue for cue in events if not any(i[0] <= cue[0] and cue[1] <= i[1] and i != cue for i in indication)
+            ]
         self.scope_ends = sorted(first for first, _ in self.by_kind.get("scope_end", []))
 
     def get(self, kind: str) -> list[tuple[int, int]]:
@@ -130,9 +150,26 @@ class _Cues:
             for cue_first, _ in self.get(kind)
         )
 
+    def contains(self, kind: str, first: int, last: int) -> bool:
+        """A cue of this kind that covers the whole range [first, last)."""
+        return any(cue_first <= first and last <= cue_last for cue_first, cue_last in self.get(kind))
+
+    def between(self, kind: str, left: int, right: int) -> bool:
+        """A cue of this kind starting in the token gap [left, right)."""
+        return any(left <= cue_first < right for cue_first, _ in self.get(kind))
+
     def outside(self, kind: str, first: int, last: int) -> bool:
         """A cue of this kind that does not overlap the token range [first, last)."""
         return any(cue_last <= first or cue_first >= last for cue_first, cue_last in self.get(kind))
+
+
+def rep_voice(sentences: list[SentenceAnalysis]) -> bool:
+    """True when a note is a report about someone else (a rep's note): it holds words of a rep's note, or it
+    speaks of a patient in the third person (or says "said", "discussed") and never says "I", "me" or "my" (a
+    patient's own review does)."""
+    if any(s.rep_marker for s in sentences):
+        return True
+    return any(s.third_person or s.rep_hint for s in sentences) and not any(s.first_person for s in sentences)
 
 
 class Analyser:
@@ -159,9 +196,11 @@ class Analyser:
             first, last = ranges[index]
             if first <= m.first and m.last <= last:
                 per_sentence[index].append(m)
+        patterned = self._patterns(text, bounds, starts)
         note_reporter = ""
         result: list[SentenceAnalysis] = []
-        for (begin, end), (first, last), found in zip(bounds, ranges, per_sentence, strict=True):
+        for index, ((begin, end), (first, last), found) in enumerate(zip(bounds, ranges, per_sentence, strict=True)):
+            found = found + patterned[index]
             sentence = self._sentence(text, begin, end, tokens, starts, first, last, found)
             note_reporter = note_reporter or sentence.reporter
             result.append(sentence)
@@ -182,9 +221,12 @@ class Analyser:
         matches: list[Match],
     ) -> SentenceAnalysis:
         sentence = SentenceAnalysis(begin, end, text[begin:end])
-        found = [m for m in matches if m.entry.kind == "term"] + self._patterns(text, begin, end, starts)
-        terms = _longest_terms(found)
-        cues = _Cues([m for m in matches if m.entry.kind == "cue"], [(m.first, m.last) for m in terms])
+        found = [m for m in matches if m.entry.kind == "term"]
+        covers: list[tuple[int, int]] = []
+        found += self._pairs([m for m in matches if m.entry.kind == "part"], covers)
+        terms = _without_quality_echoes(_longest_terms(found))
+        cue_matches = [m for m in matches if m.entry.kind == "cue"]
+        cues = _Cues(cue_matches, [(m.first, m.last) for m in terms] + covers)
         brand = _brand_after_on(text, tokens, first, last)
         term_starts = {t.first for t in terms if t.entry.strong}
         for m in terms:
@@ -196,11 +238,16 @@ class Analyser:
                 m.entry.strong,
                 m.first,
                 m.last,
+                origin=m.entry.origin,
             )
             event = cues.outside("event", m.first, m.last)
-            exposed = brand or cues.outside("exposure", m.first, m.last)
+            occurred = event or cues.outside("occurrence", m.first, m.last)
+            hit.evented = occurred
+            exposed = brand or bool(cues.get("exposure"))
             happened = cues.after("event_after", m.last, _EVENT_AFTER_WINDOW)
-            if not happened and self._negated(cues, text, tokens, m, term_starts):
+            if cues.contains("idiom", m.first, m.last):
+                hit.context = "idiom"
+            elif not happened and self._negated(cues, text, tokens, m, term_starts):
                 hit.context = "negated"
             elif not happened and self._generic(cues, m):
                 hit.context = "generic"
@@ -215,12 +262,17 @@ class Analyser:
             ):
                 hit.context = "indication"
             elif not m.entry.strong and hit.category in _EVENT_WEAK and not event:
+                # A weak term is often the condition treated ("patients with asthma started on it"), so only a
+                # clear event cue lets it count; "had", "got" and the like do not.
                 hit.context = "needs_event"
             elif not exposed and (
                 (not m.entry.strong and hit.category not in _EVENT_WEAK) or hit.category in EXPOSURE_CATEGORIES
             ):
                 hit.context = "needs_exposure"
             sentence.hits.append(hit)
+        withdrawal = _withdrawal(cues, tokens, sentence.hits)
+        if withdrawal is not None:
+            sentence.hits.append(withdrawal)
         # A special situation counts when the same sentence reports something else (a pregnant
         # patient who developed a rash).
         if any(h.active and h.category not in EXPOSURE_CATEGORIES for h in sentence.hits):
@@ -228,25 +280,86 @@ class Analyser:
                 if hit.context == "needs_exposure" and hit.category in EXPOSURE_CATEGORIES:
                     hit.context = ""
         sentence.hits = _merge_overlaps(sentence.hits)
-        sentence.reporter = _reporter(cues, matches)
+        sentence.reporter = _reporter(cues, cue_matches)
         sentence.clauses = bool(cues.scope_ends)
+        sentence.subject = bool(cues.get("subject"))
+        sentence.first_person = bool(cues.get("first_person"))
+        sentence.third_person = bool(cues.get("third_person"))
+        sentence.rep_hint = any(
+            first == 0 or tokens[first - 1].norm not in _NOT_REP_VOICE for first, _ in cues.get("rep_hint")
+        )
+        sentence.rep_marker = any(
+            first == 0 or tokens[first - 1].norm not in _NOT_REP_VOICE for first, _ in cues.get("rep_voice")
+        )
         return sentence
 
-    def _patterns(self, text: str, begin: int, end: int, starts: list[int]) -> list[Match]:
-        """Regular-expression rules as term matches, so negation and context apply to them too
-        (``starts``: the note's token start offsets)."""
+    def _pairs(self, parts: list[Match], covers: list[tuple[int, int]]) -> list[Match]:
+        """[[pairs]] rules as term matches: an object and a defect of one rule close enough to each other."""
+        by_rule: dict[int, tuple[list[Match], list[Match]]] = {}
+        for m in parts:
+            number, role = m.entry.label.split(":")
+            objects, defects = by_rule.setdefault(int(number), ([], []))
+            (objects if role == "object" else defects).append(m)
         result: list[Match] = []
-        for pattern in self.lexicon.patterns:
-            for found in pattern.regex.finditer(text, begin, end):
-                age = found.groupdict().get("age")
-                if pattern.max_age is not None and (age is None or int(age) > pattern.max_age):
-                    continue
-                first = bisect_left(starts, found.start())
-                last = bisect_left(starts, found.end())
-                if first < last:
-                    entry = Entry("term", pattern.category, not pattern.needs_exposure, pattern.regex.pattern)
-                    result.append(Match(first, last, entry))
+        for rule, (objects, defects) in by_rule.items():
+            pair = self.lexicon.pairs[rule]
+            found: list[Match] = []
+            for d in defects:
+                near = [o for o in objects if _gap(o, d) <= pair.window and not _inside(o, d)]
+                if near:
+                    o = min(near, key=lambda o: _gap(o, d))
+                    entry = Entry("term", pair.category, pair.strong, f"{o.entry.phrase} … {d.entry.phrase}", "pair")
+                    found.append(Match(min(o.first, d.first), max(o.last, d.last), entry))
+                    # Every object in reach is part of the complaint, so a generic cue such as "label" that is one
+                    # of them does not discount it.
+                    covers.append((min(d.first, *(n.first for n in near)), max(d.last, *(n.last for n in near))))
+            # The tightest matches of a rule name the complaint: "pen was leaking" rather than "pen was leaking
+            # and the seal was broken", which the packaging rule names on its own.
+            for m in sorted(found, key=lambda m: m.last - m.first):
+                if not any(k.first >= m.first and k.last <= m.last for k in result if k.entry.label == m.entry.label):
+                    result.append(m)
         return result
+
+    def _patterns(self, text: str, bounds: list[tuple[int, int]], starts: list[int]) -> list[list[Match]]:
+        """Regular-expression rules as term (or cue) matches per sentence, so negation and context apply to them
+        too (``starts``: the note's token start offsets). Each rule runs once over the whole note; a sentence a
+        match runs out of is searched again on its own."""
+        per_sentence: list[list[Match]] = [[] for _ in bounds]
+        if not bounds:
+            return per_sentence
+        begins = [begin for begin, _ in bounds]
+        lowered = text.lower()
+        for pattern in self.lexicon.patterns:
+            if not pattern.may_match(lowered):
+                continue
+            again: set[int] = set()
+            for found in pattern.regex.finditer(text):
+                index = max(0, bisect_right(begins, found.start()) - 1)
+                begin, end = bounds[index]
+                if found.start() >= begin and found.end() <= end:
+                    self._pattern_match(pattern, found, starts, per_sentence[index])
+                else:
+                    again.update(i for i, (b, e) in enumerate(bounds) if b < found.end() and found.start() < e)
+            for index in sorted(again):
+                begin, end = bounds[index]
+                for found in pattern.regex.finditer(text, begin, end):
+                    self._pattern_match(pattern, found, starts, per_sentence[index])
+        return per_sentence
+
+    @staticmethod
+    def _pattern_match(pattern: Pattern, found: re.Match[str], starts: list[int], into: list[Match]) -> None:
+        age = found.groupdict().get("age")
+        if pattern.max_age is not None and (age is None or int(age) > pattern.max_age):
+            return
+        first = bisect_left(starts, found.start())
+        last = bisect_left(starts, found.end())
+        if first >= last:
+            return
+        if pattern.cue:
+            into.append(Match(first, last, Entry("cue", pattern.cue, True, found.group())))
+        else:
+            entry = Entry("term", pattern.category, not pattern.needs_exposure, found.group(), "pattern")
+            into.append(Match(first, last, entry))
 
     def _negated(self, cues: _Cues, text: str, tokens: list[Token], m: Match, strong_starts: set[int]) -> bool:
         """NegEx-style: a negation cue shortly before (or, for a few, just after) the term, same clause.
@@ -303,6 +416,56 @@ class Analyser:
 
 
 _LIST_JOINERS = frozenset({"and", "or", "plus", "nor"})
+_NOT_REP_VOICE = frozenset({"my", "our", "your", "was", "were", "been", "is", "are", "be"})
+
+
+_CAUSAL_AFTER_WINDOW = 3
+
+
+def _withdrawal(cues: _Cues, tokens: list[Token], hits: list[Hit]) -> Hit | None:
+    """A withdrawal hit on the discontinuation cue when an adverse event follows it in the sentence with no
+    cause or resolution between or just after ("ran out and had sweats", not "stopped because of the rash")."""
+    stops = cues.get("discontinuation")
+    if not stops:
+        return None
+    for hit in hits:
+        if not hit.active or hit.category != ADVERSE_EVENT:
+            continue
+        before = [s for s in stops if s[1] <= hit.first]
+        if not before:
+            continue
+        first, last = max(before, key=lambda s: s[1])
+        if cues.between("causal", last, hit.first) or cues.between("causal", hit.last, hit.last + _CAUSAL_AFTER_WINDOW):
+            continue
+        term = " ".join(t.norm for t in tokens[first:last])
+        return Hit(tokens[first].start, tokens[last - 1].end, WITHDRAWAL, term, True, first, last, origin="cue")
+    return None
+
+
+def _without_quality_echoes(terms: list[Match]) -> list[Match]:
+    """Drop lack-of-efficacy phrases inside a product-quality match ("the pen is not working" is a device fault),
+    and the catch-all product_complaint where the sentence names the kind of complaint."""
+    quality = [m for m in terms if family_of(m.entry.label) == PRODUCT_QUALITY]
+    if not quality:
+        return terms
+    spans = [(m.first, m.last) for m in quality]
+    specific = any(m.entry.label != PRODUCT_COMPLAINT for m in quality)
+    return [
+        m
+        for m in terms
+        if not (m.entry.label == LACK_OF_EFFICACY and any(a <= m.first and m.last <= b for a, b in spans))
+        and not (specific and m.entry.label == PRODUCT_COMPLAINT)
+    ]
+
+
+def _gap(a: Match, b: Match) -> int:
+    """Words between two matches (0 when they touch or overlap)."""
+    return max(0, b.first - a.last, a.first - b.last)
+
+
+def _inside(a: Match, b: Match) -> bool:
+    """True when one match lies within the other (an object word that is also the defect)."""
+    return (a.first <= b.first and b.last <= a.last) or (b.first <= a.first and a.last <= b.last)
 
 
 def _listed_after(previous: list[Hit], tokens: list[Token], m: Match, context: str) -> bool:
@@ -335,13 +498,16 @@ def _merge_overlaps(hits: list[Hit]) -> list[Hit]:
 
 
 def _longest_terms(terms: list[Match]) -> list[Match]:
-    """Drop a term inside a longer term of the same category; keep the strong entry of twins."""
+    """Drop a term inside a longer term of the same category; of twins keep the strong one, then the curated one."""
     kept: list[Match] = []
     by_span: dict[tuple[int, int, str], Match] = {}
     for m in terms:
         key = (m.first, m.last, m.entry.label)
         current = by_span.get(key)
-        if current is None or (m.entry.strong and not current.entry.strong):
+        if current is None or (m.entry.strong, m.entry.origin == "curated") > (
+            current.entry.strong,
+            current.entry.origin == "curated",
+        ):
             by_span[key] = m
     candidates = list(by_span.values())
     for m in candidates:

@@ -112,8 +112,11 @@ class _FastTfidf:
         raw = self.indices(sentence)
         if not raw:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        index, counts = np.unique(np.asarray(raw, dtype=np.int64), return_counts=True)
-        tf = counts.astype(np.float64)
+        counted: dict[int, int] = {}
+        for i in raw:
+            counted[i] = counted.get(i, 0) + 1
+        index = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
+        tf = np.fromiter(counted.values(), dtype=np.float64, count=len(counted))
         if self.sublinear:
             tf = 1.0 + np.log(tf)
         values = tf * self.idf[index]
@@ -138,6 +141,9 @@ class SentenceModel:
     category_intercept: np.ndarray
     threshold: float = 0.5
     strict_threshold: float = 0.5
+    plain_threshold: float = 0.5
+    rep_threshold: float = 0.5
+    rep_strict_threshold: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
     _fast: tuple[_FastTfidf, _FastTfidf] | None = field(default=None, init=False, repr=False)
 
@@ -180,23 +186,44 @@ def fit_model(
     flag = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, np.asarray(adverse, dtype=bool))
     labels = np.asarray(category)
     reportable = labels != "none"
-    heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
-    order = [list(heads.classes_).index(name) for name in MODEL_CATEGORIES]
+    # A category the training text never shows (PsyTAR left out: no withdrawal) gets no weight and a vanishing
+    # prior, so the head never names it.
+    coef = np.zeros((len(MODEL_CATEGORIES), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(MODEL_CATEGORIES), -50.0)
+    present = [name for name in MODEL_CATEGORIES if name in set(labels[reportable])]
+    if len(present) == 1:
+        intercept[MODEL_CATEGORIES.index(present[0])] = 0.0
+    elif present:
+        heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
+        for k, name in enumerate(heads.classes_):
+            if name in MODEL_CATEGORIES:
+                row = 0 if len(heads.classes_) == 2 and k == 0 else min(k, heads.coef_.shape[0] - 1)
+                # Two classes: scikit-learn keeps one row; half of it each way gives the same softmax.
+                sign = (-0.5 if k == 0 else 0.5) if len(heads.classes_) == 2 else 1.0
+                coef[MODEL_CATEGORIES.index(name)] = sign * heads.coef_[row]
+                intercept[MODEL_CATEGORIES.index(name)] = sign * heads.intercept_[row]
     return SentenceModel(
         word,
         char,
         flag.coef_[0].astype(np.float32),
         float(flag.intercept_[0]),
-        heads.coef_[order].astype(np.float32),
-        heads.intercept_[order].astype(np.float64),
+        coef,
+        intercept.astype(np.float64),
     )
 
 
-def _vocabulary(vectorizer: TfidfVectorizer) -> np.ndarray:
-    terms = np.empty(len(vectorizer.vocabulary_), dtype=object)
+def _vocabulary(vectorizer: TfidfVectorizer) -> str:
+    """The vocabulary in index order as one newline-separated string (a fixed-width array of long word pairs
+    would take several times the space)."""
+    terms = [""] * len(vectorizer.vocabulary_)
     for term, index in vectorizer.vocabulary_.items():
         terms[index] = term
-    return terms.astype(str)
+    return "\n".join(terms)
+
+
+def _terms(stored: Any) -> list[str]:
+    """A stored vocabulary: a newline-separated string, or an array of strings (files written before 2026-12)."""
+    return str(stored).split("\n") if isinstance(stored, str) else [str(term) for term in stored]
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -221,13 +248,16 @@ def save_model(model: SentenceModel, path: Path) -> None:
         "category_intercept": np.asarray(model.category_intercept, dtype=np.float64),
         "threshold": float(model.threshold),
         "strict_threshold": float(model.strict_threshold),
+        "plain_threshold": float(model.plain_threshold),
+        "rep_threshold": float(model.rep_threshold),
+        "rep_strict_threshold": float(model.rep_strict_threshold),
         "metadata": model.metadata,
     }
     sio.dump(bundle, path)
 
 
-def _rebuild(params: dict[str, Any], vocabulary: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
-    vectorizer = _vectorizer(params, [str(term) for term in vocabulary])
+def _rebuild(params: dict[str, Any], vocabulary: Any, idf: np.ndarray) -> TfidfVectorizer:
+    vectorizer = _vectorizer(params, _terms(vocabulary))
     vectorizer._validate_vocabulary()
     vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
     return vectorizer
@@ -305,6 +335,9 @@ def load_model(path: Path) -> SentenceModel:
             np.asarray(bundle["category_intercept"], dtype=np.float64),
             float(bundle["threshold"]),
             float(bundle["strict_threshold"]),
+            float(bundle.get("plain_threshold", bundle["threshold"]) or 0.0),
+            float(bundle.get("rep_threshold", bundle["threshold"]) or 0.0),
+            float(bundle.get("rep_strict_threshold", bundle["strict_threshold"]) or 0.0),
             dict(bundle.get("metadata", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:

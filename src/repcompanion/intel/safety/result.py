@@ -8,6 +8,22 @@ from typing import Any
 LEXICON = "lexicon"
 MODEL = "model"
 
+CLEAR = "clear"
+POSSIBLE = "possible"
+FLAGGED = "flagged"
+#: Note scores in [POSSIBLE_BAND[0], POSSIBLE_BAND[1]) flag the note but are labelled *possible*: the threshold
+#: (0.5) was chosen for recall, so everything at or above it reaches the rep, and the band marks the flags the
+#: evidence supports least (a model-only flag just over its threshold, a clinical term with nothing saying it
+#: happened). At or above the band's top a flag is certain enough to be labelled *flagged*.
+POSSIBLE_BAND = (0.5, 0.65)
+
+
+def level_of(score: float) -> str:
+    """clear, possible or flagged for a note score."""
+    if score < POSSIBLE_BAND[0]:
+        return CLEAR
+    return POSSIBLE if score < POSSIBLE_BAND[1] else FLAGGED
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -50,7 +66,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class ScreenResult:
-    """The verdict on one note. ``flag`` is true exactly when ``score >= 0.5``.
+    """The verdict on one note. ``flag`` is true exactly when ``score >= 0.5``; ``level`` says whether the flag
+    is certain (*flagged*) or within the documented band just above the threshold (*possible*).
 
     ``spans`` are what flagged the note; ``considered`` are phrases that were found but did not flag
     it (negated, generic, an indication), kept so a reviewer can see why; ``evidence`` holds the
@@ -63,6 +80,33 @@ class ScreenResult:
     evidence: tuple[str, ...]
     score: float
     considered: tuple[Span, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """clear, possible (a flag in the documented band just above the threshold) or flagged."""
+        return level_of(self.score)
+
+    @property
+    def possible(self) -> bool:
+        return self.level == POSSIBLE
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """The words that triggered the flag, in note order, each once (what travels with an intake)."""
+        seen: list[str] = []
+        for span in sorted(self.spans, key=lambda s: (s.start, s.end)):
+            if span.text not in seen:
+                seen.append(span.text)
+        return tuple(seen)
+
+    def triggers_by_category(self) -> dict[str, tuple[str, ...]]:
+        """Each flagged category with the words that named it."""
+        found: dict[str, list[str]] = {}
+        for span in sorted(self.spans, key=lambda s: (s.start, s.end)):
+            words = found.setdefault(span.category, [])
+            if span.text not in words:
+                words.append(span.text)
+        return {c: tuple(found[c]) for c in self.categories if c in found}
 
     @property
     def hearsay(self) -> bool:
@@ -79,9 +123,10 @@ class ScreenResult:
         return tuple(seen)
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's line: ``{flag, categories, spans: [[start, end, text], ...], score}``."""
+        """The CLI's line: ``{flag, level, categories, spans: [[start, end, text], ...], score}``."""
         return {
             "flag": self.flag,
+            "level": self.level,
             "categories": list(self.categories),
             "spans": [[span.start, span.end, span.text] for span in self.spans],
             "score": round(self.score, 4),
@@ -94,6 +139,7 @@ class ScreenResult:
             "span_details": [span.to_json() for span in self.spans],
             "considered": [span.to_json() for span in self.considered],
             "evidence": list(self.evidence),
+            "triggers": {c: list(words) for c, words in self.triggers_by_category().items()},
             "hearsay": self.hearsay,
             "reporters": list(self.reporters),
         }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repcompanion.intel.safety.analysis import DISCOUNTING, Analyser, Hit, SentenceAnalysis
+from repcompanion.intel.safety.analysis import DISCOUNTING, Analyser, Hit, SentenceAnalysis, rep_voice
 from repcompanion.intel.safety.categories import CATEGORIES
 from repcompanion.intel.safety.lexicon import Lexicon, load_lexicon
 from repcompanion.intel.safety.locate import model_path, resource_path
@@ -28,6 +28,37 @@ class SentenceVerdict:
     score: float
     spans: tuple[Span, ...]
     considered: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The model probabilities the decision compares against (see :func:`decide`)."""
+
+    threshold: float = 1.0
+    strict: float = 1.0
+    plain: float = 1.0
+    rep: float = 1.0
+    rep_strict: float = 1.0
+
+    @classmethod
+    def of(cls, model: SentenceModel | None) -> Thresholds:
+        if model is None:
+            return cls()
+        return cls(
+            model.threshold,
+            model.strict_threshold,
+            model.plain_threshold,
+            model.rep_threshold,
+            model.rep_strict_threshold,
+        )
+
+    def base(self, rep_voice: bool) -> float:
+        """The model threshold of a note: a rep's own note, or anything else (a patient's words, a case report)."""
+        return max(self.threshold, self.rep) if rep_voice else self.threshold
+
+    def strict_for(self, rep_voice: bool) -> float:
+        """What a sentence whose phrases were all discounted must reach (in a rep's note, its own value)."""
+        return max(self.rep_strict if rep_voice else self.strict, self.base(rep_voice))
 
 
 def model_score(p: float, threshold: float) -> float:
@@ -59,15 +90,18 @@ def decide(
     p: float | None,
     category_proba: np.ndarray | None,
     masked_p: float | None,
-    threshold: float,
-    strict_threshold: float,
+    thresholds: Thresholds,
+    rep_voice: bool = False,
 ) -> SentenceVerdict:
     """Combine a sentence's lexicon hits with the model's probability that it is reportable.
 
-    Recall first: an active lexicon phrase flags; otherwise the model flags at `threshold`, except
-    that a sentence whose phrases were negated, generic or an indication needs the rest of the
-    sentence (`masked_p`) to reach `threshold` or the whole of it to reach `strict_threshold`.
+    Recall first: an active lexicon phrase flags. Otherwise the model flags at the note's threshold (a rep's own
+    note has its own, `rep`; its "I" is the rep, not a patient), except that a sentence whose phrases were all
+    negated, generic, an indication or an idiom needs the whole of it to reach `strict` (or the rest of it,
+    `masked_p`, to reach `plain`), and a sentence with no evidence at all (no phrase, nobody or no body part
+    named: "said Q3.") needs `plain`.
     """
+    threshold = thresholds.base(rep_voice)
     s_model = model_score(p, threshold) if p is not None else 0.0
     active = sentence.active
     if active:
@@ -80,11 +114,15 @@ def decide(
     if p is None or p < threshold:
         return SentenceVerdict(False, max(floor, s_model), (), considered)
     discounted = sentence.discounted
-    if discounted and p < strict_threshold and (masked_p is None or masked_p < threshold):
+    plain = max(threshold, thresholds.plain)
+    strict = thresholds.strict_for(rep_voice)
+    if discounted and p < strict and (masked_p is None or masked_p < plain):
         return SentenceVerdict(False, min(0.49, max(floor, s_model)), (), considered)
-    if discounted and p >= strict_threshold:
+    if discounted and p >= strict:
         spans = tuple(_span(h, text, sentence, LEXICON, s_model) for h in discounted)
         return SentenceVerdict(True, s_model, spans, ())
+    if not sentence.evidence(rep_voice) and p < plain:
+        return SentenceVerdict(False, min(0.49, max(floor, s_model)), (), considered)
     weak = [h for h in inactive if h.context not in DISCOUNTING]
     if weak and not discounted:
         spans = tuple(_span(h, text, sentence, LEXICON, s_model) for h in weak)
@@ -135,26 +173,18 @@ class Screener:
         analyses = [self.analyser.analyse(text) for text in texts]
         sentences = [s for note in analyses for s in note]
         flag, categories, masked = self._model_signals(sentences)
-        model = self.model
+        thresholds = Thresholds.of(self.model)
         results: list[ScreenResult] = []
         index = 0
         for text, note in zip(texts, analyses, strict=True):
+            voice = rep_voice(note)
             verdicts = []
             for sentence in note:
-                if model is None or flag is None or categories is None:
-                    verdicts.append(decide(sentence, text, None, None, None, 1.0, 1.0))
+                if flag is None or categories is None:
+                    verdicts.append(decide(sentence, text, None, None, None, thresholds, voice))
                 else:
-                    verdicts.append(
-                        decide(
-                            sentence,
-                            text,
-                            float(flag[index]),
-                            categories[index],
-                            masked.get(index),
-                            model.threshold,
-                            model.strict_threshold,
-                        )
-                    )
+                    p, cats, rest = float(flag[index]), categories[index], masked.get(index)
+                    verdicts.append(decide(sentence, text, p, cats, rest, thresholds, voice))
                 index += 1
             results.append(_result(verdicts, [s.text for s in note]))
         return results
@@ -168,7 +198,7 @@ class Screener:
         flag, categories = model.predict([s.text for s in sentences])
         needs_mask = [
             i for i, s in enumerate(sentences) if s.maskable and model.threshold <= flag[i] < model.strict_threshold
-        ]
+        ]  # a rep's note has a higher threshold, so this asks about at least every sentence the decision needs
         masked: dict[int, float] = {}
         if needs_mask:
             masked_flag, _ = model.predict([sentences[i].masked_text() for i in needs_mask])

@@ -1,17 +1,26 @@
-"""Train the screener's sentence model on PsyTAR and pick its threshold for recall on the dev split.
+"""Train the screener's sentence model on several registers and choose its threshold for recall across them.
 
 Run from the repository root::
 
-    python -m repcompanion.intel.safety.train --data ../shared/data/psytar --out models/safety_screener.skops
+    python -m repcompanion.intel.safety.train --data ../shared/data --out models/safety_screener.skops
+
+Training text: PsyTAR ``binary_train.csv`` (patients' words), the SPL-ADR-200 *training* split (FDA label prose;
+``--no-labels`` leaves it out), the rep-note templates of ``augment`` and the register templates of
+``registers`` (clinical, relayed, logistics, questions, idioms). The threshold is the highest that keeps the
+whole screener's recall at the target on every tuning source at once: PsyTAR train and SPL-ADR-200 train scored
+out of fold (each sentence by a model that never saw it), and the hand-written tuning notes
+(``tests/fixtures/safety/rep_notes_dev.tsv``, ``case_sentences_dev.tsv``). Nothing from PsyTAR dev, the
+SPL-ADR-200 test split, OnSIDES or the held-out rep notes is read here; ``bench/safety.py`` measures on those.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,25 +30,45 @@ import sklearn
 from sklearn.model_selection import StratifiedKFold
 
 from repcompanion.domain import Progress, no_progress
-from repcompanion.intel.safety.analysis import SentenceAnalysis
+from repcompanion.intel.safety.analysis import SentenceAnalysis, rep_voice
 from repcompanion.intel.safety.augment import rep_sentences
-from repcompanion.intel.safety.corpus import LabelledSentence, read_psytar
+from repcompanion.intel.safety.categories import ADVERSE_EVENT
+from repcompanion.intel.safety.corpus import read_label_sentences, read_psytar, read_rep_notes
 from repcompanion.intel.safety.lexicon import load_lexicon
 from repcompanion.intel.safety.locate import resource_path
 from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit_model, save_model
-from repcompanion.intel.safety.screener import LEXICON_FILE, Screener, decide
+from repcompanion.intel.safety.registers import register_sentences
+from repcompanion.intel.safety.screener import LEXICON_FILE, Screener, Thresholds, decide
+from repcompanion.intel.safety.vocabulary import HPO_FILE, read_vocabulary
 
-DEFAULT_TARGET_RECALL = 0.985
-STRICT_CHOICES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+DEFAULT_TARGET_RECALL = 0.98
+STRICT_CHOICES = (0.8, 0.9, 0.95, 0.98, 0.99)
+PLAIN_CHOICES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.8, 0.01), 2))
+FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "safety"
 CITATION = (
     'Zolnoori M. et al., "The PsyTAR dataset: From patients generated narratives to a corpus of adverse '
-    'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0'
+    'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0; '
+    "Demner-Fushman D. et al., A dataset of 200 structured product labels annotated for adverse drug reactions, "
+    "Sci Data 5:180001 (2018), public domain; Human Phenotype Ontology release 2023-01-27 (https://hpo.jax.org)"
 )
 
 
 @dataclass(slots=True)
+class Source:
+    """One tuning source: its texts, which are reportable, and the model's probability per text (out of fold
+    for sentences the model was trained on, else None: the model scores them itself)."""
+
+    name: str
+    texts: list[str]
+    truth: np.ndarray
+    oof: np.ndarray | None = None
+    signals: list[_Signals] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class _Signals:
-    """Everything the decision needs for one labelled text, except the thresholds."""
+    """Everything the decision needs for one text, except the thresholds."""
 
     text: str
     sentences: list[SentenceAnalysis]
@@ -49,13 +78,10 @@ class _Signals:
 
 
 def _signals(
-    screener: Screener, model: SentenceModel, texts: Sequence[str], text_flag: np.ndarray | None = None
+    screener: Screener, model: SentenceModel, texts: Sequence[str], text_flag: np.ndarray | None
 ) -> list[_Signals]:
-    """Per text: its sentences, the model's flag probability per sentence and the masked re-scores.
-
-    With `text_flag` (out-of-fold probabilities for whole texts) each piece of a text reuses its
-    text's probability, so the check measures a model that never saw the text.
-    """
+    """Per text: its sentences, the model's probability per sentence (or the text's out-of-fold probability for
+    each piece) and the masked re-scores."""
     analyses = [screener.analyse(text) for text in texts]
     flat = [s for note in analyses for s in note]
     flag, categories = model.predict([s.text for s in flat])
@@ -73,14 +99,13 @@ def _signals(
     return result
 
 
-def _flags(signals: list[_Signals], threshold: float, strict: float) -> np.ndarray:
+def _flags(signals: list[_Signals], thresholds: Thresholds) -> np.ndarray:
     flags = np.zeros(len(signals), dtype=bool)
     for n, item in enumerate(signals):
+        voice = rep_voice(item.sentences)
         for k, sentence in enumerate(item.sentences):
-            verdict = decide(
-                sentence, item.text, float(item.flag[k]), item.categories[k], item.masked.get(k), threshold, strict
-            )
-            if verdict.flagged:
+            p, cats, rest = float(item.flag[k]), item.categories[k], item.masked.get(k)
+            if decide(sentence, item.text, p, cats, rest, thresholds, voice).flagged:
                 flags[n] = True
                 break
     return flags
@@ -88,62 +113,117 @@ def _flags(signals: list[_Signals], threshold: float, strict: float) -> np.ndarr
 
 def _measure(flags: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     tp = int(np.sum(flags & truth))
+    negatives = int(np.sum(~truth))
     return {
-        "recall": tp / max(1, int(truth.sum())),
-        "precision": tp / max(1, int(flags.sum())),
-        "flag_rate": float(flags.mean()) if len(flags) else 0.0,
-        "missed": int(np.sum(truth & ~flags)),
+        "recall": round(tp / max(1, int(truth.sum())), 4),
+        "precision": round(tp / max(1, int(flags.sum())), 4),
+        "false_flag_rate": round(int(np.sum(flags & ~truth)) / max(1, negatives), 4),
+        "positives": int(truth.sum()),
+        "negatives": negatives,
     }
 
 
-def pick_thresholds(
-    signals: list[_Signals], truth: np.ndarray, target_recall: float
-) -> tuple[float, float, dict[str, float]]:
-    """The highest model threshold, then the highest strict threshold, keeping recall >= target.
+def pick_thresholds(sources: list[Source], target_recall: float) -> Thresholds:
+    """The highest model threshold keeping recall >= target on every source at once (so no single corpus decides
+    it), then, one at a time, the highest rep-note, strict, rep-note strict and plain thresholds that still keep
+    it. With no threshold reaching the target, the lowest is used throughout."""
 
-    The strict threshold is what a sentence whose phrases were all negated or generic must reach;
-    higher is better for precision, since the model has no notion of negation.
-    """
-    best: tuple[float, float, dict[str, float]] | None = None
-    for threshold in np.round(np.arange(0.02, 0.7, 0.01), 2):
-        strict = max(STRICT_CHOICES[0], float(threshold))
-        metrics = _measure(_flags(signals, float(threshold), strict), truth)
-        if metrics["recall"] < target_recall:
-            continue
-        for candidate in STRICT_CHOICES:
-            if candidate < threshold:
-                continue
-            trial = _measure(_flags(signals, float(threshold), candidate), truth)
-            if trial["recall"] >= target_recall:
-                strict, metrics = candidate, trial
-        best = (float(threshold), strict, metrics)
-    if best is None:
-        return 0.01, STRICT_CHOICES[0], _measure(_flags(signals, 0.01, STRICT_CHOICES[0]), truth)
+    def keeps(candidate: Thresholds) -> bool:
+        return all(_measure(_flags(s.signals, candidate), s.truth)["recall"] >= target_recall for s in sources)
+
+    t = THRESHOLDS[0]
+    for value in THRESHOLDS:
+        if not keeps(Thresholds(value, value, value, value, value)):
+            break
+        t = value
+    best = Thresholds(t, t, t, t, t)
+    steps = (("rep", THRESHOLDS), ("strict", STRICT_CHOICES), ("rep_strict", STRICT_CHOICES), ("plain", PLAIN_CHOICES))
+    for field_name, choices in steps:
+        for value in choices:
+            candidate = replace(best, **{field_name: value})
+            if value > getattr(best, field_name) and keeps(candidate):
+                best = candidate
+            elif value > getattr(best, field_name):
+                break
     return best
 
 
-def _training_rows(train_set: list[LabelledSentence], augment: bool) -> tuple[list[str], list[bool], list[str]]:
-    texts = [s.text for s in train_set]
-    adverse = [s.adverse for s in train_set]
-    classes = [s.model_class for s in train_set]
-    if augment:
-        for text, positive in rep_sentences():
-            texts.append(text)
-            adverse.append(positive)
-            classes.append("adverse_event" if positive else "none")
-    return texts, adverse, classes
+@dataclass(slots=True)
+class TrainingSet:
+    texts: list[str] = field(default_factory=list)
+    adverse: list[bool] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    corpus: list[str] = field(default_factory=list)  # "psytar", "spl" or "templates"
+
+    def add(self, text: str, adverse: bool, cls: str, corpus: str) -> None:
+        self.texts.append(text)
+        self.adverse.append(adverse)
+        self.classes.append(cls)
+        self.corpus.append(corpus)
 
 
-def _out_of_fold(train: list[LabelledSentence], c: float, seed: int) -> np.ndarray:
-    texts = [s.text for s in train]
-    adverse = np.array([s.adverse for s in train])
-    labels = np.array([s.model_class for s in train])
-    flag = np.zeros(len(train))
+def _vocabulary_terms(data: Path) -> tuple[list[str], list[str]]:
+    """(clinical terms, lay terms) for the register templates: strong vocabulary terms of one to four words, and
+    HPO's layperson synonyms among them."""
+    vocabulary = read_vocabulary(resource_path("safety", "ae_vocabulary.tsv"))
+    strong = {t.phrase.lower(): t.phrase for t in vocabulary if t.strong and len(t.phrase.split()) <= 4}
+    lay: list[str] = []
+    with data.joinpath(*HPO_FILE).open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            lay += [t for t in row["lay_synonyms"].split("|") if t.lower() in strong]
+    clinical = sorted(strong.values())
+    return clinical, sorted(set(lay)) or clinical
+
+
+def training_set(data: Path, *, psytar: bool = True, labels: bool = True) -> TrainingSet:
+    """Every training sentence with its flag label and model class."""
+    rows = TrainingSet()
+    if psytar:
+        for review in read_psytar(data / "psytar" / "binary_train.csv"):
+            rows.add(review.text, review.adverse or review.inf, review.model_class, "psytar")
+    if labels:
+        for label in read_label_sentences(data / "ae_corpora" / "spl_adr200_sentences_meta.tsv", "train"):
+            if not label.adverse or label.offset:
+                rows.add(label.text, label.adverse, ADVERSE_EVENT if label.adverse else "none", "spl")
+    for text, positive in rep_sentences():
+        rows.add(text, positive, ADVERSE_EVENT if positive else "none", "templates")
+    clinical, lay = _vocabulary_terms(data)
+    for text, positive in register_sentences(clinical, lay):
+        rows.add(text, positive, ADVERSE_EVENT if positive else "none", "templates")
+    return rows
+
+
+def _out_of_fold(rows: TrainingSet, c: float, seed: int, progress: Progress) -> np.ndarray:
+    """P(reportable) for every corpus sentence from a model that did not see it (templates stay in every fold)."""
+    adverse = np.array(rows.adverse)
+    labels = np.array(rows.classes)
+    corpus = np.array(rows.corpus)
+    scored = np.flatnonzero(corpus != "templates")
+    always = np.flatnonzero(corpus == "templates")
+    oof = np.full(len(rows.texts), np.nan)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    for fit_index, test_index in folds.split(texts, labels):
-        model = fit_model([texts[i] for i in fit_index], adverse[fit_index], labels[fit_index], c)
-        flag[test_index], _ = model.predict([texts[i] for i in test_index])
-    return flag
+    for k, (fit_part, test_part) in enumerate(folds.split(scored, labels[scored] + corpus[scored])):
+        progress(0.15 + 0.5 * k / 5, f"out-of-fold model {k + 1} of 5")
+        fit_index = np.concatenate([scored[fit_part], always])
+        model = fit_model([rows.texts[i] for i in fit_index], adverse[fit_index], labels[fit_index], c)
+        test_index = scored[test_part]
+        oof[test_index], _ = model.predict([rows.texts[i] for i in test_index])
+    return oof
+
+
+def tuning_sources(data: Path, rows: TrainingSet, oof: np.ndarray, fixtures: Path) -> list[Source]:
+    corpus = np.array(rows.corpus)
+    truth = np.array(rows.adverse)
+    sources = []
+    for name in ("psytar", "spl"):
+        index = np.flatnonzero(corpus == name)
+        if len(index):
+            sources.append(Source(f"{name}_train_oof", [rows.texts[i] for i in index], truth[index], oof[index]))
+    for file, name in (("rep_notes_dev.tsv", "rep_notes_dev"), ("case_sentences_dev.tsv", "case_sentences_dev")):
+        if (fixtures / file).is_file():
+            notes = read_rep_notes(fixtures / file)
+            sources.append(Source(name, [n.text for n in notes], np.array([n.reportable for n in notes])))
+    return sources
 
 
 def train(
@@ -153,53 +233,55 @@ def train(
     target_recall: float = DEFAULT_TARGET_RECALL,
     c: float = 4.0,
     seed: int = 7,
-    cross_validate: bool = True,
-    augment: bool = True,
+    psytar: bool = True,
+    labels: bool = True,
+    fixtures: Path = FIXTURES,
     progress: Progress = no_progress,
 ) -> dict[str, Any]:
-    """Fit on binary_train.csv, tune the threshold on binary_dev.csv, write the model; return metrics."""
-    progress(0.0, "reading PsyTAR")
-    train_set = read_psytar(data / "binary_train.csv")
-    dev_set = read_psytar(data / "binary_dev.csv")
+    """Fit on the training sources, choose the thresholds on the tuning sources, write the model; return metrics."""
+    progress(0.0, "reading the training text")
+    rows = training_set(data, psytar=psytar, labels=labels)
     lexicon = load_lexicon(resource_path(*LEXICON_FILE))
-    progress(0.1, "fitting the sentence model")
-    texts, adverse, classes = _training_rows(train_set, augment)
-    model = fit_model(texts, adverse, classes, c)
+    oof = _out_of_fold(rows, c, seed, progress)
+    progress(0.7, "fitting the sentence model")
+    model = fit_model(rows.texts, rows.adverse, rows.classes, c)
     screener = Screener(lexicon, model)
-    progress(0.4, "tuning the threshold on dev")
-    dev_truth = np.array([s.adverse for s in dev_set])
-    dev_signals = _signals(screener, model, [s.text for s in dev_set])
-    threshold, strict, dev_metrics = pick_thresholds(dev_signals, dev_truth, target_recall)
-    dev_flag, _ = model.predict([s.text for s in dev_set])
-    model_only = _measure(dev_flag >= threshold, dev_truth)
+    progress(0.85, "choosing the thresholds")
+    sources = tuning_sources(data, rows, oof, fixtures)
+    for source in sources:
+        source.signals = _signals(screener, model, source.texts, source.oof)
+    # The label corpus is regulatory prose whose positives include risk statements the screener discounts on
+    # purpose (a rep discussing the label is not reporting); it is measured but does not set the threshold.
+    deciding = [s for s in sources if not s.name.startswith("spl")]
+    chosen = pick_thresholds(deciding, target_recall)
     metrics: dict[str, Any] = {
-        "threshold": threshold,
-        "strict_threshold": strict,
-        "dev": dev_metrics,
-        "dev_model_only": model_only,
-        "dev_sentences": len(dev_set),
-        "dev_adverse": int(dev_truth.sum()),
+        "threshold": chosen.threshold,
+        "rep_threshold": chosen.rep,
+        "strict_threshold": chosen.strict,
+        "rep_strict_threshold": chosen.rep_strict,
+        "plain_threshold": chosen.plain,
+        "target_recall": target_recall,
+        "training_sentences": {name: rows.corpus.count(name) for name in sorted(set(rows.corpus))},
+        "tuning": {s.name: _measure(_flags(s.signals, chosen), s.truth) for s in sources},
+        "threshold_set_by": [s.name for s in deciding],
     }
-    if cross_validate:
-        progress(0.5, "out-of-fold check on train")
-        oof = _out_of_fold(train_set, c, seed)
-        train_truth = np.array([s.adverse for s in train_set])
-        train_signals = _signals(screener, model, [s.text for s in train_set], oof)
-        metrics["train_out_of_fold"] = _measure(_flags(train_signals, threshold, strict), train_truth)
     metadata = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_on": "PsyTAR binary_train.csv (4,201 sentences)"
-        + (" + templated rep-note sentences (augment.py)" if augment else "")
-        + "; threshold tuned on binary_dev.csv",
+        "trained_on": "PsyTAR binary_train.csv" * psytar
+        + " + SPL-ADR-200 train split" * labels
+        + " + rep-note and register templates (augment.py, registers.py); thresholds chosen out of fold and on "
+        "the tuning notes (tests/fixtures/safety/*_dev.tsv)",
         "citation": CITATION,
         "sklearn_version": sklearn.__version__,
         "categories": list(MODEL_CATEGORIES),
         "c": c,
-        "target_recall": target_recall,
         "metrics": json.loads(json.dumps(metrics)),
     }
-    progress(0.9, "writing the model")
-    model.threshold, model.strict_threshold, model.metadata = threshold, strict, metadata
+    progress(0.95, "writing the model")
+    model.threshold, model.strict_threshold = chosen.threshold, chosen.strict
+    model.plain_threshold, model.rep_threshold = chosen.plain, chosen.rep
+    model.rep_strict_threshold = chosen.rep_strict
+    model.metadata = metadata
     save_model(model, out)
     progress(1.0, "done")
     return metrics
@@ -207,12 +289,15 @@ def train(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder with binary_train.csv and binary_dev.csv")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="the shared data folder (psytar, ae_corpora, ae_vocab)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="where to write the .skops model")
     parser.add_argument("--target-recall", type=float, default=DEFAULT_TARGET_RECALL)
     parser.add_argument("--c", type=float, default=4.0, help="inverse regularisation of the logistic model")
-    parser.add_argument("--no-cv", action="store_true", help="skip the out-of-fold check on train")
-    parser.add_argument("--no-augment", action="store_true", help="train on PsyTAR only (no rep-note templates)")
+    parser.add_argument("--no-psytar", action="store_true", help="leave PsyTAR out (cross-corpus check)")
+    parser.add_argument("--no-labels", action="store_true", help="leave SPL-ADR-200 out (cross-corpus check)")
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="folder with the tuning notes")
     args = parser.parse_args(argv)
 
     def report(fraction: float, message: str) -> None:
@@ -223,8 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out,
         target_recall=args.target_recall,
         c=args.c,
-        cross_validate=not args.no_cv,
-        augment=not args.no_augment,
+        psytar=not args.no_psytar,
+        labels=not args.no_labels,
+        fixtures=args.fixtures,
         progress=report,
     )
     print(json.dumps(metrics, indent=2))

@@ -1,0 +1,50 @@
+"""The screener on the held-out rep notes (tests/fixtures/safety/README.md): written before the screener changed,
+never used to tune it. The issue's bars are recall 1.0 and at most 10% false flags; each figure is printed with n."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from repcompanion.intel.safety import Screener, get_screener
+from repcompanion.intel.safety.corpus import RepNote, read_rep_notes
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "safety"
+REPORTABLE = read_rep_notes(FIXTURES / "rep_notes_holdout_reportable.tsv")
+PLAIN = read_rep_notes(FIXTURES / "rep_notes_holdout_plain.tsv")
+#: the measured recall when this file was written was 175/180; this floor only catches a regression
+RECALL_FLOOR = 0.95
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return get_screener()
+
+
+def _flagged(screener: Screener, notes: list[RepNote]) -> list[bool]:
+    return [r.flag for r in screener.screen_many([n.text for n in notes])]
+
+
+def test_the_held_out_set_has_at_least_ten_notes_per_category_and_as_many_plain_ones() -> None:
+    per_category = Counter(n.category for n in REPORTABLE)
+    assert len(per_category) == 15 and min(per_category.values()) >= 10
+    assert len(PLAIN) >= len(REPORTABLE) and all(not n.reportable for n in PLAIN)
+
+
+def test_no_more_than_one_plain_note_in_ten_is_flagged(screener: Screener) -> None:
+    flags = _flagged(screener, PLAIN)
+    print(f"held-out plain notes flagged: {sum(flags)} of n={len(flags)}")
+    assert sum(flags) / len(flags) <= 0.10
+
+
+def test_reportable_notes_are_flagged_at_least_as_well_as_when_measured(screener: Screener) -> None:
+    flags = _flagged(screener, REPORTABLE)
+    print(f"held-out reportable notes flagged: {sum(flags)} of n={len(flags)}")
+    assert sum(flags) / len(flags) >= RECALL_FLOOR
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19 asks for recall 1.0; 175 of 180 were flagged (see the model card)")
+def test_every_reportable_note_is_flagged(screener: Screener) -> None:
+    assert all(_flagged(screener, REPORTABLE))
