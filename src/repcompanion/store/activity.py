@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from repcompanion.domain.enums import EventType, ReportStatus
 
@@ -52,6 +52,21 @@ class Activity:
             (ReportStatus.SUBMITTED.value, day.isoformat()),
         ).fetchone()
         return int(row[0])
+
+    def visited_between(self, start: datetime, end: datetime) -> set[str]:
+        """HCPs with a visit from ``start`` up to ``end`` (UTC): a visit event, or a call report (draft or submitted).
+
+        One seek of the (hcp_id, occurred_at) index per HCP: a scan of every event by time takes a second on a
+        large territory.
+        """
+        bounds = (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())
+        rows = self._conn.execute(
+            "SELECT h.id FROM hcps h WHERE EXISTS (SELECT 1 FROM events e WHERE e.hcp_id = h.id "
+            "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.type = ?) "
+            "UNION SELECT hcp_id FROM call_reports WHERE started_at >= ? AND started_at < ?",
+            (*bounds, EventType.VISIT.value, *bounds),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def visits_between(self, hcp_id: str, start: date, end: date) -> int:
         """Visits to ``hcp_id`` held from ``start`` to ``end`` (both days included)."""

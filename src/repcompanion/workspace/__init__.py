@@ -4,6 +4,16 @@ from typing import TYPE_CHECKING
 
 from repcompanion.workspace.changes import ALL, NOTHING, AllHcps, Changes, Outcome, changes_of
 from repcompanion.workspace.core import Workspace, WorkspaceSummary
+from repcompanion.workspace.day import (
+    HOME,
+    OFFICE,
+    WEEKDAY_NAMES,
+    DayManager,
+    DaySettings,
+    Place,
+    PlaceNotFoundError,
+    time_zone_names,
+)
 from repcompanion.workspace.directory import DirectoryManager
 from repcompanion.workspace.errors import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
 from repcompanion.workspace.followups import FollowUpManager
@@ -18,7 +28,7 @@ from repcompanion.workspace.numbers import (
     SuggestionNumbers,
 )
 from repcompanion.workspace.paths import database_path, default_folder
-from repcompanion.workspace.plans import PlanManager, PlannedDay, parse_hours, parse_point
+from repcompanion.workspace.plans import PlanManager, PlannedDay, parse_hours, parse_point, whole_minute
 from repcompanion.workspace.ranking import RankingManager
 from repcompanion.workspace.syncing import SyncManager, SyncResult, SyncStatus
 from repcompanion.workspace.ui_support import (
@@ -72,11 +82,16 @@ __all__ = [
     "ALL",
     "AUTOSAVE_PREFIX",
     "CHANNEL_LABELS",
+    "HOME",
     "MIN_PASSPHRASE_CHARS",
     "NOTHING",
+    "OFFICE",
+    "WEEKDAY_NAMES",
     "AllHcps",
     "CallPlanNumbers",
     "Changes",
+    "DayManager",
+    "DaySettings",
     "DecisionChoice",
     "DirectoryManager",
     "DraftSafety",
@@ -92,6 +107,8 @@ __all__ = [
     "NumbersManager",
     "Outcome",
     "PassphraseRequiredError",
+    "Place",
+    "PlaceNotFoundError",
     "PlanManager",
     "PlannedDay",
     "RankingManager",
@@ -125,7 +142,9 @@ __all__ = [
     "report_from_payload",
     "report_to_payload",
     "sample_problems",
+    "time_zone_names",
     "today_data",
     "today_patch",
     "visit_catalogue",
+    "whole_minute",
 ]
