@@ -37,6 +37,7 @@ from repcompanion.domain.rows import (
     Row,
     call_report_from_row,
     call_report_to_row,
+    consent_to_row,
     decision_from_row,
     decision_to_row,
     feedback_from_row,
@@ -203,6 +204,27 @@ class Store:
         """
         return [HcpId(r[0]) for r in self.conn.execute(sql, {"q": query, "limit": limit})]
 
+    def search_accounts(self, text: str, limit: int = 200) -> list[str]:
+        """Accounts whose name or town matches every word of ``text``."""
+        query = fts_query(text)
+        if not query:
+            return []
+        sql = (
+            "SELECT a.id FROM accounts_fts af JOIN accounts a ON a.rowid = af.rowid WHERE accounts_fts MATCH ? LIMIT ?"
+        )
+        return [str(r[0]) for r in self.conn.execute(sql, (query, limit))]
+
+    def search_npi(self, digits: str, limit: int = 200) -> tuple[list[HcpId], list[str]]:
+        """(HCPs, accounts) whose NPI starts with ``digits``."""
+        if not digits.isdigit():
+            return [], []
+        upper = digits[:-1] + chr(ord(digits[-1]) + 1)  # every text starting with ``digits`` sorts below this
+        hcps = self.conn.execute("SELECT id FROM hcps WHERE npi >= ? AND npi < ? LIMIT ?", (digits, upper, limit))
+        accounts = self.conn.execute(
+            "SELECT id FROM accounts WHERE npi >= ? AND npi < ? LIMIT ?", (digits, upper, limit)
+        )
+        return [HcpId(r[0]) for r in hcps], [str(r[0]) for r in accounts]
+
     # -- call reports -------------------------------------------------------------------------------------
 
     def call_report(self, report_id: str) -> CallReport:
@@ -262,6 +284,13 @@ class Store:
         )
 
     # -- feedback, safety ---------------------------------------------------------------------------------
+
+    def capture_consent(self, consent: Consent) -> None:
+        """Keep a consent the rep captured and queue it for the hub (``consent.capture``), in one transaction."""
+        with self.atomic():
+            row = consent_to_row(consent)
+            self._upsert_row("consents", row)
+            self.outbox.enqueue(MutationKind.CONSENT_CAPTURE, consent.id, row, hcp_id=consent.hcp_id)
 
     def add_feedback(self, feedback: SuggestionFeedback) -> None:
         with self.atomic():

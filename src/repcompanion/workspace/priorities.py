@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
     ActionType,
+    Consent,
     DismissReason,
     EngagementEvent,
     FeedbackId,
@@ -208,6 +209,12 @@ class Priorities:
 
             self._engine.rerank(feedback=naive_feedback([fb]), day=day)
         return fb
+
+    def consents_added(self, consents: list[Consent], day: date) -> None:
+        if self._engine is not None:
+            from repcompanion.intel.nba import naive_consents
+
+            self._engine.rerank(consents=naive_consents(consents), day=day)
 
     def events_added(self, events: list[EngagementEvent], day: date) -> None:
         if self._engine is not None:
