@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from repcompanion.workspace.changes import ALL, NOTHING, AllHcps, Changes, Outcome, changes_of
+from repcompanion.workspace.consent import CONSENT_WAYS, ConsentCaptureError
 from repcompanion.workspace.core import Workspace, WorkspaceSummary
 from repcompanion.workspace.day import (
     HOME,
@@ -14,9 +15,9 @@ from repcompanion.workspace.day import (
     PlaceNotFoundError,
     time_zone_names,
 )
-from repcompanion.workspace.directory import DirectoryManager
+from repcompanion.workspace.directory import DirectoryEntry, DirectoryListing, DirectoryManager, EntryKind, Standing
 from repcompanion.workspace.errors import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
-from repcompanion.workspace.followups import FollowUpManager
+from repcompanion.workspace.followups import FollowUpLine, FollowUpManager
 from repcompanion.workspace.importing import ImportManager
 from repcompanion.workspace.models import ModelManager
 from repcompanion.workspace.numbers import (
@@ -82,6 +83,7 @@ __all__ = [
     "ALL",
     "AUTOSAVE_PREFIX",
     "CHANNEL_LABELS",
+    "CONSENT_WAYS",
     "HOME",
     "MIN_PASSPHRASE_CHARS",
     "NOTHING",
@@ -90,13 +92,18 @@ __all__ = [
     "AllHcps",
     "CallPlanNumbers",
     "Changes",
+    "ConsentCaptureError",
     "DayManager",
     "DaySettings",
     "DecisionChoice",
+    "DirectoryEntry",
+    "DirectoryListing",
     "DirectoryManager",
     "DraftSafety",
     "DraftVisit",
     "EmptyVisitError",
+    "EntryKind",
+    "FollowUpLine",
     "FollowUpManager",
     "FrequencyNumbers",
     "HcpDossier",
@@ -114,6 +121,7 @@ __all__ = [
     "RankingManager",
     "ReachNumbers",
     "ReportedIntake",
+    "Standing",
     "SuggestionNumbers",
     "SyncManager",
     "SyncResult",

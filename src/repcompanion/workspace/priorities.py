@@ -216,8 +216,8 @@ class Priorities:
 
             self._engine.rerank(consents=naive_consents(consents), day=day)
 
-    def events_added(self, events: list[EngagementEvent], day: date) -> None:
+    def events_added(self, events: list[EngagementEvent], day: date, feedback: list[SuggestionFeedback]) -> None:
         if self._engine is not None:
-            from repcompanion.intel.nba import naive_events
+            from repcompanion.intel.nba import naive_events, naive_feedback
 
-            self._engine.rerank(events=naive_events(events), day=day)
+            self._engine.rerank(events=naive_events(events), feedback=naive_feedback(feedback), day=day)

@@ -14,6 +14,7 @@ from repcompanion.domain import (
     DismissReason,
     EngagementEvent,
     FeedbackKind,
+    HcpId,
     Suggestion,
     SuggestionFeedback,
 )
@@ -114,10 +115,31 @@ class RankingManager:
         except Exception:
             log.exception("ranking after a data change failed; it will run again on demand")
 
-    def events_added(self, events: list[EngagementEvent]) -> None:
-        """The rep's own events (a visit): update the ranking in memory, only for their HCPs."""
+    def events_added(self, events: list[EngagementEvent], feedback: list[SuggestionFeedback] | None = None) -> None:
+        """The rep's own events (a visit) and the feedback they made (a suggestion done): update the ranking in
+        memory, only for their HCPs."""
         if self._priorities is not None:
-            self._priorities.events_added(events, self._ws.today())
+            self._priorities.events_added(events, self._ws.today(), feedback or [])
+
+    def accepted(self, hcp_ids: Collection[str] | None = None) -> dict[HcpId, frozenset[ActionType]]:
+        """The suggestions the rep accepted and has not done, dismissed or snoozed since (per HCP)."""
+        state: dict[tuple[HcpId, ActionType], FeedbackKind] = {}
+        for fb in self._ws.store.feedback():
+            if hcp_ids is None or fb.hcp_id in hcp_ids:
+                state[(fb.hcp_id, fb.action)] = fb.kind
+        out: dict[HcpId, set[ActionType]] = {}
+        for (hcp_id, action), kind in state.items():
+            if kind is FeedbackKind.ACCEPTED:
+                out.setdefault(hcp_id, set()).add(action)
+        return {h: frozenset(a) for h, a in out.items()}
+
+    def current_action(self, hcp_id: str, day: date | None = None) -> ActionType | None:
+        """The HCP's suggested action today (from the engine when it is built, else from the kept ranking)."""
+        day = day or self._ws.today()
+        if self.has_engine:
+            found = self.suggestions(hcp_id, day)
+            return found[0].action if found else None
+        return next((line.action for line in self._current.ranked_lines(day) if line.hcp_id == hcp_id), None)
 
     def consents_added(self, consents: list[Consent]) -> None:
         """Consents the rep captured: re-rank their HCPs at once (an opt-out blocks that channel's actions)."""
