@@ -44,11 +44,7 @@ def test_an_accepted_suggestion_shows_as_accepted_until_it_is_done(ws: Workspace
 def test_a_visit_to_an_hcp_whose_suggestion_was_a_visit_counts_as_done(ws: Workspace) -> None:
     before = ws.numbers.report().suggestions.completed
     suggested = [line.hcp_id for line in ws.ranking.lines() if line.action is ActionType.VISIT][:2]
-    other = (
-        next(line.hcp_id for line in ws.ranking.lines() if line.action is ActionType.EMAIL)
-        if any(line.action is ActionType.EMAIL for line in ws.ranking.lines())
-        else None
-    )
+    other = next((line.hcp_id for line in ws.ranking.lines() if line.action is ActionType.EMAIL), None)
     for hcp_id in suggested:
         ws.visits.submit(ws.visits.new(hcp_id).edited(notes="Discussed dosing."))
     done = [f for f in ws.store.feedback() if f.kind is FeedbackKind.COMPLETED]
