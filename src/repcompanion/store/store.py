@@ -159,6 +159,11 @@ class Store:
         """(first name, last name) of every HCP."""
         return [(str(f or ""), str(la or "")) for f, la in self.conn.execute("SELECT first_name, last_name FROM hcps")]
 
+    def specialties(self) -> dict[str, str]:
+        """The territory's specialties: NUCC code → the name the HCPs carry."""
+        rows = self.conn.execute("SELECT DISTINCT specialty_code, specialty_label FROM hcps WHERE specialty_code != ''")
+        return {str(code): str(text) for code, text in rows}
+
     def hcp_locations(self) -> list[tuple[float, float]]:
         """(latitude, longitude) of every HCP whose location is known."""
         return self.conn.execute("SELECT latitude, longitude FROM hcps WHERE latitude IS NOT NULL").fetchall()

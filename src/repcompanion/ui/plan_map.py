@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
+from repcompanion.ui.plan_model import clock
 
 if TYPE_CHECKING:
     from repcompanion.workspace import Candidate, DayPlan, PlannedVisit, PlanSettings
@@ -128,7 +129,7 @@ class PlanMap(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Territory map")
         self.setToolTip("")
-        self.setMinimumSize(320, 260)
+        self.setMinimumSize(300, 200)
         self.edges: list[float] = [0.0] * 4
         self.projection: Projection | None = None
         self.dots: dict[str, QGraphicsEllipseItem] = {}
@@ -217,7 +218,7 @@ class PlanMap(QGraphicsView):
                     angle = -math.pi / 2 + 2 * math.pi * k / n
                     ring = 18.0 + 3.0 * max(0, n - 4)
                     offset = QPointF(ring * math.cos(angle), ring * math.sin(angle))
-                tip = f"{v.order}. {v.name} · {v.start:%H:%M}–{v.end:%H:%M}" + (" · booked" if v.locked else "")
+                tip = f"{v.order}. {v.name} · {clock(v.start)}–{clock(v.end)}" + (" · booked" if v.locked else "")
                 badge = StopBadge(v.order, offset, v.locked, tip)
                 badge.setPos(centre if n > 1 else p)
                 badge.setData(0, v.hcp_id)

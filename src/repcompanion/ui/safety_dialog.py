@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import AdverseEventIntake, Product, Seriousness
 from repcompanion.ui import theme
+from repcompanion.ui.dates import date_format, moment_text, time_format
 from repcompanion.ui.widgets import label
 
 if TYPE_CHECKING:
@@ -66,9 +67,9 @@ def clock_text(intake: AdverseEventIntake, now: datetime | None = None) -> tuple
     left = intake.time_left(now)
     due = intake.due_at.astimezone()
     if left.total_seconds() <= 0:
-        return f"Overdue since {due:%a %d %b %H:%M} — send it at the next sync, it goes first.", True
+        return f"Overdue since {moment_text(due)} — send it at the next sync, it goes first.", True
     hours, rem = divmod(int(left.total_seconds()), 3600)
-    return f"Due to pharmacovigilance by {due:%a %d %b %H:%M} — {hours} h {rem // 60:02d} min left.", False
+    return f"Due to pharmacovigilance by {moment_text(due)} — {hours} h {rem // 60:02d} min left.", False
 
 
 class IntakeDialog(QDialog):
@@ -121,7 +122,7 @@ class IntakeDialog(QDialog):
         form.addRow("Seriousness", self.seriousness)
         self.aware = QDateTimeEdit(QDateTime(intake.aware_at.astimezone()))
         self.aware.setCalendarPopup(True)
-        self.aware.setDisplayFormat("dd MMM yyyy HH:mm")
+        self.aware.setDisplayFormat(f"{date_format()} {time_format()}")
         self.aware.setAccessibleName("Date you became aware")
         self.aware.dateTimeChanged.connect(self._tick)
         form.addRow("You heard it", self.aware)

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import Mutation
 from repcompanion.ui import theme
+from repcompanion.ui.dates import moment_text
 from repcompanion.ui.models import RejectedModel
 from repcompanion.ui.ops import LongOp, Op, error_text
-from repcompanion.ui.widgets import label, setup_table
+from repcompanion.ui.widgets import fit_to_screen, label, setup_table
 from repcompanion.workspace import SyncResult, SyncStatus
 
 HEALTH_POLL_MS = 15_000
@@ -42,7 +43,7 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
         return f"{minutes} min ago"
     if minutes < 24 * 60:
         return f"{minutes // 60} h ago"
-    return when.astimezone().strftime("%d %b %H:%M")
+    return moment_text(when)
 
 
 def needs_login(error: BaseException) -> bool:
@@ -106,7 +107,7 @@ class RejectedDialog(QDialog):
     def __init__(self, rejected: list[Mutation], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Uploads the hub refused")
-        self.resize(860, 360)
+        fit_to_screen(self, QSize(860, 360))
         lay = QVBoxLayout(self)
         lay.addWidget(
             label(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.domain import CallReport, CallType
+from repcompanion.ui.dates import date_format, time_format
 from repcompanion.ui.widgets import Card, label
 from repcompanion.workspace import VisitCatalogue
 
@@ -86,7 +87,7 @@ class VisitDetailsCard(Card):
         form.setSpacing(8)
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+        self.when.setDisplayFormat(f"ddd {date_format()}  {time_format()}")
         self.when.setAccessibleName("Visit time")
         self.duration = QSpinBox()
         self.duration.setRange(5, 480)

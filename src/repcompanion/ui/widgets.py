@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -66,6 +68,53 @@ def ask(parent: QWidget, title: str, text: str, actions: list[tuple[str, Any]], 
     return box
 
 
+class ElidedLabel(QLabel):
+    """One line of plain text that shortens with "…" when there is no room (the whole text in its tooltip), so it
+    never holds its window wider than the screen."""
+
+    #: The narrowest it gets: a few letters and the ellipsis.
+    MIN_WIDTH = 48
+
+    def __init__(self, text: str = "", name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if name:
+            self.setObjectName(name)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setAccessibleDescription(text)
+        self._elide()
+        self.updateGeometry()
+
+    def text(self) -> str:
+        """The whole text (what is shown may be shortened)."""
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right() + 2
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self.MIN_WIDTH, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0))
+        QLabel.setText(self, shown if room > 0 else self._full)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
 class Card(QFrame):
     """A white, rounded panel with a title; ``body`` is its vertical layout."""
 
@@ -117,6 +166,7 @@ class Banner(QFrame):
         self.setObjectName("Banner")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(12, 8, 8, 8)
+        self.row = lay
         self.icon = QLabel()
         self.text = label("", wrap=True, selectable=True)
         self.text.setAccessibleName("Message")
@@ -258,3 +308,55 @@ class ChipDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(option.fontMetrics.horizontalAdvance(str(index.data() or "")) + 32, 28)
+
+
+class PageScroll(QScrollArea):
+    """A frameless scroll area that gives its page all the room there is, and scrolls only below the page's minimum
+    size. (A resizable QScrollArea holds a page whose text wraps to that text's preferred height, and so scrolls
+    long before it has to.)"""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def least(self) -> QSize:
+        page = self.widget()
+        return page.minimumSizeHint().expandedTo(page.minimumSize())
+
+    def fit(self) -> None:
+        page, least = self.widget(), self.least()
+        room = self.maximumViewportSize()  # the viewport without scroll bars
+        if least.width() > room.width():  # a horizontal bar takes height
+            room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
+        if least.height() > room.height():
+            room.setWidth(room.width() - self.verticalScrollBar().sizeHint().width())
+        page.resize(max(room.width(), least.width()), max(room.height(), least.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().eventFilter(watched, event)
+
+
+def scrolled(content: QLayout | QWidget, minimum: QSize) -> QScrollArea:
+    """``content`` in a frameless scroll area that scrolls only when there is less room than ``minimum``."""
+    if isinstance(content, QLayout):
+        holder = QWidget()
+        holder.setLayout(content)
+        content = holder
+    content.setMinimumSize(minimum)
+    return PageScroll(content)
+
+
+def fit_to_screen(window: QWidget, preferred: QSize) -> None:
+    """Size ``window`` at ``preferred``, or as much of its screen as is free when that is smaller."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry().size() if screen is not None else preferred
+    window.resize(min(preferred.width(), room.width()), min(preferred.height(), room.height()))

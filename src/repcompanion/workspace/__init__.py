@@ -17,7 +17,7 @@ from repcompanion.workspace.day import (
 )
 from repcompanion.workspace.directory import DirectoryEntry, DirectoryListing, DirectoryManager, EntryKind, Standing
 from repcompanion.workspace.errors import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
-from repcompanion.workspace.followups import FollowUpLine, FollowUpManager
+from repcompanion.workspace.followups import FollowUpLine, FollowUpManager, journey_title
 from repcompanion.workspace.importing import ImportManager
 from repcompanion.workspace.models import ModelManager
 from repcompanion.workspace.numbers import (
@@ -144,6 +144,7 @@ __all__ = [
     "feature_label",
     "hcp_dossier",
     "is_empty_visit",
+    "journey_title",
     "parse_hours",
     "parse_point",
     "previous_today_data",

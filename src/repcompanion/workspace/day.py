@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from repcompanion.domain import HcpId, PlanError, ValidationError
-from repcompanion.workspace.changes import Changes
+from repcompanion.workspace.changes import ALL, Changes
 
 if TYPE_CHECKING:
     from repcompanion.store import Store
@@ -310,6 +310,43 @@ class DayManager:
         self._save(replace(current, places=places, start=place.name if start_here else current.start))
         return place
 
+    def locate(self, name: str, address: str) -> Place:
+        """Where ``address`` is, offline (nothing is saved); PlaceNotFoundError says why it cannot be placed."""
+        return resolve_address(name, address)
+
+    def save_all(
+        self,
+        *,
+        time_zone: str,
+        weekdays: Iterable[int],
+        days_off: Iterable[date],
+        hours: tuple[time, time],
+        addresses: dict[str, str],
+        start: str,
+    ) -> Changes:
+        """Every setting at once, as the Settings dialog has them; ``addresses``: place name → address ("" forgets
+        the place). Nothing is saved when one of them is wrong (an address that cannot be placed, hours that end
+        before they start, a start place with no address)."""
+        current = self.settings()
+        kept = {p.name: p for p in current.places}
+        for name, address in addresses.items():
+            if not address.strip():
+                kept.pop(name, None)
+            elif name not in kept or kept[name].address != address.strip():
+                kept[name] = resolve_address(name, address)
+        new = DaySettings(
+            time_zone=check_time_zone(time_zone),
+            weekdays=frozenset(weekdays),
+            days_off=tuple(sorted(set(days_off))),
+            hours=_check_hours(hours),
+            places=tuple(kept.values()),
+            start="",
+        )
+        if not new.weekdays:
+            raise ValidationError("Choose at least one working day.", hint="Tick the days of the week you work.")
+        new = replace(new, start=_check_start(new, start))
+        return self._save(new)
+
     def forget_place(self, name: str) -> Changes:
         current = self.settings()
         places = tuple(p for p in current.places if p.name.lower() != name.lower())
@@ -320,7 +357,8 @@ class DayManager:
         changed = new != self.settings()
         self._ws.store.sync_state.set_value(DAY_SETTINGS_KEY, new.to_json())
         self._settings = new
-        return Changes(plan=True, ranking=changed, hcps=frozenset()) if changed else Changes()
+        # the day itself may move (another time zone), and with it who was seen today: every list reads afresh
+        return Changes(ALL, ranking=True, plan=True) if changed else Changes()
 
     # -- the clock ----------------------------------------------------------------------------------------------
 

@@ -158,6 +158,10 @@ class DirectoryManager:
                 until.pop(fb.hcp_id, None)
         return until
 
+    def specialties(self) -> dict[str, str]:
+        """The territory's specialties (NUCC code → name), the ones a correction may choose from."""
+        return self._ws.store.specialties()
+
     def accounts(self) -> list[Account]:
         return self._ws.store.accounts.all()
 
@@ -283,7 +287,7 @@ class DirectoryManager:
             id=uuid7(), hcp_id=hcp.id, changes=differs, note=note.strip(), created_at=datetime.now(UTC)
         )
         self._ws.store.change_requests.add(request)
-        return Outcome(request, Changes.of([hcp.id], uploads=True))
+        return Outcome(request, Changes.of([hcp.id], directory=True, uploads=True))  # the HCP shows it pending
 
     def change_requests(self, hcp_id: str | None = None) -> list[DataChangeRequest]:
         """The rep's requests (for ``hcp_id``), newest first; one the hub refused on upload shows as rejected

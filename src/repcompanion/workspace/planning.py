@@ -44,10 +44,15 @@ def default_start(store: Store, settings: DaySettings) -> tuple[tuple[float, flo
     saved = store.sync_state.get_value(PLAN_START_KEY)
     if saved:
         return parse_point(saved), ""
+    return territory_middle(store), ""
+
+
+def territory_middle(store: Store) -> tuple[float, float]:
+    """The middle of the territory: the median of its HCPs' locations."""
     points = store.hcp_locations()
     if not points:
         raise PlanError("No HCP in this workspace has a location, so there is nothing to route.")
-    return (median(lat for lat, _ in points), median(lon for _, lon in points)), ""
+    return median(lat for lat, _ in points), median(lon for _, lon in points)
 
 
 def candidates(store: Store, ranked: object, zone: str, leave_out: Collection[str] = ()) -> list[Candidate]:
@@ -132,6 +137,7 @@ __all__ = [
     "plan",
     "recompute_times",
     "replace_cancelled",
+    "territory_middle",
     "to_ics",
     "whole_minute",
 ]

@@ -129,7 +129,7 @@ class PlanManager:
         Without a ``day``: today from now on the rep's clock (whole five minutes), or the next working day when
         today is not one or its hours are over. A ``day`` that is not a working day (a weekend, a day off) is
         refused. ``start``: a point, a saved place's name, or None for the rep's start place. HCPs already seen
-        today are left out.
+        today are left out. ``start`` "" is the middle of the territory.
         """
         from repcompanion.workspace import planning
 
@@ -182,8 +182,10 @@ class PlanManager:
         return local if local.date() == self._ws.today() else None
 
     def _start(self, start: tuple[float, float] | str | None, prefs: DaySettings) -> tuple[tuple[float, float], str]:
-        from repcompanion.workspace.planning import default_start
+        from repcompanion.workspace.planning import default_start, territory_middle
 
+        if start == "":
+            return territory_middle(self._ws.store), ""
         if isinstance(start, str):
             place = prefs.place(start)
             if place is None:
