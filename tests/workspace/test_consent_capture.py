@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 
@@ -148,3 +149,23 @@ def test_a_captured_opt_out_reaches_the_hub_and_stops_its_follow_up_emails(hub, 
     assert hub.count("follow_ups", emails, h=opted_out.id) == 0, "no e-mail for an HCP who opted out in person"
     laptop.client.sync()  # the hub's copy comes back down unchanged
     assert rep.directory.consents(opted_out.id)[Channel.EMAIL] == consent
+
+
+def test_the_command_line_records_and_lists_consent(folder, tmp_path, capsys) -> None:
+    from repcompanion.cli import main
+
+    shutil.copytree(folder, tmp_path / "cli")
+    with Workspace.open(tmp_path / "cli") as w:
+        hcp = w.directory.hcps()[5]
+    where = ["--workspace", str(tmp_path / "cli")]
+    args = ["consent", "capture", *where, "--hcp", hcp.id, "--channel", "sms", "--opt-out"]
+    assert main([*args, "--how", "in person, signed", "--name", f"{hcp.first_name} {hcp.last_name}"]) == 0
+    assert "sms opt-out" in capsys.readouterr().out
+    assert main([*args, "--how", "in person", "--name", "Someone Else"]) == 1
+    assert "does not contain" in capsys.readouterr().err
+    assert main(["consent", "list", *where, "--hcp", hcp.id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["in_force"]["sms"] == "opt_out"
+    assert shown["records"][0]["source"] == "rep: in person, signed"
+    with Workspace.open(tmp_path / "cli") as w:
+        assert [m.kind for m in w.store.outbox.all()] == [MutationKind.CONSENT_CAPTURE]

@@ -220,3 +220,25 @@ def test_an_affiliation_to_an_account_the_hub_does_not_know_is_not_applied(hub, 
     with pytest.raises(DcrNotAllowedError, match="no account A-GONE"):
         accept_dcr(hub.db, request.id, decided_by="admin")
     assert rep_ws.directory.hcp(hcp.id).affiliations == hcp.affiliations
+
+
+def test_the_command_line_proposes_and_lists_corrections(folder, tmp_path, capsys) -> None:
+    import json
+
+    from repcompanion.cli import main
+
+    shutil.copytree(folder, tmp_path / "cli")
+    with Workspace.open(tmp_path / "cli") as w:
+        hcp = w.directory.hcps()[4]
+    where = ["--workspace", str(tmp_path / "cli")]
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "phone=(617) 555 0142", "--note", "new desk"]) == 0
+    assert "phone=617-555-0142" in capsys.readouterr().out
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "npi=1234567893"]) == 1
+    assert "cannot change npi" in capsys.readouterr().err
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "phone"]) == 1
+    assert "FIELD=VALUE" in capsys.readouterr().err
+    assert main(["dcr", "list", *where, "--json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    assert shown["hcp_id"] == hcp.id and shown["status"] == "proposed" and shown["note"] == "new desk"
+    assert main(["dcr", "list", *where]) == 0
+    assert "waiting for a decision" in capsys.readouterr().out

@@ -86,3 +86,18 @@ def test_visited_and_do_not_contact_hcps_say_so(ws: Workspace) -> None:
 def test_a_long_result_is_cut_and_says_so(ws: Workspace) -> None:
     listing = ws.directory.find(limit=5)
     assert listing.truncated and len([e for e in listing.entries if e.kind is EntryKind.HCP]) == 5
+
+
+def test_the_command_line_finds_anyone(folder, tmp_path, capsys) -> None:
+    import json
+
+    from repcompanion.cli import main
+
+    shutil.copytree(folder, tmp_path / "cli")
+    with Workspace.open(tmp_path / "cli") as w:
+        hcp = w.directory.hcps()[9]
+    assert main(["find", "--workspace", str(tmp_path / "cli"), hcp.last_name, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert hcp.id in {e["id"] for e in found["entries"]}
+    assert main(["find", "--workspace", str(tmp_path / "cli"), hcp.npi]) == 0
+    assert hcp.id in capsys.readouterr().out

@@ -179,6 +179,10 @@ class DirectoryManager:
         at = self._ws.now()
         return {channel: effective_consent(records, channel, at) for channel in Channel}
 
+    def consent_records(self, hcp_id: str) -> list[Consent]:
+        """Every consent record of the HCP, newest first (the one in force per channel: ``consents``)."""
+        return sorted(self._ws.store.consents_for(hcp_id), key=lambda c: c.captured_at, reverse=True)
+
     def timeline(self, hcp_id: str, limit: int = 200) -> list[EngagementEvent]:
         """The HCP's engagement history, newest first."""
         return self._ws.store.events_for(hcp_id, limit)
