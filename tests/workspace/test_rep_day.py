@@ -156,3 +156,30 @@ def test_the_territorys_time_zone_comes_from_its_state() -> None:
     assert territory_time_zone("ca") == "America/Los_Angeles"
     assert territory_time_zone("TX") == "America/Chicago"
     assert territory_time_zone("") == "America/New_York"
+
+
+def test_settings_are_saved_all_at_once_or_not_at_all(ws: Workspace) -> None:
+    before = ws.day.settings()
+    good = {
+        "time_zone": "",
+        "weekdays": [0, 1, 2],
+        "days_off": [date(2026, 12, 24)],
+        "hours": (time(9, 0), time(16, 0)),
+        "addresses": {"Home": "Worcester, MA", "Office": ""},
+        "start": "Home",
+    }
+    for wrong, message in (
+        ({"addresses": {"Home": "nowhere at all"}}, "no ZIP code"),
+        ({"weekdays": []}, "at least one working day"),
+        ({"hours": (time(17, 0), time(9, 0))}, "before they start"),
+        ({"start": "Office"}, "no saved place called 'Office'"),
+        ({"time_zone": "Atlantis/Capital"}, "not a time zone"),
+    ):
+        with pytest.raises((ValidationError, PlaceNotFoundError), match=message):
+            ws.day.save_all(**(good | wrong))
+        assert ws.day.settings() == before
+    changes = ws.day.save_all(**good)
+    assert changes.all_hcps and changes.ranking and changes.plan  # every list reads afresh
+    saved = ws.day.settings()
+    assert saved.weekdays == {0, 1, 2} and saved.start == "Home" and saved.place("Home") is not None
+    assert not ws.day.save_all(**good)  # the same again changes nothing

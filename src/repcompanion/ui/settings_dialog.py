@@ -230,12 +230,12 @@ class SettingsDialog(QDialog):
 
     # -- days off -------------------------------------------------------------------------------------------
     def _add_day_off(self, d: date) -> None:
-        if d in self.days_off_list():
-            return
-        item = QListWidgetItem(f"{WEEKDAY_NAMES[d.weekday()]} {day_text(d)}")
-        item.setData(DayRole, d.isoformat())
-        self.days_off.addItem(item)
-        self.days_off.sortItems()
+        days = sorted({*self.days_off_list(), d})
+        self.days_off.clear()
+        for day in days:  # in calendar order (the names would sort alphabetically)
+            item = QListWidgetItem(f"{WEEKDAY_NAMES[day.weekday()]} {day_text(day)}")
+            item.setData(DayRole, day.isoformat())
+            self.days_off.addItem(item)
 
     def _remove_day_off(self) -> None:
         for item in self.days_off.selectedItems():
