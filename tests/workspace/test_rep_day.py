@@ -183,3 +183,11 @@ def test_settings_are_saved_all_at_once_or_not_at_all(ws: Workspace) -> None:
     saved = ws.day.settings()
     assert saved.weekdays == {0, 1, 2} and saved.start == "Home" and saved.place("Home") is not None
     assert not ws.day.save_all(**good)  # the same again changes nothing
+
+
+def test_a_visit_in_the_evening_counts_on_the_reps_day_not_on_utcs(ws: Workspace) -> None:
+    ws.pin_clock(at(WEDNESDAY, 20, 30))  # 01:30 UTC on Thursday
+    hcp = ws.directory.hcps()[3].id
+    ws.visits.submit(ws.visits.new(hcp).edited(topics=("efficacy",)))
+    assert ws.visits.logged_on(WEDNESDAY) == 1 and ws.visits.logged_on(WEDNESDAY + timedelta(days=1)) == 0
+    assert hcp in ws.day.seen(WEDNESDAY) and hcp not in ws.day.seen(WEDNESDAY + timedelta(days=1))

@@ -79,9 +79,9 @@ def run_plan(args: argparse.Namespace) -> int:
         f"{plan.travel_km:.0f} km, priority {plan.total_priority:.1f} from {len(candidates)} candidates"
     )
     for v in plan.visits:
-        start, end = whole_minute(v.start), whole_minute(v.end)
+        begins, ends = whole_minute(v.start), whole_minute(v.end)
         print(
-            f"  {v.order:>2}. {start:%H:%M}-{end:%H:%M}  {v.name:<36} priority {v.priority:5.2f}  "
+            f"  {v.order:>2}. {begins:%H:%M}-{ends:%H:%M}  {v.name:<36} priority {v.priority:5.2f}  "
             f"({v.travel_min:.0f} min drive)"
         )
     if args.ics:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from repcompanion.domain import Affiliation
+from repcompanion.domain import AccountId, Affiliation
 from repcompanion.ingest.geo import US_STATES
 from repcompanion.ingest.normalize import format_phone, zip5
 
@@ -80,4 +80,4 @@ def with_primary_affiliation(affiliations: tuple[Affiliation, ...], account_id: 
     """``affiliations`` with ``account_id`` the primary one (added when missing), every other one kept, not primary."""
     kept = tuple(Affiliation(a.account_id, a.role, False) for a in affiliations if a.account_id != account_id)
     role = next((a.role for a in affiliations if a.account_id == account_id), REQUESTED_ROLE)
-    return (Affiliation(account_id, role, True), *kept)
+    return (Affiliation(AccountId(account_id), role, True), *kept)

@@ -46,10 +46,18 @@ class Activity:
         return {hcp_id: last for hcp_id, last in rows if last}
 
     def submitted_visits_on(self, day: date) -> int:
-        """Call reports submitted for visits held on ``day``."""
+        """Call reports submitted for visits held on ``day`` (UTC)."""
         row = self._conn.execute(
             "SELECT count(*) FROM call_reports WHERE status = ? AND substr(started_at, 1, 10) = ?",
             (ReportStatus.SUBMITTED.value, day.isoformat()),
+        ).fetchone()
+        return int(row[0])
+
+    def submitted_visits_between(self, start: datetime, end: datetime) -> int:
+        """Call reports submitted for visits held from ``start`` up to ``end`` (a day on the rep's clock)."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM call_reports WHERE status = ? AND started_at >= ? AND started_at < ?",
+            (ReportStatus.SUBMITTED.value, start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
         ).fetchone()
         return int(row[0])
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from repcompanion.ui import theme
 from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
@@ -122,7 +122,7 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
     _wait(lambda: opened["done"])
     if not opened["error"]:
         _wait(lambda: window.today.data is not None or bool(window.today.load_error))
-        target = window
+        target: QWidget = window
         if view == "hcp" or view == "visit":
             hcp_id = window.today.model.record(0).hcp_id if window.today.model.rowCount() else None
             if hcp_id is None:

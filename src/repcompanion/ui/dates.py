@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtWidgets import QDateEdit
 
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
@@ -65,6 +66,12 @@ def localized(text: str) -> str:
     return _ISO_DAY.sub(local, text)
 
 
+def day_of(edit: QDateEdit) -> date:
+    """The day a date field shows."""
+    d = edit.date()
+    return date(d.year(), d.month(), d.day())
+
+
 def qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
@@ -75,6 +82,7 @@ def qdatetime(at: datetime) -> QDateTime:
 
 __all__ = [
     "date_format",
+    "day_of",
     "day_text",
     "localized",
     "moment_text",

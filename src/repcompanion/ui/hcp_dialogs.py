@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import Account, Channel, Consent, ConsentState, DataChangeRequest, DismissReason, Hcp
 from repcompanion.ui import theme
-from repcompanion.ui.dates import date_format, day_text, qdate
+from repcompanion.ui.dates import date_format, day_of, day_text, qdate
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.widgets import fit_to_screen, label
 from repcompanion.workspace import CHANNEL_LABELS, CONSENT_WAYS, action_label
@@ -210,7 +211,7 @@ class ConsentDialog(QDialog):
             return None
         hcp_id, channel = self.hcp.id, self.selected_channel()
         state = ConsentState.OPT_IN if self.opt_in.isChecked() else ConsentState.OPT_OUT
-        given_on = self.given_on.date().toPython()
+        given_on = day_of(self.given_on)
         how, typed = self.how.currentText(), self.typed_name.text()
         self.buttons.setEnabled(False)
 
@@ -254,7 +255,7 @@ def _current_values(hcp: Hcp) -> dict[str, str]:
     }
 
 
-def request_text(r: DataChangeRequest, accounts: dict[str, str]) -> str:
+def request_text(r: DataChangeRequest, accounts: Mapping[str, str]) -> str:
     """A request in words: what it changes, and where it stands."""
     changes = "; ".join(
         f"{CORRECTION_FIELDS.get(k, k)} → {accounts.get(v, v) if k == 'affiliation' else v}"
@@ -302,19 +303,20 @@ class ChangeRequestDialog(QDialog):
         form.setSpacing(8)
         self.fields: dict[str, QLineEdit | QComboBox] = {}
         for name in FORM_FIELDS:
+            widget: QLineEdit | QComboBox
             if name == "specialty_code":
-                widget: QLineEdit | QComboBox = QComboBox()
+                widget = specialty = QComboBox()
                 for code, text in sorted(specialties.items(), key=lambda kv: kv[1]):
-                    widget.addItem(f"{text} ({code})", code)
-                if widget.findData(hcp.specialty_code) < 0:
-                    widget.addItem(f"{hcp.specialty_label} ({hcp.specialty_code})", hcp.specialty_code)
-                widget.setCurrentIndex(widget.findData(hcp.specialty_code))
+                    specialty.addItem(f"{text} ({code})", code)
+                if specialty.findData(hcp.specialty_code) < 0:
+                    specialty.addItem(f"{hcp.specialty_label} ({hcp.specialty_code})", hcp.specialty_code)
+                specialty.setCurrentIndex(specialty.findData(hcp.specialty_code))
             elif name == "affiliation":
-                widget = QComboBox()
-                widget.addItem("(none on file)", "")
+                widget = practice = QComboBox()
+                practice.addItem("(none on file)", "")
                 for a in sorted(accounts, key=lambda a: a.name):
-                    widget.addItem(f"{a.name} — {a.address.town}", a.id)
-                widget.setCurrentIndex(max(widget.findData(self.current["affiliation"]), 0))
+                    practice.addItem(f"{a.name} — {a.address.town}", a.id)
+                practice.setCurrentIndex(max(practice.findData(self.current["affiliation"]), 0))
             else:
                 widget = QLineEdit(self.current[name])
             widget.setAccessibleName(CORRECTION_FIELDS[name])
@@ -324,7 +326,7 @@ class ChangeRequestDialog(QDialog):
         self.note.setAccessibleName("Why")
         self.note.setPlaceholderText("What you learned, and from whom (optional)")
         form.addRow("Why", self.note)
-        names = {a.id: a.name for a in accounts}
+        names = {str(a.id): a.name for a in accounts}
         history = "<br>".join(request_text(r, names) for r in requests) or "No corrections suggested yet."
         self.history = label(history, "Muted", wrap=True)
         self.history.setTextFormat(Qt.TextFormat.RichText)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, Suggestion
 from repcompanion.ui import theme
-from repcompanion.ui.dates import day_text
+from repcompanion.ui.dates import day_of, day_text
 from repcompanion.ui.hcp_dialogs import (
     ChangeRequestDialog,
     ConsentDialog,
@@ -374,10 +374,7 @@ class HcpView(QWidget):
             show_error(self, error)
 
         return (
-            Op(self, lambda ws: ws.ranking.feedback(hcp_id, action, kind, **extra))  # type: ignore[arg-type]
-            .success(done)
-            .failure(failed)
-            .run()
+            Op(self, lambda ws: ws.ranking.feedback(hcp_id, action, kind, **extra)).success(done).failure(failed).run()
         )
 
     correction_dialog: ChangeRequestDialog | None = None
@@ -398,7 +395,7 @@ class HcpView(QWidget):
             return
         dlg = SnoozeDialog(self.dossier.day, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
-            self.snooze_selected(dlg.until.date().toPython())
+            self.snooze_selected(day_of(dlg.until))
 
     def snooze_selected(self, until: date) -> Op | None:
         return self._feedback(FeedbackKind.SNOOZED, snooze_until=until)
@@ -463,7 +460,7 @@ def profile_html(d: HcpDossier) -> str:
         lines.append("<br>".join(affs))
     else:
         lines.append(f"<span style='color:{t['muted']}'>No affiliations on file.</span>")
-    names = {a.id: a.name for a in d.accounts}
+    names = {str(a.id): a.name for a in d.accounts}
     for r in d.change_requests[:3]:
         color = t["muted"] if r.status in ("accepted", "rejected") else t["warning"]
         lines.append(f"<span style='color:{color}'>Correction: {escape(request_text(r, names))}</span>")

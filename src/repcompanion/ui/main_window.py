@@ -148,13 +148,14 @@ class MainWindow(QMainWindow):
         self.nav.settings.clicked.connect(self.open_settings)
 
     def _page_slot(self, key: str) -> Slot:
-        return {
+        slots: dict[str, Slot] = {
             "today": self.show_today,
             "directory": self.open_directory,
             "hcp": self.show_current_hcp,
             "plan": self.show_plan,
             "numbers": self.show_numbers,
-        }[key]
+        }
+        return slots[key]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.nav.set_compact(event.size().width() < COMPACT_BELOW)

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, Mutation, Suggestion
+from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, HcpId, Mutation, Suggestion
 from repcompanion.ui.dates import day_text, localized, moment_text
 from repcompanion.workspace import DraftSafety, DraftVisit, TodayFilter, TodayRow, action_label
 
@@ -162,7 +162,7 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
 
     def _sorted(self, rows: Sequence[TodayRow]) -> list[TodayRow]:
         column = self.columns[self._sort_column]
-        key = column.sort or (lambda r, c=column: c.text(r).lower())
+        key: Callable[[TodayRow], Any] = column.sort or (lambda r: column.text(r).lower())
         return sorted(rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -185,7 +185,7 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
         return -1
 
     def patch(
-        self, rows: Sequence[TodayRow], removed: Collection[str] = (), ranks: Mapping[str, int] | None = None
+        self, rows: Sequence[TodayRow], removed: Collection[str] = (), ranks: Mapping[HcpId, int] | None = None
     ) -> None:
         """Bring the list up to date without a reset: replace the changed ``rows`` (adding new HCPs), take out
         ``removed`` HCPs, and give every other row its new rank from ``ranks``; then keep the rep's sort.

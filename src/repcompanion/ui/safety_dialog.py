@@ -134,10 +134,10 @@ class IntakeDialog(QDialog):
         root.addWidget(self.problem)
         if read_only:
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-            for w in (self.product, self.seriousness, self.aware):
-                w.setEnabled(False)
-            for w in (self.description, self.reporter, self.patient):
-                w.setReadOnly(True)
+            for box in (self.product, self.seriousness, self.aware):
+                box.setEnabled(False)
+            for edit in (self.description, self.reporter, self.patient):
+                edit.setReadOnly(True)
         else:
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
             ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -163,6 +163,7 @@ class IntakeDialog(QDialog):
         from dataclasses import replace
 
         aware = self.aware.dateTime().toPython()
+        assert isinstance(aware, datetime)
         aware = aware.astimezone(UTC) if aware.tzinfo else aware.replace(tzinfo=datetime.now().astimezone().tzinfo)
         return replace(
             self.intake,

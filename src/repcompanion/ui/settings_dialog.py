@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
-from repcompanion.ui.dates import date_format, day_text, qdate
+from repcompanion.ui.dates import date_format, day_of, day_text, qdate
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.widgets import fit_to_screen, label
 from repcompanion.workspace import HOME, OFFICE, WEEKDAY_NAMES, DaySettings, Place, SyncStatus, time_zone_names
@@ -45,6 +45,10 @@ DayRole = Qt.ItemDataRole.UserRole + 4
 
 def _qtime(t: time) -> QTime:
     return QTime(t.hour, t.minute)
+
+
+def _time(q: QTime) -> time:
+    return time(q.hour(), q.minute())
 
 
 class SettingsDialog(QDialog):
@@ -194,7 +198,7 @@ class SettingsDialog(QDialog):
         self.day_off.setAccessibleName("A day off to add")
         add = QPushButton("Add")
         add.setAccessibleName("Add the day off")
-        add.clicked.connect(lambda: self._add_day_off(self.day_off.date().toPython()))
+        add.clicked.connect(lambda: self._add_day_off(day_of(self.day_off)))
         remove = QPushButton("Remove")
         remove.setAccessibleName("Remove the selected day off")
         remove.clicked.connect(self._remove_day_off)
@@ -272,7 +276,7 @@ class SettingsDialog(QDialog):
             "time_zone": self.chosen_time_zone(),
             "weekdays": [i for i, box in enumerate(self.weekdays) if box.isChecked()],
             "days_off": self.days_off_list(),
-            "hours": (self.hours_from.time().toPython(), self.hours_to.time().toPython()),
+            "hours": (_time(self.hours_from.time()), _time(self.hours_to.time())),
             "addresses": {name: edit.text().strip() for name, edit in self.addresses.items()},
             "start": str(self.start.currentData() or ""),
         }

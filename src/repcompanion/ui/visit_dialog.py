@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QSize, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
     QPlainTextEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +21,7 @@ from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog
 from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
-from repcompanion.ui.visit_safety import SafetyCard, draft_message
+from repcompanion.ui.visit_safety import SafetyCard, draft_message, side_panel
 from repcompanion.ui.visit_samples import SamplesCard
 from repcompanion.ui.widgets import Card, Chip, ask, button, fit_to_screen, label, scrolled
 from repcompanion.workspace import (
@@ -138,21 +137,12 @@ class VisitDialog(QDialog):
         self.report_ae = self.safety.report_ae
         self.not_ae = self.safety.not_ae
         self.not_ae_reason = self.safety.not_ae_reason
-        self.report_ae.toggled.connect(lambda on: on and self._open_intake())
+        self.report_ae.toggled.connect(self._report_toggled)
         self.not_ae.toggled.connect(self._choice_changed)
         self.not_ae_reason.textChanged.connect(self._choice_changed)
         self.safety.see_report.clicked.connect(self.show_reported)
-        side_panel = QWidget()
-        side = QVBoxLayout(side_panel)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.safety, 3)
         self.follow_up_preview = FollowUpPreview()
-        side.addWidget(self.follow_up_preview, 2)
-        # On a small screen (1366x768) the safety decision and the follow-ups scroll rather than being squashed.
-        self.side_scroll = QScrollArea()
-        self.side_scroll.setWidgetResizable(True)
-        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setWidget(side_panel)
+        self.side_scroll = side_panel(self.safety, self.follow_up_preview)
         grid.addWidget(self.side_scroll, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 3)
@@ -173,9 +163,13 @@ class VisitDialog(QDialog):
         for b in (self.close_button, self.save_button, self.submit_button):
             buttons.addWidget(b)
         root.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save(submit=False))
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.save(submit=True))
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(lambda: self.save(submit=False))
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(lambda: self.save(submit=True))
         self.setEnabled(False)
+
+    def _report_toggled(self, on: bool) -> None:
+        if on:
+            self._open_intake()
 
     def sizeHint(self) -> QSize:
         return FORM_SIZE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
@@ -127,6 +128,7 @@ class VisitDetailsCard(Card):
     def edits(self) -> dict[str, Any]:
         """The fields as ``CallReport.edited`` keywords."""
         started = self.when.dateTime().toPython()
+        assert isinstance(started, datetime)
         if started.tzinfo is None:
             started = started.astimezone()
         return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.ui import theme
 
+Index = QModelIndex | QPersistentModelIndex
 SEGMENT_HELP = {"A": "Segment A: highest value", "B": "Segment B", "C": "Segment C", "D": "Segment D: lowest value"}
 
 
@@ -195,7 +196,7 @@ class Banner(QFrame):
 class SegmentDelegate(QStyledItemDelegate):
     """Draws the segment as a coloured chip."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         segment = opt.text
@@ -228,7 +229,7 @@ class PriorityBarDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._maximum = maximum
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text = opt.text
@@ -287,7 +288,7 @@ class ChipDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.color_role = color_role
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         text = str(index.data() or "")
         key = str(index.data(self.color_role) or "muted")
         color = QColor(key if key.startswith("#") else theme.current()[key])
@@ -306,7 +307,7 @@ class ChipDelegate(QStyledItemDelegate):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(option.fontMetrics.horizontalAdvance(str(index.data() or "")) + 32, 28)
 
 
@@ -319,15 +320,15 @@ class PageScroll(QScrollArea):
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(False)
+        self.page = page  # before setWidget: the scroll area starts filtering the page's events there
         self.setWidget(page)
         page.installEventFilter(self)
 
     def least(self) -> QSize:
-        page = self.widget()
-        return page.minimumSizeHint().expandedTo(page.minimumSize())
+        return self.page.minimumSizeHint().expandedTo(self.page.minimumSize())
 
     def fit(self) -> None:
-        page, least = self.widget(), self.least()
+        page, least = self.page, self.least()
         room = self.maximumViewportSize()  # the viewport without scroll bars
         if least.width() > room.width():  # a horizontal bar takes height
             room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
@@ -340,7 +341,7 @@ class PageScroll(QScrollArea):
         self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+        if watched is self.page and event.type() == QEvent.Type.LayoutRequest:
             self.fit()
         return super().eventFilter(watched, event)
 

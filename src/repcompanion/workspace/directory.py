@@ -111,7 +111,7 @@ class DirectoryManager:
         store = self._ws.store
         text = text.strip()
         hcps = {h.id: h for h in store.hcps.all()}
-        accounts = {a.id: a for a in store.accounts.all()}
+        accounts: dict[str, Account] = {a.id: a for a in store.accounts.all()}
         if text:
             hcp_ids, account_ids = store.search_npi(text, limit + 1) if text.isdigit() else ([], [])
             hcp_ids = list(dict.fromkeys([*hcp_ids, *store.search_hcps(text, limit + 1)]))

@@ -154,8 +154,8 @@ class VisitManager:
         return self._ws.store.call_reports_for(hcp_id)
 
     def logged_on(self, day: date) -> int:
-        """Call reports the rep submitted for visits held on ``day`` (the day's progress)."""
-        return self._ws.store.activity.submitted_visits_on(day)
+        """Call reports the rep submitted for visits held on ``day`` (the day's progress), on the rep's clock."""
+        return self._ws.store.activity.submitted_visits_between(*self._ws.day.day_bounds(day))
 
     def save_draft(self, report: CallReport) -> Outcome[CallReport]:
         """Keep ``report`` as a draft (local only; nothing is uploaded until it is submitted)."""
