@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import PlanError
 from repcompanion.ui import theme
-from repcompanion.ui.dates import localized, time_text, weekday_text
+from repcompanion.ui.dates import localized, time_format, time_text, weekday_text
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.plan_map import PlanMap
 from repcompanion.ui.plan_model import PlanVisitModel, clock
@@ -138,7 +138,7 @@ class PlanView(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([640, 560])
+        split.setSizes([720, 480])
         outer.addWidget(split, 1)
         self._update_buttons()
 
@@ -149,7 +149,7 @@ class PlanView(QWidget):
         self.hours_from = QTimeEdit(QTime(8, 30))
         self.hours_to = QTimeEdit(QTime(17, 30))
         for edit, name in ((self.hours_from, "Working hours from"), (self.hours_to, "Working hours until")):
-            edit.setDisplayFormat("HH:mm")
+            edit.setDisplayFormat(time_format())
             edit.setAccessibleName(name)
         row.addWidget(label("Hours"))
         row.addWidget(self.hours_from)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
-from repcompanion.ui.dates import date_format, day_of, day_text, qdate
+from repcompanion.ui.dates import date_format, day_of, day_text, qdate, time_format
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.widgets import fit_to_screen, label
 from repcompanion.workspace import HOME, OFFICE, WEEKDAY_NAMES, DaySettings, Place, SyncStatus, time_zone_names
@@ -178,7 +178,7 @@ class SettingsDialog(QDialog):
         hours = QHBoxLayout()
         self.hours_from, self.hours_to = QTimeEdit(_qtime(self.day.hours[0])), QTimeEdit(_qtime(self.day.hours[1]))
         for edit, name in ((self.hours_from, "Working hours from"), (self.hours_to, "Working hours until")):
-            edit.setDisplayFormat("HH:mm")
+            edit.setDisplayFormat(time_format())
             edit.setAccessibleName(name)
         hours.addWidget(self.hours_from)
         hours.addWidget(label("to"))

@@ -126,14 +126,14 @@ class TodayView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(PrioritiesModel.REASON, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (PrioritiesModel.RANK, 48),
-            (PrioritiesModel.HCP, 200),
-            (PrioritiesModel.SPECIALTY, 150),
-            (PrioritiesModel.SEGMENT, 82),
-            (PrioritiesModel.ACTION, 130),
-            (PrioritiesModel.PRIORITY, 140),
-            (PrioritiesModel.LAST_CONTACT, 110),
-            (PrioritiesModel.TOWN, 140),
+            (PrioritiesModel.RANK, 44),  # narrow enough that the top reason still reads on a 1366-pixel screen
+            (PrioritiesModel.HCP, 180),
+            (PrioritiesModel.SPECIALTY, 130),
+            (PrioritiesModel.SEGMENT, 72),
+            (PrioritiesModel.ACTION, 120),
+            (PrioritiesModel.PRIORITY, 120),
+            (PrioritiesModel.LAST_CONTACT, 100),
+            (PrioritiesModel.TOWN, 120),
         ):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
