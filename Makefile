@@ -24,6 +24,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Non-UI tests run where PySide6 cannot be imported (proves the core needs no Qt); then the Qt tests.
 test: lint

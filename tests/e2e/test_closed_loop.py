@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -91,8 +92,8 @@ def test_visit_sends_one_approved_email_and_an_open_turns_the_next_suggestion_in
     assert statuses["msl-after-open"] is FollowUpStatus.SCHEDULED
     [top] = ws.ranking.suggestions(WITH_CONSENT)
     assert top.action is ActionType.MSL_REFERRAL
-    day = ws.today().isoformat()
-    assert top.reasons[0].text.startswith(f"Opened '{content.title}' on {day}")
+    opened_on = datetime.now(UTC).date().isoformat()  # the hub dates an engagement by its UTC timestamp
+    assert top.reasons[0].text.startswith(f"Opened '{content.title}' on {opened_on}")
 
 
 def test_without_email_consent_nothing_is_sent_and_the_follow_up_says_why(

@@ -43,9 +43,28 @@ def test_a_workspace_that_cannot_be_opened_gives_a_clear_message_and_the_app_sta
 
 
 def test_standard_shortcuts_reach_the_main_actions(window: Any) -> None:
-    shortcuts = {a.shortcut().toString(QKeySequence.SequenceFormat.PortableText) for a in window.actions()}
-    for keys in ("Ctrl+F", "Ctrl+N", "F5", "Ctrl+1", "Ctrl+3", "Ctrl+Q"):
+    shortcuts = {k.toString(QKeySequence.SequenceFormat.PortableText) for a in window.actions() for k in a.shortcuts()}
+    for keys in ("Ctrl+F", "Ctrl+N", "F5", "Ctrl+1", "Ctrl+3", "Ctrl+Q", "Ctrl+P"):
         assert keys in shortcuts, keys
+
+
+def test_the_view_menu_and_ctrl_digits_follow_the_sidebar(window: Any, qtbot: Any) -> None:
+    from repcompanion.ui.nav import PAGES
+
+    view = next(m for m in window.menuBar().actions() if m.text() == "&View").menu()
+    named = [a.text().replace("&", "") for a in view.actions() if a.text()]
+    sidebar = [window.nav.buttons[p.key].accessibleName() for p in PAGES]
+    assert named[: len(sidebar)] == sidebar  # the same pages, in the same order
+    layout = window.nav.layout()
+    order = [layout.itemAt(i).widget() for i in range(layout.count()) if layout.itemAt(i).widget() is not None]
+    assert [b for b in order if b in window.nav.buttons.values()] == [window.nav.buttons[p.key] for p in PAGES]
+    for i, page in enumerate(PAGES, start=1):
+        if page.key == "hcp":
+            continue  # enabled once an HCP was opened
+        action = next(a for a in view.actions() if a.text().replace("&", "") == page.text)
+        assert action.shortcuts()[0].toString() == f"Ctrl+{i}"
+        action.trigger()
+        assert window.stack.currentWidget() is window.pages[page.key] and window.nav.buttons[page.key].isChecked()
 
 
 def test_controls_have_accessible_names(window: Any) -> None:
@@ -77,14 +96,14 @@ def settings_value(key: str) -> Any:
     return settings().value(key)
 
 
-def test_ctrl_f_focuses_the_search_box(window: Any, qtbot: Any) -> None:
+def test_ctrl_f_opens_the_directory_ready_to_search(window: Any, qtbot: Any) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.today.table.setFocus()
     qtbot.waitUntil(window.today.table.hasFocus)
     qtbot.keyClick(window.today.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(window.today.search.hasFocus)
-    assert window.stack.currentWidget() is window.today
+    qtbot.waitUntil(window.directory.search.hasFocus)
+    assert window.stack.currentWidget() is window.pages["directory"]
 
 
 def test_help_about_shows_the_hpo_acknowledgement_with_its_release(window: Any, monkeypatch: Any) -> None:

@@ -10,7 +10,8 @@ import icalendar
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from repcompanion.ui.plan_model import moved
+from repcompanion.ui.plan_model import clock, moved
+from repcompanion.workspace import whole_minute
 
 CHECK = Qt.ItemDataRole.CheckStateRole
 
@@ -41,7 +42,7 @@ def test_plan_view_shows_the_ordered_visits_and_the_map(plan_window: Any, qtmode
     assert view.model.rowCount() == len(plan.visits) > 0
     assert view.model.order() == list(plan.order)
     first = plan.visits[0]
-    assert view.model.index(0, 2).data() == first.arrive.strftime("%H:%M")
+    assert view.model.index(0, 2).data() == clock(first.arrive)  # in whole minutes, as the calendar
     assert view.model.index(0, 5).data().endswith("min")
     assert len(view.map.dots) == len(view.day.candidates)
     assert len(view.map.badges) == len(plan.visits)
@@ -124,7 +125,8 @@ def test_export_writes_an_ics_file_a_calendar_reads(plan_window: Any, qtbot: Any
     events = [c for c in cal.walk() if c.name == "VEVENT"]
     assert len(events) == len(view.plan.visits)
     starts = sorted(e.decoded("dtstart") for e in events)
-    assert starts[0] == view.plan.visits[0].start
+    assert starts[0] == whole_minute(view.plan.visits[0].start)
+    assert all(s.second == 0 for s in starts)
     assert "Saved" in view.notice.text()
 
 

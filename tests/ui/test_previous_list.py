@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from repcompanion.ui.dates import weekday_text
 from repcompanion.ui.main_window import MainWindow
 from repcompanion.workspace import Workspace
 
@@ -25,7 +26,7 @@ def test_the_last_list_shows_labelled_until_todays_ranking_replaces_it(qtbot: An
         qtbot.waitUntil(lambda: bool(shown) and shown[-1][0] is None, timeout=60_000)
         first_day, first_rows, first_text = shown[0]
         assert first_day == date(2026, 11, 23) and first_rows > 0
-        assert "ranked on Monday 23 November" in first_text and "prepared" in first_text
+        assert f"ranked on {weekday_text(date(2026, 11, 23))}" in first_text and "prepared" in first_text
         assert "HCPs ranked" in shown[-1][2]
     finally:
         win.sync_bar.timer.stop()

@@ -26,9 +26,11 @@ def test_a_visit_refreshes_its_hcps_row_and_no_other_view(window: Any, qtbot: An
         window.show_hcp(shown)  # the HCP view shows someone else
     resets: list[bool] = []
     touched: set[str] = set()
+    removed: list[str] = []
     hcp_loads: list[bool] = []
     model = window.today.model
     model.modelReset.connect(lambda: resets.append(True))
+    model.rowsAboutToBeRemoved.connect(lambda _p, a, b: removed.extend(model.record(r).hcp_id for r in range(a, b + 1)))
     model.dataChanged.connect(
         lambda a, b, _roles=(): touched.update(model.record(r).hcp_id for r in range(a.row(), b.row() + 1))
     )
@@ -44,8 +46,9 @@ def test_a_visit_refreshes_its_hcps_row_and_no_other_view(window: Any, qtbot: An
     assert op.error is None
     assert not resets, "the Today list was reloaded instead of patched"
     after = {r.hcp_id: r for r in _records(window)}
-    assert visited in touched and after[visited] != before[visited]
-    assert all(h == visited or after[h].rank != before[h].rank for h in touched), "only the visited row and ranks"
+    assert removed == [visited] and visited not in after, "the HCP seen today leaves the list"
+    assert all(after[h].rank != before[h].rank for h in touched), "the others only move up"
+    assert all(after[h].rank == before[h].rank - 1 for h in after if before[h].rank > before[visited].rank)
     assert window.today.data.visits_logged == logged + 1
     qtbot.wait(200)
     assert not hcp_loads, "the HCP view shows another HCP and must not reload"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from repcompanion.domain import ActionType
 from repcompanion.ui.main_window import MainWindow
 from repcompanion.ui.ops import Op
 from tests.ui.conftest import InProcessTransport
@@ -26,9 +27,12 @@ def test_sync_pulls_the_territory_and_uploads_a_visit_until_nothing_is_pending(r
     fractions = _sync(win, qtbot)
     assert fractions and fractions[-1] >= fractions[0] and max(fractions) > 0.5  # the bar advanced
     assert not win.sync_bar.progress.isVisible()
-    ws = win.runner.workspace()
-    hcp = ws.directory.hcps()[0]
-    op = Op(win, lambda w: w.visits.submit(w.visits.new(hcp.id).edited(notes="Discussed dosing.")).value).run()
+
+    def log_visit(w: Any) -> Any:  # to an HCP whose suggestion is no visit: one upload, the visit
+        hcp = next(h for h in w.directory.hcps() if w.ranking.current_action(h.id) is not ActionType.VISIT)
+        return w.visits.submit(w.visits.new(hcp.id).edited(notes="Discussed dosing.")).value
+
+    op = Op(win, log_visit).run()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     refresh = win.sync_bar.refresh_status()
     qtbot.waitUntil(lambda: refresh.done, timeout=10_000)

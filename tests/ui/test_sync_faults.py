@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from repcompanion.domain import ActionType
 from repcompanion.ui.main_window import MainWindow
 from repcompanion.ui.ops import Op
 from tests.ui.conftest import InProcessTransport
@@ -62,8 +63,8 @@ def test_a_connection_lost_mid_sync_keeps_the_pending_uploads(
     win = rep_window
     assert _run_sync(win, qtbot).error is None
 
-    def log_visit(ws: Any) -> None:
-        hcp = ws.directory.hcps()[0]
+    def log_visit(ws: Any) -> None:  # to an HCP whose suggestion is no visit: one upload, the visit
+        hcp = next(h for h in ws.directory.hcps() if ws.ranking.current_action(h.id) is not ActionType.VISIT)
         ws.visits.submit(ws.visits.new(hcp.id).edited(notes="Discussed the dosing card."))
 
     op = Op(win, log_visit).run()

@@ -107,7 +107,7 @@ def test_each_operation_says_what_it_changed(ws: Workspace) -> None:
     feedback = ws.ranking.feedback(hcp, ActionType.EMAIL, FeedbackKind.ACCEPTED)
     assert feedback.changes == Changes.of([hcp], ranking=True, numbers=True, uploads=True)
     proposal = ws.directory.propose_change(hcp, {"city": "Worcester"})
-    assert proposal.changes == Changes.of([hcp], uploads=True)
+    assert proposal.changes == Changes.of([hcp], directory=True, uploads=True)
     assert ws.plans.set_start(42.3, -71.1) == Changes(plan=True)
 
 

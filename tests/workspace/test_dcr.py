@@ -158,3 +158,87 @@ def test_a_rejection_reaches_the_laptop_with_the_admins_reason(hub, make_device,
     [shown] = rep_ws.directory.change_requests(hcp.id)
     assert shown.status == "rejected" and shown.reason == "The practice confirmed the old number"
     assert rep_ws.directory.hcp(hcp.id).phone == hcp.phone
+
+
+def test_an_affiliation_change_names_an_account_of_the_territory(ws) -> None:
+    hcp = next(h for h in ws.directory.hcps() if h.affiliations)
+    primary = next(a.account_id for a in hcp.affiliations if a.primary)
+    other = next(a.id for a in ws.directory.accounts() if a.id != primary)
+    request = ws.directory.propose_change(hcp.id, {"affiliation": f" {other} "}).value
+    assert request.changes == {"affiliation": other}
+    with pytest.raises(ValidationError, match="no account A-NOPE"):
+        ws.directory.propose_change(hcp.id, {"affiliation": "A-NOPE"})
+    with pytest.raises(ValidationError, match="already has these values"):
+        ws.directory.propose_change(hcp.id, {"affiliation": primary})
+    with pytest.raises(ValidationError, match="not an account id"):
+        ws.directory.propose_change(hcp.id, {"affiliation": "North Clinic"})
+
+
+def test_an_accepted_affiliation_change_makes_the_account_primary_on_the_laptop(hub, make_device, tmp_path) -> None:  # noqa: F811
+    from repcompanion.hub.admin import accept_dcr, list_dcrs
+
+    laptop = make_device(hub)
+    laptop.login()
+    laptop.client.sync()
+    rep_ws = Workspace(laptop.store, tmp_path)
+    hcp = next(rep_ws.directory.hcp(h) for h in hub.hcps_of("T-001") if rep_ws.directory.hcp(h).affiliations)
+    before = {a.account_id for a in hcp.affiliations}
+    target = next(a.id for a in rep_ws.directory.accounts() if a.id not in before)
+    request = rep_ws.directory.propose_change(hcp.id, {"affiliation": target}, "moved to the new clinic").value
+    laptop.client.sync()
+    [on_hub] = list_dcrs(hub.db, "open")
+    assert on_hub.changes == {"affiliation": target}
+    decided = accept_dcr(hub.db, request.id, decided_by="admin")
+    assert set(decided.applied) == {"affiliations"} and set(decided.previous) == {"affiliations"}
+    laptop.client.sync()
+    moved = rep_ws.directory.hcp(hcp.id)
+    assert [a.account_id for a in moved.affiliations if a.primary] == [target]
+    assert {a.account_id for a in moved.affiliations} == before | {target}  # the others stay, not primary
+    [shown] = rep_ws.directory.change_requests(hcp.id)
+    assert shown.status == "accepted"
+
+
+def test_an_affiliation_to_an_account_the_hub_does_not_know_is_not_applied(hub, make_device, tmp_path) -> None:  # noqa: F811
+    from repcompanion.hub.admin import accept_dcr
+    from repcompanion.hub.admin.dcr import DcrNotAllowedError
+
+    laptop = make_device(hub)
+    laptop.login()
+    laptop.client.sync()
+    rep_ws = Workspace(laptop.store, tmp_path)
+    hcp = rep_ws.directory.hcp(hub.hcps_of("T-001")[0])
+    account = rep_ws.directory.accounts()[0]
+    request = rep_ws.directory.propose_change(hcp.id, {"affiliation": account.id}).value
+    laptop.client.sync()
+    with hub.db.write() as conn:
+        from sqlalchemy import text
+
+        conn.execute(
+            text("UPDATE data_change_requests SET changes = :c WHERE id = :i"),
+            {"c": '{"affiliation": "A-GONE"}', "i": request.id},
+        )
+    with pytest.raises(DcrNotAllowedError, match="no account A-GONE"):
+        accept_dcr(hub.db, request.id, decided_by="admin")
+    assert rep_ws.directory.hcp(hcp.id).affiliations == hcp.affiliations
+
+
+def test_the_command_line_proposes_and_lists_corrections(folder, tmp_path, capsys) -> None:
+    import json
+
+    from repcompanion.cli import main
+
+    shutil.copytree(folder, tmp_path / "cli")
+    with Workspace.open(tmp_path / "cli") as w:
+        hcp = w.directory.hcps()[4]
+    where = ["--workspace", str(tmp_path / "cli")]
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "phone=(617) 555 0142", "--note", "new desk"]) == 0
+    assert "phone=617-555-0142" in capsys.readouterr().out
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "npi=1234567893"]) == 1
+    assert "cannot change npi" in capsys.readouterr().err
+    assert main(["dcr", "propose", *where, "--hcp", hcp.id, "--set", "phone"]) == 1
+    assert "FIELD=VALUE" in capsys.readouterr().err
+    assert main(["dcr", "list", *where, "--json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)
+    assert shown["hcp_id"] == hcp.id and shown["status"] == "proposed" and shown["note"] == "new desk"
+    assert main(["dcr", "list", *where]) == 0
+    assert "waiting for a decision" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from repcompanion.domain import MutationKind
 from repcompanion.sync import CredentialStore
 from repcompanion.workspace import Workspace
 from tests.keyrings import MemoryKeyring
@@ -47,6 +48,8 @@ def test_an_uploaded_visit_changes_the_outbox_and_its_hcp_only(ws: Workspace, hu
     ws.sync.run()
     hcp = hub.hcps_of("T-001")[0]
     ws.visits.submit(ws.visits.new(hcp).edited(topics=("efficacy",), notes="Discussed the efficacy data."))
+    done = [m for m in ws.store.outbox.all() if m.kind is MutationKind.SUGGESTION_FEEDBACK]  # a visit suggested
+    assert all(m.payload["hcp_id"] == hcp for m in done)
     result = ws.sync.run(warm=False)
-    assert result.pushed == 1 and result.changes.uploads
+    assert result.pushed == 1 + len(done) and result.changes.uploads
     assert not result.changes.all_hcps and set(result.changes.hcps) <= {hcp}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from repcompanion.workspace import Workspace
 
@@ -15,6 +16,7 @@ def test_the_working_day_can_be_pinned_from_the_environment(tmp_path, monkeypatc
         monkeypatch.setenv("REPCOMPANION_TODAY", "2026-12-01")
         assert ws.today() == date(2026, 12, 1)
         monkeypatch.setenv("REPCOMPANION_TODAY", "next tuesday")
-        assert ws.today() == date.today()  # not a date: the calendar day, with a warning in the log
+        # not a date: the calendar day on the rep's clock (the territory's time zone), with a warning in the log
+        assert ws.today() == datetime.now(ZoneInfo(ws.day.time_zone())).date()
         ws.pin_today(DAY)
         assert ws.today() == DAY

@@ -11,7 +11,7 @@ from repcompanion import __version__
 from repcompanion.domain.errors import RepCompanionError
 
 #: Subcommand modules; each has ``register(subparsers)`` and sets ``func`` on its parser.
-COMMAND_MODULES = ("demo", "data", "field", "intel", "plan")
+COMMAND_MODULES = ("demo", "data", "field", "intel", "plan", "directory")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from repcompanion.cli.common import (
 )
 from repcompanion.workspace import Workspace, default_folder
 
-VIEWS = ("today", "hcp", "visit", "numbers", "plan")
+VIEWS = ("today", "hcp", "visit", "numbers", "plan", "directory")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,19 +13,30 @@ from repcompanion.cli.common import add_workspace_option, open_workspace
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plan", help="plan the day's visits into a route within your working hours")
     add_workspace_option(p)
-    p.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the day (default today)")
-    p.add_argument("--start", metavar="LAT,LON", help="where the day starts and ends (default: saved home/office)")
-    p.add_argument("--hours", metavar="HH:MM-HH:MM", default="08:30-17:30", help="working hours (default 08:30-17:30)")
+    p.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the day (default: today from now, or the next working day)",
+    )
+    p.add_argument(
+        "--start",
+        metavar="PLACE|LAT,LON",
+        help="where the day starts and ends: a saved place (home, office) or a point (default: your start place)",
+    )
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", help="working hours (default: yours, 08:30-17:30 unless set)")
     p.add_argument("--json", action="store_true", help="print the plan as one JSON object")
     p.add_argument("--ics", type=Path, metavar="FILE", help="also write the day to an .ics calendar file")
     p.set_defaults(func=run_plan)
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from repcompanion.workspace import parse_hours, parse_point
+    from repcompanion.workspace import parse_hours, parse_point, whole_minute
 
-    hours = parse_hours(args.hours)
-    start = parse_point(args.start) if args.start else None
+    hours = parse_hours(args.hours) if args.hours else None
+    start: tuple[float, float] | str | None = None
+    if args.start:
+        start = parse_point(args.start) if any(c.isdigit() for c in args.start) else args.start
     with open_workspace(args) as ws:
         day = ws.plans.plan(args.date, start=start, hours=hours)
         if args.ics:
@@ -38,6 +49,8 @@ def run_plan(args: argparse.Namespace) -> int:
                     "day": settings.day.isoformat(),
                     "time_zone": settings.time_zone,
                     "start": settings.start,
+                    "start_place": day.start_place,
+                    "notice": day.notice,
                     "total_priority": plan.total_priority,
                     "travel_km": plan.travel_km,
                     "candidates": len(candidates),
@@ -46,9 +59,9 @@ def run_plan(args: argparse.Namespace) -> int:
                             "order": v.order,
                             "hcp_id": v.hcp_id,
                             "name": v.name,
-                            "arrive": v.arrive.isoformat(),
-                            "start": v.start.isoformat(),
-                            "end": v.end.isoformat(),
+                            "arrive": whole_minute(v.arrive).isoformat(),
+                            "start": whole_minute(v.start).isoformat(),
+                            "end": whole_minute(v.end).isoformat(),
                             "travel_min": round(v.travel_min, 1),
                             "priority": v.priority,
                             "locked": v.locked,
@@ -59,13 +72,16 @@ def run_plan(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if day.notice:
+        print(day.notice)
     print(
         f"Plan for {settings.day:%A %d %B %Y} ({settings.time_zone}), {len(plan.visits)} visits, "
         f"{plan.travel_km:.0f} km, priority {plan.total_priority:.1f} from {len(candidates)} candidates"
     )
     for v in plan.visits:
+        begins, ends = whole_minute(v.start), whole_minute(v.end)
         print(
-            f"  {v.order:>2}. {v.start:%H:%M}-{v.end:%H:%M}  {v.name:<36} priority {v.priority:5.2f}  "
+            f"  {v.order:>2}. {begins:%H:%M}-{ends:%H:%M}  {v.name:<36} priority {v.priority:5.2f}  "
             f"({v.travel_min:.0f} min drive)"
         )
     if args.ics:

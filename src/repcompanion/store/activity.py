@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from repcompanion.domain.enums import EventType, ReportStatus
 
@@ -46,12 +46,35 @@ class Activity:
         return {hcp_id: last for hcp_id, last in rows if last}
 
     def submitted_visits_on(self, day: date) -> int:
-        """Call reports submitted for visits held on ``day``."""
+        """Call reports submitted for visits held on ``day`` (UTC)."""
         row = self._conn.execute(
             "SELECT count(*) FROM call_reports WHERE status = ? AND substr(started_at, 1, 10) = ?",
             (ReportStatus.SUBMITTED.value, day.isoformat()),
         ).fetchone()
         return int(row[0])
+
+    def submitted_visits_between(self, start: datetime, end: datetime) -> int:
+        """Call reports submitted for visits held from ``start`` up to ``end`` (a day on the rep's clock)."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM call_reports WHERE status = ? AND started_at >= ? AND started_at < ?",
+            (ReportStatus.SUBMITTED.value, start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()),
+        ).fetchone()
+        return int(row[0])
+
+    def visited_between(self, start: datetime, end: datetime) -> set[str]:
+        """HCPs with a visit from ``start`` up to ``end`` (UTC): a visit event, or a call report (draft or submitted).
+
+        One seek of the (hcp_id, occurred_at) index per HCP: a scan of every event by time takes a second on a
+        large territory.
+        """
+        bounds = (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())
+        rows = self._conn.execute(
+            "SELECT h.id FROM hcps h WHERE EXISTS (SELECT 1 FROM events e WHERE e.hcp_id = h.id "
+            "AND e.occurred_at >= ? AND e.occurred_at < ? AND e.type = ?) "
+            "UNION SELECT hcp_id FROM call_reports WHERE started_at >= ? AND started_at < ?",
+            (*bounds, EventType.VISIT.value, *bounds),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def visits_between(self, hcp_id: str, start: date, end: date) -> int:
         """Visits to ``hcp_id`` held from ``start`` to ``end`` (both days included)."""
@@ -83,11 +106,14 @@ class Activity:
             (since.isoformat(),),
         ).fetchall()
 
-    def event_days(self, page_rows: int) -> tuple[list[str], Iterator[list[tuple[object, ...]]]]:
-        """Every event as (hcp_id, type, UTC day number, topics), a page of ``page_rows`` at a time, with the
-        column names; each call reads afresh."""
+    def event_days(
+        self, page_rows: int, utc_offset_minutes: int = 0
+    ) -> tuple[list[str], Iterator[list[tuple[object, ...]]]]:
+        """Every event as (hcp_id, type, day number on a clock ``utc_offset_minutes`` from UTC, topics), a page of
+        ``page_rows`` at a time, with the column names; each call reads afresh."""
         cur = self._conn.execute(
-            "SELECT hcp_id, type, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER) AS day, topics FROM events"
+            "SELECT hcp_id, type, CAST(julianday(occurred_at, ?) - 2440587.5 AS INTEGER) AS day, topics FROM events",
+            (f"{utc_offset_minutes:+d} minutes",),
         )
         columns = [d[0] for d in cur.description]
 

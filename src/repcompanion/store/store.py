@@ -37,6 +37,7 @@ from repcompanion.domain.rows import (
     Row,
     call_report_from_row,
     call_report_to_row,
+    consent_to_row,
     decision_from_row,
     decision_to_row,
     feedback_from_row,
@@ -159,6 +160,11 @@ class Store:
         """(first name, last name) of every HCP."""
         return [(str(f or ""), str(la or "")) for f, la in self.conn.execute("SELECT first_name, last_name FROM hcps")]
 
+    def specialties(self) -> dict[str, str]:
+        """The territory's specialties: NUCC code → the name the HCPs carry."""
+        rows = self.conn.execute("SELECT DISTINCT specialty_code, specialty_label FROM hcps WHERE specialty_code != ''")
+        return {str(code): str(text) for code, text in rows}
+
     def hcp_locations(self) -> list[tuple[float, float]]:
         """(latitude, longitude) of every HCP whose location is known."""
         return self.conn.execute("SELECT latitude, longitude FROM hcps WHERE latitude IS NOT NULL").fetchall()
@@ -203,6 +209,27 @@ class Store:
             LIMIT :limit
         """
         return [HcpId(r[0]) for r in self.conn.execute(sql, {"q": query, "limit": limit})]
+
+    def search_accounts(self, text: str, limit: int = 200) -> list[str]:
+        """Accounts whose name or town matches every word of ``text``."""
+        query = fts_query(text)
+        if not query:
+            return []
+        sql = (
+            "SELECT a.id FROM accounts_fts af JOIN accounts a ON a.rowid = af.rowid WHERE accounts_fts MATCH ? LIMIT ?"
+        )
+        return [str(r[0]) for r in self.conn.execute(sql, (query, limit))]
+
+    def search_npi(self, digits: str, limit: int = 200) -> tuple[list[HcpId], list[str]]:
+        """(HCPs, accounts) whose NPI starts with ``digits``."""
+        if not digits.isdigit():
+            return [], []
+        upper = digits[:-1] + chr(ord(digits[-1]) + 1)  # every text starting with ``digits`` sorts below this
+        hcps = self.conn.execute("SELECT id FROM hcps WHERE npi >= ? AND npi < ? LIMIT ?", (digits, upper, limit))
+        accounts = self.conn.execute(
+            "SELECT id FROM accounts WHERE npi >= ? AND npi < ? LIMIT ?", (digits, upper, limit)
+        )
+        return [HcpId(r[0]) for r in hcps], [str(r[0]) for r in accounts]
 
     # -- call reports -------------------------------------------------------------------------------------
 
@@ -263,6 +290,13 @@ class Store:
         )
 
     # -- feedback, safety ---------------------------------------------------------------------------------
+
+    def capture_consent(self, consent: Consent) -> None:
+        """Keep a consent the rep captured and queue it for the hub (``consent.capture``), in one transaction."""
+        with self.atomic():
+            row = consent_to_row(consent)
+            self._upsert_row("consents", row)
+            self.outbox.enqueue(MutationKind.CONSENT_CAPTURE, consent.id, row, hcp_id=consent.hcp_id)
 
     def add_feedback(self, feedback: SuggestionFeedback) -> None:
         with self.atomic():

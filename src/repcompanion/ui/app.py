@@ -8,14 +8,16 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from repcompanion.ui import theme
 from repcompanion.ui.main_window import APP, ORG, MainWindow, settings
 from repcompanion.ui.memory import tune_allocator
 from repcompanion.ui.ops import Op
 
-VIEWS = ("today", "hcp", "visit", "numbers", "plan")
+VIEWS = ("today", "hcp", "visit", "numbers", "plan", "directory")
+#: Screenshots show the app as it is on the most common field laptop's screen.
+SCREENSHOT_SIZE = (1366, 768)
 
 
 #: Seconds a thread may hold the GIL before another waiting thread is let in.
@@ -105,7 +107,8 @@ def _fill_example_visit(dialog: object) -> None:
 
 
 def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "today", *, theme_name: str = "") -> None:
-    """Render ``view`` (today, hcp, visit, numbers or plan) of the workspace to a PNG at ``path``, offscreen."""
+    """Render ``view`` (today, hcp, visit, numbers, plan or directory) of the workspace to a PNG at ``path``,
+    offscreen, in a window the size of a 1366×768 screen."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -113,7 +116,7 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
     if theme_name:
         theme.apply_theme(app, theme_name)
     window = MainWindow(restore_state=False)
-    window.resize(1440, 900)
+    window.resize(*SCREENSHOT_SIZE)
     window.show()
     opened = {"done": False, "error": ""}
     window.workspace_opened.connect(lambda _f: opened.__setitem__("done", True))
@@ -122,7 +125,7 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
     _wait(lambda: opened["done"])
     if not opened["error"]:
         _wait(lambda: window.today.data is not None or bool(window.today.load_error))
-        target = window
+        target: QWidget = window
         if view == "hcp" or view == "visit":
             hcp_id = window.today.model.record(0).hcp_id if window.today.model.rowCount() else None
             if hcp_id is None:
@@ -135,7 +138,7 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
                 _wait(lambda: window.hcp.dossier is not None)
             if view == "visit" and hcp_id:
                 dialog = window.log_visit(hcp_id, modal=False)
-                dialog.resize(1240, 900)
+                dialog.resize(*SCREENSHOT_SIZE)
                 _wait(lambda: dialog.ready)
                 _fill_example_visit(dialog)
                 preview = dialog.follow_up_preview.refresh()
@@ -151,6 +154,9 @@ def render_screenshot(workspace_folder: Path | None, path: Path, view: str = "to
         elif view == "numbers":
             window.show_numbers()
             _wait(lambda: window.numbers.data is not None)
+        elif view == "directory":
+            window.open_directory()
+            _wait(lambda: window.directory.listing is not None)
         app.processEvents()
         image = target.grab()
     else:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QSize, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from repcompanion.ui.models import DraftsModel
 from repcompanion.ui.ops import Op, error_text
-from repcompanion.ui.widgets import button, label, setup_table
+from repcompanion.ui.widgets import button, fit_to_screen, label, setup_table
 from repcompanion.workspace import DraftSafety, DraftVisit
 
 
@@ -20,7 +20,7 @@ class DraftsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Drafts")
         self.setAccessibleName("Drafts")
-        self.resize(900, 420)
+        fit_to_screen(self, self.sizeHint())
         root = QVBoxLayout(self)
         root.setContentsMargins(20, 16, 20, 16)
         root.setSpacing(10)
@@ -47,6 +47,9 @@ class DraftsDialog(QDialog):
         buttons.addWidget(self.open_button)
         root.addLayout(buttons)
         self.drafts: list[DraftVisit] = []
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 420)
 
     def reload(self) -> Op:
         return Op(self, lambda ws: ws.visits.drafts()).success(self.set_drafts).failure(self._failed).run()

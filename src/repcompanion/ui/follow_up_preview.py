@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from repcompanion.domain import CallReport, FollowUpStatus
 from repcompanion.ui import theme
+from repcompanion.ui.dates import moment_text
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.plan_model import ACTION_TEXT
 from repcompanion.ui.widgets import Card, label
-from repcompanion.workspace import FollowUpManager
+from repcompanion.workspace import CHANNEL_LABELS, FollowUpManager, journey_title
 
 if TYPE_CHECKING:
     from repcompanion.workspace import PlannedFollowUp
@@ -38,6 +39,7 @@ class FollowUpPreview(Card):
         self.note = label("Untick a follow-up to stop it being sent.", "Muted", wrap=True)
         self.body.addWidget(self.note)
         self.planned: list[PlannedFollowUp] = []
+        self.titles: dict[str, str] = {}  # content id → title, of the content approved for the HCP
         self.deselected: set[str] = set()
         self._source: Callable[[], CallReport] | None = None
         self._timer = QTimer(self)
@@ -73,13 +75,16 @@ class FollowUpPreview(Card):
         self.list.clear()
         for p in self.planned:
             what = ACTION_TEXT.get(p.action, p.action.replace("_", " "))
-            channel = p.channel.value.replace("_", " ")
+            if p.content_id:
+                what += f" “{self.titles.get(p.content_id, 'approved content')}”"
+            channel = CHANNEL_LABELS.get(p.channel, p.channel.value.replace("_", " ")).lower()
             consent = f" · consent: {p.consent}" if p.consent else ""
+            journey = journey_title(p.journey)
             if p.status is FollowUpStatus.SUPPRESSED:
                 why = p.reason.split("not sent: ", 1)[-1]
-                text = f"{what} ({p.journey}) will not be sent: {why}"
+                text = f"{what} ({journey}) will not be sent: {why}"
             else:
-                text = f"{what} ({p.journey}) by {channel}, due {p.due_at:%d %b %H:%M}{consent}"
+                text = f"{what} by {channel}, due {moment_text(p.due_at)}{consent} ({journey})"
             item = QListWidgetItem(text)
             item.setData(JourneyRole, p.journey)
             item.setToolTip(p.reason or text)

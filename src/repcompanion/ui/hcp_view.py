@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 
-from PySide6.QtCore import QItemSelection, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
+    QLayout,
     QProgressBar,
     QScrollArea,
     QTableView,
@@ -25,66 +21,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, FollowUpJob, Suggestion
+from repcompanion.domain import Channel, ConsentState, DismissReason, FeedbackKind, Suggestion
 from repcompanion.ui import theme
+from repcompanion.ui.dates import day_of, day_text
+from repcompanion.ui.hcp_dialogs import (
+    ChangeRequestDialog,
+    ConsentDialog,
+    DismissDialog,
+    SnoozeDialog,
+    request_text,
+)
 from repcompanion.ui.models import ContentModel, ReportsModel, SuggestionsModel, TimelineModel
 from repcompanion.ui.ops import Op, show_error
 from repcompanion.ui.plan_model import FollowUpModel
 from repcompanion.ui.why_panel import WhyPanel, reasons_html
-from repcompanion.ui.widgets import Card, Chip, ChipDelegate, button, label, segment_chip, setup_table
-from repcompanion.workspace import CHANNEL_LABELS, Changes, HcpDossier, action_label, hcp_dossier
+from repcompanion.ui.widgets import Card, Chip, ChipDelegate, ElidedLabel, button, label, segment_chip, setup_table
+from repcompanion.workspace import CHANNEL_LABELS, Changes, FollowUpLine, HcpDossier, action_label, hcp_dossier
 
-DISMISS_LABELS = {
-    DismissReason.NOT_RELEVANT: "Not relevant for this HCP",
-    DismissReason.ALREADY_DONE: "Already done",
-    DismissReason.HCP_UNAVAILABLE: "HCP unavailable",
-    DismissReason.WRONG_TIMING: "Wrong timing",
-    DismissReason.WRONG_CONTENT: "Wrong content",
-    DismissReason.OTHER: "Other reason",
+#: The Accept button and the rest of the feedback, and what each says once done.
+FEEDBACK_WORDS = {
+    FeedbackKind.ACCEPTED: "Accepted",
+    FeedbackKind.DISMISSED: "Dismissed",
+    FeedbackKind.SNOOZED: "Snoozed",
+    FeedbackKind.COMPLETED: "Marked done",
 }
 
 
-class DismissDialog(QDialog):
-    """Asks why a suggestion is dismissed (the reason teaches the model)."""
-
-    def __init__(self, action: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Dismiss suggestion")
-        form = QFormLayout(self)
-        form.addRow(label(f"Why is <b>{action_label(action)}</b> not right?", wrap=True))
-        self.reason = QComboBox()
-        self.reason.setAccessibleName("Reason")
-        for r, text in DISMISS_LABELS.items():
-            self.reason.addItem(text, r.value)
-        form.addRow("Reason", self.reason)
-        self.note = QLineEdit()
-        self.note.setAccessibleName("Note")
-        self.note.setPlaceholderText("Optional note")
-        form.addRow("Note", self.note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Dismiss")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-
-class SnoozeDialog(QDialog):
-    """Asks until when a suggestion should be out of the way."""
-
-    def __init__(self, today: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Snooze suggestion")
-        form = QFormLayout(self)
-        self.until = QDateEdit(today + timedelta(days=7))
-        self.until.setCalendarPopup(True)
-        self.until.setMinimumDate(today + timedelta(days=1))
-        self.until.setAccessibleName("Snooze until")
-        form.addRow("Until", self.until)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Snooze")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+def clear_layout(layout: QLayout) -> None:
+    """Take every item out of ``layout``, deleting its widgets."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
 
 
 class HcpView(QWidget):
@@ -126,15 +95,23 @@ class HcpView(QWidget):
         self.dnc = Chip("Do not contact", "danger")
         self.dnc.hide()
         chips.addWidget(self.dnc)
-        self.facts = label("", "PageSubtitle", selectable=True)
-        chips.addWidget(self.facts)
-        chips.addStretch(1)
+        self.seen_chip = Chip("Seen today", "success")
+        self.seen_chip.setToolTip("You logged a visit today: the HCP is off today's list and plan.")
+        self.seen_chip.hide()
+        chips.addWidget(self.seen_chip)
+        self.facts = ElidedLabel("", "PageSubtitle")
+        chips.addWidget(self.facts, 1)
         names.addWidget(self.name)
         names.addLayout(chips)
         head.addLayout(names, 1)
+        self.consent_button = button("Consent…", "accept", tip="Record an opt-in or opt-out the HCP gives you")
+        self.consent_button.clicked.connect(lambda: self.record_consent())
+        self.correct_button = button("Correct details…", "report", tip="Suggest a correction to the HCP's details")
+        self.correct_button.clicked.connect(lambda: self.suggest_correction())
         self.log_visit = button("Log a visit", "visit", primary=True, tip="Log a visit with this HCP (Ctrl+N)")
         self.log_visit.clicked.connect(lambda: self.hcp_id and self.log_visit_requested.emit(self.hcp_id))
-        head.addWidget(self.log_visit, 0, Qt.AlignmentFlag.AlignTop)
+        for b in (self.consent_button, self.correct_button, self.log_visit):
+            head.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
         root.addLayout(head)
 
         cards = QHBoxLayout()
@@ -223,6 +200,7 @@ class HcpView(QWidget):
         notes_hint.setContentsMargins(8, 0, 0, 0)
         notes_box.addWidget(notes_hint)
         self.follow_ups = label("", wrap=True, selectable=True)
+        self.follow_ups.setAccessibleName("Open follow-ups")
         self.follow_ups.setTextFormat(Qt.TextFormat.RichText)
         self.follow_ups.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.follow_ups.setContentsMargins(12, 12, 12, 12)
@@ -238,7 +216,7 @@ class HcpView(QWidget):
         root.addWidget(self.tabs, 1)
         self._set_actions_enabled(False)
 
-    def _table(self, model: object, stretch: int, name: str) -> QTableView:
+    def _table(self, model: QAbstractItemModel, stretch: int, name: str) -> QTableView:
         view = QTableView()
         view.setModel(model)
         view.setAccessibleName(name)
@@ -257,13 +235,13 @@ class HcpView(QWidget):
     def load_follow_ups(self, hcp_id: str) -> Op:
         """The digital follow-ups journeys planned for the HCP, with their delivery status."""
 
-        def show(jobs: list[FollowUpJob]) -> None:
+        def show(lines: list[FollowUpLine]) -> None:
             if hcp_id == self.hcp_id:
-                self.digital.set_jobs(jobs)
-                n = len(jobs)
+                self.digital.set_lines(lines)
+                n = len(lines)
                 self.tabs.setTabText(self.tabs.indexOf(self.digital_table), f"Digital follow-ups ({n})")
 
-        return Op(self, lambda ws: ws.followups.for_hcp(hcp_id)).success(show).run()
+        return Op(self, lambda ws: ws.followups.lines_for_hcp(hcp_id)).success(show).run()
 
     def reload(self) -> Op | None:
         return self.open_hcp(self.hcp_id) if self.hcp_id else None
@@ -283,12 +261,10 @@ class HcpView(QWidget):
         self.dossier = d
         h = d.hcp
         self.name.setText(h.display_name)
-        while self.segment_box.count():
-            item = self.segment_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.segment_box)
         self.segment_box.addWidget(segment_chip(str(h.segment)))
         self.dnc.setVisible(h.do_not_contact)
+        self.seen_chip.setVisible(d.seen_today)
         self.facts.setText(f"{h.specialty_label} · decile {h.decile} · {h.address.town}")
         self._fill_consent(d)
         done, planned = d.plan_done, d.plan_planned
@@ -300,8 +276,10 @@ class HcpView(QWidget):
             f"{left} more visit{'s' if left != 1 else ''} planned this period." if left else "Plan met for this period."
         )
         self.profile.setText(profile_html(d))
+        self.suggestions.accepted = set(d.accepted)
         self.suggestions.set_records(d.suggestions)
         self.timeline.content_titles = {c.id: c.title for c in d.content}
+        self.why.titles = dict(self.timeline.content_titles)
         self.timeline.product_names = {pid: p.name for pid, p in d.products.items()}
         self.timeline.set_records(d.timeline)
         self.content.set_records(d.content)
@@ -316,15 +294,12 @@ class HcpView(QWidget):
             self.why.show_suggestion(None)
             if d.blocked:
                 self.why.headline.setText("Every action is blocked for this HCP today.")
-            self.blocked_label.setText(reasons_html(None, d.blocked) if d.blocked else "")
+            self.blocked_label.setText(reasons_html(None, d.blocked, self.why.titles) if d.blocked else "")
             self._set_actions_enabled(False)
         self.loaded.emit()
 
     def _fill_consent(self, d: HcpDossier) -> None:
-        while self.consent_grid.count():
-            item = self.consent_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.consent_grid)
         t = theme.current()
         for row, channel in enumerate(Channel):
             c = d.consents.get(channel)
@@ -343,13 +318,15 @@ class HcpView(QWidget):
             if c is None:
                 state, detail = "No consent on file", ""
             elif c.state is ConsentState.OPT_OUT:
-                state, detail = "Opted out", f"since {c.captured_at:%d %b %Y}"
+                state, detail = "Opted out", f"since {day_text(c.captured_at)}"
             elif not now_ok:
-                state, detail = "Expired", f"on {c.expires_at:%d %b %Y}" if c.expires_at else ""
+                state, detail = "Expired", f"on {day_text(c.expires_at)}" if c.expires_at else ""
             else:
                 state = "Opted in"
-                until = f", until {c.expires_at:%d %b %Y}" if c.expires_at else ""
-                detail = f"since {c.captured_at:%d %b %Y}{until}"
+                until = f", until {day_text(c.expires_at)}" if c.expires_at else ""
+                detail = f"since {day_text(c.captured_at)}{until}"
+            if c is not None and c.source.startswith("rep: "):
+                detail += " · given to you in person"
             color = t["success"] if now_ok else (t["muted"] if c is None else t["danger"])
             status = label(f"<span style='color:{color}; font-weight:600'>{state}</span>")
             info = label(detail, "Muted")
@@ -372,8 +349,9 @@ class HcpView(QWidget):
         blocked = dict(self.dossier.blocked) if self.dossier else {}
         if s is not None:
             blocked.update(s.blocked)
-        self.why.show_suggestion(s, {})
-        self.blocked_label.setText(reasons_html(None, blocked) if blocked else "")
+        accepted = s is not None and s.action in self.suggestions.accepted
+        self.why.show_suggestion(s, {}, accepted=accepted)
+        self.blocked_label.setText(reasons_html(None, blocked, self.why.titles) if blocked else "")
         self._set_actions_enabled(s is not None and not (s.rule_reasons and s.priority <= 0))
 
     def _set_actions_enabled(self, on: bool) -> None:
@@ -386,22 +364,20 @@ class HcpView(QWidget):
             return None
         hcp_id, action = self.hcp_id, s.action
         self._set_actions_enabled(False)
-        words = {
-            FeedbackKind.ACCEPTED: "Accepted",
-            FeedbackKind.DISMISSED: "Dismissed",
-            FeedbackKind.SNOOZED: "Snoozed",
-            FeedbackKind.COMPLETED: "Marked done",
-        }[kind]
+        words = FEEDBACK_WORDS[kind]
 
         def done(_result: object) -> None:
             self.feedback_note.setText(f"{words}: {action_label(action)}. Your list has been updated.")
 
+        def failed(error: BaseException) -> None:
+            self._set_actions_enabled(True)
+            show_error(self, error)
+
         return (
-            Op(self, lambda ws: ws.ranking.feedback(hcp_id, action, kind, **extra))
-            .success(done)
-            .failure(lambda e: (self._set_actions_enabled(True), show_error(self, e)))
-            .run()
+            Op(self, lambda ws: ws.ranking.feedback(hcp_id, action, kind, **extra)).success(done).failure(failed).run()
         )
+
+    correction_dialog: ChangeRequestDialog | None = None
 
     def _dismiss(self) -> None:
         s = self.selected_suggestion()
@@ -419,13 +395,45 @@ class HcpView(QWidget):
             return
         dlg = SnoozeDialog(self.dossier.day, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
-            self.snooze_selected(dlg.until.date().toPython())
+            self.snooze_selected(day_of(dlg.until))
 
     def snooze_selected(self, until: date) -> Op | None:
         return self._feedback(FeedbackKind.SNOOZED, snooze_until=until)
 
     def accept_selected(self) -> Op | None:
         return self._feedback(FeedbackKind.ACCEPTED)
+
+    # -- consent and corrections ---------------------------------------------------------------------------
+    def record_consent(self, *, modal: bool = True) -> ConsentDialog | None:
+        """Open Record consent for the HCP shown (the dialog keeps it; the page reloads through the change)."""
+        d = self.dossier
+        if d is None:
+            return None
+        dialog = ConsentDialog(d.hcp, d.consents, d.day, self)
+        dialog.accepted.connect(lambda: self.feedback_note.setText(consent_note(dialog)))
+        self._open(dialog, modal)
+        return dialog
+
+    def suggest_correction(self, *, modal: bool = True) -> Op | None:
+        """Open Suggest a correction for the HCP shown, with the territory's specialties to choose from."""
+        d = self.dossier
+        if d is None:
+            return None
+
+        def show(specialties: dict[str, str]) -> None:
+            if self.dossier is not d:
+                return
+            self.correction_dialog = ChangeRequestDialog(d.hcp, d.accounts, d.change_requests, specialties, self)
+            self.correction_dialog.accepted.connect(
+                lambda: self.feedback_note.setText("Correction sent with your next sync; it shows here until decided.")
+            )
+            self._open(self.correction_dialog, modal)
+
+        return Op(self, lambda ws: ws.directory.specialties()).success(show).run()
+
+    def _open(self, dialog: QDialog, modal: bool) -> None:
+        dialog.setModal(modal)
+        dialog.show()
 
     def sizeHint(self) -> QSize:
         return QSize(1300, 900)
@@ -452,6 +460,10 @@ def profile_html(d: HcpDossier) -> str:
         lines.append("<br>".join(affs))
     else:
         lines.append(f"<span style='color:{t['muted']}'>No affiliations on file.</span>")
+    names = {str(a.id): a.name for a in d.accounts}
+    for r in d.change_requests[:3]:
+        color = t["muted"] if r.status in ("accepted", "rejected") else t["warning"]
+        lines.append(f"<span style='color:{color}'>Correction: {escape(request_text(r, names))}</span>")
     return "<br>".join(lines)
 
 
@@ -462,7 +474,16 @@ def follow_ups_html(d: HcpDossier) -> str:
         return f"<span style='color:{t['muted']}'>No open follow-ups for this HCP.</span>"
     rows = "".join(
         f"<li style='margin-bottom:4px'>{escape(text)} <span style='color:{t['muted']}'>"
-        f"(visit of {r.started_at:%d %b %Y})</span></li>"
+        f"(visit of {day_text(r.started_at)})</span></li>"
         for r, text in items
     )
     return f"<ul>{rows}</ul>"
+
+
+def consent_note(dialog: ConsentDialog) -> str:
+    c = dialog.recorded
+    if c is None:
+        return ""
+    state = "opt-in" if c.state is ConsentState.OPT_IN else "opt-out"
+    channel = CHANNEL_LABELS.get(c.channel, str(c.channel))
+    return f"{channel} {state} recorded; it applies now and goes to your company with your next sync."

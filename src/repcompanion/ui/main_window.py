@@ -1,71 +1,61 @@
-"""The main window: navigation, the views, the message banner, the sync status bar, shortcuts, state."""
+"""The main window: navigation, the pages, the message banner, the sync status bar, menus, shortcuts, state."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from repcompanion.domain import CallReport
 from repcompanion.ui import theme
+from repcompanion.ui.directory_view import DirectoryView
 from repcompanion.ui.drafts_dialog import DraftsDialog, reminder
 from repcompanion.ui.hcp_view import HcpView
+from repcompanion.ui.nav import COMPACT_BELOW, PAGES, NavBar
 from repcompanion.ui.numbers_view import NumbersView
-from repcompanion.ui.ops import Op, Runner, error_text
-from repcompanion.ui.passphrase_dialog import PassphraseDialog, needs_passphrase
+from repcompanion.ui.opening import WorkspaceOpener
+from repcompanion.ui.ops import Op, Runner
 from repcompanion.ui.plan_view import PlanView
-from repcompanion.ui.settings_dialog import SettingsDialog
+from repcompanion.ui.settings_dialog import SettingsDialog, apply_settings
 from repcompanion.ui.sync_bar import SyncBar
 from repcompanion.ui.today_view import TodayView
 from repcompanion.ui.visit_dialog import VisitDialog
-from repcompanion.ui.widgets import Banner, label
+from repcompanion.ui.widgets import Banner, ask, fit_to_screen, scrolled
 from repcompanion.workspace import (
     Changes,
+    DaySettings,
     DraftSafety,
     DraftVisit,
     SyncResult,
-    Workspace,
     acknowledgements,
 )
 
 ORG, APP = "RepCompanion", "RepCompanion"
 Slot = Callable[[], object]
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
+#: The window's size on first start (or as much of the screen as is free).
+DEFAULT_SIZE = QSize(1360, 860)
+#: The smallest a page's content gets before it scrolls (a 1024×768 screen at 125% leaves about 760×500).
+PAGE_MINIMUM = {"plan": QSize(640, 430), "numbers": QSize(620, 440)}
 
 
 def settings() -> QSettings:
     """Window state and preferences (never credentials: tokens live in the system keyring)."""
     return QSettings(ORG, APP)
-
-
-def _nav_tool(text: str, icon_name: str, slot: Slot | None = None) -> QToolButton:
-    """A navigation-bar button (``slot``: what a click does)."""
-    b = QToolButton()
-    b.setText(f"  {text}")
-    b.setIcon(theme.icon(icon_name, "muted"))
-    b.setIconSize(QSize(20, 20))
-    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    b.setSizePolicy(b.sizePolicy().horizontalPolicy().Expanding, b.sizePolicy().verticalPolicy())
-    b.setAccessibleName(text)
-    if slot is not None:
-        b.clicked.connect(slot)
-    return b
 
 
 class MainWindow(QMainWindow):
@@ -81,14 +71,19 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setAccessibleName("RepCompanion")
         self.folder: Path | None = None
-        self.passphrase_dialog: PassphraseDialog | None = None
+        self.opener = WorkspaceOpener(self)
+        self.quit_prompt: QMessageBox | None = None
+        self.quitting = False  # the rep asked to quit: the window closes once the sync has stopped
 
         central = QWidget()
         self.setCentralWidget(central)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
-        row.addWidget(self._build_nav())
+        self.nav = NavBar()
+        self.nav_buttons = self.nav.buttons
+        self.nav_drafts, self.nav_settings = self.nav.drafts, self.nav.settings
+        row.addWidget(self.nav)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(0)
@@ -96,7 +91,7 @@ class MainWindow(QMainWindow):
         self.banner_action = QPushButton()
         self.banner_action.hide()
         self._banner_slot: Slot | None = None
-        self.banner.layout().insertWidget(2, self.banner_action)
+        self.banner.row.insertWidget(2, self.banner_action)
         banner_box = QVBoxLayout()
         banner_box.setContentsMargins(16, 10, 16, 0)
         banner_box.addWidget(self.banner)
@@ -106,19 +101,34 @@ class MainWindow(QMainWindow):
         row.addLayout(right, 1)
 
         self.today = TodayView()
+        self.directory = DirectoryView()
         self.hcp = HcpView()
-        self.numbers = NumbersView()
         self.plan = PlanView()
-        for view in (self.today, self.hcp, self.plan, self.numbers):
-            self.stack.addWidget(view)
-        self.today.daily_target = int(settings().value("day/target", 8))
+        self.numbers = NumbersView()
+        self.pages: dict[str, QWidget] = {}
+        for key, view in (
+            ("today", self.today),
+            ("directory", self.directory),
+            ("hcp", self.hcp),
+            ("plan", self.plan),
+            ("numbers", self.numbers),
+        ):
+            page = scrolled(view, PAGE_MINIMUM[key]) if key in PAGE_MINIMUM else view
+            page.setAccessibleName(view.accessibleName())
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        self.today.daily_target = int(str(settings().value("day/target", 8)))
         self.today.hcp_activated.connect(self.show_hcp)
+        self.today.directory_requested.connect(self.open_directory)
+        self.directory.hcp_activated.connect(self.show_hcp)
         self.hcp.back_requested.connect(self.show_today)
         self.hcp.log_visit_requested.connect(self.log_visit)
         self.hcp.open_report_requested.connect(self.open_report)
         self.plan.hcp_activated.connect(self.show_hcp)
+        self.plan.places_requested.connect(self.open_settings)
         self.visit_dialogs: list[VisitDialog] = []
         self.drafts_dialog: DraftsDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.drafts: list[DraftVisit] = []
 
         self.sync_bar = SyncBar()
@@ -128,56 +138,41 @@ class MainWindow(QMainWindow):
         self.workspace_opened.connect(lambda _f: self.sync_bar.start())
         self.runner.changed.connect(self.apply_changes)
 
+        self._connect_nav()
         self._build_actions()
         if restore_state:
             self._restore_state()
         else:
-            self.resize(1360, 860)
+            fit_to_screen(self, DEFAULT_SIZE)
 
     # -- layout ---------------------------------------------------------------------------------------------
-    def _build_nav(self) -> QFrame:
-        nav = QFrame()
-        nav.setObjectName("NavBar")
-        nav.setFixedWidth(200)
-        lay = QVBoxLayout(nav)
-        lay.setContentsMargins(0, 0, 0, 12)
-        lay.setSpacing(2)
-        lay.addWidget(label("RepCompanion", "AppTitle"))
-        self.nav_subtitle = label("Offline field companion", "AppSubtitle")
-        self.nav_subtitle.setWordWrap(True)
-        lay.addWidget(self.nav_subtitle)
-        self.nav_group = QButtonGroup(self)
-        self.nav_group.setExclusive(True)
-        self.nav_buttons: dict[str, QToolButton] = {}
-        for key, text, icon_name in (
-            ("today", "Today", "today"),
-            ("hcp", "HCP", "hcp"),
-            ("plan", "Plan my day", "plan"),
-            ("numbers", "My numbers", "numbers"),
-        ):
-            b = _nav_tool(text, icon_name)
-            b.setCheckable(True)
-            self.nav_group.addButton(b)
-            self.nav_buttons[key] = b
-            lay.addWidget(b)
-        self.nav_buttons["today"].setChecked(True)
-        self.nav_buttons["today"].clicked.connect(self.show_today)
-        self.nav_buttons["hcp"].clicked.connect(lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id))
-        self.nav_buttons["hcp"].setEnabled(False)
-        self.nav_buttons["numbers"].clicked.connect(self.show_numbers)
-        self.nav_buttons["plan"].clicked.connect(self.show_plan)
-        self.nav_drafts = _nav_tool("Drafts", "draft", self.open_drafts)
-        self.nav_drafts.setToolTip("Visits not submitted yet (Ctrl+Shift+D)")
-        lay.addWidget(self.nav_drafts)
-        lay.addStretch(1)
-        self.nav_settings = _nav_tool("Settings", "settings", self.open_settings)
-        lay.addWidget(self.nav_settings)
-        return nav
+    def _connect_nav(self) -> None:
+        for page in PAGES:
+            self.nav.buttons[page.key].clicked.connect(self._page_slot(page.key))
+        self.nav.buttons["today"].setChecked(True)
+        self.nav.buttons["hcp"].setEnabled(False)
+        self.nav.drafts.clicked.connect(self.open_drafts)
+        self.nav.settings.clicked.connect(self.open_settings)
 
-    def _action(self, text: str, slot: Slot, shortcut: Shortcut | None = None, icon_name: str = "") -> QAction:
+    def _page_slot(self, key: str) -> Slot:
+        slots: dict[str, Slot] = {
+            "today": self.show_today,
+            "directory": self.open_directory,
+            "hcp": self.show_current_hcp,
+            "plan": self.show_plan,
+            "numbers": self.show_numbers,
+        }
+        return slots[key]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.nav.set_compact(event.size().width() < COMPACT_BELOW)
+        super().resizeEvent(event)
+
+    def _action(self, text: str, slot: Slot, shortcuts: tuple[Shortcut, ...] = (), icon_name: str = "") -> QAction:
         act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(shortcut)
+        if shortcuts:
+            keys = [s if isinstance(s, QKeySequence) else QKeySequence(s) for s in shortcuts]
+            act.setShortcuts(keys)
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if icon_name:
             act.setIcon(theme.icon(icon_name))
@@ -188,69 +183,84 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         mb = self.menuBar()
         file = mb.addMenu("&File")
-        file.addAction(self._action("&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open, "folder"))
-        file.addAction(self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences, "settings"))
-        file.addSeparator()
-        file.addAction(self._action("&Quit", self.close, "Ctrl+Q", "quit"))
-        view = mb.addMenu("&View")
-        view.addAction(self._action("&Today", self.show_today, "Ctrl+1", "today"))
-        view.addAction(
-            self._action("&HCP", lambda: self.hcp.hcp_id and self.show_hcp(self.hcp.hcp_id), "Ctrl+2", "hcp")
+        file.addAction(
+            self._action("&Open workspace…", self.choose_workspace, (QKeySequence.StandardKey.Open,), "folder")
         )
-        view.addAction(self._action("My &numbers", self.show_numbers, "Ctrl+3", "numbers"))
-        view.addAction(self._action("&Plan my day", self.show_plan, "Ctrl+P", "plan"))
+        file.addAction(
+            self._action("&Settings…", self.open_settings, (QKeySequence.StandardKey.Preferences,), "settings")
+        )
+        file.addSeparator()
+        file.addAction(self._action("&Quit", self.close, ("Ctrl+Q",), "quit"))
+        view = mb.addMenu("&View")
+        for page in PAGES:  # the sidebar's order and names
+            view.addAction(self._action(f"&{page.text}", self._page_slot(page.key), page.shortcuts, page.icon))
         view.addSeparator()
-        view.addAction(self._action("&Find HCP", self.find, QKeySequence.StandardKey.Find, "search"))
-        view.addAction(self._action("&Refresh", self.refresh, "Ctrl+R"))
+        view.addAction(self._action("&Refresh", self.refresh, ("Ctrl+R",)))
         visit = mb.addMenu("V&isit")
         self.log_visit_action = self._action(
-            "&Log a visit…", self.log_visit_current, QKeySequence.StandardKey.New, "visit"
+            "&Log a visit…", self.log_visit_current, (QKeySequence.StandardKey.New,), "visit"
         )
         visit.addAction(self.log_visit_action)
-        visit.addAction(self._action("&Drafts…", self.open_drafts, "Ctrl+Shift+D", "draft"))
+        visit.addAction(self._action("&Drafts…", self.open_drafts, ("Ctrl+Shift+D",), "draft"))
         sync = mb.addMenu("&Sync")
-        sync.addAction(self._action("&Sync now", lambda: self.sync_bar.sync(interactive=True), "F5", "sync"))
-        sync.addAction(self._action("&Cancel sync", self.sync_bar.cancel_sync, "Shift+F5"))
+        sync.addAction(self._action("&Sync now", lambda: self.sync_bar.sync(interactive=True), ("F5",), "sync"))
+        sync.addAction(self._action("&Cancel sync", self.sync_bar.cancel_sync, ("Shift+F5",)))
         sync.addSeparator()
-        sync.addAction(self._action("&Log in…", self.sync_bar.login, None, "login"))
-        sync.addAction(self._action("&Refused uploads…", self.sync_bar.show_problems, None, "warning"))
+        sync.addAction(self._action("&Log in…", self.sync_bar.login, (), "login"))
+        sync.addAction(self._action("&Refused uploads…", self.sync_bar.show_problems, (), "warning"))
         self.help_menu = mb.addMenu("&Help")
         self.help_menu.addAction(
-            self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+            self._action("&Keyboard shortcuts", self.show_shortcuts, (QKeySequence.StandardKey.HelpContents,))
         )
         self.help_menu.addAction(self._action("&About RepCompanion…", self.show_about))
 
     # -- navigation -----------------------------------------------------------------------------------------
+    def _show(self, key: str) -> None:
+        self.stack.setCurrentWidget(self.pages[key])
+        self.nav.buttons[key].setChecked(True)
+
     def show_today(self) -> None:
-        self.stack.setCurrentWidget(self.today)
-        self.nav_buttons["today"].setChecked(True)
+        self._show("today")
         self.today.table.setFocus()
 
     def show_hcp(self, hcp_id: str) -> Op:
-        self.stack.setCurrentWidget(self.hcp)
-        self.nav_buttons["hcp"].setEnabled(True)
-        self.nav_buttons["hcp"].setChecked(True)
+        self.nav.buttons["hcp"].setEnabled(True)
+        self._show("hcp")
         return self.hcp.open_hcp(hcp_id)
 
+    def show_current_hcp(self) -> Op | None:
+        return self.show_hcp(self.hcp.hcp_id) if self.hcp.hcp_id else None
+
     def show_numbers(self) -> Op | None:
-        self.stack.setCurrentWidget(self.numbers)
-        self.nav_buttons["numbers"].setChecked(True)
+        self._show("numbers")
         return self.numbers.ensure_current()
 
     def show_plan(self) -> Op | None:
-        self.stack.setCurrentWidget(self.plan)
-        self.nav_buttons["plan"].setChecked(True)
+        self._show("plan")
         self.plan.table.setFocus()
         return self.plan.ensure_loaded()
 
-    def find(self) -> None:
-        self.show_today()
-        self.today.focus_search()
+    def show_directory(self) -> Op | None:
+        self._show("directory")
+        return self.directory.ensure_current()
+
+    def open_directory(self, text: str = "") -> Op | None:
+        """The directory, its search box ready (with ``text`` in it, e.g. what Today's filter held)."""
+        if text:
+            self.directory.search.setText(text)
+        op = self.show_directory()
+        self.directory.focus_search()
+        return op
 
     def refresh(self) -> None:
         self.today.reload()
-        if self.stack.currentWidget() is self.hcp:
+        current = self.stack.currentWidget()
+        if current is self.hcp:
             self.hcp.reload()
+        elif current is self.pages["directory"]:
+            self.directory.reload()
+        elif current is self.pages["numbers"]:
+            self.numbers.reload()
 
     def log_visit_current(self) -> None:
         hcp_id = self.hcp.hcp_id if self.stack.currentWidget() is self.hcp else self.today.current_hcp_id()
@@ -301,10 +311,12 @@ class MainWindow(QMainWindow):
 
     def apply_changes(self, changes: Changes) -> None:
         """An operation changed ``changes``: each view refreshes only what it shows of them (Anki's OpChanges)."""
+        current = self.stack.currentWidget()
         self.today.apply(changes)
-        if self.stack.currentWidget() is self.hcp:  # showing an HCP reads it afresh
+        if current is self.hcp:  # showing an HCP reads it afresh
             self.hcp.apply(changes)
-        self.numbers.apply(changes, visible=self.stack.currentWidget() is self.numbers)
+        self.directory.apply(changes, visible=current is self.pages["directory"])
+        self.numbers.apply(changes, visible=current is self.pages["numbers"])
         self.plan.apply(changes)
         if changes.uploads:
             self.sync_bar.refresh_status()
@@ -326,9 +338,7 @@ class MainWindow(QMainWindow):
 
     def _drafts_found(self, drafts: list[DraftVisit], announce_unsaved: bool, remind: bool) -> None:
         self.drafts = drafts
-        undecided = any(d.safety.state is DraftSafety.UNDECIDED for d in drafts)
-        self.nav_drafts.setText(f"  Drafts ({len(drafts)})" if drafts else "  Drafts")
-        self.nav_drafts.setIcon(theme.icon("warning" if undecided else "draft", "warning" if undecided else "muted"))
+        self.nav.set_drafts(len(drafts), any(d.safety.state is DraftSafety.UNDECIDED for d in drafts))
         if self.drafts_dialog is not None and self.drafts_dialog.isVisible():
             self.drafts_dialog.set_drafts(drafts)
         found = reminder(drafts, announce_unsaved=announce_unsaved) if remind else None
@@ -345,40 +355,45 @@ class MainWindow(QMainWindow):
         self.banner.dismiss()
         self.open_report(draft.report)
 
-    def open_settings(self) -> None:
-        s = settings()
-        dlg = SettingsDialog(
-            status=self.sync_bar.status,
-            folder=self.folder,
-            theme_choice=str(s.value("appearance/theme", "system")),
-            daily_target=self.today.daily_target,
-            parent=self,
-        )
-        if dlg.exec() != SettingsDialog.DialogCode.Accepted:
-            return
-        choice = dlg.theme.currentData()
-        if choice != s.value("appearance/theme", "system"):
-            s.setValue("appearance/theme", choice)
-            from PySide6.QtWidgets import QApplication
+    # -- settings ---------------------------------------------------------------------------------------------
+    def settings_dialog_args(self, day: DaySettings | None = None) -> dict[str, Any]:
+        """What the Settings dialog shows: the sync account, the data folder, the working day, the preferences."""
+        return {
+            "status": self.sync_bar.status,
+            "folder": self.folder,
+            "theme_choice": str(settings().value("appearance/theme", "system")),
+            "daily_target": self.today.daily_target,
+            "day": day or DaySettings(),
+        }
 
-            theme.apply_theme(QApplication.instance(), choice)  # type: ignore[arg-type]
-            self.refresh()
-        self.today.daily_target = dlg.target.value()
-        s.setValue("day/target", self.today.daily_target)
-        if self.today.data is not None:
-            self.today.set_day_progress(self.today.data.visits_logged)
-        if dlg.login_requested:
+    def open_settings(self) -> Op:
+        """Read the working-day settings, then show the dialog (it saves them itself; the rest is applied here)."""
+        return (
+            Op(self, lambda ws: (ws.day.settings(), ws.day.time_zone()))
+            .success(lambda found: self._show_settings(*found))
+            .failure(lambda _e: self._show_settings(DaySettings(), ""))
+            .run()
+        )
+
+    def _show_settings(self, day: DaySettings, zone: str) -> None:
+        dialog = SettingsDialog(**self.settings_dialog_args(day), zone_in_use=zone, parent=self)
+        self.settings_dialog = dialog
+        dialog.accepted.connect(lambda: apply_settings(self, dialog))
+        dialog.rejected.connect(lambda: self._settings_requests(dialog))
+        dialog.open()
+
+    def _settings_requests(self, dialog: SettingsDialog) -> None:
+        if dialog.login_requested:
             self.sync_bar.login()
-        if dlg.open_folder_requested:
+        if dialog.open_folder_requested:
             self.choose_workspace()
 
     def show_shortcuts(self) -> None:
+        pages = " · ".join(f"{' or '.join(p.shortcuts)}  {p.text}" for p in PAGES)
         lines = [
-            "Ctrl+F  find an HCP",
+            pages,
             "Ctrl+N  log a visit",
             "F5  sync now",
-            "Ctrl+1 / 2 / 3  Today, HCP, My numbers",
-            "Ctrl+P  plan my day",
             "Alt+Left  back to Today",
             "Alt+A / D / S / C  accept, dismiss, snooze, complete a suggestion",
             "Ctrl+R  refresh",
@@ -392,56 +407,11 @@ class MainWindow(QMainWindow):
     # -- workspace ------------------------------------------------------------------------------------------
     def open_workspace(self, folder: Path | None, *, demo: bool = False, passphrase: str | None = None) -> Op:
         """Open ``folder`` on the db thread; an encrypted workspace asks for its passphrase and retries."""
-        self.folder = folder
-        self.today.subtitle.setText("Opening your workspace…")
+        return self.opener.open(folder, demo=demo, passphrase=passphrase)
 
-        def opened(ws: Workspace) -> None:
-            self.banner.dismiss()
-            self.folder = ws.folder
-            self.workspace_opened.emit(ws.folder)
-            self.today.reload()
-            self.check_drafts()
-
-        def failed(error: BaseException) -> None:
-            if needs_passphrase(error, tried=passphrase is not None):
-                self.ask_passphrase(folder, demo, error, wrong=passphrase is not None)
-                return
-            self.today.subtitle.setText("No workspace open.")
-            self.show_error(error_text(error), action=("Open another workspace…", self.choose_workspace))
-            self.workspace_failed.emit(error_text(error))
-
-        def job(_ws: Workspace | None) -> Workspace:
-            ws = Workspace.open_or_create_demo(folder, demo=demo, passphrase=passphrase)
-            old = self.runner._workspace
-            self.runner.set_workspace(ws)
-            if old is not None and old is not ws:
-                old.close()
-            return ws
-
-        return Op(self, job, needs_workspace=False).success(opened).failure(failed).run()
-
-    def ask_passphrase(self, folder: Path | None, demo: bool, error: BaseException, *, wrong: bool) -> None:
-        """Show the masked passphrase prompt (not blocking); Unlock tries again, Cancel leaves a clear message."""
-        creating = bool(getattr(error, "creating", False))
-        where = str(folder) if folder else "your data folder"
-        dialog = PassphraseDialog(where, creating=creating, wrong=wrong and not creating, parent=self)
-        self.passphrase_dialog = dialog
-        self.today.subtitle.setText("Waiting for the workspace passphrase…")
-
-        def unlocked() -> None:
-            self.passphrase_dialog = None
-            self.open_workspace(folder, demo=demo, passphrase=dialog.value())
-
-        def cancelled() -> None:
-            self.passphrase_dialog = None
-            self.today.subtitle.setText("No workspace open.")
-            text = "The workspace is encrypted and was not opened. Nothing was changed."
-            self.show_error(text, action=("Enter the passphrase…", lambda: self.open_workspace(folder, demo=demo)))
-            self.workspace_failed.emit(text)
-
-        dialog.accepted.connect(unlocked)
-        dialog.rejected.connect(cancelled)
-        dialog.open()
+    @property
+    def passphrase_dialog(self) -> Any:
+        return self.opener.passphrase_dialog
 
     def choose_workspace(self) -> None:
         start = str(self.folder or Path.home())
@@ -468,14 +438,14 @@ class MainWindow(QMainWindow):
             self.banner_action.hide()
         self.banner.show_message(text, kind)
 
-    # -- state ----------------------------------------------------------------------------------------------
+    # -- state and quitting ---------------------------------------------------------------------------------
     def _restore_state(self) -> None:
         s = settings()
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 860)
+            fit_to_screen(self, DEFAULT_SIZE)
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -490,5 +460,38 @@ class MainWindow(QMainWindow):
         s.setValue("today/header", self.today.table.horizontalHeader().saveState())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Quitting during a sync asks first; stopping it closes the window once the sync has stopped cleanly
+        (what it already downloaded is kept), so the network thread is never torn down mid-request."""
+        running = self.sync_bar.running
+        if running is not None and not running.done:
+            event.ignore()
+            if self.quitting:
+                self.show_message("Stopping the sync; the app closes as soon as it has stopped.", "info")
+            elif self.quit_prompt is None:
+                self.quit_prompt = ask(
+                    self,
+                    "A sync is running",
+                    "A sync is running. Stop it and quit? Everything already sent and downloaded is kept; the "
+                    "rest goes with your next sync.",
+                    [("Stop the sync and quit", self.stop_sync_and_quit)],
+                    default="Keep working",
+                )
+                self.quit_prompt.finished.connect(self._prompt_closed)
+            return
         self.save_state()
         super().closeEvent(event)
+
+    def _prompt_closed(self, _result: int) -> None:
+        self.quit_prompt = None
+
+    def stop_sync_and_quit(self) -> None:
+        """Cancel the running sync and close the window once it has stopped."""
+        running = self.sync_bar.running
+        self.quitting = True
+        if running is None or running.done:
+            QTimer.singleShot(0, self.close)
+            return
+        running.succeeded.connect(lambda _r: QTimer.singleShot(0, self.close))
+        running.failed.connect(lambda _e: QTimer.singleShot(0, self.close))
+        self.sync_bar.cancel_sync()
+        self.show_message("Stopping the sync; the app closes as soon as it has stopped. Nothing is lost.", "info")

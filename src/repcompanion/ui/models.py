@@ -15,7 +15,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, Mutation, Suggestion
+from repcompanion.domain import CallReport, Content, EngagementEvent, EventType, HcpId, Mutation, Suggestion
+from repcompanion.ui.dates import day_text, localized, moment_text
 from repcompanion.workspace import DraftSafety, DraftVisit, TodayFilter, TodayRow, action_label
 
 T = TypeVar("T")
@@ -88,11 +89,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
 
 def _day(d: date | datetime | None) -> str:
-    if d is None:
-        return "—"
-    if isinstance(d, datetime):
-        d = d.date()
-    return d.strftime("%d %b %Y")
+    return day_text(d)
 
 
 def days_ago(d: date | None, today: date) -> str:
@@ -132,14 +129,18 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
                 tooltip=lambda r: f"Segment {r.segment} (A is highest value)",
                 align=_CENTER,
             ),
-            Column("Best action", lambda r: action_label(r.action)),
+            Column(
+                "Best action",
+                lambda r: action_label(r.action) + (" ✓ accepted" if r.accepted else ""),
+                tooltip=lambda r: "You accepted this; it shows as done once you log it." if r.accepted else "",
+            ),
             Column(
                 "Priority",
                 lambda r: f"{r.priority:.2f}",
                 lambda r: r.priority,
                 tooltip=lambda r: f"Priority {r.priority:.3f} · chance of a response {r.probability:.0%}",
             ),
-            Column("Top reason", lambda r: r.top_reason, tooltip=lambda r: r.top_reason),
+            Column("Top reason", lambda r: localized(r.top_reason), tooltip=lambda r: localized(r.top_reason)),
             Column(
                 "Last contact",
                 lambda r: days_ago(r.last_contact, today()),
@@ -161,7 +162,7 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
 
     def _sorted(self, rows: Sequence[TodayRow]) -> list[TodayRow]:
         column = self.columns[self._sort_column]
-        key = column.sort or (lambda r, c=column: c.text(r).lower())
+        key: Callable[[TodayRow], Any] = column.sort or (lambda r: column.text(r).lower())
         return sorted(rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -184,7 +185,7 @@ class PrioritiesModel(RecordTableModel[TodayRow]):
         return -1
 
     def patch(
-        self, rows: Sequence[TodayRow], removed: Collection[str] = (), ranks: Mapping[str, int] | None = None
+        self, rows: Sequence[TodayRow], removed: Collection[str] = (), ranks: Mapping[HcpId, int] | None = None
     ) -> None:
         """Bring the list up to date without a reset: replace the changed ``rows`` (adding new HCPs), take out
         ``removed`` HCPs, and give every other row its new rank from ``ranks``; then keep the rep's sort.
@@ -286,7 +287,7 @@ class TimelineModel(RecordTableModel[EngagementEvent]):
         self.content_titles: dict[str, str] = {}
         self.product_names: dict[str, str] = {}
         self.columns = (
-            Column("When", lambda e: e.occurred_at.strftime("%d %b %Y"), lambda e: e.occurred_at.timestamp()),
+            Column("When", lambda e: day_text(e.occurred_at), lambda e: e.occurred_at.timestamp()),
             Column("What", lambda e: EVENT_LABELS.get(e.type, str(e.type))),
             Column("Details", self._details, tooltip=self._details),
         )
@@ -309,6 +310,7 @@ class SuggestionsModel(RecordTableModel[Suggestion]):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self.accepted: set[str] = set()  # the actions the rep accepted and has not done yet
         self.columns = (
             Column("Action", lambda s: action_label(s.action)),
             Column("Chance", lambda s: f"{s.probability:.0%}", lambda s: s.probability, align=_RIGHT),
@@ -316,10 +318,11 @@ class SuggestionsModel(RecordTableModel[Suggestion]):
             Column("Status", self._status, tooltip=self._status),
         )
 
-    @staticmethod
-    def _status(s: Suggestion) -> str:
+    def _status(self, s: Suggestion) -> str:
         if s.rule_reasons and s.priority <= 0:
-            return "Blocked: " + s.rule_reasons[0]
+            return "Blocked: " + localized(s.rule_reasons[0])
+        if s.action in self.accepted:
+            return "Accepted: waiting to be done"
         return "Best" if s.rank == 1 else ""
 
 
@@ -343,7 +346,7 @@ class ReportsModel(RecordTableModel[CallReport]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = (
-            Column("When", lambda r: r.started_at.strftime("%d %b %Y %H:%M"), lambda r: r.started_at.timestamp()),
+            Column("When", lambda r: moment_text(r.started_at), lambda r: r.started_at.timestamp()),
             Column("Status", lambda r: "Submitted" if r.submitted else "Draft"),
             Column("Topics", lambda r: ", ".join(t.replace("_", " ") for t in r.topics)),
             Column("Notes", lambda r: r.notes.replace("\n", " ")[:140], tooltip=lambda r: r.notes),
@@ -372,7 +375,7 @@ class DraftsModel(RecordTableModel[DraftVisit]):
         self.columns = (
             Column(
                 "When",
-                lambda d: d.report.started_at.strftime("%d %b %Y %H:%M"),
+                lambda d: moment_text(d.report.started_at),
                 lambda d: d.report.started_at.timestamp(),
             ),
             Column("HCP", lambda d: d.hcp_name),
@@ -388,7 +391,7 @@ class RejectedModel(RecordTableModel[Mutation]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = (
-            Column("Made", lambda m: m.created_at.strftime("%d %b %Y %H:%M"), lambda m: m.created_at.timestamp()),
+            Column("Made", lambda m: moment_text(m.created_at), lambda m: m.created_at.timestamp()),
             Column("What", lambda m: str(m.kind).replace(".", " ").replace("_", " ")),
             Column("Why the hub refused it", lambda m: m.reason, tooltip=lambda m: m.reason),
             Column("What to do", lambda m: what_to_do(m), tooltip=lambda m: what_to_do(m)),

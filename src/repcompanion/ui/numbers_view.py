@@ -14,12 +14,13 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from repcompanion.ui import theme
+from repcompanion.ui.dates import weekday_text
 from repcompanion.ui.ops import Op
 from repcompanion.ui.why_panel import clear_chart, style_axis, style_chart
-from repcompanion.ui.widgets import Card, label
+from repcompanion.ui.widgets import Card, ElidedLabel, label
 from repcompanion.workspace import Changes, Numbers
 
 TREND_SERIES = (
@@ -30,17 +31,17 @@ TREND_SERIES = (
 )
 
 
-def _chart_view(chart: QChart, name: str) -> QChartView:
+def _chart_view(chart: QChart, name: str, min_height: int = 130) -> QChartView:
     view = QChartView(chart)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(220)
+    view.setMinimumHeight(min_height)
     view.setAccessibleName(name)
     view.setStyleSheet("background: transparent;")
     return view
 
 
 class Donut(Card):
-    """A share against its target: a ring and the percentage in words."""
+    """A share against its target: the percentage and what it counts in words, the ring beside them."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -49,11 +50,16 @@ class Donut(Card):
         self.chart = QChart()
         style_chart(self.chart)
         self.chart.legend().hide()
-        self.view = _chart_view(self.chart, title)
-        self.view.setMinimumHeight(170)
-        self.body.addWidget(self.big)
-        self.body.addWidget(self.caption)
-        self.body.addWidget(self.view, 1)
+        self.view = _chart_view(self.chart, title, 96)
+        self.view.setMinimumWidth(96)
+        words = QVBoxLayout()
+        words.addWidget(self.big)
+        words.addWidget(self.caption)
+        words.addStretch(1)
+        row = QHBoxLayout()
+        row.addLayout(words, 1)
+        row.addWidget(self.view, 1)
+        self.body.addLayout(row, 1)
 
     def set_share(self, done: float, total: float, caption: str, color: str = "accent") -> None:
         t = theme.current()
@@ -81,10 +87,10 @@ class NumbersView(QWidget):
         self.data: Numbers | None = None
         self.stale = True  # something the numbers count changed since they were read
         root = QVBoxLayout(self)
-        root.setContentsMargins(24, 20, 24, 16)
-        root.setSpacing(14)
+        root.setContentsMargins(24, 16, 24, 12)
+        root.setSpacing(10)
         root.addWidget(label("My numbers", "PageTitle"))
-        self.subtitle = label("Loading…", "PageSubtitle")
+        self.subtitle = ElidedLabel("Loading…", "PageSubtitle")
         root.addWidget(self.subtitle)
         grid = QGridLayout()
         grid.setSpacing(14)
@@ -93,7 +99,7 @@ class NumbersView(QWidget):
         self.frequency = Card("Frequency against target")
         self.frequency_chart = QChart()
         style_chart(self.frequency_chart)
-        self.frequency.body.addWidget(_chart_view(self.frequency_chart, "Frequency against target"), 1)
+        self.frequency.body.addWidget(_chart_view(self.frequency_chart, "Frequency against target", 110), 1)
         self.acceptance = Card("Suggestions: what you did with them")
         self.acceptance_caption = label("", "Muted", wrap=True)
         self.acceptance.body.addWidget(self.acceptance_caption)
@@ -132,7 +138,15 @@ class NumbersView(QWidget):
         self.data = n
         t = theme.current()
         plan, reach, freq, sugg = n.call_plan, n.reach, n.frequency, n.suggestions
-        self.subtitle.setText(f"As of {n.as_of.isoformat()} · this call-plan period")
+        self.subtitle.setText(f"As of {weekday_text(n.as_of)} · this call-plan period")
+        for chart in (
+            self.attainment.chart,
+            self.reach.chart,
+            self.frequency_chart,
+            self.acceptance_chart,
+            self.trend_chart,
+        ):
+            style_chart(chart)  # the theme may have changed since the charts were made
         self.attainment.set_share(plan.done, plan.planned, f"{plan.done} of {plan.planned} planned visits held")
         self.reach.set_share(
             reach.reached, reach.targets, f"{reach.reached} of {reach.targets} targets seen", "chart_2"
@@ -161,11 +175,12 @@ class NumbersView(QWidget):
             self.frequency_chart.addAxis(axis, where)
             series.attachAxis(axis)
         self.frequency_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.frequency_chart.legend().setLabelColor(t.color("text"))  # after the series: their markers too
 
         clear_chart(self.acceptance_chart)
         kinds = [
             ("Accepted", sugg.accepted),
-            ("Done", sugg.completed),
+            ("Done", sugg.completed),  # marked done, or done by logging the visit that was suggested
             ("Snoozed", sugg.snoozed),
             ("Dismissed", sugg.dismissed),
         ]
@@ -193,7 +208,8 @@ class NumbersView(QWidget):
         self.acceptance_caption.setText(
             f"{sugg.acceptance:.0%} of the suggestions you decided on were accepted or done."
             if decided
-            else "Accept, dismiss, snooze or complete suggestions on an HCP's page; they show up here."
+            else "Accept, dismiss, snooze or complete suggestions on an HCP's page; they show up here. "
+            "Logging a visit that was suggested counts as done."
         )
 
         clear_chart(self.trend_chart)
@@ -223,3 +239,4 @@ class NumbersView(QWidget):
             line.attachAxis(y_axis)
         y_axis.setRange(0, top_y * 1.15)
         self.trend_chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.trend_chart.legend().setLabelColor(t.color("text"))

@@ -120,6 +120,11 @@ class Runner(QObject):
     def has_workspace(self) -> bool:
         return self._workspace is not None
 
+    @property
+    def current_workspace(self) -> Workspace | None:
+        """The open Workspace or None; like :meth:`workspace`, only for use inside a job."""
+        return self._workspace
+
     # -- jobs ---------------------------------------------------------------------------------------
     def submit(self, job: _Job, lane: Lane) -> int:
         self._next_id += 1
@@ -141,11 +146,16 @@ class Runner(QObject):
             job.report(fraction, message)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Finish the network lane, then close the workspace on its own thread after queued db jobs."""
+        """Ask the long jobs still queued or running to stop, finish the network lane, then close the workspace on
+        its own thread after the queued db jobs. A thread is never left running: a Qt thread destroyed while it
+        runs aborts the process, so after ``timeout_ms`` it is waited for until it ends (a request in flight ends
+        within the HTTP timeout)."""
+        for job in list(self._pending.values()):
+            job.cancel()
         net = self._threads.pop("net", None)
         if net is not None:
             net.quit()
-            net.wait(timeout_ms)
+            _wait_for(net, timeout_ms)
         db = self._threads.pop("db", None)
         if db is not None:
             if self._workspace is not None:
@@ -157,13 +167,19 @@ class Runner(QObject):
 
                 self._to_db.emit(0, close)
             db.quit()
-            db.wait(timeout_ms)
+            _wait_for(db, timeout_ms)
         global _current
         if _current is self:
             _current = None
 
 
 _current: Runner | None = None
+
+
+def _wait_for(thread: QThread, timeout_ms: int) -> None:
+    if not thread.wait(timeout_ms):
+        log.warning("waiting for %s to finish its work before the app closes", thread.objectName())
+        thread.wait()
 
 
 def current_runner(parent: QObject | None = None) -> Runner:
@@ -182,10 +198,17 @@ def current_runner(parent: QObject | None = None) -> Runner:
 class _Job:
     """What a Runner keeps for one submitted operation."""
 
-    def __init__(self, call: Callable[[Progress], Any], finish: Callable, report: Callable) -> None:
+    def __init__(
+        self,
+        call: Callable[[Progress], Any],
+        finish: Callable[[Any, BaseException | None], None],
+        report: Callable[[float, str], None],
+        cancel: Callable[[], None] = lambda: None,
+    ) -> None:
         self.call = call
         self.finish = finish
         self.report = report
+        self.cancel = cancel
 
 
 class Op(QObject):
@@ -253,10 +276,10 @@ class Op(QObject):
         self._ran_on = runner
 
         def call(progress: Progress) -> Any:
-            workspace = runner.workspace() if self._needs_workspace else runner._workspace
+            workspace = runner.workspace() if self._needs_workspace else runner.current_workspace
             return self._invoke(workspace, progress)
 
-        runner.submit(_Job(call, self._finish, self._report), self._lane)
+        runner.submit(_Job(call, self._finish, self._report, self.cancel), self._lane)
         return self
 
     def _alive(self) -> bool:

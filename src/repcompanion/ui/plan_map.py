@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
+from repcompanion.ui.plan_model import clock
 
 if TYPE_CHECKING:
     from repcompanion.workspace import Candidate, DayPlan, PlannedVisit, PlanSettings
@@ -128,7 +129,7 @@ class PlanMap(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Territory map")
         self.setToolTip("")
-        self.setMinimumSize(320, 260)
+        self.setMinimumSize(300, 200)
         self.edges: list[float] = [0.0] * 4
         self.projection: Projection | None = None
         self.dots: dict[str, QGraphicsEllipseItem] = {}
@@ -195,7 +196,11 @@ class PlanMap(QGraphicsView):
     def _add_badges(self, plan: DayPlan) -> None:
         """Numbered stops; stops closer than ~8% of the route's extent share a ring around their centre."""
         assert self.projection is not None
-        placed = [(v, self.projection.point(v.latitude, v.longitude)) for v in plan.visits if v.latitude is not None]
+        placed = [
+            (v, self.projection.point(v.latitude, v.longitude))
+            for v in plan.visits
+            if v.latitude is not None and v.longitude is not None
+        ]
         if not placed:
             return
         xs = [p.x() for _v, p in placed]
@@ -217,7 +222,7 @@ class PlanMap(QGraphicsView):
                     angle = -math.pi / 2 + 2 * math.pi * k / n
                     ring = 18.0 + 3.0 * max(0, n - 4)
                     offset = QPointF(ring * math.cos(angle), ring * math.sin(angle))
-                tip = f"{v.order}. {v.name} · {v.start:%H:%M}–{v.end:%H:%M}" + (" · booked" if v.locked else "")
+                tip = f"{v.order}. {v.name} · {clock(v.start)}–{clock(v.end)}" + (" · booked" if v.locked else "")
                 badge = StopBadge(v.order, offset, v.locked, tip)
                 badge.setPos(centre if n > 1 else p)
                 badge.setData(0, v.hcp_id)
@@ -269,7 +274,7 @@ class PlanMap(QGraphicsView):
             self.fit(self.showing_whole)
 
     # -- overlays in screen coordinates ----------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         t = theme.current()
         painter.fillRect(rect, t.color("surface_alt"))
         km = self.nice_km(60)
@@ -297,7 +302,7 @@ class PlanMap(QGraphicsView):
         base = 10 ** math.floor(math.log10(raw))
         return next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
 
-    def drawForeground(self, painter: QPainter, _rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, _rect: QRectF | QRect) -> None:
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from repcompanion.domain import FollowUpJob, FollowUpStatus
+from repcompanion.ui.dates import moment_text, time_text
+from repcompanion.workspace import FollowUpLine, whole_minute
 
 if TYPE_CHECKING:
     from repcompanion.workspace import PlannedVisit
@@ -18,7 +20,8 @@ VISIT_ROWS_MIME = "application/x-repcompanion-visit-rows"
 
 
 def clock(value: datetime | None) -> str:
-    return value.strftime("%H:%M") if value is not None else ""
+    """A plan time as the rep reads it: on the plan's clock, in whole minutes (rounded up, as the calendar)."""
+    return time_text(whole_minute(value)) if value is not None else ""
 
 
 class PlanVisitModel(QAbstractTableModel):
@@ -172,25 +175,29 @@ ACTION_TEXT = {
 
 
 class FollowUpModel(QAbstractTableModel):
-    """One HCP's digital follow-ups: status (drawn as a chip), what, when, and why it was stopped."""
+    """One HCP's digital follow-ups: status (drawn as a chip), what, by which channel, with which content, when,
+    and why it was stopped — in words, never ids."""
 
     HEADERS = ("Status", "Follow-up", "Channel", "Content", "Due", "Sent", "Journey", "Reason")
     StatusColorRole = Qt.ItemDataRole.UserRole + 2
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._jobs: list[FollowUpJob] = []
+        self._lines: list[FollowUpLine] = []
 
-    def set_jobs(self, jobs: Sequence[FollowUpJob]) -> None:
+    def set_lines(self, lines: Sequence[FollowUpLine]) -> None:
         self.beginResetModel()
-        self._jobs = list(jobs)
+        self._lines = list(lines)
         self.endResetModel()
 
     def job(self, row: int) -> FollowUpJob:
-        return self._jobs[row]
+        return self._lines[row].job
+
+    def line(self, row: int) -> FollowUpLine:
+        return self._lines[row]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._jobs)
+        return 0 if parent.isValid() else len(self._lines)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -201,18 +208,19 @@ class FollowUpModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
             return None
-        j = self._jobs[index.row()]
+        line = self._lines[index.row()]
+        j = line.job
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(j.status.value).capitalize(),
                 ACTION_TEXT.get(j.action, j.action.replace("_", " ")),
-                str(j.channel.value).replace("_", " ") if j.channel is not None else "",
-                j.content_id or "",
-                j.due_at.strftime("%d %b %H:%M") if j.due_at else "",
-                j.sent_at.strftime("%d %b %H:%M") if j.sent_at else "",
-                j.journey,
+                line.channel,
+                line.content,
+                moment_text(j.due_at) if j.due_at else "",
+                moment_text(j.sent_at) if j.sent_at else "",
+                line.journey,
                 j.reason,
             )[index.column()]
         if role == self.StatusColorRole and index.column() == 0:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDoubleSpinBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import PlanError
 from repcompanion.ui import theme
+from repcompanion.ui.dates import localized, time_format, time_text, weekday_text
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.plan_map import PlanMap
-from repcompanion.ui.plan_model import PlanVisitModel
-from repcompanion.ui.widgets import Card, button, label
-from repcompanion.workspace import Changes, PlannedDay, Workspace
+from repcompanion.ui.plan_model import PlanVisitModel, clock
+from repcompanion.ui.widgets import Card, ElidedLabel, button, label
+from repcompanion.workspace import Changes, DaySettings, PlannedDay, Workspace
 
 if TYPE_CHECKING:
     from repcompanion.workspace import DayPlan
@@ -43,10 +44,19 @@ def _time(q: QTime) -> time:
     return time(q.hour(), q.minute())
 
 
+def clock_time(t: time) -> str:
+    return time_text(t)
+
+
+#: The start choice that is no saved place.
+MIDDLE = "The middle of my territory"
+
+
 class PlanView(QWidget):
     """The day's route: plan, edit by hand with the times recomputed, and export to a calendar."""
 
     hcp_activated = Signal(str)
+    places_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +73,7 @@ class PlanView(QWidget):
         titles = QVBoxLayout()
         titles.setSpacing(2)
         titles.addWidget(label("Plan my day", "PageTitle"))
-        self.subtitle = label("Open the Plan view to route today's most valuable visits.", "PageSubtitle")
+        self.subtitle = ElidedLabel("Open the Plan view to route today's most valuable visits.", "PageSubtitle")
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
         self.plan_button = button("Plan my day", "plan", primary=True, tip="Route the best visits into your hours")
@@ -103,7 +113,9 @@ class PlanView(QWidget):
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         left.body.addWidget(self.table, 1)
-        left.body.addWidget(label("Drag a row to change the order; tick Lock to keep a visit at its time.", "Muted"))
+        left.body.addWidget(
+            label("Drag a row to change the order; tick Lock to keep a visit at its time.", "Muted", wrap=True)
+        )
         actions = QHBoxLayout()
         self.replace_button = button(
             "Replace cancelled visit", "sync", tip="Fill the selected visit's slot with the best nearby HCP"
@@ -122,11 +134,11 @@ class PlanView(QWidget):
         self.map.stop_clicked.connect(self.select_visit)
         right.body.addWidget(self.map, 1)
         hint = "Scroll to zoom, drag to move; double-click empty space for the whole territory or the route."
-        right.body.addWidget(label(hint, "Muted"))
+        right.body.addWidget(label(hint, "Muted", wrap=True))
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([640, 560])
+        split.setSizes([720, 480])
         outer.addWidget(split, 1)
         self._update_buttons()
 
@@ -137,33 +149,43 @@ class PlanView(QWidget):
         self.hours_from = QTimeEdit(QTime(8, 30))
         self.hours_to = QTimeEdit(QTime(17, 30))
         for edit, name in ((self.hours_from, "Working hours from"), (self.hours_to, "Working hours until")):
-            edit.setDisplayFormat("HH:mm")
+            edit.setDisplayFormat(time_format())
             edit.setAccessibleName(name)
-        row.addWidget(label("Working hours"))
+        row.addWidget(label("Hours"))
         row.addWidget(self.hours_from)
         row.addWidget(label("–"))
         row.addWidget(self.hours_to)
-        row.addSpacing(18)
-        row.addWidget(label("Start (home or office)"))
-        self.start_lat = QDoubleSpinBox()
-        self.start_lon = QDoubleSpinBox()
-        spins = ((self.start_lat, "Start latitude", -90, 90), (self.start_lon, "Start longitude", -180, 180))
-        for spin, name, lo, hi in spins:
-            spin.setRange(lo, hi)
-            spin.setDecimals(4)
-            spin.setSingleStep(0.01)
-            spin.setAccessibleName(name)
-            spin.setMinimumWidth(96)
-        row.addWidget(label("lat"))
-        row.addWidget(self.start_lat)
-        row.addWidget(label("lon"))
-        row.addWidget(self.start_lon)
-        self.save_start_button = button("Use as my start", tip="Remember this point as your home or office")
-        self.save_start_button.clicked.connect(lambda: self.save_start())
-        row.addWidget(self.save_start_button)
-        row.addStretch(1)
+        row.addSpacing(12)
+        row.addWidget(label("Start from"))
+        self.start = QComboBox()
+        self.start.setAccessibleName("Start the day from")
+        self.start.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.start.setMinimumContentsLength(12)
+        self.start.addItem(MIDDLE, "")
+        row.addWidget(self.start, 1)
+        self.places_button = button("Home and office…", "settings", tip="Save your home and office addresses")
+        self.places_button.clicked.connect(self.places_requested)
+        row.addWidget(self.places_button)
         box.body.addLayout(row)
         return box
+
+    def set_day_settings(self, day: DaySettings) -> None:
+        """Offer the saved places to start from, the rep's own start place chosen; the rep's hours."""
+        chosen = self.start.currentData() if self.start.count() > 1 else day.start
+        self.start.blockSignals(True)
+        self.start.clear()
+        self.start.addItem(MIDDLE, "")
+        for place in day.places:
+            self.start.addItem(f"{place.name} — {place.address}", place.name)
+            self.start.setItemData(self.start.count() - 1, f"Placed at {place.found}", Qt.ItemDataRole.ToolTipRole)
+        self.start.setCurrentIndex(max(self.start.findData(chosen if chosen is not None else day.start), 0))
+        self.start.blockSignals(False)
+        if self.day is None:
+            self.hours_from.setTime(_qtime(day.hours[0]))
+            self.hours_to.setTime(_qtime(day.hours[1]))
+
+    def load_day_settings(self) -> Op:
+        return Op(self, lambda ws: ws.day.settings()).success(self.set_day_settings).failure(lambda _e: None).run()
 
     # -- data -------------------------------------------------------------------------------------------------
     @property
@@ -172,18 +194,26 @@ class PlanView(QWidget):
         return self.day.plan if self.day is not None else None
 
     def ensure_loaded(self) -> Op | None:
-        return self.plan_day() if self.day is None and not self.busy else None
+        if self.day is None and not self.busy:
+            self.load_day_settings()
+            return self.plan_day()
+        return None
 
     def apply(self, changes: Changes) -> None:
-        """What a plan is made from changed (the start point, the territory): say so; the shown plan stays."""
-        if changes.plan and self.day is not None and not self.busy:
-            text = "Your territory or start point changed since this plan was made: plan the day again to use it."
+        """What a plan is made from changed (places, the territory, a visit logged): say so; the shown plan stays."""
+        if self.day is None or not (changes.plan or (changes.visits and changes.ranking)):
+            return  # nothing planned yet: the next plan reads everything afresh
+        if changes.plan:
+            self.load_day_settings()
+        if not self.busy:
+            text = "Your day changed since this plan was made (a visit, a place or the territory): plan it again."
             self.show_notice(text, error=False)
 
     def plan_day(self) -> Op:
-        """Route the day from scratch (booked visits stay), with the hours and start in the fields."""
-        hours = (_time(self.hours_from.time()), _time(self.hours_to.time()))
-        start = (self.start_lat.value(), self.start_lon.value()) if self.day is not None else None
+        """Route the day from scratch (booked visits stay) from now, with the hours and start place chosen here;
+        before the first plan, the rep's own settings."""
+        hours = (_time(self.hours_from.time()), _time(self.hours_to.time())) if self.day is not None else None
+        start = str(self.start.currentData() or "") if self.day is not None else None
         locked, limit = (self.day.locked if self.day else ()), self.time_limit_s
         self._set_busy(True, "Planning your day…")
         return self._run(
@@ -231,7 +261,7 @@ class PlanView(QWidget):
             self.show_notice("Plan the day first, then export it.", error=False)
             return None
         if path is None:
-            default = str(Path.home() / f"visits-{self.day.settings.day.isoformat()}.ics")
+            default = str(Path.home() / f"visits-{self.day.settings.day.isoformat()}.ics")  # a file name: ISO sorts
             chosen, _ = QFileDialog.getSaveFileName(self, "Export the day to a calendar", default, "Calendar (*.ics)")
             if not chosen:
                 return None
@@ -242,11 +272,6 @@ class PlanView(QWidget):
             self.show_notice(f"Saved {len(day.visits)} visits to {p}. Import it in your calendar.", error=False)
 
         return self._run(lambda ws: ws.plans.export_ics(day, target), saved)
-
-    def save_start(self) -> Op:
-        """Remember the start fields as home or office, then plan again from there."""
-        lat, lon = self.start_lat.value(), self.start_lon.value()
-        return self._run(lambda ws: ws.plans.set_start(lat, lon), lambda _r: self.plan_day(), busy=False)
 
     def _run(self, fn: Callable[[Workspace], T], on_success: Callable[[T], None], *, busy: bool = True) -> Op:
         def failed(error: BaseException) -> None:
@@ -280,20 +305,22 @@ class PlanView(QWidget):
         self.day = day
         plan, settings = day.plan, day.settings
         self.model.set_visits(plan.visits)
-        self.hours_from.setTime(_qtime(settings.hours[0]))
-        self.hours_to.setTime(_qtime(settings.hours[1]))
-        self.start_lat.setValue(settings.start[0])
-        self.start_lon.setValue(settings.start[1])
+        self.hours_from.setTime(_qtime(day.working_hours[0]))
+        self.hours_to.setTime(_qtime(day.working_hours[1]))
+        self.start.setCurrentIndex(max(self.start.findData(day.start_place), 0))
         self.map.show_plan(plan, day.candidates, settings, refit=refit)
         n = len(plan.visits)
-        end = plan.end_at.strftime("%H:%M") if plan.end_at else ""
+        end = clock(plan.end_at) if plan.end_at else ""
+        later = f" · from {clock_time(settings.hours[0])}" if settings.hours[0] != day.working_hours[0] else ""
         self.subtitle.setText(
-            f"{settings.day:%A %d %B} · {n} visit{'s' if n != 1 else ''} · priority {plan.total_priority:.1f} · "
-            f"{plan.travel_km:.0f} km driving · back by {end}"
+            f"{weekday_text(settings.day)}{later} · {n} visit{'s' if n != 1 else ''} · priority "
+            f"{plan.total_priority:.1f} · {plan.travel_km:.0f} km driving · back by {end}"
         )
         if selected:
             self.select_visit(selected)
         self.notice.hide()
+        if day.notice:
+            self.show_notice(day.notice, error=False)
         self.last_error = ""
         self._update_buttons()
 
@@ -315,6 +342,7 @@ class PlanView(QWidget):
             self.hcp_activated.emit(self.model.visit(index.row()).hcp_id)
 
     def show_notice(self, text: str, *, error: bool) -> None:
+        text = localized(text)
         self.notice.setText(text)
         self.notice.setObjectName("ErrorText" if error else "Muted")
         self.notice.setStyleSheet(f"color: {theme.current()['danger']};" if error else "")
@@ -333,5 +361,5 @@ class PlanView(QWidget):
         self.plan_button.setEnabled(not self.busy)
         self.replace_button.setEnabled(has_plan and self.selected_hcp_id() is not None)
         self.export_button.setEnabled(has_plan and bool(self.day and self.day.visits))
-        self.save_start_button.setEnabled(not self.busy)
+        self.places_button.setEnabled(not self.busy)
         self.table.setEnabled(not self.busy)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import AdverseEventIntake, Product, Seriousness
 from repcompanion.ui import theme
+from repcompanion.ui.dates import date_format, moment_text, time_format
 from repcompanion.ui.widgets import label
 
 if TYPE_CHECKING:
@@ -66,9 +67,9 @@ def clock_text(intake: AdverseEventIntake, now: datetime | None = None) -> tuple
     left = intake.time_left(now)
     due = intake.due_at.astimezone()
     if left.total_seconds() <= 0:
-        return f"Overdue since {due:%a %d %b %H:%M} — send it at the next sync, it goes first.", True
+        return f"Overdue since {moment_text(due)} — send it at the next sync, it goes first.", True
     hours, rem = divmod(int(left.total_seconds()), 3600)
-    return f"Due to pharmacovigilance by {due:%a %d %b %H:%M} — {hours} h {rem // 60:02d} min left.", False
+    return f"Due to pharmacovigilance by {moment_text(due)} — {hours} h {rem // 60:02d} min left.", False
 
 
 class IntakeDialog(QDialog):
@@ -121,7 +122,7 @@ class IntakeDialog(QDialog):
         form.addRow("Seriousness", self.seriousness)
         self.aware = QDateTimeEdit(QDateTime(intake.aware_at.astimezone()))
         self.aware.setCalendarPopup(True)
-        self.aware.setDisplayFormat("dd MMM yyyy HH:mm")
+        self.aware.setDisplayFormat(f"{date_format()} {time_format()}")
         self.aware.setAccessibleName("Date you became aware")
         self.aware.dateTimeChanged.connect(self._tick)
         form.addRow("You heard it", self.aware)
@@ -133,10 +134,10 @@ class IntakeDialog(QDialog):
         root.addWidget(self.problem)
         if read_only:
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-            for w in (self.product, self.seriousness, self.aware):
-                w.setEnabled(False)
-            for w in (self.description, self.reporter, self.patient):
-                w.setReadOnly(True)
+            for box in (self.product, self.seriousness, self.aware):
+                box.setEnabled(False)
+            for edit in (self.description, self.reporter, self.patient):
+                edit.setReadOnly(True)
         else:
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
             ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -162,6 +163,7 @@ class IntakeDialog(QDialog):
         from dataclasses import replace
 
         aware = self.aware.dateTime().toPython()
+        assert isinstance(aware, datetime)
         aware = aware.astimezone(UTC) if aware.tzinfo else aware.replace(tzinfo=datetime.now().astimezone().tzinfo)
         return replace(
             self.intake,

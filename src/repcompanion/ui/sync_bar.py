@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol, cast
 
 from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,12 +22,28 @@ from PySide6.QtWidgets import (
 
 from repcompanion.domain import Mutation
 from repcompanion.ui import theme
+from repcompanion.ui.dates import moment_text
 from repcompanion.ui.models import RejectedModel
 from repcompanion.ui.ops import LongOp, Op, error_text
-from repcompanion.ui.widgets import label, setup_table
+from repcompanion.ui.widgets import fit_to_screen, label, setup_table
 from repcompanion.workspace import SyncResult, SyncStatus
 
 HEALTH_POLL_MS = 15_000
+
+
+class Messages(Protocol):
+    """The window the status bar lives in: it shows messages in its banner."""
+
+    def show_message(self, text: str, kind: str = "info") -> None: ...
+
+    def show_error(self, text: str) -> None: ...
+
+
+def _messages(widget: QWidget) -> Messages:
+    """The window of ``widget`` as what shows messages (the main window)."""
+    window = widget.window()
+    assert hasattr(window, "show_message") and hasattr(window, "show_error")
+    return cast(Messages, window)
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
@@ -42,7 +59,7 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
         return f"{minutes} min ago"
     if minutes < 24 * 60:
         return f"{minutes // 60} h ago"
-    return when.astimezone().strftime("%d %b %H:%M")
+    return moment_text(when)
 
 
 def needs_login(error: BaseException) -> bool:
@@ -106,7 +123,7 @@ class RejectedDialog(QDialog):
     def __init__(self, rejected: list[Mutation], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Uploads the hub refused")
-        self.resize(860, 360)
+        fit_to_screen(self, QSize(860, 360))
         lay = QVBoxLayout(self)
         lay.addWidget(
             label(
@@ -170,10 +187,12 @@ class SyncBar(QWidget):
         self.sync_button.setToolTip("Upload your changes and download updates (F5)")
         self.sync_button.setAccessibleName("Sync now")
         self.sync_button.clicked.connect(lambda: self.sync(interactive=True))
-        for w in (self.icon, self.state, self.detail, self.problems):
+        left: tuple[QWidget, ...] = (self.icon, self.state, self.detail, self.problems)
+        right: tuple[QWidget, ...] = (self.progress_text, self.progress, self.cancel, self.sync_button)
+        for w in left:
             lay.addWidget(w)
         lay.addStretch(1)
-        for w in (self.progress_text, self.progress, self.cancel, self.sync_button):
+        for w in right:
             lay.addWidget(w)
         self._show_running(False)
         self._set_online(None)
@@ -238,7 +257,8 @@ class SyncBar(QWidget):
         op = LongOp(self, lambda ws, progress, cancelled: ws.sync.run(progress, cancelled, warm=False), lane="net")
         op.progress(self._on_progress).success(self._done).failure(lambda e: self._failed(e, interactive))
         self.running = op
-        return op.run()
+        op.run()
+        return op
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
@@ -269,14 +289,14 @@ class SyncBar(QWidget):
             self._set_online(False)
         self.refresh_status()
         if name == "SyncCancelled":
-            self.window().show_message("Sync cancelled. Nothing was lost; sync again when ready.", "info")
+            _messages(self).show_message("Sync cancelled. Nothing was lost; sync again when ready.", "info")
             return
         if needs_login(error) and interactive:
             if self.login():
                 self.sync(interactive=True)
             return
         if interactive or name != "HubUnreachable":
-            self.window().show_error(error_text(error))
+            _messages(self).show_error(error_text(error))
 
     def login(self) -> bool:
         status = self.status
@@ -292,7 +312,7 @@ class SyncBar(QWidget):
         if status is None:
             return
         if status.problems:
-            self.window().show_error("Last sync: " + " ".join(status.problems))
+            _messages(self).show_error("Last sync: " + " ".join(status.problems))
         if status.rejected:
             RejectedDialog(list(status.rejected), self.window()).exec()
 

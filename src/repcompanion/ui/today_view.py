@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.ui import theme
+from repcompanion.ui.dates import weekday_text
 from repcompanion.ui.models import PrioritiesModel, PrioritiesProxy
 from repcompanion.ui.ops import Op, error_text, show_error
-from repcompanion.ui.widgets import PriorityBarDelegate, SegmentDelegate, label, setup_table
+from repcompanion.ui.widgets import ElidedLabel, PriorityBarDelegate, SegmentDelegate, button, label, setup_table
 from repcompanion.workspace import (
     ALL,
     Changes,
@@ -41,6 +42,7 @@ class TodayView(QWidget):
     """The rep's day: who to see, what to do, why — one row per HCP, best first."""
 
     hcp_activated = Signal(str)
+    directory_requested = Signal(str)  # the search, to run over the whole territory
     loaded = Signal()
     filtered = Signal()
 
@@ -65,7 +67,7 @@ class TodayView(QWidget):
         titles = QVBoxLayout()
         titles.setSpacing(2)
         self.title = label("Today", "PageTitle")
-        self.subtitle = label("Loading your priorities…", "PageSubtitle")
+        self.subtitle = ElidedLabel("Loading your priorities…", "PageSubtitle")
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
@@ -74,7 +76,8 @@ class TodayView(QWidget):
         self.progress_label = label("", "Muted")
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.day_progress = QProgressBar()
-        self.day_progress.setFixedWidth(240)
+        self.day_progress.setMinimumWidth(120)
+        self.day_progress.setMaximumWidth(240)
         self.day_progress.setTextVisible(False)
         self.day_progress.setAccessibleName("Visits logged today")
         progress_box.addWidget(self.progress_label)
@@ -85,11 +88,11 @@ class TodayView(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, specialty, town, NPI…  (Ctrl+F)")
+        self.search.setPlaceholderText("Filter today's list by name, specialty, town…")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName("Search HCPs")
-        self.search.setMinimumWidth(300)
+        self.search.setMinimumWidth(160)
         self._search_timer = QTimer(self, singleShot=True, interval=200)
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
@@ -123,14 +126,14 @@ class TodayView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(PrioritiesModel.REASON, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (PrioritiesModel.RANK, 48),
-            (PrioritiesModel.HCP, 200),
-            (PrioritiesModel.SPECIALTY, 150),
-            (PrioritiesModel.SEGMENT, 82),
-            (PrioritiesModel.ACTION, 130),
-            (PrioritiesModel.PRIORITY, 140),
-            (PrioritiesModel.LAST_CONTACT, 110),
-            (PrioritiesModel.TOWN, 140),
+            (PrioritiesModel.RANK, 44),  # narrow enough that the top reason still reads on a 1366-pixel screen
+            (PrioritiesModel.HCP, 180),
+            (PrioritiesModel.SPECIALTY, 130),
+            (PrioritiesModel.SEGMENT, 72),
+            (PrioritiesModel.ACTION, 120),
+            (PrioritiesModel.PRIORITY, 120),
+            (PrioritiesModel.LAST_CONTACT, 100),
+            (PrioritiesModel.TOWN, 120),
         ):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
@@ -140,9 +143,15 @@ class TodayView(QWidget):
         foot = QHBoxLayout()
         self.count = label("", "Muted")
         foot.addWidget(self.count)
+        self.everyone = button("Search everyone", "search", tip="Look for this in the whole territory (Ctrl+F)")
+        self.everyone.setFlat(True)
+        self.everyone.clicked.connect(lambda: self.directory_requested.emit(self.search.text().strip()))
+        self.everyone.hide()
+        foot.addWidget(self.everyone)
         foot.addStretch(1)
-        hint = label("Enter or click opens the HCP · Ctrl+N logs a visit · F5 syncs", "Muted")
-        foot.addWidget(hint)
+        self.hint = ElidedLabel("Enter or click opens the HCP · Ctrl+N logs a visit · F5 syncs", "Muted")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        foot.addWidget(self.hint, 1)
         root.addLayout(foot)
 
         self.proxy.rowsInserted.connect(self._update_count)
@@ -155,7 +164,7 @@ class TodayView(QWidget):
         combo.addItem(all_text, "")
         combo.setAccessibleName(accessible)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(10)
+        combo.setMinimumContentsLength(6)
         return combo
 
     # -- loading --------------------------------------------------------------------------------------------
@@ -185,10 +194,11 @@ class TodayView(QWidget):
             return
         self.model.patch(patch.rows, patch.removed, patch.ranks)
         rows = [self.model.record(i) for i in range(self.model.rowCount())]
-        self.data = replace(self.data, rows=rows, visits_logged=patch.visits_logged)
+        self.data = replace(self.data, rows=rows, visits_logged=patch.visits_logged, seen=patch.seen)
         if patch.rows or patch.removed:
             self._fill_filters(rows)
         self.set_day_progress(patch.visits_logged)
+        self._set_subtitle(patch.seen)
         self._update_count()
         self.loaded.emit()
 
@@ -208,19 +218,26 @@ class TodayView(QWidget):
         self.load_error = ""
         self.model.set_rows(data.rows, data.day)
         self._fill_filters(data.rows)
-        where = f" · {data.territory}" if data.territory else ""
-        if data.ranked_on is not None:
-            self.subtitle.setText(
-                f"{data.day.strftime('%A %d %B %Y')}{where} · showing the list ranked on "
-                f"{data.ranked_on.strftime('%A %d %B')} while today's is prepared…"
-            )
-        else:
-            self.subtitle.setText(f"{data.day.strftime('%A %d %B %Y')}{where} · {len(data.rows)} HCPs ranked")
+        self._set_subtitle(data.seen)
         self.set_day_progress(data.visits_logged)
         if selected:
             self.select_hcp(selected)
         self._update_count()
         self.loaded.emit()
+
+    def _set_subtitle(self, seen: int) -> None:
+        data = self.data
+        if data is None:
+            return
+        where = f" · {data.territory}" if data.territory else ""
+        if data.ranked_on is not None:
+            self.subtitle.setText(
+                f"{weekday_text(data.day)}{where} · showing the list ranked on {weekday_text(data.ranked_on)} "
+                "while today's is prepared…"
+            )
+            return
+        off = f" · {seen} seen today, off the list" if seen else ""
+        self.subtitle.setText(f"{weekday_text(data.day)}{where} · {len(data.rows)} HCPs ranked{off}")
 
     def _fill_filters(self, rows: list[TodayRow]) -> None:
         self._fill_combo(self.segment, sorted({r.segment for r in rows}), lambda s: f"Segment {s}")
@@ -293,6 +310,7 @@ class TodayView(QWidget):
     def _update_count(self, *_args: object) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(f"Showing {shown} of {total} HCPs" if shown != total else f"{total} HCPs")
+        self.everyone.setVisible(bool(self.search.text().strip()))
 
     # -- navigation -----------------------------------------------------------------------------------------
     def current_hcp_id(self) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QSize, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
     QPlainTextEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,9 +21,9 @@ from repcompanion.ui.follow_up_preview import FollowUpPreview
 from repcompanion.ui.ops import Op, error_text
 from repcompanion.ui.safety_dialog import IntakeDialog
 from repcompanion.ui.visit_form import CALL_TYPES, DiscussedCard, VisitDetailsCard, tick
-from repcompanion.ui.visit_safety import SafetyCard, draft_message
+from repcompanion.ui.visit_safety import SafetyCard, draft_message, side_panel
 from repcompanion.ui.visit_samples import SamplesCard
-from repcompanion.ui.widgets import Card, Chip, ask, button, label
+from repcompanion.ui.widgets import Card, Chip, ask, button, fit_to_screen, label, scrolled
 from repcompanion.workspace import (
     ReportedIntake,
     VisitCatalogue,
@@ -44,6 +43,8 @@ if TYPE_CHECKING:
 Loaded = tuple[VisitCatalogue, CallReport, VisitSafety | None, bool]
 #: How long typing settles before the note is autosaved (a crash loses at most this much).
 AUTOSAVE_MS = 3000
+#: The form's size when there is room, and the least before it scrolls (a 1024×768 screen at 125%).
+FORM_SIZE, FORM_MINIMUM = QSize(1180, 860), QSize(760, 600)
 
 # The parts of the dialog live in the visit_* modules.
 __all__ = ["AUTOSAVE_MS", "CALL_TYPES", "VisitDialog"]
@@ -69,7 +70,6 @@ class VisitDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Log a visit")
         self.setAccessibleName("Log a visit")
-        self.setMinimumSize(980, 720)
         self.hcp_id = hcp_id
         self.report: CallReport | None = report or (report_from_payload(restore) if restore else None)
         self.catalogue: VisitCatalogue | None = None
@@ -88,6 +88,7 @@ class VisitDialog(QDialog):
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
         self._build()
+        fit_to_screen(self, self.sizeHint())
         self._load()
 
     # -- building -------------------------------------------------------------------------------------------
@@ -107,6 +108,7 @@ class VisitDialog(QDialog):
         root.addWidget(self.message)
 
         grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(12)
         self.details = VisitDetailsCard(self._changed)
@@ -135,28 +137,19 @@ class VisitDialog(QDialog):
         self.report_ae = self.safety.report_ae
         self.not_ae = self.safety.not_ae
         self.not_ae_reason = self.safety.not_ae_reason
-        self.report_ae.toggled.connect(lambda on: on and self._open_intake())
+        self.report_ae.toggled.connect(self._report_toggled)
         self.not_ae.toggled.connect(self._choice_changed)
         self.not_ae_reason.textChanged.connect(self._choice_changed)
         self.safety.see_report.clicked.connect(self.show_reported)
-        side_panel = QWidget()
-        side = QVBoxLayout(side_panel)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.safety, 3)
         self.follow_up_preview = FollowUpPreview()
-        side.addWidget(self.follow_up_preview, 2)
-        # On a small screen (1366x768) the safety decision and the follow-ups scroll rather than being squashed.
-        self.side_scroll = QScrollArea()
-        self.side_scroll.setWidgetResizable(True)
-        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setWidget(side_panel)
+        self.side_scroll = side_panel(self.safety, self.follow_up_preview)
         grid.addWidget(self.side_scroll, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 2)
-        root.addLayout(grid, 1)
+        root.addWidget(scrolled(grid, FORM_MINIMUM), 1)
 
         buttons = QHBoxLayout()
         self.hint = label("Ctrl+S saves a draft · Ctrl+Enter submits · notes are autosaved", "Muted")
@@ -170,9 +163,16 @@ class VisitDialog(QDialog):
         for b in (self.close_button, self.save_button, self.submit_button):
             buttons.addWidget(b)
         root.addLayout(buttons)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save(submit=False))
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.save(submit=True))
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(lambda: self.save(submit=False))
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(lambda: self.save(submit=True))
         self.setEnabled(False)
+
+    def _report_toggled(self, on: bool) -> None:
+        if on:
+            self._open_intake()
+
+    def sizeHint(self) -> QSize:
+        return FORM_SIZE
 
     # -- loading --------------------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -197,6 +197,7 @@ class VisitDialog(QDialog):
         self.details.fill(self.catalogue)
         self.discussed.fill(self.catalogue)
         self.samples_card.products = self.catalogue.products
+        self.follow_up_preview.titles = {str(c.id): c.title for c in self.catalogue.content}
         self.set_report(report)
         if safety is not None:
             self._show_safety(safety, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from repcompanion.domain import CallReport, CallType
+from repcompanion.ui.dates import date_format, time_format
 from repcompanion.ui.widgets import Card, label
 from repcompanion.workspace import VisitCatalogue
 
@@ -86,7 +88,7 @@ class VisitDetailsCard(Card):
         form.setSpacing(8)
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+        self.when.setDisplayFormat(f"ddd {date_format()}  {time_format()}")
         self.when.setAccessibleName("Visit time")
         self.duration = QSpinBox()
         self.duration.setRange(5, 480)
@@ -126,6 +128,7 @@ class VisitDetailsCard(Card):
     def edits(self) -> dict[str, Any]:
         """The fields as ``CallReport.edited`` keywords."""
         started = self.when.dateTime().toPython()
+        assert isinstance(started, datetime)
         if started.tzinfo is None:
             started = started.astimezone()
         return {

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QTextBrowser, QWidget
+from PySide6.QtWidgets import QButtonGroup, QLineEdit, QRadioButton, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
 
 from repcompanion.domain import AdverseEventIntake, ScreeningDecision, ScreeningDecisionKind
 from repcompanion.ui.safety_dialog import clock_text, highlighted_html
@@ -157,3 +157,17 @@ def draft_message(outcome: VisitSave, wanted_submit: bool) -> tuple[str, str]:
             "warning",
         )
     return "Saved as a draft.", "info"
+
+
+def side_panel(safety: SafetyCard, preview: QWidget) -> QScrollArea:
+    """The safety decision above the follow-ups preview; on a small screen they scroll rather than being squashed."""
+    panel = QWidget()
+    side = QVBoxLayout(panel)
+    side.setContentsMargins(0, 0, 0, 0)
+    side.addWidget(safety, 3)
+    side.addWidget(preview, 2)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    return area

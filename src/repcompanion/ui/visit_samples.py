@@ -86,7 +86,12 @@ class SamplesCard(Card):
         """The lines as sample drops, and what is wrong with the lines that are not valid drops."""
         drops, problems = [], []
         for row in range(self.table.rowCount()):
-            combo, lot, qty = (self.table.cellWidget(row, c) for c in range(3))
+            combo, lot, qty = (
+                self.table.cellWidget(row, 0),
+                self.table.cellWidget(row, 1),
+                self.table.cellWidget(row, 2),
+            )
+            assert isinstance(combo, QComboBox) and isinstance(lot, QLineEdit) and isinstance(qty, QSpinBox)
             try:
                 drops.append(SampleDrop(ProductId(combo.currentData()), lot.text().strip(), qty.value()))
             except ValidationError as exc:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from repcompanion.ui import theme
 
+Index = QModelIndex | QPersistentModelIndex
 SEGMENT_HELP = {"A": "Segment A: highest value", "B": "Segment B", "C": "Segment C", "D": "Segment D: lowest value"}
 
 
@@ -64,6 +67,53 @@ def ask(parent: QWidget, title: str, text: str, actions: list[tuple[str, Any]], 
     box.buttonClicked.connect(lambda b: slots[b]() if b in slots else None)
     box.open()
     return box
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that shortens with "…" when there is no room (the whole text in its tooltip), so it
+    never holds its window wider than the screen."""
+
+    #: The narrowest it gets: a few letters and the ellipsis.
+    MIN_WIDTH = 48
+
+    def __init__(self, text: str = "", name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if name:
+            self.setObjectName(name)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setAccessibleDescription(text)
+        self._elide()
+        self.updateGeometry()
+
+    def text(self) -> str:
+        """The whole text (what is shown may be shortened)."""
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full) + margins.left() + margins.right() + 2
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self.MIN_WIDTH, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(room, 0))
+        QLabel.setText(self, shown if room > 0 else self._full)
+        self.setToolTip(self._full if shown != self._full else "")
 
 
 class Card(QFrame):
@@ -117,6 +167,7 @@ class Banner(QFrame):
         self.setObjectName("Banner")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(12, 8, 8, 8)
+        self.row = lay
         self.icon = QLabel()
         self.text = label("", wrap=True, selectable=True)
         self.text.setAccessibleName("Message")
@@ -145,7 +196,7 @@ class Banner(QFrame):
 class SegmentDelegate(QStyledItemDelegate):
     """Draws the segment as a coloured chip."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         segment = opt.text
@@ -178,7 +229,7 @@ class PriorityBarDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._maximum = maximum
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         text = opt.text
@@ -237,7 +288,7 @@ class ChipDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.color_role = color_role
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         text = str(index.data() or "")
         key = str(index.data(self.color_role) or "muted")
         color = QColor(key if key.startswith("#") else theme.current()[key])
@@ -256,5 +307,57 @@ class ChipDelegate(QStyledItemDelegate):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(option.fontMetrics.horizontalAdvance(str(index.data() or "")) + 32, 28)
+
+
+class PageScroll(QScrollArea):
+    """A frameless scroll area that gives its page all the room there is, and scrolls only below the page's minimum
+    size. (A resizable QScrollArea holds a page whose text wraps to that text's preferred height, and so scrolls
+    long before it has to.)"""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.page = page  # before setWidget: the scroll area starts filtering the page's events there
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def least(self) -> QSize:
+        return self.page.minimumSizeHint().expandedTo(self.page.minimumSize())
+
+    def fit(self) -> None:
+        page, least = self.page, self.least()
+        room = self.maximumViewportSize()  # the viewport without scroll bars
+        if least.width() > room.width():  # a horizontal bar takes height
+            room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
+        if least.height() > room.height():
+            room.setWidth(room.width() - self.verticalScrollBar().sizeHint().width())
+        page.resize(max(room.width(), least.width()), max(room.height(), least.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.page and event.type() == QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().eventFilter(watched, event)
+
+
+def scrolled(content: QLayout | QWidget, minimum: QSize) -> QScrollArea:
+    """``content`` in a frameless scroll area that scrolls only when there is less room than ``minimum``."""
+    if isinstance(content, QLayout):
+        holder = QWidget()
+        holder.setLayout(content)
+        content = holder
+    content.setMinimumSize(minimum)
+    return PageScroll(content)
+
+
+def fit_to_screen(window: QWidget, preferred: QSize) -> None:
+    """Size ``window`` at ``preferred``, or as much of its screen as is free when that is smaller."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry().size() if screen is not None else preferred
+    window.resize(min(preferred.width(), room.width()), min(preferred.height(), room.height()))

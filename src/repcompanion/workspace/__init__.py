@@ -3,10 +3,21 @@
 from typing import TYPE_CHECKING
 
 from repcompanion.workspace.changes import ALL, NOTHING, AllHcps, Changes, Outcome, changes_of
+from repcompanion.workspace.consent import CONSENT_WAYS, ConsentCaptureError
 from repcompanion.workspace.core import Workspace, WorkspaceSummary
-from repcompanion.workspace.directory import DirectoryManager
+from repcompanion.workspace.day import (
+    HOME,
+    OFFICE,
+    WEEKDAY_NAMES,
+    DayManager,
+    DaySettings,
+    Place,
+    PlaceNotFoundError,
+    time_zone_names,
+)
+from repcompanion.workspace.directory import DirectoryEntry, DirectoryListing, DirectoryManager, EntryKind, Standing
 from repcompanion.workspace.errors import MIN_PASSPHRASE_CHARS, KeyringKeyMissingError, PassphraseRequiredError
-from repcompanion.workspace.followups import FollowUpManager
+from repcompanion.workspace.followups import FollowUpLine, FollowUpManager, journey_title
 from repcompanion.workspace.importing import ImportManager
 from repcompanion.workspace.models import ModelManager
 from repcompanion.workspace.numbers import (
@@ -18,7 +29,7 @@ from repcompanion.workspace.numbers import (
     SuggestionNumbers,
 )
 from repcompanion.workspace.paths import database_path, default_folder
-from repcompanion.workspace.plans import PlanManager, PlannedDay, parse_hours, parse_point
+from repcompanion.workspace.plans import PlanManager, PlannedDay, parse_hours, parse_point, whole_minute
 from repcompanion.workspace.ranking import RankingManager
 from repcompanion.workspace.safety import acknowledgements
 from repcompanion.workspace.syncing import SyncManager, SyncResult, SyncStatus
@@ -73,16 +84,27 @@ __all__ = [
     "ALL",
     "AUTOSAVE_PREFIX",
     "CHANNEL_LABELS",
+    "CONSENT_WAYS",
+    "HOME",
     "MIN_PASSPHRASE_CHARS",
     "NOTHING",
+    "OFFICE",
+    "WEEKDAY_NAMES",
     "AllHcps",
     "CallPlanNumbers",
     "Changes",
+    "ConsentCaptureError",
+    "DayManager",
+    "DaySettings",
     "DecisionChoice",
+    "DirectoryEntry",
+    "DirectoryListing",
     "DirectoryManager",
     "DraftSafety",
     "DraftVisit",
     "EmptyVisitError",
+    "EntryKind",
+    "FollowUpLine",
     "FollowUpManager",
     "FrequencyNumbers",
     "HcpDossier",
@@ -93,11 +115,14 @@ __all__ = [
     "NumbersManager",
     "Outcome",
     "PassphraseRequiredError",
+    "Place",
+    "PlaceNotFoundError",
     "PlanManager",
     "PlannedDay",
     "RankingManager",
     "ReachNumbers",
     "ReportedIntake",
+    "Standing",
     "SuggestionNumbers",
     "SyncManager",
     "SyncResult",
@@ -121,13 +146,16 @@ __all__ = [
     "feature_label",
     "hcp_dossier",
     "is_empty_visit",
+    "journey_title",
     "parse_hours",
     "parse_point",
     "previous_today_data",
     "report_from_payload",
     "report_to_payload",
     "sample_problems",
+    "time_zone_names",
     "today_data",
     "today_patch",
     "visit_catalogue",
+    "whole_minute",
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from repcompanion.domain import Progress, WorkspaceKeyError, no_progress
 from repcompanion.store import Store
+from repcompanion.workspace.day import DayManager
 from repcompanion.workspace.directory import DirectoryManager
 from repcompanion.workspace.followups import FollowUpManager
 from repcompanion.workspace.importing import ImportManager
@@ -54,10 +55,11 @@ class WorkspaceSummary:
 class Workspace:
     """One rep's local territory: the store, and the managers that read and change it.
 
-    ``directory`` (HCPs, consent, accounts, change requests), ``ranking`` (priorities, suggestions, feedback),
-    ``visits`` (call reports, note safety, drafts), ``plans`` (the day's route), ``followups`` (journeys),
-    ``numbers`` (My numbers), ``sync`` (login, sync, status), ``importing`` (provider files) and ``models``
-    (the suggestion model). Operations that change something return what changed (``Changes``).
+    ``day`` (the rep's working day: time zone, working days, places), ``directory`` (HCPs, consent, accounts,
+    change requests), ``ranking`` (priorities, suggestions, feedback), ``visits`` (call reports, note safety,
+    drafts), ``plans`` (the day's route), ``followups`` (journeys), ``numbers`` (My numbers), ``sync`` (login,
+    sync, status), ``importing`` (provider files) and ``models`` (the suggestion model).
+    Operations that change something return what changed (``Changes``).
     """
 
     def __init__(self, store: Store, folder: Path, *, key: bytes | None = None) -> None:
@@ -65,6 +67,8 @@ class Workspace:
         self.folder = folder
         self.key = key  # the database key, for the sync's second connection and a first sync's staging copy
         self._today_override: date | None = None
+        self._clock: datetime | None = None
+        self.day = DayManager(self)
         self.directory = DirectoryManager(self)
         self.ranking = RankingManager(self)
         self.visits = VisitManager(self)
@@ -178,24 +182,36 @@ class Workspace:
     # -- the working day ----------------------------------------------------------------------------------------
 
     def today(self) -> date:
-        """The working day: today, or a pinned day (tests, demos; ``REPCOMPANION_TODAY=YYYY-MM-DD``)."""
+        """The working day: today on the rep's clock, or a pinned day (tests, demos; ``REPCOMPANION_TODAY``)."""
         if self._today_override is not None:
             return self._today_override
-        pinned = os.environ.get(TODAY_ENV)
+        pinned = os.environ.get(TODAY_ENV) if self._clock is None else None
         if pinned:
             try:
                 return date.fromisoformat(pinned)
             except ValueError:
                 log.warning("%s=%r is not a YYYY-MM-DD date; using today", TODAY_ENV, pinned)
-        return date.today()
+        return self.clock().astimezone(self.day.zone()).date()
 
     def pin_today(self, day: date | None) -> None:
         self._today_override = day
 
+    def pin_clock(self, at: datetime | None) -> None:
+        """Make ``at`` (timezone-aware) the time now, and so its day on the rep's clock today (None: the real clock)."""
+        self._clock = at
+        self._today_override = None
+
+    def clock(self) -> datetime:
+        """The time now (UTC): the real clock, or the one pinned with ``pin_clock``."""
+        return self._clock if self._clock is not None else datetime.now(UTC)
+
     def now(self) -> datetime:
-        d = self.today()
-        now = datetime.now(UTC)
-        return now if d == now.date() else datetime(d.year, d.month, d.day, 12, 0, tzinfo=UTC)
+        """Now (UTC) on the working day: the clock, or on a pinned other day, noon of it on the rep's clock."""
+        d, now = self.today(), self.clock()
+        zone = self.day.zone()
+        if now.astimezone(zone).date() == d:
+            return now.astimezone(UTC)
+        return datetime.combine(d, time(12, 0), tzinfo=zone).astimezone(UTC)
 
     # -- what it holds --------------------------------------------------------------------------------------------
 

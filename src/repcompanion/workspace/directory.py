@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
@@ -13,9 +15,11 @@ from repcompanion.domain import (
     Affiliation,
     Channel,
     Consent,
+    ConsentState,
     Content,
     DataChangeRequest,
     EngagementEvent,
+    FeedbackKind,
     Hcp,
     HcpId,
     NotFoundError,
@@ -28,6 +32,55 @@ from repcompanion.workspace.changes import Changes, Outcome
 
 if TYPE_CHECKING:
     from repcompanion.workspace.core import Workspace
+    from repcompanion.workspace.ranking_cache import RankedLine
+
+
+class EntryKind(StrEnum):
+    HCP = "hcp"
+    ACCOUNT = "account"
+
+
+class Standing(StrEnum):
+    """Where an HCP stands today: on the list, seen, snoozed, not to be contacted, or not on the list."""
+
+    RANKED = "ranked"
+    SEEN_TODAY = "seen_today"
+    SNOOZED = "snoozed"
+    DO_NOT_CONTACT = "do_not_contact"
+    NOT_RANKED = "not_ranked"  # every action blocked today (consent, caps, dismissed) or not yet ranked
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One line of the territory directory: an HCP or an account, and where it stands today.
+
+    ``detail``: the HCP's specialty or the account's kind; ``rank`` and ``action``: the HCP's place and best
+    action on today's list; ``until``: the day a snooze ends; ``hcp_ids``: the HCP itself, or the HCPs
+    affiliated with the account."""
+
+    kind: EntryKind
+    id: str
+    name: str
+    detail: str
+    town: str
+    npi: str
+    standing: Standing
+    hcp_ids: tuple[HcpId, ...]
+    rank: int | None = None
+    action: str = ""
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryListing:
+    """What a directory search found, and how many HCPs and accounts the territory holds."""
+
+    text: str
+    entries: tuple[DirectoryEntry, ...]
+    hcps: int
+    accounts: int
+    truncated: bool  # more matched than ``limit``: the rep should narrow the search
 
 
 class DirectoryManager:
@@ -51,6 +104,64 @@ class DirectoryManager:
         """HCPs whose name, specialty, town, institution or visit notes match every word of ``text``."""
         return self._ws.store.search_hcps(text)
 
+    def find(self, text: str = "", *, limit: int = 500) -> DirectoryListing:
+        """Every HCP and account of the territory whose name, NPI, specialty, town or institution matches every
+        word of ``text`` (all of them when it is empty), whether on today's list, seen, snoozed or blocked;
+        HCPs first, best ranked first, then by name."""
+        store = self._ws.store
+        text = text.strip()
+        hcps = {h.id: h for h in store.hcps.all()}
+        accounts: dict[str, Account] = {a.id: a for a in store.accounts.all()}
+        if text:
+            hcp_ids, account_ids = store.search_npi(text, limit + 1) if text.isdigit() else ([], [])
+            hcp_ids = list(dict.fromkeys([*hcp_ids, *store.search_hcps(text, limit + 1)]))
+            account_ids = list(dict.fromkeys([*account_ids, *store.search_accounts(text, limit + 1)]))
+        else:
+            hcp_ids, account_ids = list(hcps), list(accounts)
+        truncated = len(hcp_ids) > limit or len(account_ids) > limit
+        members: dict[str, list[HcpId]] = {}
+        for h in hcps.values():
+            for aff in h.affiliations:
+                members.setdefault(aff.account_id, []).append(h.id)
+        day = self._ws.today()
+        ranked = {line.hcp_id: line for line in self._ws.ranking.lines(day)}
+        seen = self._ws.day.seen(day)
+        snoozed = self.snoozed(day)
+        entries = [_hcp_entry(hcps[i], ranked.get(i), i in seen, snoozed.get(i)) for i in hcp_ids[:limit] if i in hcps]
+        entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.name.lower()))
+        found = [accounts[i] for i in account_ids[:limit] if i in accounts]
+        entries += sorted(
+            (
+                DirectoryEntry(
+                    EntryKind.ACCOUNT,
+                    a.id,
+                    a.name,
+                    str(a.kind).replace("_", " ").capitalize(),
+                    a.address.town,
+                    a.npi or "",
+                    Standing.ACCOUNT,
+                    tuple(members.get(a.id, ())),
+                )
+                for a in found
+            ),
+            key=lambda e: e.name.lower(),
+        )
+        return DirectoryListing(text, tuple(entries), len(hcps), len(accounts), truncated)
+
+    def snoozed(self, day: date) -> dict[HcpId, date]:
+        """HCPs whose suggestions the rep snoozed past ``day``, and the day each snooze ends."""
+        until: dict[HcpId, date] = {}
+        for fb in self._ws.store.feedback():
+            if fb.kind is FeedbackKind.SNOOZED and fb.snooze_until is not None and day < fb.snooze_until:
+                until[fb.hcp_id] = fb.snooze_until
+            elif fb.kind in (FeedbackKind.ACCEPTED, FeedbackKind.COMPLETED):
+                until.pop(fb.hcp_id, None)
+        return until
+
+    def specialties(self) -> dict[str, str]:
+        """The territory's specialties (NUCC code → name), the ones a correction may choose from."""
+        return self._ws.store.specialties()
+
     def accounts(self) -> list[Account]:
         return self._ws.store.accounts.all()
 
@@ -67,6 +178,10 @@ class DirectoryManager:
         records = self._ws.store.consents_for(hcp_id)
         at = self._ws.now()
         return {channel: effective_consent(records, channel, at) for channel in Channel}
+
+    def consent_records(self, hcp_id: str) -> list[Consent]:
+        """Every consent record of the HCP, newest first (the one in force per channel: ``consents``)."""
+        return sorted(self._ws.store.consents_for(hcp_id), key=lambda c: c.captured_at, reverse=True)
 
     def timeline(self, hcp_id: str, limit: int = 200) -> list[EngagementEvent]:
         """The HCP's engagement history, newest first."""
@@ -108,11 +223,50 @@ class DirectoryManager:
                 counts.update(c.topics)
         return [t for t, _ in counts.most_common()]
 
+    # -- consent captured by the rep -----------------------------------------------------------------------------
+
+    def capture_consent(
+        self,
+        hcp_id: str,
+        channel: Channel,
+        state: ConsentState,
+        *,
+        given_on: date,
+        how: str,
+        typed_name: str,
+    ) -> Outcome[Consent]:
+        """Record a consent the HCP gave the rep in person, and queue it for the hub, in one transaction.
+
+        Append-only: a new record, never an edit of an earlier one; the record in force is the latest (an
+        opt-out wins a tie, ``effective_consent``), so an opt-out stops journeys and suggestions on that channel
+        at once, here, and on the hub with the next push. ``how`` says how it was given ("in person, signed on
+        the laptop"), kept as the record's source; ``typed_name`` is the name the HCP typed, its proof.
+        """
+        from repcompanion.workspace.consent import new_consent
+
+        hcp = self._ws.store.hcps.find(hcp_id)
+        if hcp is None:
+            raise NotFoundError(f"There is no HCP {hcp_id} in this workspace; no consent was recorded.")
+        consent = new_consent(
+            hcp,
+            channel,
+            state,
+            given_on=given_on,
+            how=how,
+            typed_name=typed_name,
+            now=self._ws.now(),
+            zone=self._ws.day.zone(),
+        )
+        self._ws.store.capture_consent(consent)
+        self._ws.ranking.consents_added([consent])
+        return Outcome(consent, Changes.of([hcp.id], directory=True, ranking=True, uploads=True, followups=True))
+
     # -- data change requests ---------------------------------------------------------------------------------
 
     def propose_change(self, hcp_id: str, changes: Mapping[str, object], note: str = "") -> Outcome[DataChangeRequest]:
-        """Record a data change request for ``hcp_id`` (address, phone, email or specialty) and queue it for the
-        hub, in one transaction; an admin decides it there and an accepted change comes back with a sync."""
+        """Record a data change request for ``hcp_id`` (address, phone, email, specialty, or ``affiliation``: the
+        id of the account they now mainly work at) and queue it for the hub, in one transaction; an admin decides
+        it there and an accepted change comes back with a sync."""
         from repcompanion.domain.rows import hcp_to_row
         from repcompanion.workspace.dcr import validate_changes
 
@@ -120,7 +274,13 @@ class DirectoryManager:
         if hcp is None:
             raise NotFoundError(f"There is no HCP {hcp_id} in this workspace; the change was not proposed.")
         wanted = validate_changes(changes)
-        current = hcp_to_row(hcp)
+        current: dict[str, object] = dict(hcp_to_row(hcp))
+        current["affiliation"] = next((a.account_id for a in hcp.affiliations if a.primary), "")
+        if "affiliation" in wanted and self._ws.store.accounts.find(wanted["affiliation"]) is None:
+            raise ValidationError(
+                f"There is no account {wanted['affiliation']} in your territory; the change was not proposed.",
+                hint="Choose one of the territory's accounts, or describe the new practice in the note.",
+            )
         differs = {k: v for k, v in wanted.items() if (current.get(k) or "") != v}
         if not differs:
             raise ValidationError(
@@ -131,9 +291,35 @@ class DirectoryManager:
             id=uuid7(), hcp_id=hcp.id, changes=differs, note=note.strip(), created_at=datetime.now(UTC)
         )
         self._ws.store.change_requests.add(request)
-        return Outcome(request, Changes.of([hcp.id], uploads=True))
+        return Outcome(request, Changes.of([hcp.id], directory=True, uploads=True))  # the HCP shows it pending
 
     def change_requests(self, hcp_id: str | None = None) -> list[DataChangeRequest]:
         """The rep's requests (for ``hcp_id``), newest first; one the hub refused on upload shows as rejected
         with its reason, one an admin decided shows the decision once synced."""
         return self._ws.store.change_requests.all(hcp_id)
+
+
+def _hcp_entry(h: Hcp, line: RankedLine | None, seen: bool, snoozed: date | None) -> DirectoryEntry:
+    if seen:
+        standing = Standing.SEEN_TODAY
+    elif line is not None:
+        standing = Standing.RANKED
+    elif h.do_not_contact:
+        standing = Standing.DO_NOT_CONTACT
+    elif snoozed is not None:
+        standing = Standing.SNOOZED
+    else:
+        standing = Standing.NOT_RANKED
+    return DirectoryEntry(
+        EntryKind.HCP,
+        h.id,
+        h.display_name,
+        h.specialty_label,
+        h.address.town,
+        h.npi or "",
+        standing,
+        (h.id,),
+        rank=line.rank if line is not None else None,
+        action=str(line.action) if line is not None else "",
+        until=snoozed,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +30,22 @@ def journey_folder() -> Path:
     return Path(env)
 
 
+@dataclass(frozen=True)
+class FollowUpLine:
+    """A digital follow-up as the rep reads it: the content's title and the channel and journey in words."""
+
+    job: FollowUpJob
+    content: str  # the approved content's title ("" when it sends none)
+    channel: str
+    journey: str
+
+
+def journey_title(journey_id: str) -> str:
+    """``efficacy-email`` → ``Efficacy email``."""
+    text = journey_id.replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 class FollowUpManager:
     """``ws.followups``: the digital follow-ups journeys plan for a visit, before and after it is submitted."""
 
@@ -39,6 +55,21 @@ class FollowUpManager:
     def for_hcp(self, hcp_id: str) -> list[FollowUpJob]:
         """The digital follow-ups journeys planned for this HCP, newest first, with their delivery status."""
         return self._ws.store.follow_ups_for(hcp_id)
+
+    def lines_for_hcp(self, hcp_id: str) -> list[FollowUpLine]:
+        """:meth:`for_hcp`, each with its content's title and its channel and journey named."""
+        from repcompanion.workspace.ui_support import CHANNEL_LABELS
+
+        titles = {str(c.id): c.title for c in self._ws.store.content.all()}
+        return [
+            FollowUpLine(
+                job,
+                titles.get(str(job.content_id), str(job.content_id)) if job.content_id else "",
+                CHANNEL_LABELS.get(job.channel, str(job.channel)) if job.channel is not None else "",
+                journey_title(job.journey),
+            )
+            for job in self.for_hcp(hcp_id)
+        ]
 
     def _journeys(self) -> list[Journey]:
         from repcompanion.intel.journeys import load_journeys

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
     ActionType,
+    Consent,
     DismissReason,
     EngagementEvent,
     FeedbackId,
@@ -47,14 +48,16 @@ def engine_topics(stored: pd.Series) -> np.ndarray:
 EVENT_PAGE_ROWS = 20_000
 
 
-def event_chunks(store: Store) -> EventChunks:
-    """All engagement events, read a page at a time, with the UTC day number computed by SQLite."""
+def event_chunks(store: Store, zone: tzinfo = UTC) -> EventChunks:
+    """All engagement events, read a page at a time, with the day number on the rep's clock computed by SQLite
+    (at the zone's offset from UTC now: an event within an hour of midnight on a DST change may count a day off)."""
     import pandas as pd
 
     from repcompanion.intel.territory import EventChunks
 
     def read() -> Iterator[pd.DataFrame]:
-        columns, pages = store.activity.event_days(EVENT_PAGE_ROWS)
+        offset = datetime.now(zone).utcoffset() or timedelta(0)
+        columns, pages = store.activity.event_days(EVENT_PAGE_ROWS, int(offset.total_seconds() // 60))
         for rows in pages:
             frame = pd.DataFrame.from_records(rows, columns=columns)
             frame["topics"] = engine_topics(frame["topics"])
@@ -81,9 +84,10 @@ def freeze_loaded_libraries() -> None:
 class Priorities:
     """Owns the engine for one workspace; rebuilt after a sync, updated in place after the rep's actions."""
 
-    def __init__(self, store: Store, folder: Path | None = None) -> None:
+    def __init__(self, store: Store, folder: Path | None = None, zone: Callable[[], tzinfo] = lambda: UTC) -> None:
         self.store = store
         self.folder = folder
+        self._zone = zone  # the rep's time zone, asked afresh for each engine (Settings can change it)
         self._engine: Engine | None = None
         self._day: date | None = None
         self._saved_key: str | None = None  # the fingerprint of the ranking last written to the cache
@@ -101,20 +105,20 @@ class Priorities:
             from repcompanion.intel.territory import IntelInputs
             from repcompanion.workspace.ranking_model import ranking_model
 
-            store = self.store
+            store, zone = self.store, self._zone()
             # A hub-published model installed in the workspace, verified again, else the shipped default.
             bundle = ranking_model(store, self.folder)
             freeze_loaded_libraries()
             self._engine = Engine(
                 IntelInputs(
                     hcps=store.hcps.all(),
-                    consents=naive_consents(store.consents.all()),
-                    events=event_chunks(store),
+                    consents=naive_consents(store.consents.all(), zone),
+                    events=event_chunks(store, zone),
                     content=store.content.all(),
                     products=store.products.all(),
                     call_plans=store.call_plans.all(),
-                    feedback=naive_feedback(store.feedback()),
-                    follow_ups=promised_follow_ups(store.call_reports(ReportStatus.SUBMITTED), day),
+                    feedback=naive_feedback(store.feedback(), zone),
+                    follow_ups=promised_follow_ups(store.call_reports(ReportStatus.SUBMITTED), day, zone),
                     day=day,
                     suggested_actions=journey_suggestions(
                         f for action in SUGGESTION_ACTIONS for f in store.scheduled_follow_ups(action)
@@ -206,11 +210,18 @@ class Priorities:
         if self._engine is not None:
             from repcompanion.intel.nba import naive_feedback
 
-            self._engine.rerank(feedback=naive_feedback([fb]), day=day)
+            self._engine.rerank(feedback=naive_feedback([fb], self._zone()), day=day)
         return fb
 
-    def events_added(self, events: list[EngagementEvent], day: date) -> None:
+    def consents_added(self, consents: list[Consent], day: date) -> None:
         if self._engine is not None:
-            from repcompanion.intel.nba import naive_events
+            from repcompanion.intel.nba import naive_consents
 
-            self._engine.rerank(events=naive_events(events), day=day)
+            self._engine.rerank(consents=naive_consents(consents, self._zone()), day=day)
+
+    def events_added(self, events: list[EngagementEvent], day: date, feedback: list[SuggestionFeedback]) -> None:
+        if self._engine is not None:
+            from repcompanion.intel.nba import naive_events, naive_feedback
+
+            zone = self._zone()
+            self._engine.rerank(events=naive_events(events, zone), feedback=naive_feedback(feedback, zone), day=day)

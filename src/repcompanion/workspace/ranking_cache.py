@@ -23,8 +23,8 @@ from repcompanion.store import Store
 
 T = TypeVar("T")
 
-#: The layout of the stored payload; a cache written in another layout is simply recomputed.
-FORMAT = 2
+#: The layout of the stored payload (and the reasons' wording); a cache written in another is recomputed.
+FORMAT = 3
 
 
 def fingerprint(store: Store, day: date, model_file: Path | None) -> str:

@@ -158,6 +158,8 @@ class SyncManager:
             raise
         update = self._ws.models.check_for_update(client)
         changes = sync_changes(report, model_installed=update.installed)
+        if changes.directory:  # the territory (and so its time zone) may be another
+            self._ws.day.refresh(client.store)
         if changes.ranking:
             self._ws.ranking.invalidate()
         if update.status not in QUIET_MODEL_STATUSES:

@@ -21,6 +21,7 @@ from repcompanion.domain import (
     Consent,
     Content,
     ContentId,
+    DataChangeRequest,
     EngagementEvent,
     Hcp,
     HcpId,
@@ -105,6 +106,7 @@ class TodayRow:
     top_reason: str
     last_contact: date | None
     town: str
+    accepted: bool = False  # the rep accepted this suggestion and has not done it yet
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class TodayData:
     visits_logged: int
     territory: str = ""
     ranked_on: date | None = None  # set when the rows are an earlier day's ranking, shown until today's is ready
+    seen: int = 0  # HCPs seen today, left off the list
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class TodayPatch:
     removed: frozenset[str]  # changed HCPs no longer ranked (they left the territory)
     ranks: dict[HcpId, int] | None  # every ranked HCP's rank, when the ranking changed (None: it did not)
     visits_logged: int
+    seen: int = 0  # HCPs seen today, left off the list
 
 
 def today_data(ws: Workspace, day: date | None = None) -> TodayData:
@@ -180,12 +184,14 @@ def today_patch(ws: Workspace, hcp_ids: Collection[str], *, ranking: bool, day: 
         hcps = {h.id: h for h in (ws.store.hcps.find(hcp_id) for hcp_id in wanted) if h is not None}
     contacts = ws.directory.last_contacts(list(hcps))
     rows = tuple(_row(hcps[line.hcp_id], line, i, contacts) for i, line in ranked if line.hcp_id in hcps)
+    accepted = ws.ranking.accepted(list(hcps))
+    rows = tuple(replace(r, accepted=ActionType(r.action) in accepted.get(r.hcp_id, ())) for r in rows)
     ranks = {line.hcp_id: line.rank or i for i, line in enumerate(lines, start=1)} if ranking else None
     removed = frozenset(wanted - {r.hcp_id for r in rows})
-    return TodayPatch(day, rows, removed, ranks, ws.visits.logged_on(day))
+    return TodayPatch(day, rows, removed, ranks, ws.visits.logged_on(day), len(ws.day.seen(day)))
 
 
-def _row(h: Hcp, line: RankedLine, position: int, contacts: Mapping[str, date]) -> TodayRow:
+def _row(h: Hcp, line: RankedLine, position: int, contacts: Mapping[str, date], accepted: bool = False) -> TodayRow:
     return TodayRow(
         hcp_id=h.id,
         rank=line.rank or position,
@@ -198,14 +204,20 @@ def _row(h: Hcp, line: RankedLine, position: int, contacts: Mapping[str, date]) 
         top_reason=line.top_reason,
         last_contact=contacts.get(h.id),
         town=h.address.town,
+        accepted=accepted,
     )
 
 
 def _today_rows(ws: Workspace, day: date, lines: list[RankedLine]) -> TodayData:
     hcps = {h.id: h for h in ws.directory.hcps()}
     contacts = ws.directory.last_contacts()
-    rows = [_row(hcps[line.hcp_id], line, i, contacts) for i, line in enumerate(lines, start=1) if line.hcp_id in hcps]
-    return TodayData(day, rows, ws.visits.logged_on(day), ws.directory.territory_name())
+    accepted = ws.ranking.accepted()
+    rows = [
+        _row(hcps[line.hcp_id], line, i, contacts, line.action in accepted.get(line.hcp_id, ()))
+        for i, line in enumerate(lines, start=1)
+        if line.hcp_id in hcps
+    ]
+    return TodayData(day, rows, ws.visits.logged_on(day), ws.directory.territory_name(), seen=len(ws.day.seen(day)))
 
 
 @dataclass(frozen=True)
@@ -224,6 +236,10 @@ class HcpDossier:
     day: date
     products: dict[str, Product] = field(default_factory=dict)
     blocked: dict[str, str] = field(default_factory=dict)
+    accepted: frozenset[ActionType] = frozenset()  # suggestions the rep accepted and has not done yet
+    seen_today: bool = False
+    change_requests: list[DataChangeRequest] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)  # the territory's (an affiliation change names one)
 
     @property
     def open_follow_ups(self) -> list[tuple[CallReport, str]]:
@@ -253,6 +269,10 @@ def hcp_dossier(ws: Workspace, hcp_id: str) -> HcpDossier:
         day=ws.today(),
         products={p.id: p for p in directory.products()},
         blocked=ws.ranking.blocked(hcp_id),
+        accepted=ws.ranking.accepted([hcp_id]).get(HcpId(hcp_id), frozenset()),
+        seen_today=hcp_id in ws.day.seen(),
+        change_requests=directory.change_requests(hcp_id),
+        accounts=directory.accounts(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -10,15 +11,19 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from repcompanion.domain import (
+    ActionType,
     AdverseEventIntake,
     CallReport,
     CallReportId,
     CallType,
+    FeedbackId,
+    FeedbackKind,
     HcpId,
     NotFoundError,
     ReportStatus,
     ScreeningDecision,
     ScreeningDecisionKind,
+    SuggestionFeedback,
     ValidationError,
     uuid7,
     visit_event,
@@ -31,8 +36,11 @@ if TYPE_CHECKING:
     from repcompanion.intel.safety import RestrictedHit, ScreenResult
     from repcompanion.workspace.core import Workspace
 
+log = logging.getLogger(__name__)
 #: Autosave slots of visit notes start with this (``autosave_key``); other autosaves are not visits.
 AUTOSAVE_PREFIX = "visit:"
+#: The note on the feedback a submitted visit records for the suggestion it did.
+VISIT_DONE_NOTE = "done: visit logged"
 #: Notes screened per model call by ``VisitManager.screen_lines``.
 SCREEN_BATCH = 64
 
@@ -146,8 +154,8 @@ class VisitManager:
         return self._ws.store.call_reports_for(hcp_id)
 
     def logged_on(self, day: date) -> int:
-        """Call reports the rep submitted for visits held on ``day`` (the day's progress)."""
-        return self._ws.store.activity.submitted_visits_on(day)
+        """Call reports the rep submitted for visits held on ``day`` (the day's progress), on the rep's clock."""
+        return self._ws.store.activity.submitted_visits_between(*self._ws.day.day_bounds(day))
 
     def save_draft(self, report: CallReport) -> Outcome[CallReport]:
         """Keep ``report`` as a draft (local only; nothing is uploaded until it is submitted)."""
@@ -166,13 +174,40 @@ class VisitManager:
         store = self._ws.store
         store.save_draft(report)
         safety.check_before_submit(store, report)
+        done = self._suggestion_done(report)
         with store.atomic():
             submitted = store.submit_call_report(report)
             visit = visit_event(submitted)
             store.events.upsert_many([visit])
-        self._ws.ranking.events_added([visit])
+            if done is not None:
+                store.add_feedback(done)
+        self._ws.ranking.events_added([visit], [done] if done is not None else [])
         changes = Changes.of([submitted.hcp_id], timeline=True, ranking=True, visits=True, numbers=True, uploads=True)
         return Outcome(submitted, changes)
+
+    def _suggestion_done(self, report: CallReport) -> SuggestionFeedback | None:
+        """The feedback that a visit held today does the HCP's suggested visit (or remote meeting): completed."""
+        day = report.started_at.astimezone(self._ws.day.zone()).date()
+        if day != self._ws.today():
+            return None
+        try:
+            action = self._ws.ranking.current_action(report.hcp_id)
+        except Exception:  # a ranking that fails must never stop a visit being submitted
+            log.exception("could not read the suggestion a visit may have done; the visit is submitted without it")
+            return None
+        wanted = (
+            ActionType.REMOTE_MEETING if report.call_type in (CallType.REMOTE, CallType.PHONE) else ActionType.VISIT
+        )
+        if action is not wanted:
+            return None
+        return SuggestionFeedback(
+            id=FeedbackId(uuid7()),
+            hcp_id=report.hcp_id,
+            action=action,
+            kind=FeedbackKind.COMPLETED,
+            at=datetime.now(UTC),
+            note=VISIT_DONE_NOTE,
+        )
 
     def save(
         self, report: CallReport, *, submit: bool, decision: DecisionChoice | None, confirm_empty: bool = False

@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from icalendar import Calendar
 
-from repcompanion.intel.plan import Candidate, LockedVisit, PlanSettings, best_time_windows, recompute_times, to_ics
+from repcompanion.intel.plan import (
+    Candidate,
+    LockedVisit,
+    PlanSettings,
+    best_time_windows,
+    recompute_times,
+    to_ics,
+    whole_minute,
+)
 
 BOSTON = (42.3601, -71.0589)
 
@@ -34,9 +42,9 @@ def test_ics_parses_with_tzid_and_the_dst_offset_of_the_day(day: date, offset_h:
     for ev, v in zip(events, plan.visits, strict=True):
         assert ev["DTSTART"].params["TZID"] == "America/New_York"
         start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
-        assert start == v.start and end == v.end
+        assert start == whole_minute(v.start) and end == whole_minute(v.end)
         assert start.utcoffset() == timedelta(hours=offset_h)
-        assert start.astimezone(UTC) == v.start.astimezone(UTC)
+        assert start.second == 0 and timedelta(0) <= start - v.start < timedelta(minutes=1)
         assert f"Priority: {v.priority:.2f}" in str(ev["DESCRIPTION"])
         assert v.name in str(ev["LOCATION"])
     booked = events[1]
@@ -45,6 +53,31 @@ def test_ics_parses_with_tzid_and_the_dst_offset_of_the_day(day: date, offset_h:
     assert datetime.combine(day, time(14), tzinfo=UTC) - booked.decoded("DTSTART").astimezone(UTC) == timedelta(
         hours=offset_h
     )
+
+
+def test_ics_locations_are_street_addresses_and_times_whole_minutes() -> None:
+    plan = plan_on(date(2026, 6, 1))
+    assert any(v.arrive.second or v.start.second for v in plan.visits), "the drive makes second-level times"
+    addresses = {"h1": "18 Franklin Street, Suite 224, Boston, MA 02133"}
+    cal = Calendar.from_ical(to_ics(plan, addresses=addresses))
+    first, second = cal.walk("VEVENT")
+    assert str(first["LOCATION"]) == addresses["h1"]
+    assert first.decoded("GEO") == pytest.approx((BOSTON[0] + 0.02, BOSTON[1]))
+    assert "Dr Bo" in str(second["LOCATION"])  # no address known: the name and coordinates
+    for ev in (first, second):
+        for key in ("DTSTART", "DTEND"):
+            assert ev.decoded(key).second == 0 and ev.decoded(key).microsecond == 0
+    arrive = whole_minute(plan.visits[0].arrive)
+    assert f"arrive {arrive:%H:%M}" in str(first["DESCRIPTION"])
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [((9, 14, 0), (9, 14)), ((9, 14, 1), (9, 15)), ((9, 59, 59), (10, 0))],
+)
+def test_whole_minute_rounds_up(at: tuple[int, int, int], expected: tuple[int, int]) -> None:
+    rounded = whole_minute(datetime(2026, 6, 1, *at, 5 if at[2] else 0, tzinfo=UTC))
+    assert (rounded.hour, rounded.minute, rounded.second, rounded.microsecond) == (*expected, 0, 0)
 
 
 def test_ics_uids_are_stable_per_day_and_hcp() -> None:

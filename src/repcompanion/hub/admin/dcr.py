@@ -2,13 +2,14 @@
 
 An accepted request updates the HCP master row with ``db.upsert_rows`` in the same transaction that
 records the decision, so every rep aligned to the HCP receives the corrected row on the next pull. A ZIP
-change re-geocodes the HCP to the new ZIP's centroid. Only address, phone, email and specialty may change.
+change re-geocodes the HCP to the new ZIP's centroid; an affiliation change makes the named account the HCP's
+primary one (the others stay, not primary). Only address, phone, email, specialty and affiliation may change.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +17,11 @@ from sqlalchemy import Connection, delete, select
 
 from repcompanion.domain.enums import GeoPrecision
 from repcompanion.domain.errors import HubError
+from repcompanion.domain.rows import hcp_from_row, hcp_to_row
 from repcompanion.hub.db import HubDb, schema, upsert_rows
 from repcompanion.hub.db.schema import dcr_decisions
 from repcompanion.hub.errors import UnknownHcpError
-from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes
+from repcompanion.ingest.changes import ALLOWED_FIELDS, check_changes, with_primary_affiliation
 from repcompanion.ingest.geo import locate_zip
 from repcompanion.ingest.nucc import Taxonomy
 
@@ -178,6 +180,8 @@ def accept_dcr(db: HubDb, dcr_id: str, *, decided_by: str, note: str = "") -> Dc
             raise UnknownHcpError(f"HCP {request.hcp_id} of request {dcr_id} is no longer on this hub.")
         row = dict(current)
         applied: dict[str, Any] = dict(changes)
+        if "affiliation" in applied:
+            applied["affiliations"] = _affiliations(conn, row, applied.pop("affiliation"))
         if "specialty_code" in changes and "specialty_label" not in changes:
             label = Taxonomy.builtin().label(changes["specialty_code"])
             if label:
@@ -192,6 +196,18 @@ def accept_dcr(db: HubDb, dcr_id: str, *, decided_by: str, note: str = "") -> Dc
         _remember_override(conn, dcr_id, request.hcp_id, applied, previous)
         _decide(conn, dcr_id, "accepted", decided_by, note.strip(), applied, previous)
         return _reviewed(conn, dcr_id)
+
+
+def _affiliations(conn: Connection, row: dict[str, Any], account_id: str) -> Any:
+    """The HCP row's affiliations with ``account_id`` made the primary one (in the row's own encoding)."""
+    a = schema.synced["accounts"]
+    if conn.execute(select(a.c.id).where(a.c.id == account_id)).first() is None:
+        raise DcrNotAllowedError(
+            f"There is no account {account_id} on this hub; the affiliation cannot be changed. Nothing was changed.",
+            hint="Reject it with a reason, or import the account first and accept it then.",
+        )
+    hcp = hcp_from_row(row)
+    return hcp_to_row(replace(hcp, affiliations=with_primary_affiliation(hcp.affiliations, account_id)))["affiliations"]
 
 
 def _remember_override(

@@ -13,6 +13,9 @@ from repcompanion.intel.propensity.pairs import MSL_TOPICS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIN_CONTRIBUTION = 0.02
+#: What ``describe`` says of a rate with nothing to count ("0 of 0 visits…"): no sentence, so no reason is shown
+#: (the factor still counts in the arithmetic).
+NO_DATA = ""
 _MSL = str(ActionType.MSL_REFERRAL)
 
 
@@ -58,12 +61,18 @@ def describe(
     if feature in ("channel_success_rate", "channel_tries"):
         if action is ActionType.EMAIL:
             data = {"opened": int(hcp["emails_opened_365"]), "sent": int(hcp["emails_sent_365"])}
+            if not data["sent"]:
+                return NO_DATA, data
             return f"Opened {data['opened']} of {_plural(data['sent'], 'email')} in the last year", data
         if action is ActionType.EVENT_INVITE:
             data = {"attended": int(hcp["events_attended_730"]), "invited": int(hcp["event_invites_730"])}
+            if not data["invited"]:
+                return NO_DATA, data
             return f"Attended {data['attended']} of {_plural(data['invited'], 'event')} invited to in 2 years", data
         key = "remote" if action is ActionType.REMOTE_MEETING else "visit"
         data = {"successful": int(hcp[f"{key}_successes"]), "tries": int(hcp[f"{key}_tries"])}
+        if not data["tries"]:
+            return NO_DATA, data
         word = "remote meeting" if key == "remote" else "visit"
         return f"{data['successful']} of {_plural(data['tries'], word)} in 2 years led to a discussion", data
     if feature == "weekday_best":
@@ -86,6 +95,8 @@ def describe(
             "productive": int(row["weekday_productive"]),
             "chance_best_day": round(float(row["weekday_posterior"]), 2),
         }
+        if not data["calls"]:
+            return NO_DATA, data
         calls = f"{data['productive']} of {_plural(data['calls'], 'call')} on {day}s led to a discussion"
         return f"{calls}: {round(100 * data['chance_best_day'])}% chance {day} is this HCP's best day", data
     if feature in ("topic_web_share", "topic_web_share_f2f") and topics:
@@ -159,6 +170,8 @@ def describe(
             "planned": int(hcp["plan_planned"]),
             "quarter_elapsed": round(float(hcp["quarter_elapsed"]), 2),
         }
+        if not data["planned"]:
+            return NO_DATA, data
         return (
             f"{data['done']} of {data['planned']} planned visits this quarter "
             f"({round(100 * data['quarter_elapsed'])}% of the quarter gone)"
@@ -238,7 +251,7 @@ def _reasons(
             if key is not None and memo is not None:
                 memo[key] = found
         text, data = found
-        if text in seen:
+        if text == NO_DATA or text in seen:
             continue
         seen.add(text)
         reasons.append(Reason(text=text, feature=feature, contribution=float(contributions[j]), data=dict(data)))

@@ -1,6 +1,6 @@
 """Plan my day: route the most valuable visits into the rep's working hours, offline (OR-Tools)."""
 
-from repcompanion.intel.plan.calendar import to_ics
+from repcompanion.intel.plan.calendar import to_ics, whole_minute
 from repcompanion.intel.plan.edit import recompute_times, replace_cancelled
 from repcompanion.intel.plan.geo import haversine_km, travel_minutes
 from repcompanion.intel.plan.greedy import greedy_plan
@@ -32,4 +32,5 @@ __all__ = [
     "replace_cancelled",
     "to_ics",
     "travel_minutes",
+    "whole_minute",
 ]

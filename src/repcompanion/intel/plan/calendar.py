@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, vGeo
 
 from repcompanion.intel.plan.records import DayPlan, PlannedVisit
 
-__all__ = ["to_ics", "visit_uid"]
+__all__ = ["to_ics", "visit_uid", "whole_minute"]
 
 _NAMESPACE = uuid.UUID("6f1c7a52-8f0e-4d8e-9d0b-3c1f4e5a9b21")
 
@@ -19,10 +20,18 @@ def visit_uid(day: str, hcp_id: str) -> str:
     return f"{uuid.uuid5(_NAMESPACE, f'{day}/{hcp_id}')}@repcompanion"
 
 
+def whole_minute(at: datetime) -> datetime:
+    """``at`` rounded up to a whole minute (the planner works in seconds; a calendar and a rep in minutes).
+
+    Rounding every time of a plan up keeps their order, so a visit never seems to start before its arrival."""
+    floor = at.replace(second=0, microsecond=0)
+    return floor if floor == at else floor + timedelta(minutes=1)
+
+
 def _description(v: PlannedVisit) -> str:
     lines = [
         f"Priority: {v.priority:.2f}",
-        f"Visit {v.order}; arrive {v.arrive:%H:%M} after {v.travel_min:.0f} min of driving.",
+        f"Visit {v.order}; arrive {whole_minute(v.arrive):%H:%M} after {v.travel_min:.0f} min of driving.",
     ]
     if v.locked:
         lines.append("Booked visit (kept at its time).")
@@ -30,8 +39,14 @@ def _description(v: PlannedVisit) -> str:
     return "\n".join(lines)
 
 
-def to_ics(plan: DayPlan, *, calendar_name: str = "RepCompanion day plan") -> bytes:
-    """A VCALENDAR with the plan's VTIMEZONE and one VEVENT per visit (times with TZID)."""
+def to_ics(
+    plan: DayPlan, *, calendar_name: str = "RepCompanion day plan", addresses: Mapping[str, str] | None = None
+) -> bytes:
+    """A VCALENDAR with the plan's VTIMEZONE and one VEVENT per visit (whole-minute times with TZID).
+
+    ``addresses``: each HCP's street address, the event's location (a phone's maps app opens it); without
+    one the location is the name and coordinates."""
+    addresses = addresses or {}
     cal = Calendar()
     cal.add("prodid", "-//RepCompanion//Day plan//EN")
     cal.add("version", "2.0")
@@ -45,14 +60,18 @@ def to_ics(plan: DayPlan, *, calendar_name: str = "RepCompanion day plan") -> by
         ev = Event()
         ev.add("uid", visit_uid(day, v.hcp_id))
         ev.add("dtstamp", stamp)
-        ev.add("dtstart", v.start)
-        ev.add("dtend", v.end)
+        ev.add("dtstart", whole_minute(v.start))
+        ev.add("dtend", whole_minute(v.end))
         ev.add("summary", f"Visit {v.name}" + (" (booked)" if v.locked else ""))
-        if v.latitude is not None and v.longitude is not None:
+        address = addresses.get(v.hcp_id, "")
+        if address:
+            ev.add("location", address)
+        elif v.latitude is not None and v.longitude is not None:
             ev.add("location", f"{v.name} ({v.latitude:.5f}, {v.longitude:.5f})")
-            ev.add("geo", vGeo((v.latitude, v.longitude)))
         else:
             ev.add("location", v.name)
+        if v.latitude is not None and v.longitude is not None:
+            ev.add("geo", vGeo((v.latitude, v.longitude)))
         ev.add("description", _description(v))
         ev.add("categories", ["RepCompanion", v.visit_type])
         ev.add("transp", "OPAQUE")
