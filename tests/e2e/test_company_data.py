@@ -1,6 +1,7 @@
 """A real company's data end to end with real parts (PostgreSQL, uvicorn, aiosmtpd): real NPPES providers and the
 company's products, approved content, e-mail addresses and consent loaded from files; a rep's visit about one
-product sends that product's approved e-mail, never another product's."""
+product sends that product's approved e-mail, never another product's; an opt-out the rep records in person stops
+the next one."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from repcompanion.domain import Channel
+from repcompanion.domain import Channel, ConsentState, FollowUpStatus
 from repcompanion.hub.cli import main as hub
 from repcompanion.hub.followups import JOURNEYS, MailSettings, Worker
-from repcompanion.workspace import Workspace
+from repcompanion.workspace import CONSENT_WAYS, Workspace
 from tests.company_data import write_company_files
 from tests.e2e.conftest import Inbox, serving
 from tests.pg import pg_schema
@@ -32,7 +33,7 @@ def text_of(message: Message) -> str:
     return "\n".join(str(p.get_content()) for p in parts)
 
 
-def test_a_visit_about_a_product_sends_that_products_approved_email_from_imported_data(
+def test_a_visit_about_a_product_sends_that_products_approved_email_and_an_opt_out_in_person_stops_the_next(
     shared_data: Path,
     pg_server: str | None,
     tmp_path: Path,
@@ -86,4 +87,27 @@ def test_a_visit_about_a_product_sends_that_products_approved_email_from_importe
             ws.sync.run()
             [done] = [f for f in ws.followups.for_hcp(hcp.id) if f.journey == "efficacy-email"]
             assert done.status.value == "sent"
+
+            # the other HCP opted in through the portal, then tells the rep in person: no more e-mail
+            other = next(h for h in ws.directory.hcps() if h.npi == ri_npis[1])
+            assert ws.directory.consents(other.id)[Channel.EMAIL].state is ConsentState.OPT_IN
+            ws.directory.capture_consent(
+                other.id,
+                Channel.EMAIL,
+                ConsentState.OPT_OUT,
+                given_on=ws.today(),
+                how=CONSENT_WAYS[0],
+                typed_name=other.last_name,
+            )
+            assert ws.directory.consents(other.id)[Channel.EMAIL].state is ConsentState.OPT_OUT  # in force at once
+            visit = replace(ws.visits.new(other.id), topics=("efficacy",), products=("P-NEF",), notes="Same data.")
+            [blocked] = [p for p in ws.followups.preview(visit) if p.journey == "efficacy-email"]
+            assert blocked.status is FollowUpStatus.SUPPRESSED, "the app shows the rep that no e-mail will go"
+            ws.visits.submit(visit)
+            ws.sync.run()
+            after = Worker(served.db, MailSettings(host="127.0.0.1", port=smtp_port)).run_once()
+            assert (len(after.sent), len(after.dead)) == (0, 0) and len(inbox.messages) == 1
+            ws.sync.run()
+            [stopped] = [f for f in ws.followups.for_hcp(other.id) if f.journey == "efficacy-email"]
+            assert stopped.status is FollowUpStatus.SUPPRESSED and "email opt-out" in stopped.reason
             ws.close()
