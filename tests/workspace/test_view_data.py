@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from repcompanion.domain import CONTACT_EVENTS, Product, ProductId, SampleDrop
 from repcompanion.workspace import Workspace, report_from_payload, report_to_payload, sample_problems
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("view-data")
+    Workspace.create_demo(folder, hcps=60, seed=7).close()
+    return folder
+
+
+@pytest.fixture
+def demo_folder(demo_template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(demo_template, tmp_path / "workspace")
+    return tmp_path / "workspace"
 
 
 def test_last_contacts_equal_the_latest_contact_event_of_each_hcp(demo_folder: Path) -> None:
