@@ -36,7 +36,8 @@ class EventChunks:
     """Events handed over as a re-readable stream of DataFrames, so a million rows never sit in memory at once.
 
     ``read`` returns a fresh iterator of frames on every call (e.g. pages of a database cursor). Each frame
-    has ``hcp_id``, ``type``, ``topics`` and either ``occurred_at`` or ``day`` (days since 1970-01-01 on the clock the engine ranks by: the rep's).
+    has ``hcp_id``, ``type``, ``topics`` and either ``occurred_at`` or ``day`` (days since 1970-01-01 on the
+    clock the engine ranks by: the rep's).
     """
 
     def __init__(self, read: Callable[[], Iterator[pd.DataFrame]]) -> None:
