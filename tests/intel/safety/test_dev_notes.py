@@ -48,3 +48,18 @@ def test_few_plain_tuning_notes_are_flagged(screener: Screener) -> None:
 def test_every_case_report_sentence_with_an_event_is_flagged(screener: Screener) -> None:
     events = [n for n in CASES if n.reportable]
     assert all(r.flag for r in screener.screen_many([n.text for n in events]))
+
+
+NOTES2 = read_rep_notes(FIXTURES / "rep_notes_dev2.tsv")
+
+
+def test_the_second_tuning_set_keeps_the_recall_target_and_few_false_flags(screener: Screener) -> None:
+    """rep_notes_dev2.tsv sets the thresholds with the other tuning sources (recall >= 0.98 on each at once); it
+    holds notes the screener still misses, so this checks the target, not every note."""
+    reportable = [n for n in NOTES2 if n.reportable]
+    plain = [n for n in NOTES2 if not n.reportable]
+    assert len(reportable) >= 15 * 15 and len(plain) >= len(reportable)
+    found = sum(r.flag for r in screener.screen_many([n.text for n in reportable]))
+    assert found / len(reportable) >= 0.98
+    flagged = sum(r.flag for r in screener.screen_many([n.text for n in plain]))
+    assert flagged / len(plain) <= 0.05

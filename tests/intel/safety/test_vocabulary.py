@@ -52,7 +52,11 @@ def test_every_hpo_term_is_copied_verbatim_from_the_release() -> None:
 @needs_data
 def test_the_shipped_vocabulary_is_what_the_builder_makes_from_the_training_sources() -> None:
     choices = read_filter(resource_path("safety", "vocabulary_filter.toml"))
-    built = build_vocabulary(source_terms(DATA), choices, training_sentences(DATA, FIXTURES / "rep_notes_dev.tsv"))
+    built = build_vocabulary(
+        source_terms(DATA),
+        choices,
+        training_sentences(DATA, [FIXTURES / "rep_notes_dev.tsv", FIXTURES / "rep_notes_dev2.tsv"]),
+    )
     assert built == read_vocabulary(VOCABULARY)
 
 

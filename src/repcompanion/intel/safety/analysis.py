@@ -127,8 +127,8 @@ class _Cues:
                 cues = self.by_kind.get(kind)
                 if cues:
                     self.by_kind[kind] = [c for c in cues if not any(b[0] <= c[0] and c[1] <= b[1] for b in blockers)]
-        # "moderate to severe" names a population, not an event.
-        indication = self.by_kind.get("indication_before", [])
+        # "moderate to severe" names a population, not an event; nor does "is the main complaint" after a condition.
+        indication = self.by_kind.get("indication_before", []) + self.by_kind.get("indication_after", [])
         events = self.by_kind.get("event")
         if indication and events:
             self.by_kind["event"] = [
@@ -161,6 +161,15 @@ class _Cues:
     def outside(self, kind: str, first: int, last: int) -> bool:
         """A cue of this kind that does not overlap the token range [first, last)."""
         return any(cue_last <= first or cue_first >= last for cue_first, cue_last in self.get(kind))
+
+    def event_beyond(self, tokens: list[Token], first: int, last: int) -> bool:
+        """An event cue outside [first, last) other than a severity word right before it: "patients with severe
+        nausea" and "contraindicated in severe renal impairment" name a population, not an event."""
+        return any(
+            (cue_last <= first or cue_first >= last)
+            and not (cue_last == first and cue_last - cue_first == 1 and tokens[cue_first].norm in _SEVERITY)
+            for cue_first, cue_last in self.get("event")
+        )
 
 
 def rep_voice(sentences: list[SentenceAnalysis]) -> bool:
@@ -240,7 +249,7 @@ class Analyser:
                 m.last,
                 origin=m.entry.origin,
             )
-            event = cues.outside("event", m.first, m.last)
+            event = cues.event_beyond(tokens, m.first, m.last)
             occurred = event or cues.outside("occurrence", m.first, m.last)
             hit.evented = occurred
             exposed = brand or bool(cues.get("exposure"))
@@ -249,7 +258,7 @@ class Analyser:
                 hit.context = "idiom"
             elif not happened and self._negated(cues, text, tokens, m, term_starts):
                 hit.context = "negated"
-            elif not happened and self._generic(cues, m):
+            elif not happened and self._generic(cues, tokens, m):
                 hit.context = "generic"
             elif (
                 not event
@@ -400,7 +409,7 @@ class Analyser:
                 return True
         return False
 
-    def _generic(self, cues: _Cues, m: Match) -> bool:
+    def _generic(self, cues: _Cues, tokens: list[Token], m: Match) -> bool:
         lex = self.lexicon
         if cues.after("generic_after", m.last, _CONTEXT_AFTER_WINDOW):
             return True
@@ -409,13 +418,41 @@ class Analyser:
                 continue
             if cues.blocked(cue_last, m.first):
                 continue
-            if any(cue_last <= e_first and e_last <= m.first for e_first, e_last in cues.get("event")):
+            if any(
+                cue_last <= e_first and e_last <= m.first and not _severity(tokens, e_first, e_last, m.first)
+                for e_first, e_last in cues.get("event")
+            ):
                 continue
             return True
         return False
 
 
 _LIST_JOINERS = frozenset({"and", "or", "plus", "nor"})
+# Event cues that, right before a term, only grade it ("severe nausea"); they do not say it happened.
+_SEVERITY = frozenset(
+    {
+        "severe",
+        "severely",
+        "extreme",
+        "extremely",
+        "terrible",
+        "terribly",
+        "awful",
+        "horrible",
+        "constant",
+        "persistent",
+        "intense",
+        "unbearable",
+        "sudden",
+    }
+)
+
+
+def _severity(tokens: list[Token], first: int, last: int, term_first: int) -> bool:
+    """True when the cue [first, last) is one severity word right before the term."""
+    return last == term_first and last - first == 1 and tokens[first].norm in _SEVERITY
+
+
 _NOT_REP_VOICE = frozenset({"my", "our", "your", "was", "were", "been", "is", "are", "be"})
 
 

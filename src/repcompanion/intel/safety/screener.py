@@ -115,7 +115,9 @@ def decide(
         return SentenceVerdict(False, max(floor, s_model), (), considered)
     discounted = sentence.discounted
     plain = max(threshold, thresholds.plain)
-    strict = thresholds.strict_for(rep_voice)
+    # An idiom is told by its words, not by who writes ("a real pain to book"): the rep-note strictness holds.
+    idioms_only = bool(discounted) and all(h.context == "idiom" for h in discounted)
+    strict = thresholds.strict_for(rep_voice or idioms_only)
     if discounted and p < strict and (masked_p is None or masked_p < plain):
         return SentenceVerdict(False, min(0.49, max(floor, s_model)), (), considered)
     if discounted and p >= strict:

@@ -9,8 +9,9 @@ Training text: PsyTAR ``binary_train.csv`` (patients' words), the SPL-ADR-200 *t
 ``registers`` (clinical, relayed, logistics, questions, idioms). The threshold is the highest that keeps the
 whole screener's recall at the target on every tuning source at once: PsyTAR train and SPL-ADR-200 train scored
 out of fold (each sentence by a model that never saw it), and the hand-written tuning notes
-(``tests/fixtures/safety/rep_notes_dev.tsv``, ``case_sentences_dev.tsv``). Nothing from PsyTAR dev, the
-SPL-ADR-200 test split, OnSIDES or the held-out rep notes is read here; ``bench/safety.py`` measures on those.
+(``tests/fixtures/safety/rep_notes_dev.tsv``, ``rep_notes_dev2.tsv``, ``case_sentences_dev.tsv``). Nothing from
+PsyTAR dev, the SPL-ADR-200 test split, OnSIDES or the held-out rep notes is read here; ``bench/safety.py``
+measures on those.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ STRICT_CHOICES = (0.8, 0.9, 0.95, 0.98, 0.99)
 PLAIN_CHOICES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.8, 0.01), 2))
 FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "safety"
+#: the hand-written tuning notes (file, source name) the thresholds must keep recall on
+TUNING_NOTES = (
+    ("rep_notes_dev.tsv", "rep_notes_dev"),
+    ("rep_notes_dev2.tsv", "rep_notes_dev2"),
+    ("case_sentences_dev.tsv", "case_sentences_dev"),
+)
 CITATION = (
     'Zolnoori M. et al., "The PsyTAR dataset: From patients generated narratives to a corpus of adverse '
     'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0; '
@@ -219,7 +226,7 @@ def tuning_sources(data: Path, rows: TrainingSet, oof: np.ndarray, fixtures: Pat
         index = np.flatnonzero(corpus == name)
         if len(index):
             sources.append(Source(f"{name}_train_oof", [rows.texts[i] for i in index], truth[index], oof[index]))
-    for file, name in (("rep_notes_dev.tsv", "rep_notes_dev"), ("case_sentences_dev.tsv", "case_sentences_dev")):
+    for file, name in TUNING_NOTES:
         if (fixtures / file).is_file():
             notes = read_rep_notes(fixtures / file)
             sources.append(Source(name, [n.text for n in notes], np.array([n.reportable for n in notes])))

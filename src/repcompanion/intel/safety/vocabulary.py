@@ -191,7 +191,7 @@ def write_vocabulary(terms: Sequence[VocabularyTerm], path: Path) -> None:
             writer.writerow((term.phrase, "strong" if term.strong else "weak", term.sources))
 
 
-def training_sentences(data: Path, dev_notes: Path | None) -> list[tuple[str, bool]]:
+def training_sentences(data: Path, dev_notes: Path | Sequence[Path] | None) -> list[tuple[str, bool]]:
     """The training text that decides weak terms: PsyTAR train, SPL-ADR-200 train, rep and register templates
     (their clinical sentences use a neutral stand-in term), tuning notes."""
     from repcompanion.intel.safety.augment import rep_sentences
@@ -203,8 +203,9 @@ def training_sentences(data: Path, dev_notes: Path | None) -> list[tuple[str, bo
     rows += [(s.text, s.adverse) for s in spl]
     rows += rep_sentences()
     rows += register_sentences(["the event"], ["the event"])
-    if dev_notes is not None:
-        rows += [(n.text, n.reportable) for n in read_rep_notes(dev_notes)]
+    files = [dev_notes] if isinstance(dev_notes, Path) else list(dev_notes or ())
+    for file in files:
+        rows += [(n.text, n.reportable) for n in read_rep_notes(file)]
     return rows
 
 
@@ -215,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the shared data folder (ae_vocab, ae_corpora)")
     parser.add_argument("--out", type=Path, default=None, help="default: resources/safety/ae_vocabulary.tsv")
     parser.add_argument("--filter", type=Path, default=None, help="default: resources/safety/vocabulary_filter.toml")
-    parser.add_argument("--dev-notes", type=Path, default=None, help="tuning rep notes (rep_notes_dev.tsv)")
+    parser.add_argument(
+        "--dev-notes", type=Path, action="append", default=[], help="tuning rep notes (repeat for each file)"
+    )
     args = parser.parse_args(argv)
     out = args.out or resource_path("safety", "ae_vocabulary.tsv")
     choices = read_filter(args.filter or resource_path("safety", "vocabulary_filter.toml"))
