@@ -327,9 +327,9 @@ def default_db_url() -> str:
 
 __all__ = [
     "CONFIG_ENV",
-    "ConsoleConfig",
     "SECTIONS",
     "ConfigError",
+    "ConsoleConfig",
     "DatabaseConfig",
     "FollowUpsConfig",
     "HubConfig",

@@ -20,8 +20,8 @@ from repcompanion.hub.api.routes import RouteContext, engagement, models, sync, 
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AccessDeniedError, AuthError, HubDatabaseError
 from repcompanion.hub.followups import JOURNEYS
-from repcompanion.intel.journeys import JourneyError
 from repcompanion.hub.settings import HubSettings
+from repcompanion.intel.journeys import JourneyError
 from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
 
 log = logging.getLogger("repcompanion.hub")

@@ -59,7 +59,9 @@ def start(db: HubDb, user: str) -> tuple[str, str]:
 def end(db: HubDb, token: str) -> None:
     s = schema.console_sessions
     with db.write() as conn:
-        conn.execute(s.update().where(s.c.token_hash == _hash(token), s.c.ended_at.is_(None)).values(ended_at=_now().isoformat()))
+        conn.execute(
+            s.update().where(s.c.token_hash == _hash(token), s.c.ended_at.is_(None)).values(ended_at=_now().isoformat())
+        )
 
 
 def check(db: HubDb, token: str | None, *, idle_s: float, longest_s: float) -> Session:
@@ -69,11 +71,15 @@ def check(db: HubDb, token: str | None, *, idle_s: float, longest_s: float) -> S
     s, u = schema.console_sessions, schema.users
     hashed = _hash(token)
     with db.read() as conn:
-        row = conn.execute(
-            select(s, u.c.role, u.c.active, u.c.territory_id)
-            .select_from(s.join(u, u.c.name == s.c.user_name))
-            .where(s.c.token_hash == hashed)
-        ).mappings().first()
+        row = (
+            conn.execute(
+                select(s, u.c.role, u.c.active, u.c.territory_id)
+                .select_from(s.join(u, u.c.name == s.c.user_name))
+                .where(s.c.token_hash == hashed)
+            )
+            .mappings()
+            .first()
+        )
         scope = territories_of(conn, row["user_name"], row["role"], row["territory_id"]) if row else None
     if row is None or row["ended_at"]:
         raise SessionEnded("You were signed out. Sign in again.")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -26,8 +26,18 @@ from sqlalchemy import Connection
 
 from repcompanion.domain.errors import HubError
 from repcompanion.hub import auth
-from repcompanion.hub.console import actions, content, field, filters, funnel, model, operations, safety, sessions
-from repcompanion.hub.console import suggestions
+from repcompanion.hub.console import (
+    actions,
+    content,
+    field,
+    filters,
+    funnel,
+    model,
+    operations,
+    safety,
+    sessions,
+    suggestions,
+)
 from repcompanion.hub.console.figures import Page
 from repcompanion.hub.console.roles import ACTIONS, PAGES, Viewer
 from repcompanion.hub.db import HubDb, derived
@@ -148,7 +158,7 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
 
     @app.post(f"{PATH}/login", include_in_schema=False)
     async def login(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         user, password = str(form.get("username", ""))[:200], str(form.get("password", ""))[:256]
         next_url = str(form.get("next", ""))
         if not sessions.csrf_ok(request.cookies.get(sessions.LOGIN_COOKIE, ""), str(form.get("csrf", ""))):
@@ -180,7 +190,7 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
 
     @app.post(f"{PATH}/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         token = request.cookies.get(sessions.COOKIE)
         try:
             viewer = viewer_of(request)
@@ -224,9 +234,18 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
             return html("page.html", status, viewer=viewer, page=None, key=key, title=PAGES[key], error=exc.message,
                         hint=exc.hint, params=params, territories=territories, products=products, f=None)  # fmt: skip
         if fmt == "json":
-            body = {"page": key, "filters": {"start": f.start.isoformat(), "end": f.end.isoformat(),
-                    "territory": f.territory, "product": f.product}, "freshness": page.freshness,
-                    "kpis": {k.key: k.value for k in page.kpis}, "tables": {t.name: t.to_json() for t in page.tables}}
+            body = {
+                "page": key,
+                "filters": {
+                    "start": f.start.isoformat(),
+                    "end": f.end.isoformat(),
+                    "territory": f.territory,
+                    "product": f.product,
+                },
+                "freshness": page.freshness,
+                "kpis": {k.key: k.value for k in page.kpis},
+                "tables": {t.name: t.to_json() for t in page.tables},
+            }
             return JSONResponse(body, headers=NO_STORE)  # fmt: skip
         if fmt == "csv":
             table = page.table(params.get("table", ""))
@@ -235,7 +254,7 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
                 return PlainTextResponse(f"There is no table {params.get('table', '')[:60]!r}; tables: {names}.", 400,
                                          headers=NO_STORE)  # fmt: skip
             name = f"{key}-{table.name}-{f.start}-{f.end}.csv"
-            headers = NO_STORE | {"Content-Disposition": f"attachment; filename=\"{quote(name)}\""}
+            headers = NO_STORE | {"Content-Disposition": f'attachment; filename="{quote(name)}"'}
             return Response(table.csv(), media_type="text/csv; charset=utf-8", headers=headers)
         notice = request.query_params.get("done", "")
         return html("page.html", viewer=viewer, page=page, key=key, title=page.title, error="", hint="", params=params,
@@ -256,7 +275,7 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
 
     @app.post(f"{PATH}/actions/{{action}}", include_in_schema=False)
     async def act(request: Request, action: str) -> Response:
-        form = await request.form()
+        form = await _form(request)
         try:
             viewer = viewer_of(request)
         except sessions.SessionEnded as ended:
@@ -277,6 +296,14 @@ def mount(app: FastAPI, ctx: ConsoleContext) -> None:
             return error_page(viewer, 400, "Nothing was changed", exc.message, exc.hint or "")
         sep = "&" if "?" in back else "?"
         return RedirectResponse(f"{back}{sep}done={quote(done.message)}", 303, headers=NO_STORE)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form (the console's forms are all urlencoded; anything else reads as empty)."""
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        return {}
+    body = await request.body()
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
 
 
 def start_refresher(db: HubDb, interval_s: float, stop: threading.Event) -> threading.Thread:
