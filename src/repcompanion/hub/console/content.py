@@ -143,7 +143,8 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
               actions=[withdraw]),
         Table("never_used", "Never used",
               [Column("content_id", "Content"), Column("title", "Title"), Column("mlr_code", "MLR code"),
-               Column("product_id", "Product"), Column("channel", "Channel"), Column("valid_to", "Approved to", "date")],
+               Column("product_id", "Product"), Column("channel", "Channel"),
+               Column("valid_to", "Approved to", "date")],
               never, "Items with no e-mail send on record (any date) and no follow-up that planned them.", sql_never),
     ]  # fmt: skip
     return Page("content", "Content performance", kpis, tables, freshness)

@@ -79,7 +79,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         .group_by(v.c.territory_id)
     )
     u = schema.users
-    reps = {}
+    reps: dict[str, list[str]] = {}
     for r in conn.execute(select(u.c.territory_id, u.c.name).where(u.c.role == "rep").order_by(u.c.name)):
         reps.setdefault(r[0], []).append(r[1])
     hcps = {r["territory_id"]: r for r in rows_of(conn, hcps_q)}
@@ -126,12 +126,14 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
     tables = [
         Table("by_territory", "By rep and territory",
               [Column("territory_id", "Territory"), Column("reps", "Rep(s)"), Column("hcps", "HCPs", "int"),
-               Column("targets", "Targets", "int"), Column("reached", "Reached", "int"), Column("reach", "Reach", "pct"),
+               Column("targets", "Targets", "int"), Column("reached", "Reached", "int"),
+               Column("reach", "Reach", "pct"),
                Column("visits", "Visits", "int"), Column("frequency", "Frequency", "float"),
                Column("per_day", "Visits per working day", "float"), Column("planned", "Planned visits", "int"),
                Column("plan_visits", "Visits on plan", "int"), Column("attainment", "Attainment", "pct")],
               rows, DEFINITIONS, sql_rep,
-              chart=charts.bars("Call-plan attainment", "territory_id", "attainment", label="attainment", percent=True)),
+              chart=charts.bars("Call-plan attainment", "territory_id", "attainment", label="attainment",
+                                percent=True)),
         Table("per_day", "Visits per day", [Column("day", "Day", "date"), Column("visits", "Visits", "int")], daily,
               DEFINITIONS, sql_daily, chart=charts.lines("Visits per day", "day", ["visits"], label="visits")),
         Table("map", "Territory map", _map_columns(per_hcp), points,
@@ -171,8 +173,8 @@ def _map(conn: Connection, viewer: Viewer, f: Filters) -> tuple[list[dict[str, A
         )  # fmt: skip
         rows, sql = select_rows(conn, q)
         out = [
-            {"hcp_id": r["hcp_id"], "name": f"{r['first_name']} {r['last_name']}", "visited": "yes" if r["seen"] else "no",
-             "latitude": r["latitude"], "longitude": r["longitude"]}
+            {"hcp_id": r["hcp_id"], "name": f"{r['first_name']} {r['last_name']}",
+             "visited": "yes" if r["seen"] else "no", "latitude": r["latitude"], "longitude": r["longitude"]}
             for r in rows
         ]  # fmt: skip
         return out, sql, True

@@ -8,10 +8,12 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, Float, Select, and_, case, cast, func, literal, select
+from sqlalchemy import JSON, Connection, Date, Float, and_, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import TIMESTAMP
+from sqlalchemy.sql import Executable
 
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.db import schema
@@ -108,8 +110,15 @@ def sql_text(conn: Connection, query: Any) -> str:
         return str(query.compile(dialect=conn.dialect))
 
 
-def rows_of(conn: Connection, query: Any) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(query).mappings()]
+def plain(value: Any) -> Any:
+    """A value as JSON and CSV carry it: PostgreSQL's ``numeric`` (sums of bigints, averages) as int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def rows_of(conn: Connection, query: Executable) -> list[dict[str, Any]]:
+    return [{k: plain(v) for k, v in r.items()} for r in conn.execute(query).mappings()]
 
 
 def in_range(column: Any, f: Filters) -> Any:
@@ -182,7 +191,7 @@ def share(part: Any, whole: Any) -> float | None:
     return None if not whole else float(part or 0) / float(whole)
 
 
-def select_rows(conn: Connection, query: Select[Any]) -> tuple[list[dict[str, Any]], str]:
+def select_rows(conn: Connection, query: Executable) -> tuple[list[dict[str, Any]], str]:
     """The rows of ``query`` and its SQL text."""
     return rows_of(conn, query), sql_text(conn, query)
 
@@ -200,6 +209,7 @@ __all__ = [
     "in_range",
     "in_scope",
     "json_array_has",
+    "plain",
     "rows_of",
     "select_rows",
     "share",

@@ -19,8 +19,8 @@ from repcompanion.hub.safety.clocks import duration_text, parse_utc
 COMPLAINT = "product_complaint"
 CLOCK = (
     "Each intake must reach pharmacovigilance within 24 hours of the rep becoming aware of it (aware at). Clock: time "
-    "left, OVERDUE (not forwarded and past the deadline), or when it was forwarded and whether on time. Overdue intakes "
-    "come first, then by deadline. Intakes whose awareness falls in the range are listed."
+    "left, OVERDUE (not forwarded and past the deadline), or when it was forwarded and whether on time. Overdue "
+    "intakes come first, then by deadline. Intakes whose awareness falls in the range are listed."
 )
 
 
@@ -95,7 +95,8 @@ def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
         Column("intake_id", "Intake"), Column("kind", "Kind"), Column("categories", "Categories"),
         Column("seriousness", "Seriousness"), Column("aware_at", "Aware at (UTC)"), Column("due_at", "Due (UTC)"),
         Column("clock", "24-hour clock"), Column("forwarding", "Forwarding"), Column("acknowledged", "Acknowledged"),
-        Column("hcp", "HCP"), Column("rep", "Rep"), Column("territory_id", "Territory"), Column("product_id", "Product"),
+        Column("hcp", "HCP"), Column("rep", "Rep"), Column("territory_id", "Territory"),
+        Column("product_id", "Product"),
     ]  # fmt: skip
     if viewer.reads_verbatim:
         table_columns += [Column("verbatim", "The rep's note (verbatim)"), Column("triggers", "Words that raised it")]

@@ -80,11 +80,12 @@ def _lists(viewer: Viewer, f: Filters, *keys: Any) -> Any:
 def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
     fb, sl = schema.suggestion_feedback, schema.suggestion_lists
     by_action, sql_action = select_rows(conn, _feedback(viewer, f, fb.c.action))
+    reason = func.coalesce(fb.c.reason, "(none)").label("reason")  # one expression: PostgreSQL matches it by its bind
     by_reason_q = (
-        select(func.coalesce(fb.c.reason, "(none)").label("reason"), func.count().label("dismissed"))
+        select(reason, func.count().label("dismissed"))
         .where(fb.c.kind == "dismissed", in_range(fb.c.at, f), in_scope(fb.c.territory_id, f.scope(viewer)))
-        .group_by(func.coalesce(fb.c.reason, "(none)"))
-        .order_by(func.count().desc(), func.coalesce(fb.c.reason, "(none)"))
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
     )
     by_reason, sql_reason = select_rows(conn, by_reason_q)
     by_rep, sql_rep = select_rows(conn, _feedback(viewer, f, fb.c.user_name, fb.c.territory_id))
@@ -115,7 +116,8 @@ def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
     tables = [
         Table("by_action", "By action", [Column("action", "Action"), *kind_columns], by_action, FEEDBACK, sql_action,
               chart=charts.bars("Accepted by action", "action", "accepted", label="accepted")),
-        Table("dismissed", "Dismissed, by reason", [Column("reason", "Reason"), Column("dismissed", "Dismissed", "int")],
+        Table("dismissed", "Dismissed, by reason",
+              [Column("reason", "Reason"), Column("dismissed", "Dismissed", "int")],
               by_reason, FEEDBACK + " Reasons are the ones the app offers.", sql_reason,
               chart=charts.bars("Dismissals by reason", "reason", "dismissed", label="dismissed")),
         Table("by_rep", "By rep and territory",
