@@ -190,6 +190,8 @@ def _act(client: TestClient, action: str, target: str, reason: str = "") -> str:
         follow_redirects=False,
     )
     assert reply.status_code == 303, reply.text[:400]
+    shown = client.get(reply.headers["location"])  # the page it returns to says what was done
+    assert shown.status_code == 200 and 'id="notice"' in shown.text, shown.text[:400]
     return reply.headers["location"]
 
 

@@ -18,8 +18,8 @@ from repcompanion.hub.db import schema
 MAX_DAYS = 367
 DEFAULT_DAYS = 30
 NAMES = ("start", "end", "territory", "product")
-#: query parameters that are not filters (the table a CSV or JSON download is for)
-OTHER = ("table",)
+#: query parameters that are not filters (the table a CSV or JSON download is for, the message of an action done)
+OTHER = ("table", "done")
 
 
 class FilterError(HubError):
