@@ -18,8 +18,8 @@ EXPIRY_DAYS = 30
 RATES = (
     "Open rate = e-mail opens ÷ e-mails sent; click rate = clicks ÷ e-mails sent (engagement events of type "
     "email_opened, email_clicked and email_sent in the range), each with its 95% Wilson score interval. An HCP who "
-    "opens one e-mail twice counts twice. Counted from the daily e-mail aggregate (events per day, territory, content, "
-    "specialty and segment; an HCP aligned to two territories counts in each)."
+    "opens one e-mail twice counts twice. Counted from the daily e-mail aggregates (events per day, territory, product "
+    "and content item, specialty or segment; an HCP aligned to two territories counts in each)."
 )
 MEASURES = [
     Column("sent", "Sent", "int"),
@@ -30,8 +30,7 @@ MEASURES = [
 ]
 
 
-def _grouped(viewer: Viewer, f: Filters, *keys: Any) -> Any:
-    d = schema.console_email_days
+def _grouped(viewer: Viewer, f: Filters, *keys: Any, d: Any = schema.console_email_days) -> Any:
     query = (
         select(
             *keys,
@@ -88,9 +87,10 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         .order_by("mlr_code")
     )
     by_mlr, sql_mlr = select_rows(conn, mlr_q)
-    spec_q = _grouped(viewer, f, d.c.specialty_code).order_by(d.c.specialty_code)
+    ds, dg = schema.console_email_specialty, schema.console_email_segment
+    spec_q = _grouped(viewer, f, ds.c.specialty_code, d=ds).order_by(ds.c.specialty_code)
     by_specialty, sql_spec = select_rows(conn, spec_q)
-    seg_q = _grouped(viewer, f, d.c.segment).order_by(d.c.segment)
+    seg_q = _grouped(viewer, f, dg.c.segment, d=dg).order_by(dg.c.segment)
     by_segment, sql_seg = select_rows(conn, seg_q)
     soon = (today() + timedelta(days=EXPIRY_DAYS)).isoformat()
     expiring_q = (

@@ -142,6 +142,12 @@ def count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def count_if_both(first: Any, then: Any) -> Any:
+    """Rows where ``first`` and ``then`` hold; ``then`` (a correlated subquery) is evaluated only where ``first``
+    holds (a CASE, unlike AND, fixes the order)."""
+    return func.coalesce(func.sum(case((first, case((then, 1), else_=0)), else_=0)), 0)
+
+
 def hours_between(conn: Connection, start: Any, end: Any) -> Any:
     """Hours from ``start`` to ``end`` (ISO timestamp text), in SQL of the connection's dialect."""
     if conn.dialect.name == "postgresql":
@@ -203,6 +209,7 @@ __all__ = [
     "RowAction",
     "Table",
     "count_if",
+    "count_if_both",
     "first_in_json_array",
     "hcp_in_scope",
     "hours_between",

@@ -16,6 +16,7 @@ from repcompanion.hub.console.figures import (
     RowAction,
     Table,
     count_if,
+    count_if_both,
     first_in_json_array,
     hcp_in_scope,
     hours_between,
@@ -123,8 +124,8 @@ def _follow_ups(conn: Connection, viewer: Viewer, f: Filters, by: Any) -> Any:
         "opened": count_if(and_(email, fu.c.status.in_(("opened", "clicked")))),
         "clicked": count_if(and_(email, fu.c.status == "clicked")),
         "msl_suggested": count_if(msl),
-        "msl_accepted": count_if(and_(msl, accepted)),
-        "msl_done": count_if(and_(msl, done)),
+        "msl_accepted": count_if_both(msl, accepted),
+        "msl_done": count_if_both(msl, done),
     }
     key = (fu.c.journey if by == "journey" else func.coalesce(product, "(none)")).label(by)
     query = (

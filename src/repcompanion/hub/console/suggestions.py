@@ -52,16 +52,19 @@ def _feedback(viewer: Viewer, f: Filters, *keys: Any) -> Any:
 
 def _lists(viewer: Viewer, f: Filters, *keys: Any) -> Any:
     sl, ev, fb = schema.suggestion_lists, schema.synced["events"], schema.suggestion_feedback
-    next_day = func.substr(sl.c.day, 1, 10)  # the list's day; events and feedback that day start with it
+    # that day: ISO timestamps from 'YYYY-MM-DD' up to 'YYYY-MM-DDT99' (a range the HCP's indexes can seek)
+    day_end = sl.c.day + "T99"
     visited = exists().where(
         ev.c.hcp_id == sl.c.top_hcp_id,
         ev.c.type.in_(("visit", "remote_call")),
-        func.substr(ev.c.occurred_at, 1, 10) == next_day,
+        ev.c.occurred_at >= sl.c.day,
+        ev.c.occurred_at < day_end,
     )
     acted = exists().where(
         fb.c.hcp_id == sl.c.top_hcp_id,
         fb.c.kind.in_(("accepted", "completed")),
-        func.substr(fb.c.at, 1, 10) == next_day,
+        fb.c.at >= sl.c.day,
+        fb.c.at < day_end,
     )
     return (
         select(

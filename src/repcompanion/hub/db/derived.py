@@ -31,24 +31,30 @@ def _day(column: Any) -> Any:
     return func.substr(column, 1, 10)
 
 
-def email_days() -> Select[Any]:
-    e, a, h = schema.synced["events"], schema.synced["alignments"], schema.synced["hcps"]
-    day = _day(e.c.occurred_at)
-    keys = (
-        day.label("day"),
-        a.c.territory_id,
-        func.coalesce(e.c.product_id, "").label("product_id"),
-        func.coalesce(e.c.content_id, "").label("content_id"),
-        func.coalesce(h.c.specialty_code, "").label("specialty_code"),
-        func.coalesce(h.c.segment, "").label("segment"),
-    )
-    counts = [func.sum(case((e.c.type == kind, 1), else_=0)).label(name) for kind, name in EMAIL_TYPES.items()]
-    return (
-        select(*keys, *counts)
-        .select_from(e.join(a, a.c.hcp_id == e.c.hcp_id).join(h, h.c.id == e.c.hcp_id))
-        .where(e.c.type.in_(list(EMAIL_TYPES)))
-        .group_by(*[literal_column(str(k)) for k in range(1, len(keys) + 1)])
-    )
+def email_counts(key: str) -> Callable[[], Select[Any]]:
+    """The definition of the e-mail aggregate broken down by ``key`` (an event column, or an HCP column)."""
+
+    def definition() -> Select[Any]:
+        e, a, h = schema.synced["events"], schema.synced["alignments"], schema.synced["hcps"]
+        by = e.c[key] if key in e.c else h.c[key]
+        keys = (
+            _day(e.c.occurred_at).label("day"),
+            a.c.territory_id,
+            func.coalesce(e.c.product_id, "").label("product_id"),
+            func.coalesce(by, "").label(key),
+        )
+        counts = [func.sum(case((e.c.type == kind, 1), else_=0)).label(name) for kind, name in EMAIL_TYPES.items()]
+        joined = e.join(a, a.c.hcp_id == e.c.hcp_id)
+        if key not in e.c:
+            joined = joined.join(h, h.c.id == e.c.hcp_id)
+        return (
+            select(*keys, *counts)
+            .select_from(joined)
+            .where(e.c.type.in_(list(EMAIL_TYPES)))
+            .group_by(*[literal_column(str(k)) for k in range(1, len(keys) + 1)])
+        )
+
+    return definition
 
 
 def visit_days() -> Select[Any]:
@@ -69,7 +75,9 @@ def visit_days() -> Select[Any]:
 
 #: every derived relation and its definition (the table's columns are the SELECT's, in order)
 DERIVED: dict[str, tuple[Table, Callable[[], Select[Any]]]] = {
-    "console_email_days": (schema.console_email_days, email_days),
+    "console_email_days": (schema.console_email_days, email_counts("content_id")),
+    "console_email_specialty": (schema.console_email_specialty, email_counts("specialty_code")),
+    "console_email_segment": (schema.console_email_segment, email_counts("segment")),
     "console_visit_days": (schema.console_visit_days, visit_days),
 }
 

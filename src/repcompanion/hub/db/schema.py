@@ -416,26 +416,38 @@ suggestion_lists = Table(
 
 Index("suggestion_feedback_at", suggestion_feedback.c.at)
 Index("events_type_occurred", synced["events"].c.type, synced["events"].c.occurred_at)
+#: an HCP's events of a type after a time (the console's "MSL visit after the suggestion", "visited that day")
+Index("events_hcp_type_occurred", synced["events"].c.hcp_id, synced["events"].c.type, synced["events"].c.occurred_at)
+Index("suggestion_feedback_hcp", suggestion_feedback.c.hcp_id, suggestion_feedback.c.at)
 
 # -- derived relations: materialized views on PostgreSQL, tables the worker refreshes on SQLite (db/derived.py) --
 
-#: E-mail engagement per day, territory, content item, specialty and segment (from ``events``).
-console_email_days = Table(
-    "console_email_days",
-    metadata,
-    Column("day", Text, nullable=False),
-    Column("territory_id", Text, nullable=False),
-    Column("product_id", Text),
-    Column("content_id", Text),
-    Column("specialty_code", Text),
-    Column("segment", Text),
-    Column("sent", BigInteger, nullable=False),
-    Column("opened", BigInteger, nullable=False),
-    Column("clicked", BigInteger, nullable=False),
-    Column("bounced", BigInteger, nullable=False),
-    Index("console_email_days_day", "day", "territory_id"),
-    info={"derived": True},
-)
+
+def _email_counts(name: str, key: str) -> Table:
+    """E-mail engagement per day, territory, product and ``key`` (from ``events``): one narrow aggregate per
+    breakdown the console shows, so that a year of a big hub is a few hundred thousand rows, not millions."""
+    return Table(
+        name,
+        metadata,
+        Column("day", Text, nullable=False),
+        Column("territory_id", Text, nullable=False),
+        Column("product_id", Text),
+        Column(key, Text),
+        Column("sent", BigInteger, nullable=False),
+        Column("opened", BigInteger, nullable=False),
+        Column("clicked", BigInteger, nullable=False),
+        Column("bounced", BigInteger, nullable=False),
+        Index(f"{name}_day", "day", "territory_id"),
+        info={"derived": True},
+    )
+
+
+#: E-mail engagement per day, territory, product and content item.
+console_email_days = _email_counts("console_email_days", "content_id")
+#: ... per day, territory, product and the HCP's specialty (NUCC code).
+console_email_specialty = _email_counts("console_email_specialty", "specialty_code")
+#: ... per day, territory, product and the HCP's segment.
+console_email_segment = _email_counts("console_email_segment", "segment")
 
 #: Visits (in person and remote) per day, territory, HCP and product (from ``events``).
 console_visit_days = Table(

@@ -69,11 +69,15 @@ def upgrade() -> None:
     op.create_index("suggestion_lists_day", "suggestion_lists", ["day"])
     op.create_index("suggestion_feedback_at", "suggestion_feedback", ["at"])
     op.create_index("events_type_occurred", "events", ["type", "occurred_at"])
-    derived.create(op.get_bind(), ["console_email_days", "console_visit_days"])
+    op.create_index("events_hcp_type_occurred", "events", ["hcp_id", "type", "occurred_at"])
+    op.create_index("suggestion_feedback_hcp", "suggestion_feedback", ["hcp_id", "at"])
+    derived.create(op.get_bind(), list(derived.DERIVED))
 
 
 def downgrade() -> None:
-    derived.drop(op.get_bind(), ["console_email_days", "console_visit_days"])
+    derived.drop(op.get_bind(), list(derived.DERIVED))
+    op.drop_index("suggestion_feedback_hcp", table_name="suggestion_feedback")
+    op.drop_index("events_hcp_type_occurred", table_name="events")
     op.drop_index("events_type_occurred", table_name="events")
     op.drop_index("suggestion_feedback_at", table_name="suggestion_feedback")
     op.drop_index("suggestion_lists_day", table_name="suggestion_lists")
