@@ -463,7 +463,13 @@ def time_pages(base: str, repeat: int, clock: Callable[[], float] = time.perf_co
         key: {"median_ms": round(statistics.median(v), 1), "p95_ms": round(_p95(v), 1), "max_ms": round(max(v), 1)}
         for key, v in samples.items()
     }
-    return {"p95_ms": round(_p95(all_ms), 1), "max_ms": round(max(all_ms), 1), "requests": len(all_ms), "pages": pages}
+    by_filter = {
+        name: {"p95_ms": round(_p95(v), 1), "max_ms": round(max(v), 1)}
+        for name in variants(today)
+        if (v := [ms for key, values in samples.items() if key.endswith(f"({name})") for ms in values])
+    }
+    return {"p95_ms": round(_p95(all_ms), 1), "max_ms": round(max(all_ms), 1), "requests": len(all_ms),
+            "by_filter": by_filter, "pages": pages}  # fmt: skip
 
 
 def _p95(values: list[float]) -> float:
@@ -517,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             "p95_ms": timed["p95_ms"],
             "max_ms": timed["max_ms"],
             "targets": {"p95_ms": 300, "max_ms": 1000},
+            "by_filter": timed["by_filter"],
             "pages": timed["pages"],
             "requests": timed["requests"],
             "load_s": round(load_s, 1),

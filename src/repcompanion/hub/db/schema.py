@@ -419,6 +419,9 @@ Index("events_type_occurred", synced["events"].c.type, synced["events"].c.occurr
 #: an HCP's events of a type after a time (the console's "MSL visit after the suggestion", "visited that day")
 Index("events_hcp_type_occurred", synced["events"].c.hcp_id, synced["events"].c.type, synced["events"].c.occurred_at)
 Index("suggestion_feedback_hcp", suggestion_feedback.c.hcp_id, suggestion_feedback.c.at)
+#: the console's funnel reads the follow-ups planned and the visits made in a date range
+Index("follow_ups_created", synced["follow_ups"].c.created_at)
+Index("call_reports_started", synced["call_reports"].c.started_at)
 
 # -- derived relations: materialized views on PostgreSQL, tables the worker refreshes on SQLite (db/derived.py) --
 
@@ -438,6 +441,7 @@ def _email_counts(name: str, key: str) -> Table:
         Column("clicked", BigInteger, nullable=False),
         Column("bounced", BigInteger, nullable=False),
         Index(f"{name}_day", "day", "territory_id"),
+        Index(f"{name}_by", key),  # "never used": is there any row of this item, at any date
         info={"derived": True},
     )
 
