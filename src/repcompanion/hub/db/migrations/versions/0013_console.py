@@ -1,5 +1,5 @@
 """The web console: its sign-ins, paused journeys, pharmacovigilance's acknowledgements, the model each device runs,
-the suggestion lists laptops showed, two indexes its figures filter on, and the derived aggregates it reads
+the suggestion lists laptops showed, the indexes its figures filter and look up on, and the derived aggregates it reads
 (materialized views on PostgreSQL, tables on SQLite; see ``db/derived.py``)."""
 
 from __future__ import annotations
