@@ -53,6 +53,22 @@ def test_funnel_figures_equal_the_follow_ups_and_reports_counted_from_the_rows(h
     assert "SELECT" in shown["tables"]["by_journey"]["sql"] and shown["tables"]["by_journey"]["definition"]
 
 
+def test_the_funnel_of_one_product_counts_the_follow_ups_of_that_product(hub: ConsoleHub) -> None:
+    rows = hub.rows(
+        "SELECT f.action, c.product_id AS content_product, r.products FROM follow_ups f "
+        "LEFT JOIN content c ON c.id = f.content_id LEFT JOIN call_reports r ON r.id = f.call_report_id"
+    )
+
+    def product(row: dict) -> str:  # the content's product, else the visit's first
+        return str(row["content_product"] or (json.loads(row["products"] or "[]") or [""])[0])
+
+    products = [r["id"] for r in hub.rows("SELECT id FROM products ORDER BY id")]
+    assert len(products) > 1  # a product with none of the follow-ups proves the filter is applied
+    for p in products:
+        shown = page(hub.login("ada"), "funnel", product=p)
+        assert shown["kpis"]["planned"] == sum(r["action"] == "send_email" and product(r) == p for r in rows), p
+
+
 def test_content_rates_equal_the_engagement_events_with_their_interval(hub: ConsoleHub) -> None:
     shown = page(hub.login("bea"), "content")
     start, end = default_filters()["start"], default_filters()["end"]

@@ -130,7 +130,12 @@ def _follow_ups(conn: Connection, viewer: Viewer, f: Filters, by: Any) -> Any:
     key = (fu.c.journey if by == "journey" else func.coalesce(product, "(none)")).label(by)
     query = (
         select(key, *[v.label(k) for k, v in measures.items()])
-        .select_from(fu.outerjoin(c, c.c.id == fu.c.content_id).outerjoin(cr, cr.c.id == fu.c.call_report_id))
+        .select_from(
+            # the product comes from the content or the visit: joined only when grouped or filtered by it
+            fu.outerjoin(c, c.c.id == fu.c.content_id).outerjoin(cr, cr.c.id == fu.c.call_report_id)
+            if by == "product" or f.product
+            else fu
+        )
         .where(in_range(fu.c.created_at, f), hcp_in_scope(fu.c.hcp_id, f.scope(viewer)))
         .group_by(key)
         .order_by(key)

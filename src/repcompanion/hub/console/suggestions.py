@@ -107,8 +107,8 @@ def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
     rep_rows = [seen[k] for k in sorted(seen)]
     week = week_of(conn, fb.c.at).label("week")
     weekly, sql_week = select_rows(conn, _feedback(viewer, f, week))
-    totals_lists, _ = select_rows(conn, _lists(viewer, f))
-    lists = totals_lists[0] if totals_lists else {"lists": 0, "shown": 0, "top_followed": 0}
+    # the per-rep rows partition the lists in scope: their sums are the totals (one pass over the lists, not two)
+    lists = {k: sum(int(r[k] or 0) for r in lists_by_rep) for k in ("lists", "shown", "top_followed")}
     totals = {k: sum(int(r[k]) for r in by_action) for k in KINDS}
     kind_columns = [Column(k, k.capitalize(), "int") for k in KINDS]
     kpis = [
