@@ -13,7 +13,9 @@ import repcompanion.hub
 #: top to bottom; a room may import the rooms of lower layers, never those of its own layer or above
 LAYERS = (
     "cli",
-    {"api", "admin"},
+    "api",
+    "console",
+    "admin",
     "sync",
     {"followups", "safety", "models", "auth"},
     "delivery",

@@ -114,6 +114,7 @@ class MutationKind(StrEnum):
     CALL_REPORT_UPSERT = "call_report.upsert"
     CALL_REPORT_SUBMIT = "call_report.submit"
     SUGGESTION_FEEDBACK = "suggestion.feedback"
+    SUGGESTIONS_SHOWN = "suggestions.shown"  # the ranked list shown to the rep on a day (its size and top)
     AE_INTAKE = "ae_intake.submit"
     SCREENING_DECISION = "screening.decision"
     DATA_CHANGE_REQUEST = "dcr.submit"

@@ -73,6 +73,11 @@ class HubSettings:
     public_url: str = ""
     #: the SendGrid Event Webhook verification key (base64 DER, as SendGrid's settings page shows it); empty = off
     sendgrid_public_key: str = ""
+    #: a console sign-in ends after this long without a request, and after ``console_session_s`` in any case
+    console_idle_timeout_s: float = 30 * 60
+    console_session_s: float = 12 * 3600
+    #: refresh the console's aggregates this often in the background (0: never; `run` and `serve` set it)
+    console_refresh_s: float = 0.0
 
 
 # -- the service's configuration -----------------------------------------------------------------------------
@@ -145,6 +150,14 @@ class WebhooksConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    #: seconds between refreshes of the console's aggregates (materialized views / tables); 0 turns it off
+    refresh: float = 600.0
+    #: seconds without a request after which a console sign-in ends
+    idle_timeout: float = 1800.0
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     #: the Ed25519 model-signing key (default: next to a SQLite database, else in the data folder)
     key: str = ""
@@ -162,6 +175,7 @@ class HubConfig:
     safety: SafetyConfig = SafetyConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
     model: ModelConfig = ModelConfig()
+    console: ConsoleConfig = ConsoleConfig()
     source: str = ""
 
     def data_dir(self) -> Path:
@@ -184,6 +198,8 @@ class HubConfig:
             cors_origins=s.cors_origins,
             public_url=s.public_url,
             sendgrid_public_key=self.webhooks.sendgrid_public_key,
+            console_idle_timeout_s=self.console.idle_timeout,
+            console_refresh_s=self.console.refresh,
         )
 
 
@@ -313,6 +329,7 @@ __all__ = [
     "CONFIG_ENV",
     "SECTIONS",
     "ConfigError",
+    "ConsoleConfig",
     "DatabaseConfig",
     "FollowUpsConfig",
     "HubConfig",

@@ -28,6 +28,8 @@ PROTOCOL_HEADER = "X-RepCompanion-Protocol"
 #: headers of a 403 ``device_revoked`` reply: when and why the device was revoked (the reason URL-quoted)
 REVOKED_AT_HEADER = "X-RepCompanion-Revoked-At"
 REVOKED_REASON_HEADER = "X-RepCompanion-Revoked-Reason"
+#: sent with the model check (``GET /v1/model/latest``): the model the laptop runs ("default": the shipped one)
+MODEL_HEADER = "X-RepCompanion-Model"
 DEFAULT_PAGE_LIMIT = 5000
 MAX_PAGE_LIMIT = 20000
 MAX_PUSH_BATCH = 500
@@ -143,6 +145,7 @@ __all__ = [
     "MAX_INT64",
     "MAX_PAGE_LIMIT",
     "MAX_PUSH_BATCH",
+    "MODEL_HEADER",
     "OLDEST_PROTOCOL_VERSION",
     "PROTOCOL_HEADER",
     "PROTOCOL_VERSION",

@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from repcompanion.protocol.models import MODEL_HEADER
 from repcompanion.protocol.signing import key_id, signed_message
 
 MODEL_FILE = "propensity.skops"
@@ -146,7 +147,8 @@ def update_model(
     if not keys:
         return rejected("this app has no trusted model-signing key (resources/keys/ is empty).")
     try:
-        reply = http.get(f"{base}/v1/model/latest", headers=dict(token_headers))
+        running = {MODEL_HEADER: kept or "default"}  # the hub's console shows which model each laptop runs
+        reply = http.get(f"{base}/v1/model/latest", headers=dict(token_headers) | running)
     except httpx.HTTPError as exc:
         return ModelUpdate("unreachable", "", kept, f"the hub could not be reached ({exc}).")
     if reply.status_code == 404:

@@ -1,23 +1,27 @@
 """The hub's HTTP API (FastAPI): the app factory, its error replies (an ErrorBody for every non-2xx), its routes."""
 
 import logging
+import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from repcompanion import __version__
 from repcompanion.domain.errors import HubError
-from repcompanion.hub import auth
+from repcompanion.hub import auth, console
 from repcompanion.hub.api import middleware
 from repcompanion.hub.api.middleware import error_response as _error
 from repcompanion.hub.api.routes import RouteContext, engagement, models, sync, unsubscribe
 from repcompanion.hub.db import HubDb
 from repcompanion.hub.errors import AccessDeniedError, AuthError, HubDatabaseError
+from repcompanion.hub.followups import JOURNEYS
 from repcompanion.hub.settings import HubSettings
+from repcompanion.intel.journeys import JourneyError
 from repcompanion.protocol.models import PROTOCOL_HEADER, ErrorBody
 
 log = logging.getLogger("repcompanion.hub")
@@ -57,8 +61,33 @@ def create_app(db_url: str, *, settings: HubSettings | None = None, migrate: boo
     ctx = RouteContext(db=db, settings=settings, signer=signer, caller=caller, flusher=flusher, errors=_ERRORS)
     for area in (sync, engagement, models, unsubscribe):
         area.register(app, ctx)
-    middleware.install(app, settings)
+    limiter = middleware.install(app, settings)
+    console.mount(app, console.ConsoleContext(db, settings, limiter, _journeys))
+    if settings.console_refresh_s > 0:
+        _refresh_in_background(app, db, settings.console_refresh_s)
     return app
+
+
+def _journeys(conn: Connection) -> list[tuple[str, str, str]]:
+    """(id, action, description) of the journeys the hub evaluates (none when the files do not load)."""
+    try:
+        journeys, _ = JOURNEYS.load(conn)
+    except JourneyError as exc:
+        log.error("journeys do not load: %s", exc.message)
+        return []
+    return [(j.id, j.action.do, j.description) for j in journeys]
+
+
+def _refresh_in_background(app: FastAPI, db: HubDb, interval_s: float) -> None:
+    stop = threading.Event()
+
+    @app.on_event("startup")
+    def _start() -> None:
+        console.start_refresher(db, interval_s, stop)
+
+    @app.on_event("shutdown")
+    def _stop() -> None:
+        stop.set()
 
 
 def _handle_errors(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from repcompanion.hub.auth.passwords import MIN_LENGTH, WeakPasswordError, check
 from repcompanion.hub.auth.sessions import (
     TokenSigner,
     authenticate,
+    check_user_password,
     hash_password,
     login,
     refresh,
@@ -30,6 +31,7 @@ __all__ = [
     "approve_device",
     "authenticate",
     "check_password",
+    "check_user_password",
     "forget_cached_device",
     "forget_cached_user",
     "hash_password",

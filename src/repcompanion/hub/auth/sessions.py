@@ -29,6 +29,7 @@ from repcompanion.protocol.models import LoginRequest, RefreshRequest, TokenRepl
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3, p=4)
 _DUMMY_HASH = _hasher.hash("not a real password")
 BAD_LOGIN = "Wrong user name or password."
+_CHECK = "Check the user name and password; ask your administrator to reset it."
 
 
 def hash_password(password: str) -> str:
@@ -146,6 +147,25 @@ def _may_sync(user: dict[str, object]) -> None:
             code="no_territory",
             hint="Laptops sync a rep's territory; ask your administrator to give you one.",
         )
+
+
+def check_user_password(db: HubDb, name: str, password: str) -> dict[str, object]:
+    """The user ``name`` if ``password`` is theirs and they are active (the console's sign-in; no device, no token).
+    AuthError (the same message for an unknown user and a wrong password), or AccessDeniedError when disabled."""
+    with db.read() as conn:
+        user = conn.execute(select(schema.users).where(schema.users.c.name == name)).mappings().first()
+    try:
+        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise AuthError(BAD_LOGIN, hint=_CHECK) from exc
+    if user is None:
+        raise AuthError(BAD_LOGIN, hint=_CHECK)
+    if not user["active"]:
+        why = f" ({user['disabled_reason']})" if user.get("disabled_reason") else ""
+        raise AccessDeniedError(
+            f"The user {name} is disabled{why}.", code="user_disabled", hint="Contact your administrator."
+        )
+    return dict(user)
 
 
 def login(db: HubDb, signer: TokenSigner, settings: HubSettings, req: LoginRequest) -> TokenReply:

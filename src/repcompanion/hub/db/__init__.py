@@ -1,6 +1,6 @@
 """The one hub database: engine and transactions, every table on one MetaData, Alembic, hub settings, the change log."""
 
-from repcompanion.hub.db import schema
+from repcompanion.hub.db import derived, schema
 from repcompanion.hub.db.changelog import (
     append_changes,
     check_id,
@@ -18,6 +18,7 @@ __all__ = [
     "append_changes",
     "check_id",
     "delete_rows",
+    "derived",
     "head",
     "metadata",
     "now_text",

@@ -345,3 +345,123 @@ model_versions = Table(
     Column("data", LargeBinary, nullable=False),
     Index("model_versions_created", "created_at"),
 )
+
+# -- the web console and what it acts on (migration 0013) ------------------------------------------------------
+
+#: A console sign-in: only the SHA-256 of the cookie is stored; ``csrf`` is the token every form must carry.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_name", Text, nullable=False),
+    Column("csrf", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("last_seen_at", Text, nullable=False),
+    Column("ended_at", Text),
+    Index("console_sessions_user", "user_name"),
+)
+
+#: Journeys an operator paused: no new follow-up is planned (each is suppressed, saying so) and due e-mails wait.
+journey_pauses = Table(
+    "journey_pauses",
+    metadata,
+    Column("journey", Text, primary_key=True),
+    Column("paused_at", Text, nullable=False),
+    Column("paused_by", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+)
+
+#: Pharmacovigilance's handling of an intake on the hub: acknowledged (by whom, when) and re-forwarded.
+ae_reviews = Table(
+    "ae_reviews",
+    metadata,
+    Column("intake_id", Text, primary_key=True),
+    Column("acknowledged_at", Text),
+    Column("acknowledged_by", Text),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("reforwarded", Integer, nullable=False, server_default="0"),
+    Column("reforwarded_at", Text),
+    Column("reforwarded_by", Text),
+)
+
+#: The suggestion model each device says it runs (on its model check) and the version it last downloaded.
+device_models = Table(
+    "device_models",
+    metadata,
+    Column("device_id", Text, primary_key=True),
+    Column("running", Text, nullable=False, server_default=""),
+    Column("checked_at", Text),
+    Column("downloaded", Text, nullable=False, server_default=""),
+    Column("downloaded_at", Text),
+)
+
+#: The ranked list a laptop showed its rep on a day (``suggestions.shown``): its size and its top suggestion.
+suggestion_lists = Table(
+    "suggestion_lists",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("day", Text, nullable=False),
+    Column("shown_at", Text, nullable=False),
+    Column("shown", Integer, nullable=False),
+    Column("top_hcp_id", Text),
+    Column("top_action", Text),
+    Column("model_version", Text, nullable=False, server_default=""),
+    Column("rules_version", Text, nullable=False, server_default=""),
+    Column("user_name", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    Index("suggestion_lists_day", "day"),
+)
+
+Index("suggestion_feedback_at", suggestion_feedback.c.at)
+Index("events_type_occurred", synced["events"].c.type, synced["events"].c.occurred_at)
+#: an HCP's events of a type after a time (the console's "MSL visit after the suggestion", "visited that day")
+Index("events_hcp_type_occurred", synced["events"].c.hcp_id, synced["events"].c.type, synced["events"].c.occurred_at)
+Index("suggestion_feedback_hcp", suggestion_feedback.c.hcp_id, suggestion_feedback.c.at)
+#: the console's funnel reads the follow-ups planned and the visits made in a date range
+Index("follow_ups_created", synced["follow_ups"].c.created_at)
+Index("call_reports_started", synced["call_reports"].c.started_at)
+
+# -- derived relations: materialized views on PostgreSQL, tables the worker refreshes on SQLite (db/derived.py) --
+
+
+def _email_counts(name: str, key: str) -> Table:
+    """E-mail engagement per day, territory, product and ``key`` (from ``events``): one narrow aggregate per
+    breakdown the console shows, so that a year of a big hub is a few hundred thousand rows, not millions."""
+    return Table(
+        name,
+        metadata,
+        Column("day", Text, nullable=False),
+        Column("territory_id", Text, nullable=False),
+        Column("product_id", Text),
+        Column(key, Text),
+        Column("sent", BigInteger, nullable=False),
+        Column("opened", BigInteger, nullable=False),
+        Column("clicked", BigInteger, nullable=False),
+        Column("bounced", BigInteger, nullable=False),
+        Index(f"{name}_day", "day", "territory_id"),
+        Index(f"{name}_by", key),  # "never used": is there any row of this item, at any date
+        info={"derived": True},
+    )
+
+
+#: E-mail engagement per day, territory, product and content item.
+console_email_days = _email_counts("console_email_days", "content_id")
+#: ... per day, territory, product and the HCP's specialty (NUCC code).
+console_email_specialty = _email_counts("console_email_specialty", "specialty_code")
+#: ... per day, territory, product and the HCP's segment.
+console_email_segment = _email_counts("console_email_segment", "segment")
+
+#: Visits (in person and remote) per day, territory, HCP and product (from ``events``).
+console_visit_days = Table(
+    "console_visit_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("hcp_id", Text, nullable=False),
+    Column("product_id", Text),
+    Column("visits", BigInteger, nullable=False),
+    Index("console_visit_days_day", "day", "territory_id"),
+    info={"derived": True},
+)

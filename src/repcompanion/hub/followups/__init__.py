@@ -1,5 +1,13 @@
 """Follow-ups: journeys evaluated on call reports and engagement, their synced rows and jobs, the e-mail worker."""
 
+from repcompanion.hub.followups.control import (
+    FollowUpControlError,
+    JourneyPause,
+    pause_journey,
+    paused_journeys,
+    resume_journey,
+    retry_dead_letter,
+)
 from repcompanion.hub.followups.email import MailSettings, render, unsubscribe_signature, unsubscribe_url
 from repcompanion.hub.followups.engagement import (
     ENGAGEMENT_TYPES,
@@ -32,7 +40,9 @@ __all__ = [
     "ENGAGEMENT_TYPES",
     "JOURNEYS",
     "EngagementResult",
+    "FollowUpControlError",
     "JourneyBook",
+    "JourneyPause",
     "MailSettings",
     "ProviderEvent",
     "ProviderResult",
@@ -45,10 +55,14 @@ __all__ = [
     "engagement_secret",
     "list_follow_ups",
     "message_id",
+    "pause_journey",
+    "paused_journeys",
     "plan_after_call_report",
     "plan_not_opened",
     "record_plan",
     "render",
+    "resume_journey",
+    "retry_dead_letter",
     "sendgrid_events",
     "sendgrid_key",
     "stop_follow_ups",

@@ -26,6 +26,7 @@ from repcompanion.domain.rows import (
 )
 from repcompanion.hub.db import schema, upsert_rows
 from repcompanion.hub.db.schema import followup_jobs
+from repcompanion.hub.followups.control import without_paused
 from repcompanion.intel.journeys import (
     CONTENT_ACTIONS,
     HcpContext,
@@ -132,6 +133,7 @@ def record_plan(
     the trigger was never evaluated before, e.g. a call report the push just stored, so none can exist)."""
     if not planned:
         return
+    planned = without_paused(conn, list(planned))
     fu = schema.synced["follow_ups"]
     existing = (
         set() if new else {r[0] for r in conn.execute(select(fu.c.id).where(fu.c.id.in_([p.id for p in planned])))}

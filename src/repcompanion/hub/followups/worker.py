@@ -43,7 +43,7 @@ from repcompanion.domain.rows import (
     hcp_from_row,
 )
 from repcompanion.hub.db import HubDb, schema, upsert_rows
-from repcompanion.hub.db.schema import followup_jobs
+from repcompanion.hub.db.schema import followup_jobs, journey_pauses
 from repcompanion.hub.delivery import (
     Attempt,
     Batch,
@@ -122,6 +122,7 @@ class Worker:
                 for r in conn.execute(
                     select(j.c.id)
                     .where(and_(j.c.status == "scheduled", j.c.next_attempt_at <= now_t, free))
+                    .where(j.c.journey.not_in(select(journey_pauses.c.journey)))  # a paused journey's e-mails wait
                     .order_by(j.c.next_attempt_at, j.c.id)
                     .limit(limit or self.settings.batch)
                 )

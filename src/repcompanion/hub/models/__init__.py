@@ -10,6 +10,7 @@ from repcompanion.hub.models.registry import (
     list_versions,
     model_bytes,
     publish,
+    record_device_model,
 )
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "list_versions",
     "model_bytes",
     "publish",
+    "record_device_model",
     "signing",
 ]

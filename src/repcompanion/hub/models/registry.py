@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, select
 
 from repcompanion.domain.errors import HubError
 from repcompanion.hub.db import HubDb
-from repcompanion.hub.db.schema import model_versions
+from repcompanion.hub.db.schema import device_models, model_versions
 from repcompanion.hub.models import signing
 from repcompanion.intel.propensity import ModelBundle, default_model_path, load_model, save_model
 
@@ -152,3 +152,21 @@ def new_version(db: HubDb, last_day: date) -> str:
 
 def count_versions(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(model_versions)).scalar_one())
+
+
+def record_device_model(
+    db: HubDb, device_id: str, *, running: str | None = None, downloaded: str | None = None
+) -> None:
+    """Remember which model a device says it runs (its model check) or last downloaded."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    values: dict[str, Any] = {}
+    if running is not None:
+        values |= {"running": running[:200], "checked_at": at}
+    if downloaded is not None:
+        values |= {"downloaded": downloaded[:200], "downloaded_at": at}
+    if not values:
+        return
+    d = device_models
+    with db.write() as conn:
+        if not conn.execute(d.update().where(d.c.device_id == device_id).values(**values)).rowcount:
+            conn.execute(d.insert().values(device_id=device_id, **values))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -221,6 +222,39 @@ def record_feedback(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
     return "applied", ""
 
 
+def record_list_shown(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
+    """Payload: ``{"day", "shown_at", "shown": N, "top": {"hcp_id", "action"}, "model_version", "rules_version"}``
+    — the list a laptop showed its rep (one per day and device; a later one the same day replaces it)."""
+    p = m.payload
+    day = date.fromisoformat(str(p["day"])).isoformat()
+    shown = int(p["shown"])
+    if shown < 0:
+        raise Rejected("a suggestion list cannot have fewer than 0 suggestions")
+    top = p.get("top") or {}
+    if not isinstance(top, dict):
+        raise Rejected("'top' must be an object with hcp_id and action")
+    t = schema.suggestion_lists
+    list_id = f"{m.device_id}|{day}"
+    conn.execute(t.delete().where(t.c.id == list_id))
+    conn.execute(
+        t.insert().values(
+            id=list_id,
+            day=day,
+            shown_at=str(p.get("shown_at") or m.created_at)[:64],
+            shown=shown,
+            top_hcp_id=str(top["hcp_id"])[:128] if top.get("hcp_id") else None,
+            top_action=str(top["action"])[:64] if top.get("action") else None,
+            model_version=str(p.get("model_version", ""))[:200],
+            rules_version=str(p.get("rules_version", ""))[:200],
+            user_name=caller.user,
+            territory_id=caller.territory_id,
+            device_id=m.device_id,
+            received_at=now_text(),
+        )
+    )
+    return "applied", ""
+
+
 def submit_dcr(conn: Connection, caller: Caller, m: MutationIn) -> Outcome:
     """Payload: ``{"hcp_id": ..., "changes": {field: new value}, "note": ...}`` (``hcp_id`` defaults to the
     mutation's entity id); fields are HCP columns a rep may correct (address, phone, email, specialty...)."""
@@ -263,5 +297,6 @@ HANDLERS: dict[str, Callable[[Connection, Caller, MutationIn], Outcome]] = {
     MutationKind.AE_INTAKE.value: submit_intake,
     MutationKind.SCREENING_DECISION.value: record_screening,
     MutationKind.SUGGESTION_FEEDBACK.value: record_feedback,
+    MutationKind.SUGGESTIONS_SHOWN.value: record_list_shown,
     MutationKind.DATA_CHANGE_REQUEST.value: submit_dcr,
 }
