@@ -84,6 +84,7 @@ class _Writer:
     columns: tuple[str, ...]
     values: Callable[[Row], tuple[object, ...]]  # the row's values in column order (KeyError: a column is missing)
     upsert: str
+    insert: str  # INSERT OR IGNORE: writes only ids the table does not have yet
     hcp_at: int | None  # where the owning HCP's id is in ``values`` (None: rows that are no one HCP's)
 
 
@@ -92,11 +93,13 @@ def _writer(codec: TableCodec) -> _Writer:
     getter = itemgetter(*columns)
     values: Callable[[Row], tuple[object, ...]] = getter if len(columns) > 1 else (lambda r: (getter(r),))
     key = "id" if codec.table == "hcps" else "hcp_id"
+    marks = ", ".join("?" * len(columns))
     return _Writer(
         codec.table,
         columns,
         values,
         upsert_sql(codec.table, columns),
+        f"INSERT OR IGNORE INTO {codec.table} ({', '.join(columns)}) VALUES ({marks})",
         columns.index(key) if key in columns else None,
     )
 
@@ -107,7 +110,12 @@ _TABLE_AND_OP = itemgetter("table", "op")
 
 
 def apply_page(
-    store: Store, changes: Sequence[Row], next_cursor: int, *, state: Mapping[str, str] | None = None
+    store: Store,
+    changes: Sequence[Row],
+    next_cursor: int,
+    *,
+    state: Mapping[str, str] | None = None,
+    mostly_new: bool = False,
 ) -> PageResult:
     """Apply one pulled page and advance the cursor in one transaction, with any other sync-state ``state``
     that belongs to the page (the hub's epoch, the territory id).
@@ -118,6 +126,10 @@ def apply_page(
     Consecutive changes to the same table with the same operation are written with one ``executemany``;
     the order of the page is kept, so a later change to a row always wins. A malformed change raises
     ``ValidationError`` and nothing of the page is written.
+
+    ``mostly_new``: the page is expected to hold few ids the store already has (a download into a staging
+    replica), so each run of upserts is first inserted, which is cheaper than an upsert; a run that met an id
+    already there is then upserted whole, in order, which gives the same rows as upserting it at once.
     """
     result = PageResult()
     conn = store.conn
@@ -140,7 +152,8 @@ def apply_page(
                 continue  # a newer hub's table this client does not know: ignored, not fatal
             if op == "upsert":
                 values = _values(writer, run)
-                conn.executemany(writer.upsert, values)
+                if not mostly_new or conn.executemany(writer.insert, values).rowcount != len(values):
+                    conn.executemany(writer.upsert, values)
                 if table == "hcps":
                     conn.executemany("DELETE FROM pending_removals WHERE hcp_id = ?", [(c["id"],) for c in run])
                 result.touched(table, _hcps_of(writer, values))
