@@ -28,14 +28,14 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
 from repcompanion.domain.errors import ValidationError, WorkspaceLockedError
-from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row
+from repcompanion.domain.rows import HCP_DEPENDENT_TABLES, SYNCED_TABLES, Row, TableCodec
 from repcompanion.store.store import Store, open_store
 from repcompanion.store.tables import upsert_sql
 
@@ -72,8 +72,50 @@ class PageResult:
             self.hcp_ids.update(hcp_ids)
 
 
+@dataclass(frozen=True)
+class _Writer:
+    """How pulled rows of one synced table are written, derived once from its codec's columns.
+
+    A wire row is already the table's row as its codec writes it (the same text for tuples, dates and enums), so
+    its values go straight to ``executemany`` in column order: no record is built and nothing is converted.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    values: Callable[[Row], tuple[object, ...]]  # the row's values in column order (KeyError: a column is missing)
+    upsert: str
+    insert: str  # INSERT OR IGNORE: writes only ids the table does not have yet
+    hcp_at: int | None  # where the owning HCP's id is in ``values`` (None: rows that are no one HCP's)
+
+
+def _writer(codec: TableCodec) -> _Writer:
+    columns = codec.columns
+    getter = itemgetter(*columns)
+    values: Callable[[Row], tuple[object, ...]] = getter if len(columns) > 1 else (lambda r: (getter(r),))
+    key = "id" if codec.table == "hcps" else "hcp_id"
+    marks = ", ".join("?" * len(columns))
+    return _Writer(
+        codec.table,
+        columns,
+        values,
+        upsert_sql(codec.table, columns),
+        f"INSERT OR IGNORE INTO {codec.table} ({', '.join(columns)}) VALUES ({marks})",
+        columns.index(key) if key in columns else None,
+    )
+
+
+_WRITERS = {table: _writer(codec) for table, codec in SYNCED_TABLES.items()}
+_ROW = itemgetter("row")
+_TABLE_AND_OP = itemgetter("table", "op")
+
+
 def apply_page(
-    store: Store, changes: Sequence[Row], next_cursor: int, *, state: Mapping[str, str] | None = None
+    store: Store,
+    changes: Sequence[Row],
+    next_cursor: int,
+    *,
+    state: Mapping[str, str] | None = None,
+    mostly_new: bool = False,
 ) -> PageResult:
     """Apply one pulled page and advance the cursor in one transaction, with any other sync-state ``state``
     that belongs to the page (the hub's epoch, the territory id).
@@ -84,12 +126,16 @@ def apply_page(
     Consecutive changes to the same table with the same operation are written with one ``executemany``;
     the order of the page is kept, so a later change to a row always wins. A malformed change raises
     ``ValidationError`` and nothing of the page is written.
+
+    ``mostly_new``: the page is expected to hold few ids the store already has (a download into a staging
+    replica), so each run of upserts is first inserted, which is cheaper than an upsert; a run that met an id
+    already there is then upserted whole, in order, which gives the same rows as upserting it at once.
     """
     result = PageResult()
     conn = store.conn
     with store.atomic():
         try:
-            runs = [(key, list(run)) for key, run in groupby(changes, key=itemgetter("table", "op"))]
+            runs = [(key, list(run)) for key, run in groupby(changes, key=_TABLE_AND_OP)]
         except (KeyError, TypeError) as exc:
             raise ValidationError("a change of the page has no table or operation") from exc
         for (table, op), run in runs:
@@ -101,19 +147,20 @@ def apply_page(
                     result.purged += int(store.remove_hcp(change["id"], since_seq=next_cursor))
                 result.touched("hcps", (c["id"] for c in run))
                 continue
-            codec = SYNCED_TABLES.get(table)
-            if codec is None:
+            writer = _WRITERS.get(table)
+            if writer is None:
                 continue  # a newer hub's table this client does not know: ignored, not fatal
             if op == "upsert":
-                values = _values(table, codec.columns, run)
-                conn.executemany(upsert_sql(table, codec.columns), values)
+                values = _values(writer, run)
+                if not mostly_new or conn.executemany(writer.insert, values).rowcount != len(values):
+                    conn.executemany(writer.upsert, values)
                 if table == "hcps":
                     conn.executemany("DELETE FROM pending_removals WHERE hcp_id = ?", [(c["id"],) for c in run])
-                result.touched(table, _hcps_of(table, codec.columns, values))
+                result.touched(table, _hcps_of(writer, values))
                 result.upserts += len(run)
             else:
                 ids = [c["id"] for c in run]
-                result.touched(table, _owners(conn, table, codec.columns, ids))
+                result.touched(table, _owners(conn, table, writer.columns, ids))
                 conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids])
                 result.deletes += len(run)
         store.sync_state.set_cursor(next_cursor)
@@ -122,13 +169,13 @@ def apply_page(
     return result
 
 
-def _hcps_of(table: str, columns: tuple[str, ...], values: list[tuple[object, ...]]) -> list[str] | None:
+def _hcps_of(writer: _Writer, values: list[tuple[object, ...]]) -> set[str] | None:
     """The HCPs the upserted rows belong to (None: rows of a table that is no one HCP's)."""
-    key = "id" if table == "hcps" else "hcp_id"
-    if key not in columns:
+    if writer.hcp_at is None:
         return None
-    at = columns.index(key)
-    return [str(v[at]) for v in values if v[at] is not None]
+    owners = set(map(itemgetter(writer.hcp_at), values))
+    owners.discard(None)
+    return owners
 
 
 def _owners(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], ids: list[str]) -> list[str] | None:
@@ -145,21 +192,18 @@ def _owners(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], ids:
     return owners
 
 
-def _values(table: str, columns: tuple[str, ...], run: list[Row]) -> list[tuple[object, ...]]:
+def _values(writer: _Writer, run: list[Row]) -> list[tuple[object, ...]]:
     """Column tuples of upserted rows (a row missing a column, e.g. from an older hub, gets NULL there)."""
     try:
-        rows = [c["row"] for c in run]
+        rows = list(map(_ROW, run))
     except KeyError as exc:
-        raise ValidationError(f"an upsert for {table} carries no row") from exc
-    if len(columns) == 1:
-        return [(r[columns[0]],) for r in rows]
-    getter = itemgetter(*columns)
+        raise ValidationError(f"an upsert for {writer.table} carries no row") from exc
     try:
-        return [getter(r) for r in rows]
+        return list(map(writer.values, rows))
     except KeyError:
-        return [tuple(r.get(col) for col in columns) for r in rows]
+        return [tuple(r.get(col) for col in writer.columns) for r in rows]
     except TypeError as exc:
-        raise ValidationError(f"an upsert for {table} carries no row") from exc
+        raise ValidationError(f"an upsert for {writer.table} carries no row") from exc
 
 
 def verification_counts(store: Store) -> dict[str, int]:

@@ -287,7 +287,7 @@ class SyncClient:
         for _ in range(2):
             staging = open_staging(path, owner=owner, key=self.key)
             try:
-                end = self._pull_pass(api, staging, report, meter, cancelled)
+                end = self._pull_pass(api, staging, report, meter, cancelled, staged=True)
                 if end.reset:
                     staging.close()
                     discard_staging(path)
@@ -318,6 +318,7 @@ class SyncClient:
         cancelled: Cancelled,
         *,
         verify: bool = True,
+        staged: bool = False,
     ) -> _Pass:
         limit = self.page_limit
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="repcompanion-pull") as pool:
@@ -347,7 +348,8 @@ class SyncClient:
                     state = {"territory_id": page.territory_id} if page.territory_id is not None else {}
                     if page.epoch is not None:
                         state[EPOCH_KEY] = str(page.epoch)
-                    result = apply_page(target, changes, page.next_cursor, state=state)
+                    # A staged download is almost all new rows: inserting them is cheaper than upserting them.
+                    result = apply_page(target, changes, page.next_cursor, state=state, mostly_new=staged)
                 except (ValidationError, sqlite3.IntegrityError, KeyError, TypeError, AttributeError) as exc:
                     _drain(ahead)
                     raise HubProtocolError(
