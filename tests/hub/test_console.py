@@ -411,3 +411,16 @@ def test_long_ranges_read_through_the_monthly_aggregates_give_the_figures_of_the
         assert (row["visits"], row["reached"]) == (len(mine), len({v["hcp_id"] for v in mine})), row
     per_day = {r["day"]: r["visits"] for r in shown["tables"]["per_day"]["rows"]}
     assert sum(per_day.values()) == len(visits) and min(per_day, default=start) >= start
+    products = hub.rows(
+        "SELECT a.territory_id, e.hcp_id FROM events e JOIN alignments a ON a.hcp_id = e.hcp_id WHERE e.product_id = "
+        "'P1' AND e.type IN ('visit', 'remote_call') AND substr(e.occurred_at, 1, 10) BETWEEN :s AND :e",
+        **within,
+    )
+    shown = page(client, "field", start=start, end=end, product="P1")
+    assert shown["kpis"]["visits"] == len(products)
+    reached = {r["territory_id"]: r["reached"] for r in shown["tables"]["by_territory"]["rows"] if r["reached"]}
+    assert reached == {t: len({v["hcp_id"] for v in products if v["territory_id"] == t})
+                       for t in {v["territory_id"] for v in products}}  # fmt: skip
+    one = page(client, "field", start=start, end=end, territory="T-002")["tables"]["map"]["rows"]
+    assert {r["hcp_id"] for r in one if r["visited"] == "yes"} == {v["hcp_id"] for v in visits
+                                                                    if v["territory_id"] == "T-002"}  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import Connection, and_, distinct, func, select, union_all
 
 from repcompanion.hub.console import charts
 from repcompanion.hub.console.figures import (
@@ -21,6 +21,7 @@ from repcompanion.hub.console.figures import (
     select_rows,
     share,
     spanning,
+    whole_months,
 )
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.console.roles import Viewer
@@ -50,14 +51,41 @@ def _visit_filter(v: Any, viewer: Viewer, f: Filters) -> list[Any]:
     return where
 
 
+def _visited(viewer: Viewer, f: Filters) -> Any:
+    """(territory, HCP) of every visit in the range, as a subquery: the whole months from the yearly month masks
+    (one row per year, territory, HCP and product), the days before and after them from the per-HCP daily rows."""
+    v, y = schema.console_visit_days, schema.console_visit_years
+    scope = f.scope(viewer)
+    whole = whole_months(f)
+    if whole is None:
+        return select(v.c.territory_id, v.c.hcp_id).where(*_visit_filter(v, viewer, f)).subquery("visited")
+    first, last = whole
+    masks: dict[str, int] = {}
+    month = first
+    while month <= last:
+        masks[str(month.year)] = masks.get(str(month.year), 0) | 1 << (month.month - 1)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    parts = [
+        select(y.c.territory_id, y.c.hcp_id).where(
+            y.c.year == year,
+            y.c.product_id == (f.product or schema.ALL_TERRITORIES),
+            y.c.months.op("&")(mask) != 0,
+            in_scope(y.c.territory_id, scope),
+        )
+        for year, mask in masks.items()
+    ]
+    after_last = month
+    for start, end in ((f.start, first - timedelta(days=1)), (after_last, f.end)):
+        if start <= end:
+            days = Filters(start, end, f.territory, f.product)
+            parts.append(select(v.c.territory_id, v.c.hcp_id).where(*_visit_filter(v, viewer, days)))
+    return union_all(*parts).subquery("visited")
+
+
 def _reached(viewer: Viewer, f: Filters) -> Any:
-    """HCPs with a visit in the range, per territory: distinct over the per-HCP visit aggregate's rows."""
-    v = spanning(schema.console_visit_days, f, "visited")
-    return (
-        select(v.c.territory_id, func.count(distinct(v.c.hcp_id)).label("reached"))
-        .where(*_visit_filter(v, viewer, f))
-        .group_by(v.c.territory_id)
-    )
+    """HCPs with a visit in the range, per territory (an HCP visited in two parts of the range counts once)."""
+    v = _visited(viewer, f)
+    return select(v.c.territory_id, func.count(distinct(v.c.hcp_id)).label("reached")).group_by(v.c.territory_id)
 
 
 def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
@@ -173,8 +201,8 @@ def _map(
     a, h = schema.synced["alignments"], schema.synced["hcps"]
     located = and_(h.c.latitude.is_not(None), h.c.longitude.is_not(None))
     if f.territory:
-        v = spanning(schema.console_visit_days, f, "visited")
-        visited = select(distinct(v.c.hcp_id)).where(*_visit_filter(v, viewer, f))
+        v = _visited(viewer, f)
+        visited = select(v.c.hcp_id)
         q = (
             select(h.c.id.label("hcp_id"), h.c.first_name, h.c.last_name, h.c.latitude, h.c.longitude,
                    h.c.id.in_(visited).label("seen"))

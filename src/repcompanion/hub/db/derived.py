@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     Float,
+    Integer,
     Select,
     Table,
     Text,
@@ -294,6 +295,25 @@ def is_measure(column: Any) -> bool:
     return not isinstance(column.type, Text)
 
 
+def visit_years(dialect: str) -> Any:
+    """The months of each calendar year in which an HCP got a visit (of a product, and of any product under ``*``),
+    as a bitmask: the sum of ``1 << (month - 1)`` over the distinct months of the monthly per-HCP visit aggregate."""
+    m = schema.MONTHS["console_visit_days"]
+
+    def months(product: Any, source: Any) -> Select[Any]:
+        bit = literal(1).op("<<")(cast(func.substr(source.c.month, 6, 2), Integer) - 1)
+        keys = (
+            func.substr(source.c.month, 1, 4).label("year"),
+            source.c.territory_id,
+            source.c.hcp_id,
+            product.label("product_id"),
+        )
+        return select(*keys, func.sum(bit).label("months")).group_by(*_grouped(*keys))
+
+    distinct_months = select(m.c.month, m.c.territory_id, m.c.hcp_id).distinct().subquery("visited_months")
+    return union_all(months(m.c.product_id, m), months(literal(ALL), distinct_months))
+
+
 #: every derived relation and its definition (the table's columns are the SELECT's, in order); a relation comes after
 #: the ones it reads (the monthly twins read their daily aggregates)
 DAILY: dict[str, tuple[Table, Callable[[str], Any]]] = {
@@ -307,9 +327,11 @@ DAILY: dict[str, tuple[Table, Callable[[str], Any]]] = {
     "console_feedback_days": (schema.console_feedback_days, feedback_days),
     "console_list_days": (schema.console_list_days, list_days),
 }
-DERIVED: dict[str, tuple[Table, Callable[[str], Any]]] = DAILY | {
-    schema.MONTHS[name].name: (schema.MONTHS[name], months_of(table)) for name, (table, _) in DAILY.items()
-}
+DERIVED: dict[str, tuple[Table, Callable[[str], Any]]] = (
+    DAILY
+    | {schema.MONTHS[name].name: (schema.MONTHS[name], months_of(table)) for name, (table, _) in DAILY.items()}
+    | {"console_visit_years": (schema.console_visit_years, visit_years)}
+)
 #: the relations revision 0013 created (later revisions add the others)
 FIRST = ("console_email_days", "console_email_specialty", "console_email_segment", "console_visit_days")
 

@@ -559,6 +559,20 @@ def _months(days: Table) -> Table:
     return Table(name, metadata, *columns, Index(f"{name}_month", "month", "territory_id"), info={"derived": True})
 
 
+#: Per calendar year, territory, HCP and product (and ``*``: any product), the months with a visit as a bitmask (bit
+#: 0 January … bit 11 December): HCPs reached over whole months without reading a row per month.
+console_visit_years = Table(
+    "console_visit_years",
+    metadata,
+    Column("year", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("hcp_id", Text, nullable=False),
+    Column("product_id", Text, nullable=False),
+    Column("months", BigInteger, nullable=False),
+    Index("console_visit_years_year", "year", "product_id", "territory_id"),
+    info={"derived": True},
+)
+
 #: monthly twins, by the name of their daily aggregate
 MONTHS: dict[str, Table] = {
     t.name: _months(t)

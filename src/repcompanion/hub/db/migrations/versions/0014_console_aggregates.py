@@ -15,7 +15,12 @@ branch_labels = None
 depends_on = None
 
 #: the derived relations this revision adds, in the order they are created (each after the ones it reads)
-ADDED = [name for name in derived.DERIVED if name not in derived.FIRST]
+ADDED = [
+    "console_visit_totals", "console_funnel_days", "console_report_days", "console_feedback_days",
+    "console_list_days", "console_email_months", "console_email_specialty_months", "console_email_segment_months",
+    "console_visit_months", "console_visit_totals_months", "console_funnel_months", "console_report_months",
+    "console_feedback_months", "console_list_months", "console_visit_years",
+]  # fmt: skip
 
 
 def upgrade() -> None:
