@@ -416,6 +416,11 @@ def test_long_ranges_read_through_the_monthly_aggregates_give_the_figures_of_the
         "'P1' AND e.type IN ('visit', 'remote_call') AND substr(e.occurred_at, 1, 10) BETWEEN :s AND :e",
         **within,
     )
+    drift = {r["input"]: r["selected"] for r in page(client, "model", start=start, end=end)["tables"]["drift"]["rows"]}
+    days = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days + 1
+    hcps = len(hub.rows("SELECT hcp_id FROM alignments"))
+    assert drift["Visits per HCP (30 days)"] == pytest.approx(len(visits) / hcps * 30 / days)
+    assert drift["E-mails per HCP (30 days)"] == pytest.approx(sent / hcps * 30 / days)
     shown = page(client, "field", start=start, end=end, product="P1")
     assert shown["kpis"]["visits"] == len(products)
     reached = {r["territory_id"]: r["reached"] for r in shown["tables"]["by_territory"]["rows"] if r["reached"]}
