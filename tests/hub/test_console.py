@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from repcompanion.hub.console import ROLE_ACTIONS, ROLE_PAGES
 from repcompanion.hub.console.roles import PAGES
+from repcompanion.hub.db import derived
 from tests.hub import console_data
 from tests.hub.console_data import ConsoleHub, default_filters
 from tests.pg import pg_schema
@@ -308,3 +310,122 @@ def test_console_pages_carry_a_strict_content_security_policy_and_are_not_cached
     policy = reply.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
     assert reply.headers["cache-control"] == "no-store"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def spread_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHub]:
+    """A console hub whose follow-ups, call reports, suggestion feedback and lists are spread over the last months
+    (every other row moved back 20 to 300 days), so that long ranges read whole months and partial ones."""
+
+    def spread(built: ConsoleHub) -> ConsoleHub:
+        moves = {"follow_ups": ("id", "created_at"), "call_reports": ("id", "started_at"),
+                 "suggestion_feedback": ("id", "at"), "suggestion_lists": ("id", "day")}  # fmt: skip
+        with built.db.write() as conn:
+            for table, (key, column) in moves.items():
+                rows = conn.exec_driver_sql(f"SELECT {key}, {column} FROM {table} ORDER BY {key}").all()
+                for k, (ident, stamp) in enumerate(rows):
+                    if k % 2:
+                        continue
+                    back = 20 + (37 * k) % 280
+                    moved = (datetime.fromisoformat(stamp) - timedelta(days=back)).isoformat()
+                    moved = moved[:10] if len(stamp) == 10 else moved
+                    conn.execute(text(f"UPDATE {table} SET {column} = :m WHERE {key} = :i"), {"m": moved, "i": ident})
+        derived.refresh(built.db)
+        return built
+
+    if request.param == "sqlite":
+        built = spread(console_data.build(f"sqlite:///{tmp_path_factory.mktemp('spread') / 'hub.db'}"))
+        yield built
+        built.close()
+        return
+    with pg_schema(request.getfixturevalue("pg_server")) as url:
+        built = spread(console_data.build(url))
+        yield built
+        built.close()
+
+
+def _ranges() -> dict[str, tuple[str, str]]:
+    today = console_data.TODAY
+    first_of_month = today.replace(day=1)
+    three_months_ago = (first_of_month - timedelta(days=85)).replace(day=1)
+    return {
+        "quarter": ((today - timedelta(days=89)).isoformat(), today.isoformat()),
+        "year": ((today - timedelta(days=364)).isoformat(), today.isoformat()),
+        "whole months": (three_months_ago.isoformat(), (first_of_month - timedelta(days=1)).isoformat()),
+        "within a month": ((today - timedelta(days=40)).replace(day=3).isoformat(),
+                           (today - timedelta(days=40)).replace(day=17).isoformat()),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("span", list(_ranges()))
+def test_long_ranges_read_through_the_monthly_aggregates_give_the_figures_of_the_raw_rows(
+    spread_hub: ConsoleHub, span: str
+) -> None:
+    hub = spread_hub
+    start, end = _ranges()[span]
+    within = {"s": start, "e": end}
+    client = hub.login("ada")
+    shown = page(client, "funnel", start=start, end=end)
+    fu = hub.rows(
+        "SELECT journey, action, status FROM follow_ups WHERE substr(created_at, 1, 10) BETWEEN :s AND :e", **within
+    )
+    emails = [r for r in fu if r["action"] == "send_email"]
+    assert shown["kpis"]["planned"] == len(emails)
+    assert shown["kpis"]["sent"] == sum(r["status"] in ("sent", "opened", "clicked", "bounced") for r in emails)
+    by_journey = {r["journey"]: r["planned"] for r in shown["tables"]["by_journey"]["rows"] if r["planned"]}
+    assert by_journey == {j: sum(r["journey"] == j for r in emails) for j in {r["journey"] for r in emails}}
+    reports = hub.rows("SELECT id FROM call_reports WHERE substr(started_at, 1, 10) BETWEEN :s AND :e", **within)
+    assert shown["kpis"]["visits"] == len(reports)
+
+    shown = page(client, "suggestions", start=start, end=end)
+    feedback = hub.rows("SELECT kind FROM suggestion_feedback WHERE substr(at, 1, 10) BETWEEN :s AND :e", **within)
+    for kind in ("accepted", "dismissed", "snoozed", "completed"):
+        assert shown["kpis"][kind] == sum(f["kind"] == kind for f in feedback), kind
+    lists = hub.rows("SELECT shown FROM suggestion_lists WHERE day BETWEEN :s AND :e", **within)
+    assert shown["kpis"]["shown"] == sum(r["shown"] for r in lists)
+    weekly = shown["tables"]["over_time"]["rows"]
+    assert sum(r["dismissed"] for r in weekly) == sum(f["kind"] == "dismissed" for f in feedback)
+
+    shown = page(client, "content", start=start, end=end)
+    events = hub.rows(
+        "SELECT e.type, e.content_id FROM events e JOIN alignments a ON a.hcp_id = e.hcp_id "
+        "WHERE substr(e.occurred_at, 1, 10) BETWEEN :s AND :e AND e.type IN ('email_sent', 'email_opened')",
+        **within,
+    )
+    sent = sum(e["type"] == "email_sent" for e in events)
+    assert shown["kpis"]["sent"] == sent
+    assert shown["kpis"]["open_rate"] == (pytest.approx(sum(e["type"] == "email_opened" for e in events) / sent)
+                                          if sent else None)  # fmt: skip
+    for row in shown["tables"]["by_item"]["rows"]:
+        assert row["sent"] == sum(e["type"] == "email_sent" and e["content_id"] == row["content_id"] for e in events)
+
+    shown = page(client, "field", start=start, end=end)
+    visits = hub.rows(
+        "SELECT a.territory_id, e.hcp_id FROM events e JOIN alignments a ON a.hcp_id = e.hcp_id "
+        "WHERE e.type IN ('visit', 'remote_call') AND substr(e.occurred_at, 1, 10) BETWEEN :s AND :e",
+        **within,
+    )
+    assert shown["kpis"]["visits"] == len(visits)
+    for row in shown["tables"]["by_territory"]["rows"]:
+        mine = [v for v in visits if v["territory_id"] == row["territory_id"]]
+        assert (row["visits"], row["reached"]) == (len(mine), len({v["hcp_id"] for v in mine})), row
+    per_day = {r["day"]: r["visits"] for r in shown["tables"]["per_day"]["rows"]}
+    assert sum(per_day.values()) == len(visits) and min(per_day, default=start) >= start
+    products = hub.rows(
+        "SELECT a.territory_id, e.hcp_id FROM events e JOIN alignments a ON a.hcp_id = e.hcp_id WHERE e.product_id = "
+        "'P1' AND e.type IN ('visit', 'remote_call') AND substr(e.occurred_at, 1, 10) BETWEEN :s AND :e",
+        **within,
+    )
+    drift = {r["input"]: r["selected"] for r in page(client, "model", start=start, end=end)["tables"]["drift"]["rows"]}
+    days = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days + 1
+    hcps = len(hub.rows("SELECT hcp_id FROM alignments"))
+    assert drift["Visits per HCP (30 days)"] == pytest.approx(len(visits) / hcps * 30 / days)
+    assert drift["E-mails per HCP (30 days)"] == pytest.approx(sent / hcps * 30 / days)
+    shown = page(client, "field", start=start, end=end, product="P1")
+    assert shown["kpis"]["visits"] == len(products)
+    reached = {r["territory_id"]: r["reached"] for r in shown["tables"]["by_territory"]["rows"] if r["reached"]}
+    assert reached == {t: len({v["hcp_id"] for v in products if v["territory_id"] == t})
+                       for t in {v["territory_id"] for v in products}}  # fmt: skip
+    one = page(client, "field", start=start, end=end, territory="T-002")["tables"]["map"]["rows"]
+    assert {r["hcp_id"] for r in one if r["visited"] == "yes"} == {v["hcp_id"] for v in visits
+                                                                    if v["territory_id"] == "T-002"}  # fmt: skip

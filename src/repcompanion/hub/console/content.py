@@ -1,5 +1,6 @@
 """Content performance: sends, open and click rates with 95% intervals, by content item, MLR code, specialty and
-segment (from the e-mail aggregate), items expiring soon and items never used (live)."""
+segment (from the e-mail aggregates: whole months from their monthly twins, other days from the daily ones), items
+expiring soon and items never used (live)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from typing import Any
 from sqlalchemy import Connection, exists, func, select
 
 from repcompanion.hub.console import charts
-from repcompanion.hub.console.figures import Column, Kpi, Page, RowAction, Table, in_scope, select_rows, with_rate
+from repcompanion.hub.console.figures import (
+    Column,
+    Kpi,
+    Page,
+    RowAction,
+    Table,
+    in_scope,
+    select_rows,
+    spanning,
+    with_rate,
+)
 from repcompanion.hub.console.filters import Filters, today
 from repcompanion.hub.console.roles import Viewer
 from repcompanion.hub.db import schema
@@ -30,7 +41,8 @@ MEASURES = [
 ]
 
 
-def _grouped(viewer: Viewer, f: Filters, *keys: Any, d: Any = schema.console_email_days) -> Any:
+def _grouped(viewer: Viewer, f: Filters, d: Any, *keys: Any) -> Any:
+    """Sends, opens and clicks grouped by ``keys`` of ``d``: an e-mail aggregate spanning the range."""
     query = (
         select(
             *keys,
@@ -38,9 +50,7 @@ def _grouped(viewer: Viewer, f: Filters, *keys: Any, d: Any = schema.console_ema
             func.sum(d.c.opened).label("opened"),
             func.sum(d.c.clicked).label("clicked"),
         )
-        .where(
-            d.c.day >= f.start.isoformat(), d.c.day <= f.end.isoformat(), in_scope(d.c.territory_id, f.scope(viewer))
-        )
+        .where(in_scope(d.c.territory_id, f.scope(viewer)))
         .group_by(*keys)
     )
     if f.product:
@@ -66,8 +76,8 @@ def _status(row: dict[str, Any], day: str) -> str:
 
 
 def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
-    d, c = schema.console_email_days, schema.synced["content"]
-    by_item_q = _grouped(viewer, f, d.c.content_id).subquery()
+    d, c = spanning(schema.console_email_days, f, "emails"), schema.synced["content"]
+    by_item_q = _grouped(viewer, f, d, d.c.content_id).subquery()
     q = (
         select(
             by_item_q.c.content_id, c.c.title, c.c.mlr_code, c.c.product_id, c.c.valid_to, c.c.withdrawn_at,
@@ -82,15 +92,16 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         r["status"] = _status(r, day)
         r["withdrawable"] = bool(r.get("title")) and not r.get("withdrawn_at")
     mlr_q = (
-        _grouped(viewer, f, func.coalesce(c.c.mlr_code, "(unknown)").label("mlr_code"))
+        _grouped(viewer, f, d, func.coalesce(c.c.mlr_code, "(unknown)").label("mlr_code"))
         .select_from(d.outerjoin(c, c.c.id == d.c.content_id))
         .order_by("mlr_code")
     )
     by_mlr, sql_mlr = select_rows(conn, mlr_q)
-    ds, dg = schema.console_email_specialty, schema.console_email_segment
-    spec_q = _grouped(viewer, f, ds.c.specialty_code, d=ds).order_by(ds.c.specialty_code)
+    ds = spanning(schema.console_email_specialty, f, "emails")
+    dg = spanning(schema.console_email_segment, f, "emails")
+    spec_q = _grouped(viewer, f, ds, ds.c.specialty_code).order_by(ds.c.specialty_code)
     by_specialty, sql_spec = select_rows(conn, spec_q)
-    seg_q = _grouped(viewer, f, dg.c.segment, d=dg).order_by(dg.c.segment)
+    seg_q = _grouped(viewer, f, dg, dg.c.segment).order_by(dg.c.segment)
     by_segment, sql_seg = select_rows(conn, seg_q)
     soon = (today() + timedelta(days=EXPIRY_DAYS)).isoformat()
     expiring_q = (
@@ -98,10 +109,10 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         .where(c.c.withdrawn_at.is_(None), c.c.valid_to >= day, c.c.valid_to <= soon)
         .order_by(c.c.valid_to, c.c.id)
     )
-    fu = schema.synced["follow_ups"]
+    fu, e = schema.synced["follow_ups"], schema.console_email_days
     never_q = (
         select(c.c.id.label("content_id"), c.c.title, c.c.mlr_code, c.c.product_id, c.c.channel, c.c.valid_to)
-        .where(~exists().where(d.c.content_id == c.c.id, d.c.sent > 0), ~exists().where(fu.c.content_id == c.c.id))
+        .where(~exists().where(e.c.content_id == c.c.id, e.c.sent > 0), ~exists().where(fu.c.content_id == c.c.id))
         .order_by(c.c.id)
     )
     if f.product:

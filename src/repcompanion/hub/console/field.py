@@ -1,15 +1,28 @@
 """Field: call-plan attainment, reach and frequency per rep and territory, visits per day, and a territory map
-(points over the shipped state outlines). From the daily visit aggregate, call plans and alignments."""
+(points over the shipped state outlines). From the visit aggregates (totals per day, territory and product; visits
+per HCP for reach; monthly twins of both for long ranges), call plans and alignments."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import Connection, and_, distinct, func, select, union_all
 
 from repcompanion.hub.console import charts
-from repcompanion.hub.console.figures import Column, Kpi, Page, Table, in_scope, rows_of, select_rows, share
+from repcompanion.hub.console.figures import (
+    Column,
+    Kpi,
+    Page,
+    Table,
+    in_day_range,
+    in_scope,
+    rows_of,
+    select_rows,
+    share,
+    spanning,
+    whole_months,
+)
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.console.roles import Viewer
 from repcompanion.hub.db import schema
@@ -29,15 +42,56 @@ def working_days(f: Filters) -> int:
 
 
 def _visit_filter(v: Any, viewer: Viewer, f: Filters) -> list[Any]:
-    where = [v.c.day >= f.start.isoformat(), v.c.day <= f.end.isoformat(), in_scope(v.c.territory_id, f.scope(viewer))]
+    """Territory and product of visit aggregate rows (the range is the spanning subquery's, or ``day``'s)."""
+    where = [in_scope(v.c.territory_id, f.scope(viewer))]
+    if "day" in v.c:
+        where.append(in_day_range(v.c.day, f.start, f.end))
     if f.product:
         where.append(v.c.product_id == f.product)
     return where
 
 
+def _visited(viewer: Viewer, f: Filters) -> Any:
+    """(territory, HCP) of every visit in the range, as a subquery: the whole months from the yearly month masks
+    (one row per year, territory, HCP and product), the days before and after them from the per-HCP daily rows."""
+    v, y = schema.console_visit_days, schema.console_visit_years
+    scope = f.scope(viewer)
+    whole = whole_months(f)
+    if whole is None:
+        return select(v.c.territory_id, v.c.hcp_id).where(*_visit_filter(v, viewer, f)).subquery("visited")
+    first, last = whole
+    masks: dict[str, int] = {}
+    month = first
+    while month <= last:
+        masks[str(month.year)] = masks.get(str(month.year), 0) | 1 << (month.month - 1)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    parts = [
+        select(y.c.territory_id, y.c.hcp_id).where(
+            y.c.year == year,
+            y.c.product_id == (f.product or schema.ALL_TERRITORIES),
+            y.c.months.op("&")(mask) != 0,
+            in_scope(y.c.territory_id, scope),
+        )
+        for year, mask in masks.items()
+    ]
+    after_last = month
+    for start, end in ((f.start, first - timedelta(days=1)), (after_last, f.end)):
+        if start <= end:
+            days = Filters(start, end, f.territory, f.product)
+            parts.append(select(v.c.territory_id, v.c.hcp_id).where(*_visit_filter(v, viewer, days)))
+    return union_all(*parts).subquery("visited")
+
+
+def _reached(viewer: Viewer, f: Filters) -> Any:
+    """HCPs with a visit in the range, per territory (an HCP visited in two parts of the range counts once)."""
+    v = _visited(viewer, f)
+    return select(v.c.territory_id, func.count(distinct(v.c.hcp_id)).label("reached")).group_by(v.c.territory_id)
+
+
 def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
-    v, a, h, cp = (
-        schema.console_visit_days,
+    v, t, a, h, cp = (
+        schema.console_visit_totals,
+        spanning(schema.console_visit_totals, f, "totals"),
         schema.synced["alignments"],
         schema.synced["hcps"],
         schema.synced["call_plans"],
@@ -50,33 +104,16 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         .group_by(a.c.territory_id)
     )
     visits_q = (
-        select(
-            v.c.territory_id, func.sum(v.c.visits).label("visits"), func.count(distinct(v.c.hcp_id)).label("reached")
-        )
-        .where(*_visit_filter(v, viewer, f))
-        .group_by(v.c.territory_id)
+        select(t.c.territory_id, func.sum(t.c.visits).label("visits"), func.sum(t.c.plan_visits).label("plan_visits"))
+        .where(*_visit_filter(t, viewer, f))
+        .group_by(t.c.territory_id)
     )
+    reached_q = _reached(viewer, f)
     overlap = and_(cp.c.period_start <= f.end.isoformat(), cp.c.period_end >= f.start.isoformat())
     planned_q = (
         select(cp.c.territory_id, func.sum(cp.c.planned_visits).label("planned"))
         .where(overlap, in_scope(cp.c.territory_id, scope))
         .group_by(cp.c.territory_id)
-    )
-    on_plan_q = (
-        select(v.c.territory_id, func.sum(v.c.visits).label("plan_visits"))
-        .select_from(
-            v.join(
-                cp,
-                and_(
-                    cp.c.territory_id == v.c.territory_id,
-                    cp.c.hcp_id == v.c.hcp_id,
-                    v.c.day >= cp.c.period_start,
-                    v.c.day <= cp.c.period_end,
-                ),
-            )
-        )
-        .where(*_visit_filter(v, viewer, f), overlap)
-        .group_by(v.c.territory_id)
     )
     u = schema.users
     reps: dict[str, list[str]] = {}
@@ -85,7 +122,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
     hcps = {r["territory_id"]: r for r in rows_of(conn, hcps_q)}
     visits = {r["territory_id"]: r for r in rows_of(conn, visits_q)}
     planned = {r["territory_id"]: r for r in rows_of(conn, planned_q)}
-    on_plan = {r["territory_id"]: r for r in rows_of(conn, on_plan_q)}
+    reached = {r["territory_id"]: int(r["reached"]) for r in rows_of(conn, reached_q)}
     days = working_days(f)
     rows = []
     for t in sorted(set(hcps) | set(visits) | set(planned)):
@@ -96,16 +133,16 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
             "hcps": int(n.get("hcps") or 0),
             "targets": int(n.get("targets") or 0),
             "visits": int(vis.get("visits") or 0),
-            "reached": int(vis.get("reached") or 0),
+            "reached": reached.get(t, 0),
             "planned": int(planned.get(t, {}).get("planned") or 0),
-            "plan_visits": int(on_plan.get(t, {}).get("plan_visits") or 0),
+            "plan_visits": int(vis.get("plan_visits") or 0),
         }
         row["reach"] = share(row["reached"], row["hcps"])
         row["frequency"] = row["visits"] / row["reached"] if row["reached"] else None
         row["per_day"] = row["visits"] / days if days else None
         row["attainment"] = share(row["plan_visits"], row["planned"])
         rows.append(row)
-    sql_rep = ";\n\n".join(str(q.compile(dialect=conn.dialect)) for q in (hcps_q, visits_q, planned_q, on_plan_q))
+    sql_rep = ";\n\n".join(str(q.compile(dialect=conn.dialect)) for q in (hcps_q, visits_q, reached_q, planned_q))
     daily_q = (
         select(v.c.day, func.sum(v.c.visits).label("visits"))
         .where(*_visit_filter(v, viewer, f))
@@ -113,7 +150,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         .order_by(v.c.day)
     )
     daily, sql_daily = select_rows(conn, daily_q)
-    points, sql_map, per_hcp = _map(conn, viewer, f)
+    points, sql_map, per_hcp = _map(conn, viewer, f, reached)
     total = {k: sum(r[k] for r in rows) for k in ("hcps", "visits", "reached", "planned", "plan_visits")}
     kpis = [
         Kpi("visits", "Visits", total["visits"], "int", DEFINITIONS),
@@ -158,11 +195,14 @@ def _map_columns(per_hcp: bool) -> list[Column]:
             Column("longitude", "Longitude", "float")]  # fmt: skip
 
 
-def _map(conn: Connection, viewer: Viewer, f: Filters) -> tuple[list[dict[str, Any]], str, bool]:
-    v, a, h = schema.console_visit_days, schema.synced["alignments"], schema.synced["hcps"]
+def _map(
+    conn: Connection, viewer: Viewer, f: Filters, reached: dict[str, int]
+) -> tuple[list[dict[str, Any]], str, bool]:
+    a, h = schema.synced["alignments"], schema.synced["hcps"]
     located = and_(h.c.latitude.is_not(None), h.c.longitude.is_not(None))
     if f.territory:
-        visited = select(distinct(v.c.hcp_id)).where(*_visit_filter(v, viewer, f))
+        v = _visited(viewer, f)
+        visited = select(v.c.hcp_id)
         q = (
             select(h.c.id.label("hcp_id"), h.c.first_name, h.c.last_name, h.c.latitude, h.c.longitude,
                    h.c.id.in_(visited).label("seen"))
@@ -179,27 +219,18 @@ def _map(conn: Connection, viewer: Viewer, f: Filters) -> tuple[list[dict[str, A
         ]  # fmt: skip
         return out, sql, True
     scope = f.scope(viewer)
-    reached = (
-        select(v.c.territory_id, func.count(distinct(v.c.hcp_id)).label("reached"))
-        .where(*_visit_filter(v, viewer, f))
-        .group_by(v.c.territory_id)
-        .subquery()
-    )
-    base = (
+    q = (
         select(a.c.territory_id, func.count().label("hcps"), func.avg(h.c.latitude).label("latitude"),
                func.avg(h.c.longitude).label("longitude"))
         .select_from(a.join(h, h.c.id == a.c.hcp_id))
         .where(located, in_scope(a.c.territory_id, scope))
         .group_by(a.c.territory_id)
-        .subquery()
+        .order_by(a.c.territory_id)
     )  # fmt: skip
-    q = (
-        select(base, func.coalesce(reached.c.reached, 0).label("reached"))
-        .select_from(base.outerjoin(reached, reached.c.territory_id == base.c.territory_id))
-        .order_by(base.c.territory_id)
-    )
     rows, sql = select_rows(conn, q)
+    sql += ";\n\n-- reached: the HCPs with a visit in the range, per territory (as in the table above)"
     for r in rows:
+        r["reached"] = reached.get(r["territory_id"], 0)
         r["reach"] = share(r["reached"], r["hcps"])
         r["reach_band"] = _band(r["reach"])
     return rows, sql, False

@@ -8,15 +8,18 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, Float, and_, case, cast, func, literal, select
+from sqlalchemy import JSON, Connection, Date, Float, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.sql import Executable
 
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.db import schema
+
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,47 @@ def in_range(column: Any, f: Filters) -> Any:
     return and_(column >= f.start_text, column < f.end_text)
 
 
+def whole_months(f: Filters) -> tuple[date, date] | None:
+    """The first day of the first and of the last calendar month wholly inside the range (None: no whole month)."""
+    first = f.start if f.start.day == 1 else (f.start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = f.end + timedelta(days=1)
+    last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def spanning(days: Any, f: Filters, name: str = "spanned") -> Any:
+    """The rows of daily aggregate ``days`` within the range, as a subquery with the same columns but ``day``: whole
+    months from its monthly twin, and only the days before the first and after the last whole month from ``days``.
+    Summing (or counting distinct) over it gives exactly what the daily rows of the range give."""
+    months = schema.MONTHS[days.name]
+    keys = [c.name for c in days.columns if c.name != "day"]
+    whole = whole_months(f)
+    if whole is None:
+        return select(*[days.c[k] for k in keys]).where(in_day_range(days.c.day, f.start, f.end)).subquery(name)
+    first, last = whole
+    after_last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+    parts = [
+        select(*[months.c[k] for k in keys]).where(
+            months.c.month >= first.isoformat()[:7], months.c.month <= last.isoformat()[:7]
+        )
+    ]
+    if f.start < first:
+        parts.append(select(*[days.c[k] for k in keys]).where(in_day_range(days.c.day, f.start, first - ONE_DAY)))
+    if after_last <= f.end:
+        parts.append(select(*[days.c[k] for k in keys]).where(in_day_range(days.c.day, after_last, f.end)))
+    return union_all(*parts).subquery(name)
+
+
+def in_day_range(column: Any, start: date, end: date) -> Any:
+    """``column`` (a 'YYYY-MM-DD' day) from ``start`` to ``end``, both included."""
+    return and_(column >= start.isoformat(), column <= end.isoformat())
+
+
+def territory_scope(column: Any, territories: Sequence[str] | None) -> Any:
+    """For aggregates with rows under ``*``: every row once when every territory is in view, else the territories'."""
+    return column == schema.ALL_TERRITORIES if territories is None else column.in_(list(territories))
+
+
 def hcp_in_scope(hcp_column: Any, territories: Sequence[str] | None) -> Any:
     """The HCP is aligned to one of ``territories`` (True when None: every territory)."""
     if territories is None:
@@ -213,6 +257,7 @@ __all__ = [
     "first_in_json_array",
     "hcp_in_scope",
     "hours_between",
+    "in_day_range",
     "in_range",
     "in_scope",
     "json_array_has",
@@ -220,8 +265,11 @@ __all__ = [
     "rows_of",
     "select_rows",
     "share",
+    "spanning",
     "sql_text",
+    "territory_scope",
     "week_of",
+    "whole_months",
     "wilson",
     "with_rate",
 ]

@@ -1,12 +1,13 @@
 """The closed-loop funnel: visits logged → follow-ups planned → blocked (by reason) → sent → delivered → opened →
 clicked → MSL referral suggested → accepted → done, per journey and per product, and the time from visit to e-mail
-against the 24-hour promise. Live: read from the follow-ups, call reports, feedback and events themselves."""
+against the 24-hour promise. From the funnel and call-report aggregates (``db/derived.py``: per day, territory, journey
+and product, with monthly twins), which count the follow-ups, call reports, feedback and events themselves."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from repcompanion.hub.console import charts
 from repcompanion.hub.console.figures import (
@@ -15,19 +16,16 @@ from repcompanion.hub.console.figures import (
     Page,
     RowAction,
     Table,
-    count_if,
-    count_if_both,
     first_in_json_array,
-    hcp_in_scope,
-    hours_between,
-    in_range,
     json_array_has,
     select_rows,
     share,
+    spanning,
+    territory_scope,
 )
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.console.roles import Viewer
-from repcompanion.hub.db import schema
+from repcompanion.hub.db import derived, schema
 from repcompanion.hub.db.schema import journey_pauses
 
 #: the stages of a follow-up, in funnel order: (column, label, definition)
@@ -77,107 +75,57 @@ STAGES: list[tuple[str, str, str]] = [
         "after the suggestion.",
     ),
 ]
-SENT = ("sent", "opened", "clicked", "bounced")
-PROMISE_HOURS = 24.0
+PROMISE_HOURS = derived.PROMISE_HOURS
 
 
-def _blocked(reason: Any, kind: str) -> Any:
-    consent = or_(reason.like("%consent%"), reason.like("%opt-out%"), reason.like("%do-not-contact%"))
-    cap = reason.like("%frequency cap%")
-    content = reason.like("%content%")
-    if kind == "consent":
-        return consent
-    if kind == "cap":
-        return and_(~consent, cap)
-    if kind == "content":
-        return and_(~consent, ~cap, content)
-    return and_(~consent, ~cap, ~content)
-
-
-def _follow_ups(conn: Connection, viewer: Viewer, f: Filters, by: Any) -> Any:
-    """Stage counts of the follow-ups created in the range, grouped by ``by`` (journey or product)."""
-    fu, c, cr = schema.synced["follow_ups"], schema.synced["content"], schema.synced["call_reports"]
-    fb, ev = schema.suggestion_feedback, schema.synced["events"]
-    product = func.coalesce(c.c.product_id, first_in_json_array(conn, cr.c.products))
-    email = fu.c.action == "send_email"
-    msl = and_(fu.c.action == "suggest_msl_referral", fu.c.status != "suppressed", fu.c.status != "cancelled")
-    suppressed = and_(email, fu.c.status == "suppressed")
-    after = and_(fb.c.hcp_id == fu.c.hcp_id, fb.c.action == "msl_referral", fb.c.at >= fu.c.created_at)
-    accepted = exists().where(after, fb.c.kind.in_(("accepted", "completed")))
-    done = or_(
-        exists().where(after, fb.c.kind == "completed"),
-        exists().where(ev.c.hcp_id == fu.c.hcp_id, ev.c.type == "msl_visit", ev.c.occurred_at >= fu.c.created_at),
-    )
-    measures = {
-        "planned": count_if(email),
-        "blocked_consent": count_if(and_(suppressed, _blocked(fu.c.reason, "consent"))),
-        "blocked_cap": count_if(and_(suppressed, _blocked(fu.c.reason, "cap"))),
-        "blocked_content": count_if(and_(suppressed, _blocked(fu.c.reason, "content"))),
-        "blocked_other": count_if(
-            and_(
-                email,
-                or_(fu.c.status == "cancelled", and_(fu.c.status == "suppressed", _blocked(fu.c.reason, "other"))),
-            )
-        ),
-        "sent": count_if(and_(email, fu.c.status.in_(SENT))),
-        "delivered": count_if(and_(email, fu.c.status.in_(("sent", "opened", "clicked")))),
-        "opened": count_if(and_(email, fu.c.status.in_(("opened", "clicked")))),
-        "clicked": count_if(and_(email, fu.c.status == "clicked")),
-        "msl_suggested": count_if(msl),
-        "msl_accepted": count_if_both(msl, accepted),
-        "msl_done": count_if_both(msl, done),
-    }
-    key = (fu.c.journey if by == "journey" else func.coalesce(product, "(none)")).label(by)
+def _stages(viewer: Viewer, f: Filters, by: str) -> Any:
+    """Stage counts of the follow-ups created in the range, grouped by ``by`` (journey or product), from the funnel
+    aggregate (whole months from its monthly twin)."""
+    d = spanning(schema.console_funnel_days, f, "funnel")
+    key = (d.c.journey if by == "journey" else d.c.product_id).label(by)
     query = (
-        select(key, *[v.label(k) for k, v in measures.items()])
-        .select_from(
-            # the product comes from the content or the visit: joined only when grouped or filtered by it
-            fu.outerjoin(c, c.c.id == fu.c.content_id).outerjoin(cr, cr.c.id == fu.c.call_report_id)
-            if by == "product" or f.product
-            else fu
-        )
-        .where(in_range(fu.c.created_at, f), hcp_in_scope(fu.c.hcp_id, f.scope(viewer)))
+        select(key, *[func.coalesce(func.sum(d.c[k]), 0).label(k) for k, _, _ in STAGES])
+        .where(territory_scope(d.c.territory_id, f.scope(viewer)))
         .group_by(key)
         .order_by(key)
     )
     if f.product:
-        query = query.where(func.coalesce(product, "") == f.product)
+        query = query.where(d.c.product_id == f.product)
     return query
 
 
 def _visits(conn: Connection, viewer: Viewer, f: Filters) -> Any:
-    cr = schema.synced["call_reports"]
-    product = func.coalesce(first_in_json_array(conn, cr.c.products), "(none)").label("product")
+    d = spanning(schema.console_report_days, f, "reports")
+    product = func.coalesce(first_in_json_array(conn, d.c.products), "(none)").label("product")
     query = (
-        select(product, func.count().label("visits"))
-        .where(in_range(cr.c.started_at, f), hcp_in_scope(cr.c.hcp_id, f.scope(viewer)))
+        select(product, func.sum(d.c.reports).label("visits"))
+        .where(territory_scope(d.c.territory_id, f.scope(viewer)))
         .group_by(product)
         .order_by(product)
     )
     if f.product:
-        query = query.where(json_array_has(cr.c.products, f.product))
+        query = query.where(json_array_has(d.c.products, f.product))
     return query
 
 
-def _promise(conn: Connection, viewer: Viewer, f: Filters) -> Any:
-    fu, cr, c = schema.synced["follow_ups"], schema.synced["call_reports"], schema.synced["content"]
-    hours = hours_between(conn, func.coalesce(cr.c.submitted_at, cr.c.started_at), fu.c.sent_at)
+def _promise(viewer: Viewer, f: Filters) -> Any:
+    d = spanning(schema.console_funnel_days, f, "funnel")
+    sent = func.sum(d.c.sent_after_visit)
     query = (
         select(
-            fu.c.journey,
-            func.count().label("sent_after_visit"),
-            count_if(hours <= PROMISE_HOURS).label("within_24h"),
-            func.avg(hours).label("mean_hours"),
-            func.max(hours).label("max_hours"),
+            d.c.journey,
+            sent.label("sent_after_visit"),
+            func.sum(d.c.within_24h).label("within_24h"),
+            (func.sum(d.c.hours_sum) / sent).label("mean_hours"),
+            func.max(d.c.hours_max).label("max_hours"),
         )
-        .select_from(fu.join(cr, cr.c.id == fu.c.call_report_id).outerjoin(c, c.c.id == fu.c.content_id))
-        .where(fu.c.sent_at.is_not(None), fu.c.action == "send_email")
-        .where(in_range(fu.c.created_at, f), hcp_in_scope(fu.c.hcp_id, f.scope(viewer)))
-        .group_by(fu.c.journey)
-        .order_by(fu.c.journey)
+        .where(territory_scope(d.c.territory_id, f.scope(viewer)))
+        .group_by(d.c.journey)
+        .having(sent > 0)
+        .order_by(d.c.journey)
     )
     if f.product:
-        query = query.where(c.c.product_id == f.product)
+        query = query.where(d.c.content_product_id == f.product)
     return query
 
 
@@ -199,11 +147,11 @@ def _journeys(conn: Connection, known: list[tuple[str, str, str]]) -> list[dict[
     return rows
 
 
-def build(conn: Connection, viewer: Viewer, f: Filters, journeys: list[tuple[str, str, str]]) -> Page:
+def build(conn: Connection, viewer: Viewer, f: Filters, journeys: list[tuple[str, str, str]], freshness: str) -> Page:
     stage_columns = [Column(k, label, "int") for k, label, _ in STAGES]
     definitions = " ".join(f"{label}: {d}" for _, label, d in STAGES)
-    by_journey, sql_j = select_rows(conn, _follow_ups(conn, viewer, f, "journey"))
-    by_product, sql_p = select_rows(conn, _follow_ups(conn, viewer, f, "product"))
+    by_journey, sql_j = select_rows(conn, _stages(viewer, f, "journey"))
+    by_product, sql_p = select_rows(conn, _stages(viewer, f, "product"))
     visits, sql_v = select_rows(conn, _visits(conn, viewer, f))
     per_product = {r["product"]: r for r in by_product}
     for v in visits:
@@ -213,7 +161,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters, journeys: list[tuple[str
     product_rows = [per_product[k] for k in sorted(per_product)]
     totals = {k: sum(int(r[k] or 0) for r in by_journey) for k, _, _ in STAGES}
     totals["visits"] = sum(int(v["visits"]) for v in visits)
-    promise, sql_t = select_rows(conn, _promise(conn, viewer, f))
+    promise, sql_t = select_rows(conn, _promise(viewer, f))
     for r in promise:
         r["share_within_24h"] = share(r["within_24h"], r["sent_after_visit"])
     sent_after = sum(int(r["sent_after_visit"]) for r in promise)
@@ -297,7 +245,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters, journeys: list[tuple[str
             ],
         ),
     ]
-    return Page("funnel", "Closed-loop funnel", kpis, tables, "live")
+    return Page("funnel", "Closed-loop funnel", kpis, tables, freshness)
 
 
 __all__ = ["PROMISE_HOURS", "STAGES", "build"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from repcompanion.hub.console.figures import Column, Kpi, Page, Table, in_scope, select_rows, share
+from repcompanion.hub.console.figures import Column, Kpi, Page, Table, in_scope, select_rows, share, spanning
 from repcompanion.hub.console.filters import Filters
 from repcompanion.hub.console.roles import Viewer
 from repcompanion.hub.db import schema
@@ -26,17 +26,15 @@ DRIFT = (
 
 
 def _inputs(conn: Connection, viewer: Viewer, start: date, end: date, scope: Any) -> dict[str, float | None]:
-    e, v, a = schema.console_email_days, schema.console_visit_days, schema.synced["alignments"]
+    # whole months from the monthly twins, the other days from the daily aggregates
+    e = spanning(schema.console_email_days, Filters(start, end), "emails")
+    v = spanning(schema.console_visit_totals, Filters(start, end), "visits")
+    a = schema.synced["alignments"]
     days = max((end - start).days + 1, 1)
-    span = [start.isoformat(), end.isoformat()]
     emails = conn.execute(
-        select(func.sum(e.c.sent), func.sum(e.c.opened), func.sum(e.c.clicked)).where(
-            e.c.day >= span[0], e.c.day <= span[1], in_scope(e.c.territory_id, scope)
-        )
+        select(func.sum(e.c.sent), func.sum(e.c.opened), func.sum(e.c.clicked)).where(in_scope(e.c.territory_id, scope))
     ).one()
-    visits = conn.execute(
-        select(func.sum(v.c.visits)).where(v.c.day >= span[0], v.c.day <= span[1], in_scope(v.c.territory_id, scope))
-    ).scalar()
+    visits = conn.execute(select(func.sum(v.c.visits)).where(in_scope(v.c.territory_id, scope))).scalar()
     hcps = conn.execute(select(func.count()).select_from(a).where(in_scope(a.c.territory_id, scope))).scalar() or 0
     per = 30.0 / days
     return {
@@ -132,7 +130,8 @@ def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
         Table("drift", "Feature drift",
               [Column("input", "Input"), Column("training", "Training window", "float"),
                Column("selected", "Selected range", "float"), Column("change", "Change", "pct"), Column("flag", "")],
-              drift, DRIFT + f" ({window}).", "-- computed from console_email_days, console_visit_days and alignments"),
+              drift, DRIFT + f" ({window}).",
+              "-- from console_email_days, console_visit_totals, their monthly twins, alignments"),
     ]  # fmt: skip
     return Page("model", "Model", kpis, tables, freshness)
 

@@ -1,11 +1,12 @@
 """Suggestions: what reps did with them — accepted, dismissed (by reason), snoozed, completed — by action, rep and
-territory, over time, and how often reps follow the top of the list a laptop showed them. Live."""
+territory, over time, and how often reps follow the top of the list a laptop showed them. From the feedback and list
+aggregates (per day, territory and rep, with monthly twins; ``db/derived.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, case, func, select
 
 from repcompanion.hub.console import charts
 from repcompanion.hub.console.figures import (
@@ -13,11 +14,11 @@ from repcompanion.hub.console.figures import (
     Kpi,
     Page,
     Table,
-    count_if,
-    in_range,
+    in_day_range,
     in_scope,
     select_rows,
     share,
+    spanning,
     week_of,
 )
 from repcompanion.hub.console.filters import Filters
@@ -36,63 +37,49 @@ FOLLOWED = (
 )
 
 
-def _kind_counts(fb: Any) -> list[Any]:
-    return [count_if(fb.c.kind == k).label(k) for k in KINDS]
+def _kind_counts(d: Any) -> list[Any]:
+    return [func.coalesce(func.sum(case((d.c.kind == k, d.c.feedback), else_=0)), 0).label(k) for k in KINDS]
 
 
-def _feedback(viewer: Viewer, f: Filters, *keys: Any) -> Any:
-    fb = schema.suggestion_feedback
+def _feedback(viewer: Viewer, f: Filters, d: Any, *keys: Any) -> Any:
+    """Feedback counts by kind, grouped by ``keys`` of the feedback aggregate ``d`` (daily or spanning)."""
     return (
-        select(*keys, *_kind_counts(fb))
-        .where(in_range(fb.c.at, f), in_scope(fb.c.territory_id, f.scope(viewer)))
+        select(*keys, *_kind_counts(d))
+        .where(in_scope(d.c.territory_id, f.scope(viewer)))
         .group_by(*keys)
         .order_by(*keys)
     )
 
 
-def _lists(viewer: Viewer, f: Filters, *keys: Any) -> Any:
-    sl, ev, fb = schema.suggestion_lists, schema.synced["events"], schema.suggestion_feedback
-    # that day: ISO timestamps from 'YYYY-MM-DD' up to 'YYYY-MM-DDT99' (a range the HCP's indexes can seek)
-    day_end = sl.c.day + "T99"
-    visited = exists().where(
-        ev.c.hcp_id == sl.c.top_hcp_id,
-        ev.c.type.in_(("visit", "remote_call")),
-        ev.c.occurred_at >= sl.c.day,
-        ev.c.occurred_at < day_end,
-    )
-    acted = exists().where(
-        fb.c.hcp_id == sl.c.top_hcp_id,
-        fb.c.kind.in_(("accepted", "completed")),
-        fb.c.at >= sl.c.day,
-        fb.c.at < day_end,
-    )
+def _lists(viewer: Viewer, f: Filters) -> Any:
+    d = spanning(schema.console_list_days, f, "lists")
+    keys = (d.c.user_name, d.c.territory_id)
     return (
         select(
             *keys,
-            func.count().label("lists"),
-            func.coalesce(func.sum(sl.c.shown), 0).label("shown"),
-            count_if(and_(sl.c.top_hcp_id.is_not(None), or_(visited, acted))).label("top_followed"),
+            func.sum(d.c.lists).label("lists"),
+            func.sum(d.c.shown).label("shown"),
+            func.sum(d.c.top_followed).label("top_followed"),
         )
-        .where(sl.c.day >= f.start.isoformat(), sl.c.day <= f.end.isoformat())
-        .where(in_scope(sl.c.territory_id, f.scope(viewer)))
+        .where(in_scope(d.c.territory_id, f.scope(viewer)))
         .group_by(*keys)
         .order_by(*keys)
     )
 
 
-def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
-    fb, sl = schema.suggestion_feedback, schema.suggestion_lists
-    by_action, sql_action = select_rows(conn, _feedback(viewer, f, fb.c.action))
-    reason = func.coalesce(fb.c.reason, "(none)").label("reason")  # one expression: PostgreSQL matches it by its bind
+def build(conn: Connection, viewer: Viewer, f: Filters, freshness: str) -> Page:
+    fb = spanning(schema.console_feedback_days, f, "feedback")
+    by_action, sql_action = select_rows(conn, _feedback(viewer, f, fb, fb.c.action))
+    dismissed = func.sum(fb.c.feedback)
     by_reason_q = (
-        select(reason, func.count().label("dismissed"))
-        .where(fb.c.kind == "dismissed", in_range(fb.c.at, f), in_scope(fb.c.territory_id, f.scope(viewer)))
-        .group_by(reason)
-        .order_by(func.count().desc(), reason)
+        select(fb.c.reason, dismissed.label("dismissed"))
+        .where(fb.c.kind == "dismissed", in_scope(fb.c.territory_id, f.scope(viewer)))
+        .group_by(fb.c.reason)
+        .order_by(dismissed.desc(), fb.c.reason)
     )
     by_reason, sql_reason = select_rows(conn, by_reason_q)
-    by_rep, sql_rep = select_rows(conn, _feedback(viewer, f, fb.c.user_name, fb.c.territory_id))
-    lists_by_rep, sql_lists_rep = select_rows(conn, _lists(viewer, f, sl.c.user_name, sl.c.territory_id))
+    by_rep, sql_rep = select_rows(conn, _feedback(viewer, f, fb, fb.c.user_name, fb.c.territory_id))
+    lists_by_rep, sql_lists_rep = select_rows(conn, _lists(viewer, f))
     seen = {(r["user_name"], r["territory_id"]): r for r in by_rep}
     for r in lists_by_rep:
         seen.setdefault((r["user_name"], r["territory_id"]), {"user_name": r["user_name"],
@@ -105,8 +92,10 @@ def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
         row["top_followed_share"] = share(row["top_followed"], row["lists"])
         row["acceptance"] = share(row["accepted"] + row["completed"], sum(int(row[k]) for k in KINDS))
     rep_rows = [seen[k] for k in sorted(seen)]
-    week = week_of(conn, fb.c.at).label("week")
-    weekly, sql_week = select_rows(conn, _feedback(viewer, f, week))
+    days = schema.console_feedback_days
+    week = week_of(conn, days.c.day).label("week")
+    weekly_q = _feedback(viewer, f, days, week).where(in_day_range(days.c.day, f.start, f.end))
+    weekly, sql_week = select_rows(conn, weekly_q)
     # the per-rep rows partition the lists in scope: their sums are the totals (one pass over the lists, not two)
     lists = {k: sum(int(r[k] or 0) for r in lists_by_rep) for k in ("lists", "shown", "top_followed")}
     totals = {k: sum(int(r[k]) for r in by_action) for k in KINDS}
@@ -135,7 +124,7 @@ def build(conn: Connection, viewer: Viewer, f: Filters) -> Page:
               chart=charts.lines("Feedback per week", "week", list(KINDS), label="feedback")),
     ]  # fmt: skip
     notes = ["The product filter does not apply here: suggestions are about HCPs and actions, not products."]
-    return Page("suggestions", "Suggestions", kpis, tables, "live", notes if f.product else [])
+    return Page("suggestions", "Suggestions", kpis, tables, freshness, notes if f.product else [])
 
 
 __all__ = ["KINDS", "build"]

@@ -53,7 +53,7 @@ POLICY = (
 )
 NO_STORE = {"Content-Security-Policy": POLICY, "Cache-Control": "no-store"}
 #: pages that read the derived aggregates (and so say when they were refreshed)
-AGGREGATE_PAGES = frozenset({"content", "field", "model"})
+AGGREGATE_PAGES = frozenset({"funnel", "content", "suggestions", "field", "model"})
 
 
 @dataclass
@@ -102,11 +102,11 @@ def build_page(
 ) -> Page:
     """The figures of page ``key`` for ``viewer`` under filters ``f``."""
     if key == "funnel":
-        return funnel.build(conn, viewer, f, journeys)
+        return funnel.build(conn, viewer, f, journeys, _freshness(conn))
     if key == "content":
         return content.build(conn, viewer, f, _freshness(conn))
     if key == "suggestions":
-        return suggestions.build(conn, viewer, f)
+        return suggestions.build(conn, viewer, f, _freshness(conn))
     if key == "field":
         return field.build(conn, viewer, f, _freshness(conn))
     if key == "model":

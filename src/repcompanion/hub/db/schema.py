@@ -465,3 +465,119 @@ console_visit_days = Table(
     Index("console_visit_days_day", "day", "territory_id"),
     info={"derived": True},
 )
+
+#: Visits per day, territory and product, and those of them made to an HCP on a call plan within its period (counted
+#: once per plan, as the field page's attainment does): the field page's visit totals without one row per HCP.
+console_visit_totals = Table(
+    "console_visit_totals",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("product_id", Text),
+    Column("visits", BigInteger, nullable=False),
+    Column("plan_visits", BigInteger, nullable=False),
+    Index("console_visit_totals_day", "day", "territory_id"),
+    info={"derived": True},
+)
+
+#: the territory key of the aggregates that also count every row once for a viewer of every territory
+ALL_TERRITORIES = "*"
+
+#: the funnel's counts per follow-up stage, and of e-mails sent after a visit (within 24 hours of it)
+FUNNEL_COUNTS = (
+    "planned", "blocked_consent", "blocked_cap", "blocked_content", "blocked_other", "sent", "delivered", "opened",
+    "clicked", "msl_suggested", "msl_accepted", "msl_done", "sent_after_visit", "within_24h",
+)  # fmt: skip
+
+#: The funnel's follow-up stages per day created, territory of the HCP (and once more under ``*``: every follow-up,
+#: aligned or not), journey, product (the content's, else the visit's first; '(none)') and the content's product.
+console_funnel_days = Table(
+    "console_funnel_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("journey", Text, nullable=False),
+    Column("product_id", Text, nullable=False),
+    Column("content_product_id", Text, nullable=False),
+    *[Column(name, BigInteger, nullable=False) for name in FUNNEL_COUNTS],
+    Column("hours_sum", Float),
+    Column("hours_max", Float),
+    Index("console_funnel_days_day", "day", "territory_id"),
+    info={"derived": True},
+)
+
+#: Submitted call reports per day the visit started, territory of the HCP (and ``*``) and products (the JSON list).
+console_report_days = Table(
+    "console_report_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("products", Text, nullable=False),
+    Column("reports", BigInteger, nullable=False),
+    Index("console_report_days_day", "day", "territory_id"),
+    info={"derived": True},
+)
+
+#: Suggestion feedback per day given, territory and rep (as the laptop sent them), action, kind and reason.
+console_feedback_days = Table(
+    "console_feedback_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("feedback", BigInteger, nullable=False),
+    Index("console_feedback_days_day", "day", "territory_id"),
+    info={"derived": True},
+)
+
+#: Suggestion lists shown per day, territory and rep: lists, suggestions on them, lists whose top was followed.
+console_list_days = Table(
+    "console_list_days",
+    metadata,
+    Column("day", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("lists", BigInteger, nullable=False),
+    Column("shown", BigInteger, nullable=False),
+    Column("top_followed", BigInteger, nullable=False),
+    Index("console_list_days_day", "day", "territory_id"),
+    info={"derived": True},
+)
+
+
+def _months(days: Table) -> Table:
+    """The monthly twin of a daily aggregate: the same key with ``month`` ('YYYY-MM') for ``day``, the same sums
+    (so a long range reads its whole months here and only its partial months' days from the daily one)."""
+    name = days.name.replace("_days", "") + "_months" if days.name.endswith("_days") else days.name + "_months"
+    columns = [
+        Column("month", Text, nullable=False) if c.name == "day" else Column(c.name, c.type, nullable=c.nullable)
+        for c in days.columns
+    ]
+    return Table(name, metadata, *columns, Index(f"{name}_month", "month", "territory_id"), info={"derived": True})
+
+
+#: Per calendar year, territory, HCP and product (and ``*``: any product), the months with a visit as a bitmask (bit
+#: 0 January … bit 11 December): HCPs reached over whole months without reading a row per month.
+console_visit_years = Table(
+    "console_visit_years",
+    metadata,
+    Column("year", Text, nullable=False),
+    Column("territory_id", Text, nullable=False),
+    Column("hcp_id", Text, nullable=False),
+    Column("product_id", Text, nullable=False),
+    Column("months", BigInteger, nullable=False),
+    Index("console_visit_years_year", "year", "product_id", "territory_id"),
+    info={"derived": True},
+)
+
+#: monthly twins, by the name of their daily aggregate
+MONTHS: dict[str, Table] = {
+    t.name: _months(t)
+    for t in (
+        console_email_days, console_email_specialty, console_email_segment, console_visit_days,
+        console_visit_totals, console_funnel_days, console_report_days, console_feedback_days, console_list_days,
+    )
+}  # fmt: skip

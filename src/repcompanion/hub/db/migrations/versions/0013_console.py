@@ -73,11 +73,11 @@ def upgrade() -> None:
     op.create_index("suggestion_feedback_hcp", "suggestion_feedback", ["hcp_id", "at"])
     op.create_index("follow_ups_created", "follow_ups", ["created_at"])
     op.create_index("call_reports_started", "call_reports", ["started_at"])
-    derived.create(op.get_bind(), list(derived.DERIVED))
+    derived.create(op.get_bind(), list(derived.FIRST))
 
 
 def downgrade() -> None:
-    derived.drop(op.get_bind(), list(derived.DERIVED))
+    derived.drop(op.get_bind(), list(derived.FIRST))
     op.drop_index("call_reports_started", table_name="call_reports")
     op.drop_index("follow_ups_created", table_name="follow_ups")
     op.drop_index("suggestion_feedback_hcp", table_name="suggestion_feedback")
