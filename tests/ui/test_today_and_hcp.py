@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from repcompanion.domain import DismissReason
@@ -87,3 +88,18 @@ def test_accepting_a_suggestion_is_recorded_and_the_list_refreshes(window: Any, 
     with qtbot.waitSignal(window.today.loaded, timeout=30_000):
         window.hcp.accept_selected()
     assert "Accepted" in window.hcp.feedback_note.text()
+
+
+def test_filter_choices_follow_the_list_and_keep_the_choice_made(window: Any, qtbot: Any) -> None:
+    _loaded(window, qtbot)
+    today = window.today
+    towns = sorted({r.town for r in today.data.rows})
+    assert [today.town.itemData(i) for i in range(1, today.town.count())] == towns
+    today.town.setCurrentIndex(today.town.findData(towns[0]))
+    rows = today.data.rows
+    moved = [*rows[:-1], replace(rows[-1], town="Zzyzx")]
+    today._fill_filters(moved)  # a sync brought an HCP in a town the list did not have
+    assert today.town.itemData(today.town.count() - 1) == "Zzyzx"
+    assert today.town.currentData() == towns[0]
+    today._fill_filters(moved)  # the same choices again: nothing is redone, the choice stays
+    assert today.town.currentData() == towns[0]

@@ -251,6 +251,8 @@ class TodayView(QWidget):
         self.progress_label.setText(f"<b>{logged}</b> of {self.daily_target} visits logged today")
 
     def _fill_combo(self, combo: QComboBox, values: list[str], text: Callable[[str], str] = str) -> None:
+        if [combo.itemData(i) for i in range(1, combo.count())] == values:
+            return  # the same choices (the usual case after a sync or a re-rank): nothing to redo on the GUI thread
         current = combo.currentData()
         combo.blockSignals(True)
         while combo.count() > 1:
