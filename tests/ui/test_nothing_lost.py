@@ -64,8 +64,11 @@ def test_a_reported_adverse_event_is_queued_even_if_the_visit_is_closed_at_once(
 ) -> None:
     dialog = _open(window, qtbot)
     _save_flagged_draft(dialog, qtbot)
+    assert not dialog._decided  # the flagged note is still undecided
     _report_ae(monkeypatch, dialog)
-    qtbot.waitUntil(lambda: dialog.message.text().startswith("Saving the adverse-event report"), timeout=20_000)
+    # Report was pressed (the form is filled once the draft intake is read): the save may not have finished, and
+    # its "Saving…" message can be gone before a poll sees it, so wait for the decision itself
+    qtbot.waitUntil(lambda: dialog._decided, timeout=20_000)
     report_id = dialog.report.id
     dialog.close_button.click()  # right after Report: no question, the report is on its way
     assert not dialog.isVisible() and dialog.prompt is None
