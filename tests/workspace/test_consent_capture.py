@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -22,24 +22,19 @@ from repcompanion.domain.rows import consent_to_row
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.consent import CONSENT_WAYS
 from tests.sync.conftest import hub, hub_template, make_device, make_hub  # noqa: F401  (fixtures)
+from tests.workspace.conftest import DEMO_DAY, open_copy
 
 HOW = CONSENT_WAYS[0]
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("consent")
-    Workspace.create_demo(folder, hcps=40, seed=5, today=date(2026, 11, 24)).close()
-    return folder
+def folder(demo_template):
+    return demo_template(40)
 
 
 @pytest.fixture
 def ws(folder, tmp_path):
-    shutil.copytree(folder, tmp_path / "w")
-    w = Workspace.open(tmp_path / "w")
-    w.pin_today(date(2026, 11, 24))
-    yield w
-    w.close()
+    yield from open_copy(folder, tmp_path, pin=DEMO_DAY)
 
 
 def emailable(ws: Workspace) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -13,21 +12,17 @@ from repcompanion.domain import MutationKind, MutationStatus, NotFoundError, Val
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.dcr import ALLOWED_FIELDS, validate_changes
 from tests.sync.conftest import hub, hub_template, make_device, make_hub  # noqa: F401  (fixtures)
+from tests.workspace.conftest import open_copy
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dcr")
-    Workspace.create_demo(folder, hcps=12, seed=5, today=date(2026, 11, 24)).close()
-    return folder
+def folder(demo_template):
+    return demo_template(12)
 
 
 @pytest.fixture
 def ws(folder, tmp_path):
-    shutil.copytree(folder, tmp_path / "w")
-    w = Workspace.open(tmp_path / "w")
-    yield w
-    w.close()
+    yield from open_copy(folder, tmp_path)
 
 
 def local_requests(ws) -> int:

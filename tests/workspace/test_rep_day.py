@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from repcompanion.workspace import (
     whole_minute,
 )
 from repcompanion.workspace.day import resolve_address, territory_time_zone
+from tests.workspace.conftest import open_copy
 
 NEW_YORK = ZoneInfo("America/New_York")
 WEDNESDAY = date(2026, 11, 25)
@@ -26,18 +26,13 @@ SATURDAY = date(2026, 11, 28)
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("rep-day")
-    Workspace.create_demo(folder, hcps=60, seed=5, today=date(2026, 11, 24)).close()
-    return folder
+def folder(demo_template):
+    return demo_template(60)
 
 
 @pytest.fixture
 def ws(folder, tmp_path):
-    shutil.copytree(folder, tmp_path / "w")
-    w = Workspace.open(tmp_path / "w")
-    yield w
-    w.close()
+    yield from open_copy(folder, tmp_path)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
