@@ -125,11 +125,15 @@ def test_the_possible_band_sits_just_above_the_threshold(score: float, level: st
     assert level_of(score) == level
 
 
-def test_a_clinical_term_with_nothing_saying_it_happened_is_possible_not_certain(screener: Screener) -> None:
+def test_a_bare_clinical_term_in_a_reps_note_is_weighed_by_the_note_model(screener: Screener) -> None:
+    # A rep jotting a term after a name ("Dr Rao: hypertrichosis.") is as often the HCP's field as an event: the
+    # note model, which read whole rep notes, decides, and the term stays on the note as considered evidence.
     bare = screener.screen("Dr Rao: hypertrichosis.")
-    assert bare.flag and bare.level == POSSIBLE
+    assert not bare.flag and "hypertrichosis" in [span.text.lower() for span in bare.considered]
     happened = screener.screen("Dr Rao said a patient developed hypertrichosis after starting it.")
     assert happened.flag and happened.level == FLAGGED
+    # Out of a rep's note (a patient's words, a case report) the term alone flags.
+    assert screener.screen("Hypertrichosis.").flag
 
 
 def test_a_reps_own_note_needs_more_from_the_model_than_a_patients_review(screener: Screener) -> None:

@@ -181,6 +181,13 @@ def rep_voice(sentences: list[SentenceAnalysis]) -> bool:
     return any(s.third_person or s.rep_hint for s in sentences) and not any(s.first_person for s in sentences)
 
 
+def rep_note(sentences: list[SentenceAnalysis]) -> bool:
+    """True when a note holds words only a rep's note uses ("Dr", "samples", "pharmacist", "pt"): such a note is
+    decided by the note model, which read whole rep notes. A note that is only in the third person (a case
+    report's "the patient developed") is not one."""
+    return any(s.rep_marker for s in sentences)
+
+
 class Analyser:
     """Turns a note into sentences with qualified lexicon hits; the model decides the rest."""
 

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from repcompanion.domain import ModelError, UntrustedModelError
-from repcompanion.intel.safety.categories import ADVERSE_EVENT, LACK_OF_EFFICACY, WITHDRAWAL
+from repcompanion.intel.safety.categories import ADVERSE_EVENT, CATEGORIES, LACK_OF_EFFICACY, WITHDRAWAL
 
 FORMAT = "repcompanion.safety_screener/2"
 MODEL_CATEGORIES: tuple[str, ...] = (ADVERSE_EVENT, WITHDRAWAL, LACK_OF_EFFICACY)
@@ -145,6 +145,7 @@ class SentenceModel:
     rep_threshold: float = 0.5
     rep_strict_threshold: float = 0.5
     metadata: dict[str, Any] = field(default_factory=dict)
+    categories: tuple[str, ...] = MODEL_CATEGORIES
     _fast: tuple[_FastTfidf, _FastTfidf] | None = field(default=None, init=False, repr=False)
 
     def predict(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,9 +178,14 @@ class SentenceModel:
 
 
 def fit_model(
-    sentences: Sequence[str], adverse: Sequence[bool], category: Sequence[str], c: float = 4.0
+    sentences: Sequence[str],
+    adverse: Sequence[bool],
+    category: Sequence[str],
+    c: float = 4.0,
+    categories: tuple[str, ...] = MODEL_CATEGORIES,
 ) -> SentenceModel:
-    """Fit the vectorisers and both heads; `category` is "none" for sentences that report nothing."""
+    """Fit the vectorisers and both heads; `category` is "none" for sentences that report nothing, and the
+    category head names `categories` (MODEL_CATEGORIES for the sentence model)."""
     union = FeatureUnion([("word", _vectorizer(WORD_PARAMS)), ("char", _vectorizer(CHAR_PARAMS))])
     x = union.fit_transform(list(sentences)).tocsr()
     word, char = union.transformer_list[0][1], union.transformer_list[1][1]
@@ -188,20 +194,20 @@ def fit_model(
     reportable = labels != "none"
     # A category the training text never shows (PsyTAR left out: no withdrawal) gets no weight and a vanishing
     # prior, so the head never names it.
-    coef = np.zeros((len(MODEL_CATEGORIES), x.shape[1]), dtype=np.float32)
-    intercept = np.full(len(MODEL_CATEGORIES), -50.0)
-    present = [name for name in MODEL_CATEGORIES if name in set(labels[reportable])]
+    coef = np.zeros((len(categories), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(categories), -50.0)
+    present = [name for name in categories if name in set(labels[reportable])]
     if len(present) == 1:
-        intercept[MODEL_CATEGORIES.index(present[0])] = 0.0
+        intercept[categories.index(present[0])] = 0.0
     elif present:
         heads = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x[reportable], labels[reportable])
         for k, name in enumerate(heads.classes_):
-            if name in MODEL_CATEGORIES:
+            if name in categories:
                 row = 0 if len(heads.classes_) == 2 and k == 0 else min(k, heads.coef_.shape[0] - 1)
                 # Two classes: scikit-learn keeps one row; half of it each way gives the same softmax.
                 sign = (-0.5 if k == 0 else 0.5) if len(heads.classes_) == 2 else 1.0
-                coef[MODEL_CATEGORIES.index(name)] = sign * heads.coef_[row]
-                intercept[MODEL_CATEGORIES.index(name)] = sign * heads.intercept_[row]
+                coef[categories.index(name)] = sign * heads.coef_[row]
+                intercept[categories.index(name)] = sign * heads.intercept_[row]
     return SentenceModel(
         word,
         char,
@@ -209,6 +215,7 @@ def fit_model(
         float(flag.intercept_[0]),
         coef,
         intercept.astype(np.float64),
+        categories=tuple(categories),
     )
 
 
@@ -235,7 +242,7 @@ def save_model(model: SentenceModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     bundle = {
         "format": FORMAT,
-        "categories": list(MODEL_CATEGORIES),
+        "categories": list(model.categories),
         "word_params": _params(WORD_PARAMS),
         "char_params": _params(CHAR_PARAMS),
         "word_vocabulary": _vocabulary(model.word),
@@ -317,14 +324,16 @@ def load_model(path: Path) -> SentenceModel:
             hint="Point REPCOMPANION_MODELS at the folder with safety_screener.skops, or retrain it.",
         )
     try:
-        if list(bundle["categories"]) != list(MODEL_CATEGORIES):
+        categories = tuple(str(name) for name in bundle["categories"])
+        unknown = [name for name in categories if name not in CATEGORIES]
+        if unknown or not categories:
             raise ValueError(f"categories {bundle['categories']}")
         word = _rebuild(bundle["word_params"], bundle["word_vocabulary"], bundle["word_idf"])
         char = _rebuild(bundle["char_params"], bundle["char_vocabulary"], bundle["char_idf"])
         flag_coef = np.asarray(bundle["flag_coef"], dtype=np.float32)
         category_coef = np.asarray(bundle["category_coef"], dtype=np.float32)
         width = len(word.vocabulary_) + len(char.vocabulary_)
-        if flag_coef.shape != (width,) or category_coef.shape != (len(MODEL_CATEGORIES), width):
+        if flag_coef.shape != (width,) or category_coef.shape != (len(categories), width):
             raise ValueError("coefficient shapes do not match the vocabularies")
         return SentenceModel(
             word,
@@ -339,6 +348,7 @@ def load_model(path: Path) -> SentenceModel:
             float(bundle.get("rep_threshold", bundle["threshold"]) or 0.0),
             float(bundle.get("rep_strict_threshold", bundle["strict_threshold"]) or 0.0),
             dict(bundle.get("metadata", {})),
+            categories,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(

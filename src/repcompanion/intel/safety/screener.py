@@ -9,7 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from repcompanion.intel.safety.analysis import DISCOUNTING, Analyser, Hit, SentenceAnalysis, rep_voice
+from repcompanion.domain import ModelError
+from repcompanion.intel.safety.analysis import (
+    DISCOUNTING,
+    EXPOSURE_CATEGORIES,
+    Analyser,
+    Hit,
+    SentenceAnalysis,
+    rep_note,
+    rep_voice,
+)
 from repcompanion.intel.safety.categories import CATEGORIES
 from repcompanion.intel.safety.lexicon import Lexicon, load_lexicon
 from repcompanion.intel.safety.locate import model_path, resource_path
@@ -18,6 +27,9 @@ from repcompanion.intel.safety.result import LEXICON, MODEL, ScreenResult, Span
 
 LEXICON_FILE = ("safety", "lexicon.toml")
 MODEL_FILE = "safety_screener.skops"
+NOTE_MODEL_FILE = "safety_notes.skops"
+#: the note model's category probability at which it names a category the lexicon did not
+NOTE_CATEGORY_SURE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,20 +155,102 @@ def decide(
     return SentenceVerdict(True, s_model, (span,), considered)
 
 
-class Screener:
-    """Holds the lexicon and the sentence model; screens one note or many. Thread-safe after init."""
+@dataclass(frozen=True, slots=True)
+class NoteSignals:
+    """The note model on one rep's note: P(reportable) of the whole note, its category probabilities (in the note
+    model's categories) and P(reportable) of each sentence."""
 
-    def __init__(self, lexicon: Lexicon, model: SentenceModel | None) -> None:
+    p: float
+    categories: np.ndarray
+    sentences: np.ndarray
+
+
+def note_decision(
+    note: list[SentenceAnalysis],
+    verdicts: list[SentenceVerdict],
+    signals: NoteSignals,
+    notes: SentenceModel,
+) -> list[SentenceVerdict]:
+    """Decide a rep's own note with the note model, which read whole notes by several authors.
+
+    The note flags when the note model reaches its threshold; or when a lexicon phrase is active and the note
+    model reaches its lower lexicon threshold (``strict_threshold``: a phrase alone, as in "sees a lot of COPD
+    patients with exacerbations", no longer flags); or lower still (``plain_threshold``) when the phrase is one
+    of exposure: pregnancy, breast-feeding or a child on the product. A flagged note is explained by its active
+    phrases; without one, by the sentence the note model scores highest, named by the phrases in it or by the
+    note model. A note that does not flag keeps its phrases as considered evidence. The note model also names
+    the note's category: when it is sure (NOTE_CATEGORY_SURE) of one the phrases did not name, that category is
+    added on the sentence that carries the note (a complaint read as an adverse event reaches the quality unit).
+    """
+    threshold, lexicon_threshold, exposure_threshold = notes.threshold, notes.strict_threshold, notes.plain_threshold
+    active = any(s.active for s in note)
+    exposed = any(h.category in EXPOSURE_CATEGORIES for s in note for h in s.active)
+    p_note = signals.p
+    score = model_score(p_note, threshold)
+    if not (
+        p_note >= threshold or (active and p_note >= lexicon_threshold) or (exposed and p_note >= exposure_threshold)
+    ):
+        return [SentenceVerdict(False, min(0.49, score), (), v.considered + v.spans) for v in verdicts]
+    score = max(0.5, score)
+    top = int(np.argmax(signals.categories))
+    named, sure = notes.categories[top], float(signals.categories[top]) >= NOTE_CATEGORY_SURE
+    best = int(np.argmax(signals.sentences)) if len(signals.sentences) else 0
+    if active:
+        result = [
+            SentenceVerdict(True, max(score, v.score), v.spans, v.considered)
+            if v.flagged and any(span.source == LEXICON for span in v.spans)
+            else SentenceVerdict(False, min(0.49, v.score), (), v.considered + v.spans)
+            for v in verdicts
+        ]
+        found = {span.category for v in result for span in v.spans}
+        if not sure or named in found:
+            return result
+    else:
+        result = [SentenceVerdict(False, min(0.49, v.score), (), v.considered + v.spans) for v in verdicts]
+        if not sure:
+            in_sentence = [h.category for h in note[best].hits]
+            named = in_sentence[0] if in_sentence else named
+    sentence = note[best]
+    span = Span(
+        sentence.start,
+        sentence.end,
+        sentence.text,
+        named,
+        MODEL,
+        score=score,
+        hearsay=bool(sentence.reporter),
+        reporter=sentence.reporter,
+    )
+    kept = result[best]
+    result[best] = SentenceVerdict(True, max(score, kept.score), (*kept.spans, span), kept.considered)
+    return result
+
+
+class Screener:
+    """Holds the lexicon, the sentence model and the note model; screens one note or many. Thread-safe after
+    init."""
+
+    def __init__(self, lexicon: Lexicon, model: SentenceModel | None, notes: SentenceModel | None = None) -> None:
+        if model is not None and model.categories != MODEL_CATEGORIES:
+            raise ModelError(
+                f"The safety screener's sentence model names {', '.join(model.categories)}, not "
+                f"{', '.join(MODEL_CATEGORIES)}.",
+                hint="Point REPCOMPANION_MODELS at the folder with safety_screener.skops, or retrain it.",
+            )
         self.lexicon = lexicon
         self.model = model
+        self.notes = notes
         self.analyser = Analyser(lexicon)
 
     @classmethod
-    def load(cls, lexicon: Path | None = None, model: Path | None = None) -> Screener:
-        """Load from the given files, or from resources/safety/lexicon.toml and models/."""
+    def load(cls, lexicon: Path | None = None, model: Path | None = None, notes: Path | None = None) -> Screener:
+        """Load from the given files, or from resources/safety/lexicon.toml and models/ (the note model beside the
+        sentence model; a folder without one screens with lexicon and sentence model alone)."""
         lexicon_file = lexicon if lexicon is not None else resource_path(*LEXICON_FILE)
         model_file = model if model is not None else model_path(MODEL_FILE)
-        return cls(load_lexicon(lexicon_file), load_model(model_file))
+        notes_file = notes if notes is not None else model_file.with_name(NOTE_MODEL_FILE)
+        note_model = load_model(notes_file) if notes is not None or notes_file.is_file() else None
+        return cls(load_lexicon(lexicon_file), load_model(model_file), note_model)
 
     @property
     def threshold(self) -> float:
@@ -176,10 +270,12 @@ class Screener:
         sentences = [s for note in analyses for s in note]
         flag, categories, masked = self._model_signals(sentences)
         thresholds = Thresholds.of(self.model)
+        voices = [rep_voice(note) for note in analyses]
+        note_p = self._note_signals(texts, analyses, voices)
         results: list[ScreenResult] = []
         index = 0
-        for text, note in zip(texts, analyses, strict=True):
-            voice = rep_voice(note)
+        for n, (text, note) in enumerate(zip(texts, analyses, strict=True)):
+            voice = voices[n]
             verdicts = []
             for sentence in note:
                 if flag is None or categories is None:
@@ -188,8 +284,33 @@ class Screener:
                     p, cats, rest = float(flag[index]), categories[index], masked.get(index)
                     verdicts.append(decide(sentence, text, p, cats, rest, thresholds, voice))
                 index += 1
+            # A rep's note is the note model's to decide; a note only in the third person (a case report, a
+            # colleague's words) keeps the sentence decision, and the note model can only add to it, except that a
+            # flag resting only on negated, generic or idiomatic phrases needs the note model to agree.
+            decided_by_note = rep_note(note) or not any(v.flagged for v in verdicts) or _discounted_only(verdicts)
+            if n in note_p and self.notes is not None and decided_by_note:
+                verdicts = note_decision(note, verdicts, note_p[n], self.notes)
             results.append(_result(verdicts, [s.text for s in note]))
         return results
+
+    def _note_signals(
+        self, texts: Sequence[str], analyses: list[list[SentenceAnalysis]], voices: list[bool]
+    ) -> dict[int, NoteSignals]:
+        """The note model on every rep's own note: the whole note and each of its sentences."""
+        if self.notes is None:
+            return {}
+        chosen = [n for n, voice in enumerate(voices) if voice and analyses[n]]
+        if not chosen:
+            return {}
+        pieces = [texts[n] for n in chosen] + [s.text for n in chosen for s in analyses[n]]
+        p, categories = self.notes.predict(pieces)
+        out: dict[int, NoteSignals] = {}
+        offset = len(chosen)
+        for k, n in enumerate(chosen):
+            count = len(analyses[n])
+            out[n] = NoteSignals(float(p[k]), categories[k], p[offset : offset + count])
+            offset += count
+        return out
 
     def _model_signals(
         self, sentences: list[SentenceAnalysis]
@@ -206,6 +327,11 @@ class Screener:
             masked_flag, _ = model.predict([sentences[i].masked_text() for i in needs_mask])
             masked = {i: float(p) for i, p in zip(needs_mask, masked_flag, strict=True)}
         return flag, categories, masked
+
+
+def _discounted_only(verdicts: list[SentenceVerdict]) -> bool:
+    spans = [span for v in verdicts if v.flagged for span in v.spans]
+    return bool(spans) and all(span.source == LEXICON and span.context in DISCOUNTING for span in spans)
 
 
 def _result(verdicts: list[SentenceVerdict], sentences: list[str]) -> ScreenResult:

@@ -31,19 +31,35 @@ import sklearn
 from sklearn.model_selection import StratifiedKFold
 
 from repcompanion.domain import Progress, no_progress
-from repcompanion.intel.safety.analysis import SentenceAnalysis, rep_voice
+from repcompanion.intel.safety.analysis import EXPOSURE_CATEGORIES, SentenceAnalysis, rep_note, rep_voice
 from repcompanion.intel.safety.augment import rep_sentences
-from repcompanion.intel.safety.categories import ADVERSE_EVENT
+from repcompanion.intel.safety.categories import (
+    ADVERSE_EVENT,
+    APPEARANCE,
+    DEVICE_MALFUNCTION,
+    FOREIGN_MATTER,
+    LABELLING,
+    LACK_OF_EFFICACY,
+    MEDICATION_ERROR,
+    MISUSE,
+    OFF_LABEL_USE,
+    OVERDOSE,
+    PACKAGING,
+    PAEDIATRIC_USE,
+    PREGNANCY_EXPOSURE,
+    SUSPECTED_COUNTERFEIT,
+    WITHDRAWAL,
+)
 from repcompanion.intel.safety.corpus import read_label_sentences, read_psytar, read_rep_notes
 from repcompanion.intel.safety.lexicon import load_lexicon
 from repcompanion.intel.safety.locate import resource_path
 from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit_model, save_model
 from repcompanion.intel.safety.registers import register_sentences
-from repcompanion.intel.safety.screener import LEXICON_FILE, Screener, Thresholds, decide
+from repcompanion.intel.safety.screener import LEXICON_FILE, NOTE_MODEL_FILE, Screener, Thresholds, decide
 from repcompanion.intel.safety.vocabulary import HPO_FILE, read_vocabulary
 
 DEFAULT_TARGET_RECALL = 0.98
-STRICT_CHOICES = (0.8, 0.9, 0.95, 0.98, 0.99)
+STRICT_CHOICES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 PLAIN_CHOICES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.8, 0.01), 2))
 FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "safety"
@@ -51,8 +67,23 @@ FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "safety"
 TUNING_NOTES = (
     ("rep_notes_dev.tsv", "rep_notes_dev"),
     ("rep_notes_dev2.tsv", "rep_notes_dev2"),
+    ("rep_notes_dev3.tsv", "rep_notes_dev3"),
+    ("rep_notes_dev4.tsv", "rep_notes_dev4"),
+    ("rep_notes_dev5.tsv", "rep_notes_dev5"),
+    ("rep_notes_dev6.tsv", "rep_notes_dev6"),
     ("case_sentences_dev.tsv", "case_sentences_dev"),
+    ("case_sentences_dev2.tsv", "case_sentences_dev2"),
+    ("patient_reviews_dev.tsv", "patient_reviews_dev"),
 )
+#: the tuning notes are also training text (each scored out of fold for the thresholds); a note counts this many
+#: times, as the target register is scarce beside the corpora and templates
+NOTE_WEIGHT = 2
+FOLDS = 5
+#: what the note model must reach when a phrase of exposure is active ("has a breastfeeding mother on sertraline"):
+#: out of file it caught 2 more of 1,250 reportable notes for 0.6% more plain ones flagged
+NOTE_EXPOSURE_THRESHOLD = 0.1
+#: the note model's inverse regularisation: out of file, C 16 flagged 0.095 of plain notes at recall 0.98, C 4 0.112
+NOTE_C = 16.0
 CITATION = (
     'Zolnoori M. et al., "The PsyTAR dataset: From patients generated narratives to a corpus of adverse '
     'drug events and effectiveness of psychiatric medications", Data in Brief 24 (2019) 103838, CC BY 4.0; '
@@ -155,6 +186,33 @@ def pick_thresholds(sources: list[Source], target_recall: float) -> Thresholds:
     return best
 
 
+#: a tuning note's category -> the screener category it trains (the sentence model's head keeps MODEL_CATEGORIES,
+#: the note model's NOTE_CATEGORIES)
+NOTE_CLASSES = {
+    "abuse": MISUSE,
+    "use_in_children": PAEDIATRIC_USE,
+    "pregnancy_breastfeeding": PREGNANCY_EXPOSURE,
+}
+#: what the note model's category head names: every category the rep-note files hold
+NOTE_CATEGORIES: tuple[str, ...] = (
+    ADVERSE_EVENT,
+    WITHDRAWAL,
+    LACK_OF_EFFICACY,
+    OVERDOSE,
+    MISUSE,
+    MEDICATION_ERROR,
+    PREGNANCY_EXPOSURE,
+    PAEDIATRIC_USE,
+    OFF_LABEL_USE,
+    PACKAGING,
+    LABELLING,
+    APPEARANCE,
+    FOREIGN_MATTER,
+    DEVICE_MALFUNCTION,
+    SUSPECTED_COUNTERFEIT,
+)
+
+
 @dataclass(slots=True)
 class TrainingSet:
     texts: list[str] = field(default_factory=list)
@@ -182,8 +240,9 @@ def _vocabulary_terms(data: Path) -> tuple[list[str], list[str]]:
     return clinical, sorted(set(lay)) or clinical
 
 
-def training_set(data: Path, *, psytar: bool = True, labels: bool = True) -> TrainingSet:
-    """Every training sentence with its flag label and model class."""
+def training_set(data: Path, *, psytar: bool = True, labels: bool = True, fixtures: Path | None = None) -> TrainingSet:
+    """Every training sentence with its flag label and model class (with `fixtures`, the tuning notes too: corpus
+    ``notes:<name>``, one row per note, its category as the class)."""
     rows = TrainingSet()
     if psytar:
         for review in read_psytar(data / "psytar" / "binary_train.csv"):
@@ -197,10 +256,25 @@ def training_set(data: Path, *, psytar: bool = True, labels: bool = True) -> Tra
     clinical, lay = _vocabulary_terms(data)
     for text, positive in register_sentences(clinical, lay):
         rows.add(text, positive, ADVERSE_EVENT if positive else "none", "templates")
+    if fixtures is not None:
+        for file, name in TUNING_NOTES:
+            if (fixtures / file).is_file():
+                for note in read_rep_notes(fixtures / file):
+                    rows.add(note.text, note.reportable, _note_class(note), f"notes:{name}")
     return rows
 
 
-def _out_of_fold(rows: TrainingSet, c: float, seed: int, progress: Progress) -> np.ndarray:
+@dataclass(slots=True)
+class Folds:
+    """The out-of-fold models: P(reportable) of every corpus row from a model that did not see it, each fold's
+    model, and the fold of every row (-1 for templates, which every fold sees)."""
+
+    oof: np.ndarray
+    models: list[SentenceModel]
+    fold_of: np.ndarray
+
+
+def _out_of_fold(rows: TrainingSet, c: float, seed: int, progress: Progress) -> Folds:
     """P(reportable) for every corpus sentence from a model that did not see it (templates stay in every fold)."""
     adverse = np.array(rows.adverse)
     labels = np.array(rows.classes)
@@ -208,28 +282,64 @@ def _out_of_fold(rows: TrainingSet, c: float, seed: int, progress: Progress) -> 
     scored = np.flatnonzero(corpus != "templates")
     always = np.flatnonzero(corpus == "templates")
     oof = np.full(len(rows.texts), np.nan)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    for k, (fit_part, test_part) in enumerate(folds.split(scored, labels[scored] + corpus[scored])):
-        progress(0.15 + 0.5 * k / 5, f"out-of-fold model {k + 1} of 5")
-        fit_index = np.concatenate([scored[fit_part], always])
+    fold_of = np.full(len(rows.texts), -1)
+    corpora = scored[np.isin(corpus[scored], ("psytar", "spl"))]
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    for k, (_fit, test_part) in enumerate(folds.split(corpora, labels[corpora] + corpus[corpora])):
+        fold_of[corpora[test_part]] = k
+    # Each tuning file is one author's (or one register's): it is left out whole, so the thresholds are chosen
+    # on what a model that never read that author makes of him.
+    for n, (_file, name) in enumerate(TUNING_NOTES):
+        fold_of[corpus == f"notes:{name}"] = n % FOLDS
+    models: list[SentenceModel] = []
+    for k in range(FOLDS):
+        progress(0.15 + 0.5 * k / FOLDS, f"out-of-fold model {k + 1} of {FOLDS}")
+        fit_index = _weighted(np.concatenate([scored[fold_of[scored] != k], always]), corpus)
         model = fit_model([rows.texts[i] for i in fit_index], adverse[fit_index], labels[fit_index], c)
-        test_index = scored[test_part]
+        test_index = scored[fold_of[scored] == k]
         oof[test_index], _ = model.predict([rows.texts[i] for i in test_index])
-    return oof
+        models.append(model)
+    return Folds(oof, models, fold_of)
 
 
-def tuning_sources(data: Path, rows: TrainingSet, oof: np.ndarray, fixtures: Path) -> list[Source]:
+def _weighted(index: np.ndarray, corpus: np.ndarray) -> np.ndarray:
+    """The rows to fit on, each tuning note NOTE_WEIGHT times."""
+    notes = index[np.char.startswith(corpus[index].astype(str), "notes:")]
+    return np.concatenate([index] + [notes] * (NOTE_WEIGHT - 1))
+
+
+def tuning_sources(screener: Screener, model: SentenceModel, rows: TrainingSet, folds: Folds) -> list[Source]:
+    """The threshold's sources with their signals: the corpora out of fold (one probability per sentence), and
+    each tuning-note file screened sentence by sentence by the fold model that did not see the note."""
     corpus = np.array(rows.corpus)
     truth = np.array(rows.adverse)
     sources = []
     for name in ("psytar", "spl"):
         index = np.flatnonzero(corpus == name)
         if len(index):
-            sources.append(Source(f"{name}_train_oof", [rows.texts[i] for i in index], truth[index], oof[index]))
-    for file, name in TUNING_NOTES:
-        if (fixtures / file).is_file():
-            notes = read_rep_notes(fixtures / file)
-            sources.append(Source(name, [n.text for n in notes], np.array([n.reportable for n in notes])))
+            source = Source(f"{name}_train_oof", [rows.texts[i] for i in index], truth[index], folds.oof[index])
+            source.signals = _signals(screener, model, source.texts, source.oof)
+            sources.append(source)
+    groups: dict[str, np.ndarray] = {}
+    for _file, name in TUNING_NOTES:
+        index = np.flatnonzero(corpus == f"notes:{name}")
+        if name.startswith("rep_notes"):
+            # A rep's own note is decided by the note model (train_note_model chooses its thresholds); the few
+            # left over, from every author, are one source.
+            left = [i for i in index if not rep_note(screener.analyse(rows.texts[i]))]
+            groups["rep_notes_not_marked"] = np.concatenate([groups.get("rep_notes_not_marked", []), left])
+        elif len(index):
+            groups[name] = index
+    for name, index in groups.items():
+        index = index.astype(int)
+        source = Source(name, [rows.texts[i] for i in index], truth[index])
+        signals: dict[int, _Signals] = {}
+        for k, fold_model in enumerate(folds.models):
+            mine = [n for n, i in enumerate(index) if folds.fold_of[i] == k]
+            scored = _signals(screener, fold_model, [source.texts[n] for n in mine], None)
+            signals.update(zip(mine, scored, strict=True))
+        source.signals = [signals[n] for n in range(len(index))]
+        sources.append(source)
     return sources
 
 
@@ -247,16 +357,20 @@ def train(
 ) -> dict[str, Any]:
     """Fit on the training sources, choose the thresholds on the tuning sources, write the model; return metrics."""
     progress(0.0, "reading the training text")
-    rows = training_set(data, psytar=psytar, labels=labels)
+    rows = training_set(data, psytar=psytar, labels=labels, fixtures=fixtures)
     lexicon = load_lexicon(resource_path(*LEXICON_FILE))
-    oof = _out_of_fold(rows, c, seed, progress)
+    folds = _out_of_fold(rows, c, seed, progress)
     progress(0.7, "fitting the sentence model")
-    model = fit_model(rows.texts, rows.adverse, rows.classes, c)
+    everything = _weighted(np.arange(len(rows.texts)), np.array(rows.corpus))
+    model = fit_model(
+        [rows.texts[i] for i in everything],
+        [rows.adverse[i] for i in everything],
+        [rows.classes[i] for i in everything],
+        c,
+    )
     screener = Screener(lexicon, model)
     progress(0.85, "choosing the thresholds")
-    sources = tuning_sources(data, rows, oof, fixtures)
-    for source in sources:
-        source.signals = _signals(screener, model, source.texts, source.oof)
+    sources = tuning_sources(screener, model, rows, folds)
     # The label corpus is regulatory prose whose positives include risk statements the screener discounts on
     # purpose (a rep discussing the label is not reporting); it is measured but does not set the threshold.
     deciding = [s for s in sources if not s.name.startswith("spl")]
@@ -284,7 +398,12 @@ def train(
         "c": c,
         "metrics": json.loads(json.dumps(metrics)),
     }
+    note_model, note_metrics = train_note_model(fixtures, screener, NOTE_C, target_recall, progress)
+    metrics["note_model"] = note_metrics
+    metadata["metrics"] = json.loads(json.dumps(metrics))
     progress(0.95, "writing the model")
+    if note_model is not None:
+        save_model(note_model, out.with_name(NOTE_MODEL_FILE))
     model.threshold, model.strict_threshold = chosen.threshold, chosen.strict
     model.plain_threshold, model.rep_threshold = chosen.plain, chosen.rep
     model.rep_strict_threshold = chosen.rep_strict
@@ -292,6 +411,120 @@ def train(
     save_model(model, out)
     progress(1.0, "done")
     return metrics
+
+
+NOTE_THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.2, 0.91, 0.02), 2))
+NOTE_LEXICON_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+
+
+@dataclass(slots=True)
+class NoteEvidence:
+    """A rep note of the tuning files: its author's file, whether it is reportable, whether a lexicon phrase is
+    active in it, and the note model's probability from a model that never read its author (out of file)."""
+
+    source: list[str] = field(default_factory=list)
+    truth: list[bool] = field(default_factory=list)
+    active: list[bool] = field(default_factory=list)
+    exposure: list[bool] = field(default_factory=list)
+    oof: list[float] = field(default_factory=list)
+
+
+def note_flags(evidence: NoteEvidence, threshold: float, lexicon_threshold: float) -> np.ndarray:
+    """The note rule of ``screener.note_decision`` on out-of-file scores."""
+    p, active, exposure = np.array(evidence.oof), np.array(evidence.active), np.array(evidence.exposure)
+    exposed = exposure & (p >= min(lexicon_threshold, NOTE_EXPOSURE_THRESHOLD))
+    return (p >= threshold) | (active & (p >= lexicon_threshold)) | exposed
+
+
+def pick_note_thresholds(evidence: NoteEvidence, target_recall: float) -> tuple[float, float]:
+    """Recall first: among the (threshold, lexicon threshold) pairs that keep the pooled out-of-file recall at the
+    target, the one that flags the fewest plain notes (ties: the higher thresholds)."""
+    truth = np.array(evidence.truth)
+    best: tuple[float, float, float] | None = None
+    for t in NOTE_THRESHOLDS:
+        for low in NOTE_LEXICON_THRESHOLDS:
+            if low > t:
+                continue
+            flags = note_flags(evidence, t, low)
+            if flags[truth].mean() < target_recall:
+                continue
+            false = float(flags[~truth].mean())
+            if best is None or (false, -t, -low) < (best[0], -best[1], -best[2]):
+                best = (false, t, low)
+    if best is None:
+        return NOTE_THRESHOLDS[0], NOTE_LEXICON_THRESHOLDS[0]
+    return best[1], best[2]
+
+
+def train_note_model(
+    fixtures: Path, screener: Screener, c: float, target_recall: float, progress: Progress = no_progress
+) -> tuple[SentenceModel | None, dict[str, Any]]:
+    """The note model: word and character n-grams of whole rep notes (the rep-note tuning files, each written by
+    another author or in another style) into a logistic regression. Each file is scored by a model fitted on the
+    others, and the thresholds are chosen on those out-of-file scores; the shipped model reads every file."""
+    files = [(name, fixtures / file) for file, name in TUNING_NOTES if name.startswith("rep_notes")]
+    notes = {name: read_rep_notes(path) for name, path in files if path.is_file()}
+    if len(notes) < 2:
+        return None, {}
+    evidence = NoteEvidence()
+    voiced: dict[str, list[bool]] = {}
+    right: dict[str, list[bool]] = {name: [] for name in notes}
+    for k, (name, held) in enumerate(notes.items()):
+        progress(0.86 + 0.06 * k / len(notes), f"note model without {name}")
+        rest = [n for other, items in notes.items() if other != name for n in items]
+        model = fit_model(
+            [n.text for n in rest], [n.reportable for n in rest], [_note_class(n) for n in rest], c, NOTE_CATEGORIES
+        )
+        p, named = model.predict([n.text for n in held])
+        analyses = [screener.analyse(n.text) for n in held]
+        voiced[name] = [rep_note(a) for a in analyses]
+        for note, analysis, score, probs, voice in zip(held, analyses, p, named, voiced[name], strict=True):
+            if note.reportable:
+                right[name].append(NOTE_CATEGORIES[int(np.argmax(probs))] == _note_class(note))
+            if voice:
+                evidence.source.append(name)
+                evidence.truth.append(note.reportable)
+                evidence.active.append(any(s.active for s in analysis))
+                evidence.exposure.append(any(h.category in EXPOSURE_CATEGORIES for s in analysis for h in s.active))
+                evidence.oof.append(float(score))
+    threshold, lexicon_threshold = pick_note_thresholds(evidence, target_recall)
+    everything = [n for items in notes.values() for n in items]
+    model = fit_model(
+        [n.text for n in everything],
+        [n.reportable for n in everything],
+        [_note_class(n) for n in everything],
+        c,
+        NOTE_CATEGORIES,
+    )
+    model.threshold, model.strict_threshold = threshold, lexicon_threshold
+    model.plain_threshold = min(lexicon_threshold, NOTE_EXPOSURE_THRESHOLD)
+    model.rep_threshold = model.rep_strict_threshold = threshold
+    flags = note_flags(evidence, threshold, lexicon_threshold)
+    truth, source = np.array(evidence.truth), np.array(evidence.source)
+    metrics: dict[str, Any] = {
+        "threshold": threshold,
+        "lexicon_threshold": lexicon_threshold,
+        "exposure_threshold": min(lexicon_threshold, NOTE_EXPOSURE_THRESHOLD),
+        "files": {name: len(items) for name, items in notes.items()},
+        "rep_notes_decided": {name: int(sum(v)) for name, v in voiced.items()},
+        "out_of_file": {name: _measure(flags[source == name], truth[source == name]) for name in notes}
+        | {"pooled": _measure(flags, truth)},
+        "category_right_out_of_file": {name: round(float(np.mean(v)), 4) for name, v in right.items() if v}
+        | {"pooled": round(float(np.mean([x for v in right.values() for x in v])), 4)},
+    }
+    model.metadata = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": "the rep-note tuning files " + ", ".join(notes) + " (tests/fixtures/safety), whole notes",
+        "sklearn_version": sklearn.__version__,
+        "categories": list(NOTE_CATEGORIES),
+        "c": c,
+        "metrics": json.loads(json.dumps(metrics)),
+    }
+    return model, metrics
+
+
+def _note_class(note: Any) -> str:
+    return NOTE_CLASSES.get(note.category, note.category)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
