@@ -307,9 +307,7 @@ def evaluate(quick: bool = False) -> dict[str, Any]:
     report["rep_notes_holdout"] = rep_notes(screen)
     if (FIXTURES / "rep_notes_holdout2_reportable.tsv").is_file():
         report["rep_notes_holdout2"] = rep_notes(screen, "rep_notes_holdout2")
-    report["tuning"] = {
-        label: tuning_set(screen, name) for name, label in TUNING_SETS if (FIXTURES / name).is_file()
-    }
+    report["tuning"] = {label: tuning_set(screen, name) for name, label in TUNING_SETS if (FIXTURES / name).is_file()}
     root = shared_data()
     if root.is_dir() and not quick:
         corpora = root / "ae_corpora"
