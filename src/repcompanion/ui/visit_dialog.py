@@ -282,6 +282,8 @@ class VisitDialog(QDialog):
     def current_report(self) -> CallReport:
         """The report as the form shows it now."""
         assert self.report is not None and self.catalogue is not None
+        if self.report.submitted:  # locked: the form can only show what was submitted (a late preview asks too)
+            return self.report
         drops, _ = self.samples_card.drops()
         report = self.report.edited(
             **self.details.edits(),

@@ -120,7 +120,8 @@ class SafetyCard(Card):
         if result.flag:
             parts.append(highlighted_html(notes, list(result.spans), "warning"))
             cats = ", ".join(c.replace("_", " ") for c in result.categories)
-            self.categories.setText(f"Flagged as: {cats} (score {result.score:.2f})")
+            why = "\n".join(result.reasons())
+            self.categories.setText(f"Flagged as: {cats} (score {result.score:.2f})" + (f"\n{why}" if why else ""))
         else:
             self.categories.setText("")
         if restricted:

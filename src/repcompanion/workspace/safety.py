@@ -32,10 +32,10 @@ def acknowledgements() -> str:
 
 
 def screen(text: str) -> ScreenResult:
-    """Screen a note for possible adverse events and product complaints (offline)."""
+    """Screen a rep's visit note for possible adverse events and product complaints (offline)."""
     from repcompanion.intel.safety import screen_note
 
-    return screen_note(text)
+    return screen_note(text, rep_notes=True)
 
 
 def restricted(text: str) -> list[RestrictedHit]:

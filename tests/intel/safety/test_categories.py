@@ -144,3 +144,13 @@ def test_a_reps_own_note_needs_more_from_the_model_than_a_patients_review(screen
     assert not rep_voice(screener.analyse("I started it in March and my doctor said to keep going."))
     thresholds = screener.model.rep_threshold, screener.model.threshold
     assert thresholds[0] >= thresholds[1]
+
+
+def test_every_flag_says_why_in_plain_words(screener: Screener) -> None:
+    words = screener.screen("Dr Lee said the patient developed a rash and hives after the first dose.")
+    assert words.reasons() == ("Adverse event: the words \u201crash\u201d, \u201chives\u201d.",)
+    read = screener.screen("Dr Obi said a lady came back with ankles like balloons after we bumped her dose to 10.")
+    assert read.flag and read.reasons()
+    assert any("reads like notes that reported one (model score" in line for line in read.reasons())
+    assert read.details()["reasons"] == list(read.reasons())
+    assert screener.screen("Lunch booked for Tuesday with Dr Lee.").reasons() == ()

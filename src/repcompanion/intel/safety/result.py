@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from repcompanion.intel.safety.categories import LABELS
+
 LEXICON = "lexicon"
 MODEL = "model"
 
@@ -108,6 +110,28 @@ class ScreenResult:
                 words.append(span.text)
         return {c: tuple(found[c]) for c in self.categories if c in found}
 
+    def reasons(self) -> tuple[str, ...]:
+        """Why the note was flagged, one plain sentence per category: the words a curated phrase or the clinical
+        vocabulary found, or the sentence a model read as reporting one, with its score."""
+        lines: list[str] = []
+        for category in self.categories:
+            mine = sorted((s for s in self.spans if s.category == category), key=lambda s: (s.start, s.end))
+            words = list(dict.fromkeys(s.text for s in mine if s.source == LEXICON))
+            read = [s for s in mine if s.source == MODEL]
+            name = LABELS.get(category, category.replace("_", " "))
+            parts = []
+            if words:
+                parts.append("the words " + ", ".join(f"“{w}”" for w in words))
+            if read:
+                best = max(read, key=lambda s: s.score)
+                parts.append(
+                    f"the sentence “{_short(best.text)}” reads like notes that reported one "
+                    f"(model score {best.score:.2f})"
+                )
+            if parts:
+                lines.append(f"{name[:1].upper()}{name[1:]}: {' and '.join(parts)}.")
+        return tuple(lines)
+
     @property
     def hearsay(self) -> bool:
         """True when a flagged span was told to the rep by an HCP or a patient."""
@@ -140,6 +164,12 @@ class ScreenResult:
             "considered": [span.to_json() for span in self.considered],
             "evidence": list(self.evidence),
             "triggers": {c: list(words) for c, words in self.triggers_by_category().items()},
+            "reasons": list(self.reasons()),
             "hearsay": self.hearsay,
             "reporters": list(self.reporters),
         }
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -260,18 +260,20 @@ class Screener:
         """The note's sentences with their qualified lexicon hits (no model)."""
         return self.analyser.analyse(text)
 
-    def screen(self, text: str) -> ScreenResult:
-        """Screen one note."""
-        return self.screen_many([text])[0]
+    def screen(self, text: str, *, rep_notes: bool = False) -> ScreenResult:
+        """Screen one note (``rep_notes``: see :meth:`screen_many`)."""
+        return self.screen_many([text], rep_notes=rep_notes)[0]
 
-    def screen_many(self, texts: Sequence[str]) -> list[ScreenResult]:
-        """Screen several notes with one model call for all their sentences."""
+    def screen_many(self, texts: Sequence[str], *, rep_notes: bool = False) -> list[ScreenResult]:
+        """Screen several notes with one model call for all their sentences. With ``rep_notes`` the caller knows
+        every text is a rep's visit note (the app's visit notes), so the note model decides each; otherwise the
+        screener tells a rep's note from a patient's review or a case report by its words."""
         analyses = [self.analyser.analyse(text) for text in texts]
         sentences = [s for note in analyses for s in note]
         flag, categories, masked = self._model_signals(sentences)
         thresholds = Thresholds.of(self.model)
         voices = [rep_voice(note) for note in analyses]
-        note_p = self._note_signals(texts, analyses, voices)
+        note_p = self._note_signals(texts, analyses, [v or rep_notes for v in voices])
         results: list[ScreenResult] = []
         index = 0
         for n, (text, note) in enumerate(zip(texts, analyses, strict=True)):
@@ -287,7 +289,9 @@ class Screener:
             # A rep's note is the note model's to decide; a note only in the third person (a case report, a
             # colleague's words) keeps the sentence decision, and the note model can only add to it, except that a
             # flag resting only on negated, generic or idiomatic phrases needs the note model to agree.
-            decided_by_note = rep_note(note) or not any(v.flagged for v in verdicts) or _discounted_only(verdicts)
+            decided_by_note = (
+                rep_notes or rep_note(note) or not any(v.flagged for v in verdicts) or _discounted_only(verdicts)
+            )
             if n in note_p and self.notes is not None and decided_by_note:
                 verdicts = note_decision(note, verdicts, note_p[n], self.notes)
             results.append(_result(verdicts, [s.text for s in note]))
@@ -360,6 +364,6 @@ def get_screener() -> Screener:
     return _default
 
 
-def screen_note(text: str) -> ScreenResult:
-    """Screen one visit note with the shared screener."""
-    return get_screener().screen(text)
+def screen_note(text: str, *, rep_notes: bool = False) -> ScreenResult:
+    """Screen one note with the shared screener (``rep_notes``: the text is known to be a rep's visit note)."""
+    return get_screener().screen(text, rep_notes=rep_notes)
