@@ -167,6 +167,19 @@ class SentenceModel:
         weights = np.exp(scores)
         return flag, weights / weights.sum(axis=1, keepdims=True)
 
+    def predict_flag(self, sentences: Sequence[str]) -> np.ndarray:
+        """P(reportable) per sentence only (no category head)."""
+        if self._fast is None:
+            self._fast = (_FastTfidf(self.word), _FastTfidf(self.char))
+        word, char = self._fast
+        split = len(self.word.vocabulary_)
+        logits = np.full(len(sentences), self.flag_intercept)
+        for row, sentence in enumerate(sentences):
+            w_index, w_values = word.vector(sentence)
+            c_index, c_values = char.vector(sentence)
+            logits[row] += w_values @ self.flag_coef[w_index] + c_values @ self.flag_coef[c_index + split]
+        return 1.0 / (1.0 + np.exp(-logits))
+
     def predict_reference(self, sentences: Sequence[str]) -> np.ndarray:
         """P(reportable) through scikit-learn's own transform (for checking the fast path)."""
         split = len(self.word.vocabulary_)

@@ -28,8 +28,11 @@ from repcompanion.intel.safety.result import LEXICON, MODEL, ScreenResult, Span
 LEXICON_FILE = ("safety", "lexicon.toml")
 MODEL_FILE = "safety_screener.skops"
 NOTE_MODEL_FILE = "safety_notes.skops"
+REGISTER_MODEL_FILE = "safety_register.skops"
+#: P(a text is a rep's note) at which the register model reads a note without rep words as a rep's
+REGISTER_THRESHOLD = 0.5
 #: the note model's category probability at which it names a category the lexicon did not
-NOTE_CATEGORY_SURE = 0.5
+NOTE_CATEGORY_SURE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +160,11 @@ def decide(
 
 @dataclass(frozen=True, slots=True)
 class NoteSignals:
-    """The note model on one rep's note: P(reportable) of the whole note, its category probabilities (in the note
-    model's categories) and P(reportable) of each sentence."""
+    """The note model on one note: P(reportable) of the whole note and its category probabilities (in the note
+    model's categories)."""
 
     p: float
     categories: np.ndarray
-    sentences: np.ndarray
 
 
 def note_decision(
@@ -194,7 +196,7 @@ def note_decision(
     score = max(0.5, score)
     top = int(np.argmax(signals.categories))
     named, sure = notes.categories[top], float(signals.categories[top]) >= NOTE_CATEGORY_SURE
-    best = int(np.argmax(signals.sentences)) if len(signals.sentences) else 0
+    best = int(np.argmax(notes.predict_flag([s.text for s in note]))) if len(note) > 1 else 0
     if active:
         result = [
             SentenceVerdict(True, max(score, v.score), v.spans, v.considered)
@@ -230,7 +232,13 @@ class Screener:
     """Holds the lexicon, the sentence model and the note model; screens one note or many. Thread-safe after
     init."""
 
-    def __init__(self, lexicon: Lexicon, model: SentenceModel | None, notes: SentenceModel | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        model: SentenceModel | None,
+        notes: SentenceModel | None = None,
+        register: SentenceModel | None = None,
+    ) -> None:
         if model is not None and model.categories != MODEL_CATEGORIES:
             raise ModelError(
                 f"The safety screener's sentence model names {', '.join(model.categories)}, not "
@@ -240,17 +248,20 @@ class Screener:
         self.lexicon = lexicon
         self.model = model
         self.notes = notes
+        self.register = register
         self.analyser = Analyser(lexicon)
 
     @classmethod
     def load(cls, lexicon: Path | None = None, model: Path | None = None, notes: Path | None = None) -> Screener:
-        """Load from the given files, or from resources/safety/lexicon.toml and models/ (the note model beside the
-        sentence model; a folder without one screens with lexicon and sentence model alone)."""
+        """Load from the given files, or from resources/safety/lexicon.toml and models/ (the note and register
+        models beside the sentence model; a folder without them screens with lexicon and sentence model alone)."""
         lexicon_file = lexicon if lexicon is not None else resource_path(*LEXICON_FILE)
         model_file = model if model is not None else model_path(MODEL_FILE)
         notes_file = notes if notes is not None else model_file.with_name(NOTE_MODEL_FILE)
         note_model = load_model(notes_file) if notes is not None or notes_file.is_file() else None
-        return cls(load_lexicon(lexicon_file), load_model(model_file), note_model)
+        register_file = notes_file.with_name(REGISTER_MODEL_FILE)
+        register = load_model(register_file) if note_model is not None and register_file.is_file() else None
+        return cls(load_lexicon(lexicon_file), load_model(model_file), note_model, register)
 
     @property
     def threshold(self) -> float:
@@ -273,11 +284,15 @@ class Screener:
         flag, categories, masked = self._model_signals(sentences)
         thresholds = Thresholds.of(self.model)
         voices = [rep_voice(note) for note in analyses]
-        note_p = self._note_signals(texts, analyses, [v or rep_notes for v in voices])
+        marked = [rep_notes or rep_note(note) for note in analyses]
+        read_as_rep = self._read_as_rep(texts, marked)
+        note_p = self._note_signals(texts, analyses)
         results: list[ScreenResult] = []
         index = 0
         for n, (text, note) in enumerate(zip(texts, analyses, strict=True)):
-            voice = voices[n]
+            # The rep-note thresholds are for a screener without a note model; with one, what reaches the sentence
+            # decision is a patient's words or clinical prose, whatever its grammatical person.
+            voice = voices[n] and self.notes is None
             verdicts = []
             for sentence in note:
                 if flag is None or categories is None:
@@ -286,35 +301,48 @@ class Screener:
                     p, cats, rest = float(flag[index]), categories[index], masked.get(index)
                     verdicts.append(decide(sentence, text, p, cats, rest, thresholds, voice))
                 index += 1
-            # A rep's note is the note model's to decide; a note only in the third person (a case report, a
-            # colleague's words) keeps the sentence decision, and the note model can only add to it, except that a
-            # flag resting only on negated, generic or idiomatic phrases needs the note model to agree.
-            decided_by_note = (
-                rep_notes or rep_note(note) or not any(v.flagged for v in verdicts) or _discounted_only(verdicts)
-            )
+            # A rep's note is the note model's to decide; anything else (a patient's words, a case report) keeps
+            # the sentence decision, and the note model can only add to it, except that a flag on third-person
+            # text resting only on negated, generic or idiomatic phrases needs the note model to agree.
+            # A note the register model reads as a rep's, without a rep's words, keeps the flags of phrases active
+            # in it (a case report's "ototoxicity after azithromycin" may read like a note); the rest is the note
+            # model's.
+            if read_as_rep[n] and any(_lexicon_active(v) for v in verdicts):
+                decided_by_note = False
+            else:
+                decided_by_note = (
+                    marked[n]
+                    or read_as_rep[n]
+                    or not any(v.flagged for v in verdicts)
+                    or (voices[n] and _discounted_only(verdicts))
+                )
             if n in note_p and self.notes is not None and decided_by_note:
                 verdicts = note_decision(note, verdicts, note_p[n], self.notes)
             results.append(_result(verdicts, [s.text for s in note]))
         return results
 
-    def _note_signals(
-        self, texts: Sequence[str], analyses: list[list[SentenceAnalysis]], voices: list[bool]
-    ) -> dict[int, NoteSignals]:
-        """The note model on every rep's own note: the whole note and each of its sentences."""
+    def _read_as_rep(self, texts: Sequence[str], marked: list[bool]) -> list[bool]:
+        """Whether the register model reads each note without a rep's words as a rep's note."""
+        read = [False] * len(texts)
+        if self.register is None or self.notes is None:
+            return read
+        ask = [n for n, m in enumerate(marked) if not m and texts[n].strip()]
+        if ask:
+            p, _ = self.register.predict([texts[n] for n in ask])
+            for n, value in zip(ask, p, strict=True):
+                read[n] = bool(value >= self.register.threshold)
+        return read
+
+    def _note_signals(self, texts: Sequence[str], analyses: list[list[SentenceAnalysis]]) -> dict[int, NoteSignals]:
+        """The note model on every note (a rep's note is its to decide; on anything else it can only add a flag,
+        recall first)."""
         if self.notes is None:
             return {}
-        chosen = [n for n, voice in enumerate(voices) if voice and analyses[n]]
+        chosen = [n for n, note in enumerate(analyses) if note]
         if not chosen:
             return {}
-        pieces = [texts[n] for n in chosen] + [s.text for n in chosen for s in analyses[n]]
-        p, categories = self.notes.predict(pieces)
-        out: dict[int, NoteSignals] = {}
-        offset = len(chosen)
-        for k, n in enumerate(chosen):
-            count = len(analyses[n])
-            out[n] = NoteSignals(float(p[k]), categories[k], p[offset : offset + count])
-            offset += count
-        return out
+        p, categories = self.notes.predict([texts[n] for n in chosen])
+        return {n: NoteSignals(float(p[k]), categories[k]) for k, n in enumerate(chosen)}
 
     def _model_signals(
         self, sentences: list[SentenceAnalysis]
@@ -331,6 +359,10 @@ class Screener:
             masked_flag, _ = model.predict([sentences[i].masked_text() for i in needs_mask])
             masked = {i: float(p) for i, p in zip(needs_mask, masked_flag, strict=True)}
         return flag, categories, masked
+
+
+def _lexicon_active(verdict: SentenceVerdict) -> bool:
+    return verdict.flagged and any(span.source == LEXICON and span.context not in DISCOUNTING for span in verdict.spans)
 
 
 def _discounted_only(verdicts: list[SentenceVerdict]) -> bool:

@@ -31,7 +31,7 @@ import sklearn
 from sklearn.model_selection import StratifiedKFold
 
 from repcompanion.domain import Progress, no_progress
-from repcompanion.intel.safety.analysis import EXPOSURE_CATEGORIES, SentenceAnalysis, rep_note, rep_voice
+from repcompanion.intel.safety.analysis import EXPOSURE_CATEGORIES, SentenceAnalysis, rep_note
 from repcompanion.intel.safety.augment import rep_sentences
 from repcompanion.intel.safety.categories import (
     ADVERSE_EVENT,
@@ -55,7 +55,15 @@ from repcompanion.intel.safety.lexicon import load_lexicon
 from repcompanion.intel.safety.locate import resource_path
 from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit_model, save_model
 from repcompanion.intel.safety.registers import register_sentences
-from repcompanion.intel.safety.screener import LEXICON_FILE, NOTE_MODEL_FILE, Screener, Thresholds, decide
+from repcompanion.intel.safety.screener import (
+    LEXICON_FILE,
+    NOTE_MODEL_FILE,
+    REGISTER_MODEL_FILE,
+    REGISTER_THRESHOLD,
+    Screener,
+    Thresholds,
+    decide,
+)
 from repcompanion.intel.safety.vocabulary import HPO_FILE, read_vocabulary
 
 DEFAULT_TARGET_RECALL = 0.98
@@ -71,6 +79,10 @@ TUNING_NOTES = (
     ("rep_notes_dev4.tsv", "rep_notes_dev4"),
     ("rep_notes_dev5.tsv", "rep_notes_dev5"),
     ("rep_notes_dev6.tsv", "rep_notes_dev6"),
+    ("rep_notes_dev7.tsv", "rep_notes_dev7"),
+    ("rep_notes_dev8.tsv", "rep_notes_dev8"),
+    ("rep_notes_dev9.tsv", "rep_notes_dev9"),
+    ("rep_notes_dev10.tsv", "rep_notes_dev10"),
     ("case_sentences_dev.tsv", "case_sentences_dev"),
     ("case_sentences_dev2.tsv", "case_sentences_dev2"),
     ("patient_reviews_dev.tsv", "patient_reviews_dev"),
@@ -140,7 +152,7 @@ def _signals(
 def _flags(signals: list[_Signals], thresholds: Thresholds) -> np.ndarray:
     flags = np.zeros(len(signals), dtype=bool)
     for n, item in enumerate(signals):
-        voice = rep_voice(item.sentences)
+        voice = False  # the shipped screener has a note model, so no text is decided at the rep-note thresholds
         for k, sentence in enumerate(item.sentences):
             p, cats, rest = float(item.flag[k]), item.categories[k], item.masked.get(k)
             if decide(sentence, item.text, p, cats, rest, thresholds, voice).flagged:
@@ -308,7 +320,52 @@ def _weighted(index: np.ndarray, corpus: np.ndarray) -> np.ndarray:
     return np.concatenate([index] + [notes] * (NOTE_WEIGHT - 1))
 
 
-def tuning_sources(screener: Screener, model: SentenceModel, rows: TrainingSet, folds: Folds) -> list[Source]:
+def _register_rows(corpus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows the register model reads (every corpus row but the templates) and which are rep notes."""
+    names = corpus.astype(str)
+    index = np.flatnonzero(names != "templates")
+    return index, np.char.startswith(names[index], "notes:rep_notes")
+
+
+def train_register_model(
+    rows: TrainingSet, folds: Folds, c: float, progress: Progress = no_progress
+) -> tuple[SentenceModel, np.ndarray, dict[str, Any]]:
+    """The register model: P(a text is a rep's note) against patients' reviews (PsyTAR, the review tuning set) and
+    clinical prose (label sentences, case sentences), word and character n-grams into a logistic regression. It
+    tells a rep's note that holds none of the rep words (``rep_note``) from a patient or a case report. Returns the
+    model, every row's out-of-fold probability (nan for templates; each tuning file is left out whole) and metrics.
+    """
+    corpus = np.array(rows.corpus)
+    index, is_rep = _register_rows(corpus)
+    oof = np.full(len(rows.texts), np.nan)
+    for k in range(FOLDS):
+        progress(0.86 + 0.03 * k / FOLDS, f"register model {k + 1} of {FOLDS}")
+        fit_part = folds.fold_of[index] != k
+        model = fit_model([rows.texts[i] for i in index[fit_part]], is_rep[fit_part], ["none"] * int(fit_part.sum()), c)
+        test = index[~fit_part]
+        oof[test], _ = model.predict([rows.texts[i] for i in test])
+    model = fit_model([rows.texts[i] for i in index], list(is_rep), ["none"] * len(index), c)
+    model.threshold = model.strict_threshold = model.plain_threshold = REGISTER_THRESHOLD
+    model.rep_threshold = model.rep_strict_threshold = REGISTER_THRESHOLD
+    read_as_rep = {
+        str(name): round(float(np.mean(oof[corpus == name] >= REGISTER_THRESHOLD)), 4)
+        for name in sorted(set(corpus[index].astype(str)))
+    }
+    metrics = {"threshold": REGISTER_THRESHOLD, "read_as_rep_note_out_of_fold": read_as_rep}
+    model.metadata = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": "rep notes (the rep-note tuning files) against PsyTAR train, SPL-ADR-200 train and the case "
+        "and review tuning sets",
+        "sklearn_version": sklearn.__version__,
+        "c": c,
+        "metrics": json.loads(json.dumps(metrics)),
+    }
+    return model, oof, metrics
+
+
+def tuning_sources(
+    screener: Screener, model: SentenceModel, rows: TrainingSet, folds: Folds, register: np.ndarray
+) -> list[Source]:
     """The threshold's sources with their signals: the corpora out of fold (one probability per sentence), and
     each tuning-note file screened sentence by sentence by the fold model that did not see the note."""
     corpus = np.array(rows.corpus)
@@ -326,7 +383,11 @@ def tuning_sources(screener: Screener, model: SentenceModel, rows: TrainingSet, 
         if name.startswith("rep_notes"):
             # A rep's own note is decided by the note model (train_note_model chooses its thresholds); the few
             # left over, from every author, are one source.
-            left = [i for i in index if not rep_note(screener.analyse(rows.texts[i]))]
+            left = [
+                i
+                for i in index
+                if not rep_note(screener.analyse(rows.texts[i])) and not register[i] >= REGISTER_THRESHOLD
+            ]
             groups["rep_notes_not_marked"] = np.concatenate([groups.get("rep_notes_not_marked", []), left])
         elif len(index):
             groups[name] = index
@@ -369,8 +430,9 @@ def train(
         c,
     )
     screener = Screener(lexicon, model)
+    register_model, register, register_metrics = train_register_model(rows, folds, c, progress)
     progress(0.85, "choosing the thresholds")
-    sources = tuning_sources(screener, model, rows, folds)
+    sources = tuning_sources(screener, model, rows, folds, register)
     # The label corpus is regulatory prose whose positives include risk statements the screener discounts on
     # purpose (a rep discussing the label is not reporting); it is measured but does not set the threshold.
     deciding = [s for s in sources if not s.name.startswith("spl")]
@@ -398,12 +460,16 @@ def train(
         "c": c,
         "metrics": json.loads(json.dumps(metrics)),
     }
-    note_model, note_metrics = train_note_model(fixtures, screener, NOTE_C, target_recall, progress)
+    corpus = np.array(rows.corpus)
+    registered = {name[len("notes:") :]: register[corpus == name] for name in set(rows.corpus) if "notes:" in name}
+    note_model, note_metrics = train_note_model(fixtures, screener, NOTE_C, target_recall, progress, registered)
     metrics["note_model"] = note_metrics
+    metrics["register_model"] = register_metrics
     metadata["metrics"] = json.loads(json.dumps(metrics))
     progress(0.95, "writing the model")
     if note_model is not None:
         save_model(note_model, out.with_name(NOTE_MODEL_FILE))
+    save_model(register_model, out.with_name(REGISTER_MODEL_FILE))
     model.threshold, model.strict_threshold = chosen.threshold, chosen.strict
     model.plain_threshold, model.rep_threshold = chosen.plain, chosen.rep
     model.rep_strict_threshold = chosen.rep_strict
@@ -457,7 +523,12 @@ def pick_note_thresholds(evidence: NoteEvidence, target_recall: float) -> tuple[
 
 
 def train_note_model(
-    fixtures: Path, screener: Screener, c: float, target_recall: float, progress: Progress = no_progress
+    fixtures: Path,
+    screener: Screener,
+    c: float,
+    target_recall: float,
+    progress: Progress = no_progress,
+    register: dict[str, np.ndarray] | None = None,
 ) -> tuple[SentenceModel | None, dict[str, Any]]:
     """The note model: word and character n-grams of whole rep notes (the rep-note tuning files, each written by
     another author or in another style) into a logistic regression. Each file is scored by a model fitted on the
@@ -477,7 +548,10 @@ def train_note_model(
         )
         p, named = model.predict([n.text for n in held])
         analyses = [screener.analyse(n.text) for n in held]
-        voiced[name] = [rep_note(a) for a in analyses]
+        read = register.get(name) if register is not None else None
+        voiced[name] = [
+            rep_note(a) or (read is not None and bool(read[k] >= REGISTER_THRESHOLD)) for k, a in enumerate(analyses)
+        ]
         for note, analysis, score, probs, voice in zip(held, analyses, p, named, voiced[name], strict=True):
             if note.reportable:
                 right[name].append(NOTE_CATEGORIES[int(np.argmax(probs))] == _note_class(note))
