@@ -34,3 +34,15 @@ def test_only_training_splits_are_read(tmp_path: Path) -> None:
     rows_read = training_set(tmp_path)
     assert rows_read.corpus.count("psytar") == 3 and rows_read.corpus.count("spl") == 2
     assert not any(MARK in text for text in rows_read.texts)
+
+
+def test_the_tuning_notes_are_read_and_the_held_out_notes_are_not(tmp_path: Path) -> None:
+    test_only_training_splits_are_read(tmp_path)
+    fixtures = tmp_path / "fixtures"
+    header = ("id", "category", "register", "text")
+    _write(fixtures / "rep_notes_dev.tsv", header, [("d1", "adverse_event", "hcp", "Dr Lee said a rash.")])
+    for name in ("rep_notes_holdout_reportable.tsv", "rep_notes_holdout2_reportable.tsv"):
+        _write(fixtures / name, header, [("h1", "adverse_event", "hcp", f"{MARK} held out.")])
+    rows_read = training_set(tmp_path, fixtures=fixtures)
+    assert rows_read.corpus.count("notes:rep_notes_dev") == 1
+    assert not any(MARK in text for text in rows_read.texts)
