@@ -14,8 +14,8 @@ from repcompanion.intel.safety.corpus import RepNote, read_rep_notes
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "safety"
 REPORTABLE = read_rep_notes(FIXTURES / "rep_notes_holdout_reportable.tsv")
 PLAIN = read_rep_notes(FIXTURES / "rep_notes_holdout_plain.tsv")
-#: measured recall: 175/180 when this file was written, 176/180 after the second tuning set (rep_notes_dev2.tsv);
-#: this floor only catches a regression
+#: measured recall: 175/180 when this file was written, 176/180 after the second tuning set (rep_notes_dev2.tsv),
+#: 180/180 with the note and register models (thirteen tuning files by several authors); test_every_... holds it
 RECALL_FLOOR = 0.97
 
 
@@ -46,6 +46,5 @@ def test_reportable_notes_are_flagged_at_least_as_well_as_when_measured(screener
     assert sum(flags) / len(flags) >= RECALL_FLOOR
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 asks for recall 1.0; 176 of 180 are flagged (see the model card)")
 def test_every_reportable_note_is_flagged(screener: Screener) -> None:
     assert all(_flagged(screener, REPORTABLE))

@@ -22,9 +22,10 @@ def test_dev_recall_on_adverse_events_and_withdrawal_is_at_least_98_percent() ->
     precision = truth[flags].mean()
     print(f"PsyTAR dev: {truth.sum()} ADR/WD of {len(dev)}; recall {recall:.3f}, precision {precision:.3f}")
     assert recall >= 0.98
-    # Precision is reported, not the target; this only guards against flagging everything (0.52 since the
-    # thresholds were chosen out of file for recall, when recall rose from 0.988 to 0.996).
-    assert precision >= 0.5
+    # Precision is reported, not the target; this only guards against flagging everything, whose precision is the
+    # share of positives (257/612 = 0.42). It is 0.49 since the sentence model keeps recall 0.99 on every tuning
+    # source (it decides patients' words and clinical prose, where only recall is asked of it).
+    assert precision >= 0.45
 
 
 def test_psytar_reader_keeps_every_sentence_including_quoted_multiline_ones() -> None:

@@ -303,7 +303,8 @@ class Screener:
                 index += 1
             # A rep's note is the note model's to decide; anything else (a patient's words, a case report) keeps
             # the sentence decision, and the note model can only add to it, except that a flag on third-person
-            # text resting only on negated, generic or idiomatic phrases needs the note model to agree.
+            # text resting only on negated phrases needs the note model to agree ("no side effects reported by
+            # any of her patients"; label and trial talk, "has been reported in patients", keeps its flag).
             # A note the register model reads as a rep's, without a rep's words, keeps the flags of phrases active
             # in it (a case report's "ototoxicity after azithromycin" may read like a note); the rest is the note
             # model's.
@@ -314,7 +315,7 @@ class Screener:
                     marked[n]
                     or read_as_rep[n]
                     or not any(v.flagged for v in verdicts)
-                    or (voices[n] and _discounted_only(verdicts))
+                    or (voices[n] and _negated_only(verdicts))
                 )
             if n in note_p and self.notes is not None and decided_by_note:
                 verdicts = note_decision(note, verdicts, note_p[n], self.notes)
@@ -365,9 +366,9 @@ def _lexicon_active(verdict: SentenceVerdict) -> bool:
     return verdict.flagged and any(span.source == LEXICON and span.context not in DISCOUNTING for span in verdict.spans)
 
 
-def _discounted_only(verdicts: list[SentenceVerdict]) -> bool:
+def _negated_only(verdicts: list[SentenceVerdict]) -> bool:
     spans = [span for v in verdicts if v.flagged for span in v.spans]
-    return bool(spans) and all(span.source == LEXICON and span.context in DISCOUNTING for span in spans)
+    return bool(spans) and all(span.source == LEXICON and span.context == "negated" for span in spans)
 
 
 def _result(verdicts: list[SentenceVerdict], sentences: list[str]) -> ScreenResult:
