@@ -44,10 +44,14 @@ def _run(pythonpath: Path, quick: bool) -> dict[str, Any]:
 def _reference(commit: str, quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="screener-ref-") as folder:
         archive = Path(folder) / "ref.tar"
+        # Before the restructuring the lexicons and models lived in root folders; since, inside the package.
+        paths = [
+            path
+            for path in ("src", "resources", "models")
+            if subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=REPO, check=False).returncode == 0
+        ]
         with archive.open("wb") as handle:
-            made = subprocess.run(
-                ["git", "archive", commit, "src", "resources", "models"], cwd=REPO, stdout=handle, check=False
-            )
+            made = subprocess.run(["git", "archive", commit, *paths], cwd=REPO, stdout=handle, check=False)
         if made.returncode != 0:
             return {"error": [f"git archive {commit} failed"]}
         with tarfile.open(archive) as tar:
