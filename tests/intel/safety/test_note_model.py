@@ -119,3 +119,18 @@ def test_without_a_note_model_the_screener_still_screens(screener: Screener) -> 
     bare = Screener(screener.lexicon, screener.model)
     assert bare.screen("Dr Lee said the patient developed a rash and hives after the first dose.").flag
     assert not bare.screen("Lunch booked for Tuesday with Dr Lee.").flag
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Dropped off samples and copay cards.",
+        "Dropped off 10 copay cards.",
+        "Left the patient savings cards and the new brochure.",
+        "Lunch booked for Tuesday with Dr Lee.",
+    ],
+)
+def test_a_lone_logistics_line_is_not_read_as_a_report(screener: Screener, note: str) -> None:
+    # The tuning files bury many events among logistics; the note model also reads plain logistics templates.
+    assert not screener.screen(note, rep_notes=True).flag
+    assert not screener.screen(note).flag

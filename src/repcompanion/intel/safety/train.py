@@ -50,7 +50,7 @@ from repcompanion.intel.safety.categories import (
     SUSPECTED_COUNTERFEIT,
     WITHDRAWAL,
 )
-from repcompanion.intel.safety.corpus import read_label_sentences, read_psytar, read_rep_notes
+from repcompanion.intel.safety.corpus import RepNote, read_label_sentences, read_psytar, read_rep_notes
 from repcompanion.intel.safety.lexicon import load_lexicon
 from repcompanion.intel.safety.locate import resource_path
 from repcompanion.intel.safety.model import MODEL_CATEGORIES, SentenceModel, fit_model, save_model
@@ -547,15 +547,16 @@ def train_note_model(
     notes = {name: read_rep_notes(path) for name, path in files if path.is_file()}
     if len(notes) < 2:
         return None, {}
+    # Short logistics sentences ("Dropped off samples and copay cards.") as extra plain text in every fit: the
+    # tuning files bury many events among logistics, and without these the model read a lone logistics line as one.
+    logistics = [text for text, positive in rep_sentences() if not positive]
     evidence = NoteEvidence()
     voiced: dict[str, list[bool]] = {}
     right: dict[str, list[bool]] = {name: [] for name in notes}
     for k, (name, held) in enumerate(notes.items()):
         progress(0.86 + 0.06 * k / len(notes), f"note model without {name}")
         rest = [n for other, items in notes.items() if other != name for n in items]
-        model = fit_model(
-            [n.text for n in rest], [n.reportable for n in rest], [_note_class(n) for n in rest], c, NOTE_CATEGORIES
-        )
+        model = _fit_notes(rest, logistics, c)
         p, named = model.predict([n.text for n in held])
         analyses = [screener.analyse(n.text) for n in held]
         read = register.get(name) if register is not None else None
@@ -573,13 +574,7 @@ def train_note_model(
                 evidence.oof.append(float(score))
     threshold, lexicon_threshold = pick_note_thresholds(evidence, target_recall)
     everything = [n for items in notes.values() for n in items]
-    model = fit_model(
-        [n.text for n in everything],
-        [n.reportable for n in everything],
-        [_note_class(n) for n in everything],
-        c,
-        NOTE_CATEGORIES,
-    )
+    model = _fit_notes(everything, logistics, c)
     model.threshold, model.strict_threshold = threshold, lexicon_threshold
     model.plain_threshold = min(lexicon_threshold, NOTE_EXPOSURE_THRESHOLD)
     model.rep_threshold = model.rep_strict_threshold = threshold
@@ -598,13 +593,24 @@ def train_note_model(
     }
     model.metadata = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_on": "the rep-note tuning files " + ", ".join(notes) + " (tests/fixtures/safety), whole notes",
+        "trained_on": "the rep-note tuning files " + ", ".join(notes) + " (tests/fixtures/safety), whole notes, and "
+        "the plain logistics templates of augment.py",
         "sklearn_version": sklearn.__version__,
         "categories": list(NOTE_CATEGORIES),
         "c": c,
         "metrics": json.loads(json.dumps(metrics)),
     }
     return model, metrics
+
+
+def _fit_notes(notes: list[RepNote], plain: list[str], c: float) -> SentenceModel:
+    return fit_model(
+        [n.text for n in notes] + plain,
+        [n.reportable for n in notes] + [False] * len(plain),
+        [_note_class(n) for n in notes] + ["none"] * len(plain),
+        c,
+        NOTE_CATEGORIES,
+    )
 
 
 def _note_class(note: Any) -> str:
