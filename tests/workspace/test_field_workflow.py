@@ -158,3 +158,9 @@ def test_cli_screen_prints_one_object_per_line(tmp_path, capsys):
     start, end, text = lines[0]["spans"][0]
     assert notes.read_text().splitlines()[0][start:end] == text
     assert main(["screen", "--input", str(tmp_path / "missing.txt")]) == 1
+    capsys.readouterr()
+    # A fragment with no rep word reads like a patient's words; --rep-notes screens it as the app would.
+    fragment = tmp_path / "fragment.txt"
+    fragment.write_text("Half-written note for Smith\nDr Lee said a patient got a bad rash after starting Cardiva.\n")
+    assert main(["screen", "--input", str(fragment), "--rep-notes"]) == 0
+    assert [json.loads(x)["flag"] for x in capsys.readouterr().out.splitlines()] == [False, True]

@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     screen = sub.add_parser("screen", help="screen notes for possible adverse events (one note per line)")
     screen.add_argument("--input", required=True, type=Path, metavar="FILE", help="a text file, or - for stdin")
     screen.add_argument("--json", action="store_true", help="one JSON object per line (the default)")
+    screen.add_argument(
+        "--rep-notes",
+        action="store_true",
+        help="every line is a rep's visit note (as in the app); without it the screener tells a rep's note from a "
+        "patient's words or a case report by its words",
+    )
     screen.set_defaults(func=run_screen)
 
 
@@ -160,6 +166,6 @@ def run_screen(args: argparse.Namespace) -> int:
         raise ValidationError(f"No such file: {args.input}.", hint="Give a text file with one note per line, or -.")
     source = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8", errors="replace")
     with source:
-        for result in VisitManager.screen_lines(source):
+        for result in VisitManager.screen_lines(source, rep_notes=args.rep_notes):
             sys.stdout.write(json.dumps(result.to_json()) + "\n")
     return 0

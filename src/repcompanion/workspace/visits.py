@@ -242,15 +242,16 @@ class VisitManager:
         return safety.restricted(text)
 
     @staticmethod
-    def screen_lines(lines: Iterable[str]) -> Iterator[ScreenResult]:
+    def screen_lines(lines: Iterable[str], *, rep_notes: bool = False) -> Iterator[ScreenResult]:
         """One result per input line (one note per line), screened in batches so a large file streams with one
-        model call per batch; span offsets are into the line without its line ending."""
+        model call per batch; span offsets are into the line without its line ending. ``rep_notes``: every line is
+        a rep's visit note, decided as the app decides one."""
         from repcompanion.intel.safety import get_screener
 
         screener = get_screener()
         iterator = iter(lines)
         while batch := [line.rstrip("\r\n") for line in islice(iterator, SCREEN_BATCH)]:
-            yield from screener.screen_many(batch)
+            yield from screener.screen_many(batch, rep_notes=rep_notes)
 
     def draft_intake(self, report: CallReport, result: ScreenResult | None = None) -> AdverseEventIntake:
         """An adverse-event intake prefilled from the note; the 24-hour clock starts now."""
