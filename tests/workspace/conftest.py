@@ -39,3 +39,15 @@ def open_copy(folder: Path, tmp_path: Path, *, pin: date | None = None) -> Itera
         ws.pin_today(pin)
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def folder(demo_template: Callable[[int], Path]) -> Path:
+    """The 40-HCP demo workspace, the default of this folder's tests (a module may define its own)."""
+    return demo_template(40)
+
+
+@pytest.fixture
+def ws(folder: Path, tmp_path: Path) -> Iterator[Workspace]:
+    """A private copy of ``folder`` pinned to :data:`DEMO_DAY` (a module may define its own)."""
+    yield from open_copy(folder, tmp_path, pin=DEMO_DAY)

@@ -22,19 +22,8 @@ from repcompanion.domain.rows import consent_to_row
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.consent import CONSENT_WAYS
 from tests.sync.conftest import hub, hub_template, make_device, make_hub  # noqa: F401  (fixtures)
-from tests.workspace.conftest import DEMO_DAY, open_copy
 
 HOW = CONSENT_WAYS[0]
-
-
-@pytest.fixture(scope="module")
-def folder(demo_template):
-    return demo_template(40)
-
-
-@pytest.fixture
-def ws(folder, tmp_path):
-    yield from open_copy(folder, tmp_path, pin=DEMO_DAY)
 
 
 def emailable(ws: Workspace) -> str:

@@ -10,19 +10,8 @@ import pytest
 from repcompanion.domain import FeedbackKind
 from repcompanion.workspace import Workspace
 from repcompanion.workspace.directory import EntryKind, Standing
-from tests.workspace.conftest import DEMO_DAY, open_copy
 
 DAY = date(2026, 11, 24)
-
-
-@pytest.fixture(scope="module")
-def folder(demo_template):
-    return demo_template(40)
-
-
-@pytest.fixture
-def ws(folder, tmp_path):
-    yield from open_copy(folder, tmp_path, pin=DEMO_DAY)
 
 
 def test_an_empty_search_lists_the_whole_territory_best_ranked_first(ws: Workspace) -> None:

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-
 from repcompanion.domain import ActionType, Channel, FeedbackKind, FollowUpJob, FollowUpStatus, HcpId
 from repcompanion.workspace import Workspace, hcp_dossier, today_data, today_patch
 from repcompanion.workspace.visits import VISIT_DONE_NOTE
-from tests.workspace.conftest import DEMO_DAY, open_copy
 
 DAY = date(2026, 11, 24)
-
-
-@pytest.fixture(scope="module")
-def folder(demo_template):
-    return demo_template(40)
-
-
-@pytest.fixture
-def ws(folder, tmp_path):
-    yield from open_copy(folder, tmp_path, pin=DEMO_DAY)
 
 
 def test_an_accepted_suggestion_shows_as_accepted_until_it_is_done(ws: Workspace) -> None:

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from repcompanion.domain import ModelError
@@ -106,6 +106,9 @@ def test_de_boor_matches_the_basis_definition(base, degree, data):
     from scipy.interpolate import BSpline
 
     base = np.sort(np.array(base))
+    # Knots a subnormal apart (0 and 2e-311) make SciPy's reference divide by zero and answer NaN; real splines
+    # are fitted on quantiles, never that close.
+    assume(np.diff(base).min() > 1e-12)
     knots = np.concatenate([[base[0]] * degree, base, [base[-1]] * degree])
     n = len(knots) - degree - 1
     coef = np.array(data.draw(st.lists(st.floats(-3, 3), min_size=n, max_size=n)))

@@ -278,8 +278,7 @@ def save_model(model: SentenceModel, path: Path) -> None:
 
 def _rebuild(params: dict[str, Any], vocabulary: Any, idf: np.ndarray) -> TfidfVectorizer:
     vectorizer = _vectorizer(params, _terms(vocabulary))
-    vectorizer._validate_vocabulary()
-    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)  # the setter validates the vocabulary (builds vocabulary_)
     return vectorizer
 
 

@@ -145,17 +145,26 @@ def decide(
         spans = tuple(_span(h, text, sentence, LEXICON, s_model) for h in weak)
         return SentenceVerdict(True, s_model, spans, ())
     category = MODEL_CATEGORIES[int(np.argmax(category_proba))] if category_proba is not None else "adverse_event"
-    span = Span(
+    return SentenceVerdict(True, s_model, (_model_span(sentence, category, s_model),), considered)
+
+
+def _model_span(sentence: SentenceAnalysis, category: str, score: float) -> Span:
+    """The whole sentence as a model's flag of ``category``."""
+    return Span(
         sentence.start,
         sentence.end,
         sentence.text,
         category,
         MODEL,
-        score=s_model,
+        score=score,
         hearsay=bool(sentence.reporter),
         reporter=sentence.reporter,
     )
-    return SentenceVerdict(True, s_model, (span,), considered)
+
+
+def _cleared(verdict: SentenceVerdict, score: float) -> SentenceVerdict:
+    """``verdict`` not flagged, its spans kept as considered evidence."""
+    return SentenceVerdict(False, min(0.49, score), (), verdict.considered + verdict.spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +201,7 @@ def note_decision(
     if not (
         p_note >= threshold or (active and p_note >= lexicon_threshold) or (exposed and p_note >= exposure_threshold)
     ):
-        return [SentenceVerdict(False, min(0.49, score), (), v.considered + v.spans) for v in verdicts]
+        return [_cleared(v, score) for v in verdicts]
     score = max(0.5, score)
     top = int(np.argmax(signals.categories))
     named, sure = notes.categories[top], float(signals.categories[top]) >= NOTE_CATEGORY_SURE
@@ -201,28 +210,18 @@ def note_decision(
         result = [
             SentenceVerdict(True, max(score, v.score), v.spans, v.considered)
             if v.flagged and any(span.source == LEXICON for span in v.spans)
-            else SentenceVerdict(False, min(0.49, v.score), (), v.considered + v.spans)
+            else _cleared(v, v.score)
             for v in verdicts
         ]
         found = {span.category for v in result for span in v.spans}
         if not sure or named in found:
             return result
     else:
-        result = [SentenceVerdict(False, min(0.49, v.score), (), v.considered + v.spans) for v in verdicts]
+        result = [_cleared(v, v.score) for v in verdicts]
         if not sure:
             in_sentence = [h.category for h in note[best].hits]
             named = in_sentence[0] if in_sentence else named
-    sentence = note[best]
-    span = Span(
-        sentence.start,
-        sentence.end,
-        sentence.text,
-        named,
-        MODEL,
-        score=score,
-        hearsay=bool(sentence.reporter),
-        reporter=sentence.reporter,
-    )
+    span = _model_span(note[best], named, score)
     kept = result[best]
     result[best] = SentenceVerdict(True, max(score, kept.score), (*kept.spans, span), kept.considered)
     return result

@@ -35,20 +35,12 @@ from repcompanion.intel.safety.analysis import EXPOSURE_CATEGORIES, SentenceAnal
 from repcompanion.intel.safety.augment import rep_sentences
 from repcompanion.intel.safety.categories import (
     ADVERSE_EVENT,
-    APPEARANCE,
-    DEVICE_MALFUNCTION,
-    FOREIGN_MATTER,
-    LABELLING,
-    LACK_OF_EFFICACY,
-    MEDICATION_ERROR,
+    BREASTFEEDING_EXPOSURE,
+    CATEGORIES,
     MISUSE,
-    OFF_LABEL_USE,
-    OVERDOSE,
-    PACKAGING,
     PAEDIATRIC_USE,
     PREGNANCY_EXPOSURE,
-    SUSPECTED_COUNTERFEIT,
-    WITHDRAWAL,
+    PRODUCT_COMPLAINT,
 )
 from repcompanion.intel.safety.corpus import RepNote, read_label_sentences, read_psytar, read_rep_notes
 from repcompanion.intel.safety.lexicon import load_lexicon
@@ -76,24 +68,24 @@ STRICT_CHOICES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 PLAIN_CHOICES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.8, 0.01), 2))
 FIXTURES = Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "safety"
-#: the hand-written tuning notes (file, source name) the thresholds must keep recall on
+#: the hand-written tuning files (tests/fixtures/safety/<name>.tsv) the thresholds must keep recall on
 TUNING_NOTES = (
-    ("rep_notes_dev.tsv", "rep_notes_dev"),
-    ("rep_notes_dev2.tsv", "rep_notes_dev2"),
-    ("rep_notes_dev3.tsv", "rep_notes_dev3"),
-    ("rep_notes_dev4.tsv", "rep_notes_dev4"),
-    ("rep_notes_dev5.tsv", "rep_notes_dev5"),
-    ("rep_notes_dev6.tsv", "rep_notes_dev6"),
-    ("rep_notes_dev7.tsv", "rep_notes_dev7"),
-    ("rep_notes_dev8.tsv", "rep_notes_dev8"),
-    ("rep_notes_dev9.tsv", "rep_notes_dev9"),
-    ("rep_notes_dev10.tsv", "rep_notes_dev10"),
-    ("rep_notes_dev11.tsv", "rep_notes_dev11"),
-    ("rep_notes_dev12.tsv", "rep_notes_dev12"),
-    ("rep_notes_dev13.tsv", "rep_notes_dev13"),
-    ("case_sentences_dev.tsv", "case_sentences_dev"),
-    ("case_sentences_dev2.tsv", "case_sentences_dev2"),
-    ("patient_reviews_dev.tsv", "patient_reviews_dev"),
+    "rep_notes_dev",
+    "rep_notes_dev2",
+    "rep_notes_dev3",
+    "rep_notes_dev4",
+    "rep_notes_dev5",
+    "rep_notes_dev6",
+    "rep_notes_dev7",
+    "rep_notes_dev8",
+    "rep_notes_dev9",
+    "rep_notes_dev10",
+    "rep_notes_dev11",
+    "rep_notes_dev12",
+    "rep_notes_dev13",
+    "case_sentences_dev",
+    "case_sentences_dev2",
+    "patient_reviews_dev",
 )
 #: the tuning notes are also training text (each scored out of fold for the thresholds); a note counts this many
 #: times, as the target register is scarce beside the corpora and templates
@@ -213,24 +205,9 @@ NOTE_CLASSES = {
     "use_in_children": PAEDIATRIC_USE,
     "pregnancy_breastfeeding": PREGNANCY_EXPOSURE,
 }
-#: what the note model's category head names: every category the rep-note files hold
-NOTE_CATEGORIES: tuple[str, ...] = (
-    ADVERSE_EVENT,
-    WITHDRAWAL,
-    LACK_OF_EFFICACY,
-    OVERDOSE,
-    MISUSE,
-    MEDICATION_ERROR,
-    PREGNANCY_EXPOSURE,
-    PAEDIATRIC_USE,
-    OFF_LABEL_USE,
-    PACKAGING,
-    LABELLING,
-    APPEARANCE,
-    FOREIGN_MATTER,
-    DEVICE_MALFUNCTION,
-    SUSPECTED_COUNTERFEIT,
-)
+#: what the note model's category head names: every category the rep-note files hold (breast-feeding exposure is
+#: filed with pregnancy there, and every complaint has its kind)
+NOTE_CATEGORIES: tuple[str, ...] = tuple(c for c in CATEGORIES if c not in (BREASTFEEDING_EXPOSURE, PRODUCT_COMPLAINT))
 
 
 @dataclass(slots=True)
@@ -277,9 +254,9 @@ def training_set(data: Path, *, psytar: bool = True, labels: bool = True, fixtur
     for text, positive in register_sentences(clinical, lay):
         rows.add(text, positive, ADVERSE_EVENT if positive else "none", "templates")
     if fixtures is not None:
-        for file, name in TUNING_NOTES:
-            if (fixtures / file).is_file():
-                for note in read_rep_notes(fixtures / file):
+        for name in TUNING_NOTES:
+            if (fixtures / f"{name}.tsv").is_file():
+                for note in read_rep_notes(fixtures / f"{name}.tsv"):
                     rows.add(note.text, note.reportable, _note_class(note), f"notes:{name}")
     return rows
 
@@ -309,7 +286,7 @@ def _out_of_fold(rows: TrainingSet, c: float, seed: int, progress: Progress) -> 
         fold_of[corpora[test_part]] = k
     # Each tuning file is one author's (or one register's): it is left out whole, so the thresholds are chosen
     # on what a model that never read that author makes of him.
-    for n, (_file, name) in enumerate(TUNING_NOTES):
+    for n, name in enumerate(TUNING_NOTES):
         fold_of[corpus == f"notes:{name}"] = n % FOLDS
     models: list[SentenceModel] = []
     for k in range(FOLDS):
@@ -386,7 +363,7 @@ def tuning_sources(
             source.signals = _signals(screener, model, source.texts, source.oof)
             sources.append(source)
     groups: dict[str, np.ndarray] = {}
-    for _file, name in TUNING_NOTES:
+    for name in TUNING_NOTES:
         index = np.flatnonzero(corpus == f"notes:{name}")
         if name.startswith("rep_notes"):
             # A rep's own note is decided by the note model (train_note_model chooses its thresholds); the few
@@ -543,7 +520,7 @@ def train_note_model(
     """The note model: word and character n-grams of whole rep notes (the rep-note tuning files, each written by
     another author or in another style) into a logistic regression. Each file is scored by a model fitted on the
     others, and the thresholds are chosen on those out-of-file scores; the shipped model reads every file."""
-    files = [(name, fixtures / file) for file, name in TUNING_NOTES if name.startswith("rep_notes")]
+    files = [(name, fixtures / f"{name}.tsv") for name in TUNING_NOTES if name.startswith("rep_notes")]
     notes = {name: read_rep_notes(path) for name, path in files if path.is_file()}
     if len(notes) < 2:
         return None, {}
